@@ -1,0 +1,32 @@
+package org.mix4j.api;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A diffusion sampler with the diffusers protocol. It knows nothing of the model; the pipeline
+ * owns the loop: {@code setTimesteps}, then per timestep {@code scaleModelInput}, model, {@code step}.
+ * Multistep schedulers keep state between steps; {@link #copy()} gives an independent one.
+ */
+public interface Scheduler {
+
+    void setTimesteps(int numInferenceSteps);
+
+    /** The timesteps of the current schedule, in the order they run. */
+    double[] timesteps();
+
+    double initNoiseSigma();
+
+    /** Input scaling some samplers need before the model sees the latent (Euler). */
+    NDArray scaleModelInput(NDArray sample, double timestep);
+
+    /**
+     * @param noise draws the noise of stochastic samplers (LCM); unused by deterministic ones
+     */
+    StepOutput step(NDArray modelOutput, double timestep, NDArray sample, NoiseSource noise);
+
+    /** {@code sqrt(acp[t]) * original + sqrt(1 - acp[t]) * noise}, for img2img. */
+    NDArray addNoise(NDArray original, NDArray noise, double timestep);
+
+    /** An independent scheduler with the same configuration and no step state. */
+    Scheduler copy();
+}

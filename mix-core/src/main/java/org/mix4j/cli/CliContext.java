@@ -1,0 +1,71 @@
+package org.mix4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.mix4j.MixRuntime;
+import org.mix4j.registry.MixSettings;
+
+/** Global options and the lazily started runtime, shared by every subcommand. */
+public final class CliContext implements AutoCloseable {
+
+    private final Path pluginsDir;
+    private final boolean debug;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private MixRuntime runtime;
+
+    public CliContext(Path pluginsDir, boolean debug, PrintWriter out, PrintWriter err) {
+        this.pluginsDir = pluginsDir;
+        this.debug = debug;
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * The plugins directory: {@code --plugins-dir}, else {@code $MIX_PLUGINS}, else {@code plugins/}
+     * next to the launcher ({@code mix.home}), else {@code ./plugins}.
+     */
+    public static Path defaultPluginsDir() {
+        String env = System.getenv("MIX_PLUGINS");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String home = System.getProperty("mix.home");
+        return home != null ? Path.of(home, "plugins") : Path.of("plugins");
+    }
+
+    public Path pluginsDir() {
+        return pluginsDir;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+
+    public PrintWriter out() {
+        return out;
+    }
+
+    public PrintWriter err() {
+        return err;
+    }
+
+    /** The runtime with the plugins directory loaded; started on first use. */
+    public synchronized MixRuntime runtime() {
+        if (runtime == null) {
+            List<Path> dirs = pluginsDir != null && Files.isDirectory(pluginsDir) ? List.of(pluginsDir) : List.of();
+            runtime = MixRuntime.start(new MixSettings(dirs));
+        }
+        return runtime;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (runtime != null) {
+            runtime.close();
+            runtime = null;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.mix4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mix4j.Mix4j;
+import org.pf4j.DefaultPluginManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code mix} command line. Module commands are discovered as {@link CliCommand} extensions. */
+@Command(name = "mix", mixinStandardHelpOptions = true, version = "mix4j " + Mix4j.VERSION,
+        description = "Composable multimodal models: run, inspect and verify pipelines of vision encoders, "
+                + "connectors, language models and diffusion components.",
+        subcommands = {ComponentsCommand.class, PluginsCommand.class, ValidateCommand.class, InspectCommand.class,
+                VerifyCommand.class})
+public final class Mix implements Callable<Integer> {
+
+    @Option(names = "--plugins-dir", paramLabel = "DIR",
+            description = "Plugin jars/zips to load (default: $MIX_PLUGINS, else plugins/ next to the launcher).")
+    Path pluginsDir;
+
+    @Option(names = "--debug", description = "Print stack traces and debug logging.")
+    boolean debug;
+
+    private CliContext context;
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    synchronized CliContext context(PrintWriter out, PrintWriter err) {
+        if (context == null) {
+            context = new CliContext(pluginsDir != null ? pluginsDir : CliContext.defaultPluginsDir(), debug, out, err);
+        }
+        return context;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns the exit code (for tests and embedding). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = List.of(args).contains("--debug");
+        if (!debug && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        Mix mix = new Mix();
+        CommandLine cli = new CommandLine(mix);
+        cli.setOut(out).setErr(err);
+        for (CliCommand command : moduleCommands()) {
+            cli.addSubcommand(command);
+        }
+        cli.setExecutionStrategy(parse -> {
+            CliContext ctx = mix.context(out, err);
+            for (CommandLine c : parse.asCommandLineList()) {
+                if (c.getCommand() instanceof ContextAware aware) {
+                    aware.init(ctx);
+                }
+                if (c.getCommand() instanceof CliCommand command) {
+                    command.init(ctx);
+                }
+            }
+            return new CommandLine.RunLast().execute(parse);
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            err.println("error: " + ErrorMessages.describe(e));
+            if (mix.debug) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return ErrorMessages.exitCode(e);
+        });
+        try {
+            return cli.execute(args);
+        } finally {
+            if (mix.context != null) {
+                mix.context.close();
+            }
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** Built-in module commands found on the classpath. */
+    private static List<CliCommand> moduleCommands() {
+        return new DefaultPluginManager(List.of()).getExtensions(CliCommand.class);
+    }
+
+    /** Built-in commands that need the shared context. */
+    interface ContextAware {
+        void init(CliContext context);
+    }
+}

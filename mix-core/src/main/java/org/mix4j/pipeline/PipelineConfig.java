@@ -1,0 +1,132 @@
+package org.mix4j.pipeline;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.mix4j.config.ConfigBinder;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode;
+import org.mix4j.config.ConfigNode.MapNode;
+import org.mix4j.config.ConfigNode.Origin;
+import org.mix4j.config.ConfigNode.Scalar;
+import org.mix4j.config.EnvExpander;
+import org.mix4j.config.YamlLoader;
+
+/**
+ * A parsed pipeline YAML: the task, the checkpoint, one {@link ComponentSpec} per component slot,
+ * and the task's settings record. Parsing checks the structure; {@link #validate} also resolves
+ * every component type in the registry and binds its config.
+ *
+ * @param file the YAML file (for messages), or a description
+ * @param checkpoint checkpoint directory, resolved against the YAML's directory; {@code null} if none
+ * @param dtype {@code float32} (default), {@code float16} or {@code bfloat16}
+ */
+public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, String dtype, String device,
+        Map<String, ComponentSpec> components, Record settings) {
+
+    public static PipelineConfig load(Path file) {
+        return load(file, EnvExpander.system());
+    }
+
+    public static PipelineConfig load(Path file, EnvExpander env) {
+        MapNode root = new YamlLoader(env).load(file);
+        Path base = file.toAbsolutePath().getParent();
+        return parse(root, file.toString(), base);
+    }
+
+    /** Parses a document already read; relative checkpoint paths resolve against {@code baseDir}. */
+    public static PipelineConfig parse(MapNode root, String fileName, Path baseDir) {
+        ConfigNode taskNode = root.get("task");
+        if (!(taskNode instanceof Scalar ts) || ts.value() == null) {
+            throw new ConfigException(fileName, 1, 1, "task", "missing required key",
+                    Tasks.ALL.stream().map(TaskSchema::task).toList());
+        }
+        TaskSchema schema = Tasks.find(String.valueOf(ts.value()));
+        if (schema == null) {
+            throw new ConfigException(fileName, ts.origin().line(), ts.origin().column(), "task",
+                    "unknown task '" + ts.value() + "'", Tasks.ALL.stream().map(TaskSchema::task).toList());
+        }
+        List<String> keys = schema.keys();
+        for (String key : root.entries().keySet()) {
+            if (!keys.contains(key)) {
+                Origin o = root.keyOrigin(key);
+                throw new ConfigException(o.file(), o.line(), o.column(), key, "unknown key for task '"
+                        + schema.task() + "'", keys);
+            }
+        }
+        Map<String, ComponentSpec> components = new LinkedHashMap<>();
+        for (String slot : schema.slots().keySet()) {
+            ConfigNode n = root.get(slot);
+            if (n != null && !(n instanceof Scalar s && s.value() == null)) {
+                components.put(slot, ComponentSpec.parse(slot, n));
+            } else if (schema.required().contains(slot)) {
+                throw new ConfigException(fileName, 1, 1, slot, "missing required component for task '"
+                        + schema.task() + "'", null);
+            }
+        }
+        Path checkpoint = null;
+        if (root.get("checkpoint") instanceof Scalar c && c.value() != null) {
+            Path p = Path.of(String.valueOf(c.value()));
+            checkpoint = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+        }
+        String dtype = text(root, "dtype", "float32");
+        if (!List.of("float32", "float16", "bfloat16").contains(dtype)) {
+            Origin o = root.get("dtype").origin();
+            throw new ConfigException(o.file(), o.line(), o.column(), "dtype", "unknown dtype '" + dtype + "'",
+                    List.of("float32", "float16", "bfloat16"));
+        }
+        String device = text(root, "device", "cpu");
+        Set<String> notSettings = new java.util.HashSet<>(TaskSchema.COMMON_KEYS);
+        notSettings.addAll(schema.slots().keySet());
+        MapNode settingsNode = root.without(notSettings);
+        Record settings = ConfigBinder.bind(schema.settingsType(), settingsNode, null, "", Set.of());
+        return new PipelineConfig(fileName, schema, checkpoint, dtype, device, components, settings);
+    }
+
+    public String task() {
+        return schema.task();
+    }
+
+    /** The section for {@code slot}, or {@code null}. */
+    public ComponentSpec component(String slot) {
+        return components.get(slot);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <S extends Record> S settings(Class<S> type) {
+        return (S) settings;
+    }
+
+    /**
+     * Resolves every component type and binds its config against the checkpoint's config files.
+     *
+     * @return warnings (such as a checkpoint that is not on this machine); errors are thrown
+     */
+    public List<String> validate(ComponentLoader loader) {
+        List<String> warnings = new ArrayList<>();
+        Path ckpt = checkpoint;
+        if (ckpt != null && !Files.exists(ckpt)) {
+            warnings.add(file + ": checkpoint " + ckpt + " does not exist here; config values it would supply "
+                    + "were not checked");
+            ckpt = null;
+        }
+        for (Map.Entry<String, ComponentSpec> e : components.entrySet()) {
+            ComponentSpec spec = e.getValue();
+            if (ckpt == null) {
+                loader.checkKeys(spec, schema.slots().get(e.getKey()));
+                continue;
+            }
+            loader.bindConfig(spec, schema.slots().get(e.getKey()), ckpt);
+        }
+        return warnings;
+    }
+
+    private static String text(MapNode root, String key, String fallback) {
+        ConfigNode n = root.get(key);
+        return n instanceof Scalar s && s.value() != null ? String.valueOf(s.value()) : fallback;
+    }
+}

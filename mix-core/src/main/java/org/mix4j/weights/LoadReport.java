@@ -1,0 +1,59 @@
+package org.mix4j.weights;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Bookkeeping of one load: which tensors were used, which were missing. */
+public final class LoadReport {
+
+    private final String source;
+    private final Set<String> used = new LinkedHashSet<>();
+    private final Set<String> missing = new LinkedHashSet<>();
+
+    public LoadReport(String source) {
+        this.source = source;
+    }
+
+    synchronized void used(String fullName) {
+        used.add(fullName);
+    }
+
+    synchronized void missing(String fullName) {
+        missing.add(fullName);
+    }
+
+    public synchronized List<String> missing() {
+        return List.copyOf(missing);
+    }
+
+    public synchronized Set<String> used() {
+        return Set.copyOf(used);
+    }
+
+    /** Names under {@code prefix} in {@code available} that no model asked for. */
+    public synchronized List<String> unused(Collection<String> available, String prefix) {
+        Set<String> out = new TreeSet<>();
+        for (String n : available) {
+            if (n.startsWith(prefix) && !used.contains(n)) {
+                out.add(n);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** Fails listing every missing tensor (up to 20, then a count). */
+    public synchronized void throwIfMissing() {
+        if (missing.isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>(missing);
+        String shown = String.join(", ", names.subList(0, Math.min(20, names.size())));
+        String more = names.size() > 20 ? " and " + (names.size() - 20) + " more" : "";
+        throw new CheckpointException(source + ": " + names.size() + " tensor(s) the model needs are missing: "
+                + shown + more);
+    }
+}
