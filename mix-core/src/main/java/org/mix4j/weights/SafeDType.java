@@ -29,6 +29,18 @@ public enum SafeDType {
         return dataType;
     }
 
+    /**
+     * The type the tensor has once loaded. BF16 is widened to F32 and I16 to I32 while reading,
+     * because DJL 0.35.1's PyTorch JNI aborts the process on bfloat16 and int16 tensors.
+     */
+    public DataType loadedType() {
+        return switch (this) {
+            case BF16 -> DataType.FLOAT32;
+            case I16 -> DataType.INT32;
+            default -> dataType;
+        };
+    }
+
     public int bytes() {
         return bytes;
     }

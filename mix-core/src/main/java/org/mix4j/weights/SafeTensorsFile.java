@@ -229,20 +229,39 @@ public final class SafeTensorsFile implements AutoCloseable {
         return Collections.unmodifiableMap(metadata);
     }
 
-    /** Reads {@code name} in its stored dtype into {@code manager}. */
+    /**
+     * Reads {@code name} into {@code manager} in its stored dtype, except BF16 and I16, which are
+     * widened to F32 and I32 (see {@link SafeDType#loadedType()}).
+     */
     public NDArray read(String name, NDManager manager) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
             throw new CheckpointException(path + ": no tensor '" + name + "'");
         }
-        if (info.byteSize() > Integer.MAX_VALUE - 8) {
-            throw fail(path, name, "is " + info.byteSize() + " bytes; tensors over 2 GiB are not supported");
+        long elements = info.shape().size();
+        long loadedBytes = elements * info.dataType().getNumOfBytes();
+        if (loadedBytes > Integer.MAX_VALUE - 8) {
+            throw fail(path, name, "is " + loadedBytes + " bytes once loaded; tensors over 2 GiB are not supported");
         }
-        ByteBuffer target = manager.allocateDirect((int) info.byteSize()).order(ByteOrder.nativeOrder());
+        ByteBuffer target = manager.allocateDirect((int) loadedBytes).order(ByteOrder.nativeOrder());
         if (info.byteSize() > 0) {
             try {
                 MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());
-                target.put(mapped);
+                mapped.order(ByteOrder.LITTLE_ENDIAN);
+                switch (info.dtype()) {
+                    case BF16 -> {
+                        // bfloat16 is the upper half of an IEEE float32
+                        while (mapped.hasRemaining()) {
+                            target.putInt((mapped.getShort() & 0xffff) << 16);
+                        }
+                    }
+                    case I16 -> {
+                        while (mapped.hasRemaining()) {
+                            target.putInt(mapped.getShort());
+                        }
+                    }
+                    default -> target.put(mapped);
+                }
             } catch (IOException e) {
                 throw new CheckpointException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
             }

@@ -18,8 +18,8 @@ public record TensorInfo(String name, SafeDType dtype, Shape shape, long begin, 
         return end - begin;
     }
 
-    /** The DJL type the tensor is materialized as before any conversion. */
+    /** The DJL type the tensor is materialized as before any conversion (see {@link SafeDType#loadedType()}). */
     public DataType dataType() {
-        return dtype.dataType();
+        return dtype.loadedType();
     }
 }
