@@ -55,7 +55,7 @@ public final class YamlLoader {
 
     public ConfigNode.MapNode load(Reader reader, String name) {
         LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
+        options.setAllowDuplicateKeys(true); // duplicates are reported below, with their position
         options.setMaxAliasesForCollections(50);
         options.setCodePointLimit(8 * 1024 * 1024);
         ScalarConstructor constructor = new ScalarConstructor(options);
