@@ -86,6 +86,16 @@ public final class YamlLoader {
         if (node instanceof MappingNode mapping) {
             Map<String, ConfigNode> entries = new LinkedHashMap<>();
             Map<String, Origin> keys = new LinkedHashMap<>();
+            Map<String, Integer> seen = new LinkedHashMap<>();
+            for (NodeTuple t : mapping.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k && !"<<".equals(k.getValue())) {
+                    Integer first = seen.putIfAbsent(k.getValue(), line(k));
+                    if (first != null) {
+                        throw new ConfigException(file, line(k), col(k), path.isEmpty() ? k.getValue() : path + "." + k.getValue(),
+                                "duplicate key (first at line " + first + ")", null);
+                    }
+                }
+            }
             constructor.flatten(mapping);
             for (NodeTuple t : mapping.getValue()) {
                 if (!(t.getKeyNode() instanceof ScalarNode keyNode)) {
