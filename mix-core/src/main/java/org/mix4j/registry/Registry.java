@@ -34,14 +34,14 @@ public final class Registry {
     public Registry(PluginManager plugins) {
         this.plugins = plugins;
         Map<String, RegisteredComponent> types = new TreeMap<>();
-        registerBuiltIns(types);
+        indexBuiltIns(plugins.getExtensions(ComponentFactory.class, null), types);
         this.pluginStatus = new PluginLoader(plugins).load(types);
         this.byType = Collections.unmodifiableMap(types);
     }
 
+    /** Adds built-in factories; a type registered twice stops start-up naming both owners. */
     @SuppressWarnings("rawtypes")
-    private void registerBuiltIns(Map<String, RegisteredComponent> types) {
-        List<ComponentFactory> builtIns = plugins.getExtensions(ComponentFactory.class, null);
+    static void indexBuiltIns(List<ComponentFactory> builtIns, Map<String, RegisteredComponent> types) {
         for (ComponentFactory<?, ?> f : builtIns) {
             String type = f.type();
             String origin = Origins.of(f.getClass());
