@@ -28,8 +28,13 @@ final class ValidateCommand implements Callable<Integer>, Mix.ContextAware {
         for (Path file : files) {
             try {
                 PipelineConfig config = PipelineConfig.load(file);
-                List<String> warnings = config.validate(context.runtime().loader());
-                warnings.forEach(w -> context.out().println("warning: " + w));
+                PipelineConfig.Validation v = config.validate(context.runtime().loader());
+                v.warnings().forEach(w -> context.out().println("warning: " + w));
+                v.errors().forEach(e -> context.err().println("error: " + e.getMessage()));
+                if (!v.ok()) {
+                    bad++;
+                    continue;
+                }
                 context.out().println(file + ": OK (task " + config.task() + ", " + config.components().size()
                         + " components)");
             } catch (RuntimeException e) {

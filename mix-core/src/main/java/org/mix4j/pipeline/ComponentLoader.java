@@ -57,7 +57,7 @@ public final class ComponentLoader {
         try {
             return registry.require(spec.type(), role);
         } catch (UnknownComponentException e) {
-            Origin o = spec.origin();
+            Origin o = spec.typeOrigin();
             throw new ConfigException(o.file(), o.line(), o.column(), spec.path() + ".type", e.getMessage(), null);
         }
     }
@@ -77,7 +77,7 @@ public final class ComponentLoader {
     /** Checks a section's type and keys without the checkpoint config (nothing is required). */
     public void checkKeys(ComponentSpec spec, Role role) {
         ComponentFactory<?, ?> factory = factory(spec, role).factory();
-        ConfigBinder.checkKeys(factory.configType(), spec.options(), spec.path(), Set.copyOf(ComponentSpec.COMMON_KEYS));
+        ConfigBinder.checkKeys(factory.configType(), spec.options(), spec.path(), new java.util.LinkedHashSet<>(ComponentSpec.COMMON_KEYS));
     }
 
     /** Loads a section. The component owns a child of {@code manager} and frees it on close. */
@@ -187,7 +187,7 @@ public final class ComponentLoader {
         JsonObject defaults = json == null ? null : factory.configDefaults(json);
         MapNode defaultsNode = defaults == null ? null : JsonConfig.toNode(defaults, "checkpoint config");
         List<String> extra = new ArrayList<>(ComponentSpec.COMMON_KEYS);
-        return ConfigBinder.bind(factory.configType(), spec.options(), defaultsNode, spec.path(), Set.copyOf(extra));
+        return ConfigBinder.bind(factory.configType(), spec.options(), defaultsNode, spec.path(), new java.util.LinkedHashSet<>(extra));
     }
 
     private static void closeComponent(Object component) {

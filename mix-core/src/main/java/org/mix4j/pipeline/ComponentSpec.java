@@ -19,9 +19,10 @@ import org.mix4j.config.ConfigNode.Scalar;
  * @param init where the weights come from
  * @param seed seed for {@code init: random}
  * @param options the remaining, type-specific keys
+ * @param typeOrigin where {@code type:} was written
  */
 public record ComponentSpec(String path, String type, String weights, String weightsPrefix, String config,
-        Init init, long seed, MapNode options) {
+        Init init, long seed, MapNode options, Origin typeOrigin) {
 
     /** Keys every component section accepts. */
     public static final List<String> COMMON_KEYS = List.of("type", "weights", "weights_prefix", "config", "init", "seed");
@@ -63,7 +64,7 @@ public record ComponentSpec(String path, String type, String weights, String wei
             seed = l;
         }
         return new ComponentSpec(path, type, text(map, path, "weights", null), text(map, path, "weights_prefix", ""),
-                text(map, path, "config", null), init, seed, map.without(COMMON_KEYS));
+                text(map, path, "config", null), init, seed, map.without(COMMON_KEYS), map.keyOrigin("type"));
     }
 
     private static String text(MapNode map, String path, String key, String fallback) {

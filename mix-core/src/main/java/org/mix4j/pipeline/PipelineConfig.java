@@ -101,28 +101,39 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
         return (S) settings;
     }
 
+    /** Outcome of {@link #validate}: problems that stop a run, and things worth knowing. */
+    public record Validation(List<ConfigException> errors, List<String> warnings) {
+        public boolean ok() {
+            return errors.isEmpty();
+        }
+    }
+
     /**
-     * Resolves every component type and binds its config against the checkpoint's config files.
-     *
-     * @return warnings (such as a checkpoint that is not on this machine); errors are thrown
+     * Resolves every component type and binds its config against the checkpoint's config files,
+     * collecting the errors of every component rather than stopping at the first.
      */
-    public List<String> validate(ComponentLoader loader) {
+    public Validation validate(ComponentLoader loader) {
         List<String> warnings = new ArrayList<>();
+        List<ConfigException> errors = new ArrayList<>();
         Path ckpt = checkpoint;
         if (ckpt != null && !Files.exists(ckpt)) {
-            warnings.add(file + ": checkpoint " + ckpt + " does not exist here; config values it would supply "
-                    + "were not checked");
+            warnings.add(file + ": checkpoint " + ckpt + " does not exist here; values its config files would "
+                    + "supply were not checked");
             ckpt = null;
         }
         for (Map.Entry<String, ComponentSpec> e : components.entrySet()) {
             ComponentSpec spec = e.getValue();
-            if (ckpt == null) {
-                loader.checkKeys(spec, schema.slots().get(e.getKey()));
-                continue;
+            try {
+                if (ckpt == null && spec.weights() == null && spec.config() == null) {
+                    loader.checkKeys(spec, schema.slots().get(e.getKey()));
+                } else {
+                    loader.bindConfig(spec, schema.slots().get(e.getKey()), ckpt);
+                }
+            } catch (ConfigException ce) {
+                errors.add(ce);
             }
-            loader.bindConfig(spec, schema.slots().get(e.getKey()), ckpt);
         }
-        return warnings;
+        return new Validation(List.copyOf(errors), List.copyOf(warnings));
     }
 
     private static String text(MapNode root, String key, String fallback) {
