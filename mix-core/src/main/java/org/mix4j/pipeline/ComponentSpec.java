@@ -13,7 +13,8 @@ import org.mix4j.config.ConfigNode.Scalar;
  *
  * @param path key path of the section ({@code encoder})
  * @param type the {@code type:} value
- * @param weights sub-path of the checkpoint holding this component ({@code unet}), or {@code null}
+ * @param weights sub-path of the checkpoint holding this component ({@code unet}), or {@code null};
+ *     written {@code weights:} or, for components without tensors, {@code path:}
  * @param weightsPrefix prefix of this component's tensor names ({@code vision_tower.}), or ""
  * @param config explicit config file (relative to the checkpoint), or {@code null}
  * @param init where the weights come from
@@ -25,7 +26,8 @@ public record ComponentSpec(String path, String type, String weights, String wei
         Init init, long seed, MapNode options, Origin typeOrigin) {
 
     /** Keys every component section accepts. */
-    public static final List<String> COMMON_KEYS = List.of("type", "weights", "weights_prefix", "config", "init", "seed");
+    public static final List<String> COMMON_KEYS = List.of("type", "weights", "path", "weights_prefix", "config", "init",
+            "seed");
 
     /** {@code init:} values. */
     public enum Init { CHECKPOINT, RANDOM }
@@ -63,7 +65,14 @@ public record ComponentSpec(String path, String type, String weights, String wei
             }
             seed = l;
         }
-        return new ComponentSpec(path, type, text(map, path, "weights", null), text(map, path, "weights_prefix", ""),
+        String weights = text(map, path, "weights", null);
+        String dirPath = text(map, path, "path", null);
+        if (weights != null && dirPath != null) {
+            Origin o = map.keyOrigin("path");
+            throw new ConfigException(o.file(), o.line(), o.column(), path + ".path",
+                    "'path' and 'weights' mean the same (the component's sub-path); give one", null);
+        }
+        return new ComponentSpec(path, type, weights != null ? weights : dirPath, text(map, path, "weights_prefix", ""),
                 text(map, path, "config", null), init, seed, map.without(COMMON_KEYS), map.keyOrigin("type"));
     }
 
