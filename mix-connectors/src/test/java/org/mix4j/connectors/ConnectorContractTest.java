@@ -49,8 +49,9 @@ class ConnectorContractTest extends ConnectorTestSupport {
                         List.of("query_tokens", "qformer.layernorm.weight",
                                 "qformer.encoder.layer.0.crossattention.attention.key.weight")),
                 new Case("perceiver_resampler", Map.of("hidden_size", 16, "resampler_n_latents", 4,
-                        "resampler_depth", 2, "resampler_n_heads", 4, "resampler_head_dim", 4, "num_key_value_heads", 2),
-                        16, 4, 16, List.of("latents", "layers.0.input_context_norm.weight", "layers.1.self_attn.k_proj.weight")),
+                        "resampler_depth", 2, "resampler_n_heads", 4, "resampler_head_dim", 4,
+                        "num_key_value_heads", 2), 16, 4, 16,
+                        List.of("latents", "layers.0.input_context_norm.weight", "layers.1.self_attn.k_proj.weight")),
                 new Case("perceiver_resampler", Map.of("hidden_size", 16, "resampler_n_latents", 3,
                         "resampler_depth", 1, "resampler_n_heads", 2, "resampler_head_dim", 8, "num_key_value_heads", 1,
                         "modality_projection", true, "in_features", 8, "modality_intermediate_size", 24), 8, 3, 16,
@@ -84,7 +85,7 @@ class ConnectorContractTest extends ConnectorTestSupport {
             assertEquals(c.width(), connector.outputSize());
             NDArray out = connector.project(features(c, 2, 7), null, grid);
             assertEquals(new Shape(2, connector.outputTokens(grid), connector.outputSize()), out.getShape());
-            for (TokenGrid g : new TokenGrid[] {new TokenGrid(1, 1, 0), new TokenGrid(4, 4, 0), new TokenGrid(3, 5, 1)}) {
+            for (TokenGrid g : List.of(new TokenGrid(1, 1, 0), new TokenGrid(4, 4, 0), new TokenGrid(3, 5, 1))) {
                 NDArray o = connector.project(features(c, 1, g.tokens()), null, g);
                 assertEquals(connector.outputTokens(g), o.getShape().get(1), "grid " + g);
             }

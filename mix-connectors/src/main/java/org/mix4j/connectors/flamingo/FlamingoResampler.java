@@ -46,7 +46,8 @@ public final class FlamingoResampler implements Connector {
             offset = weights.get("frame_embs", new Shape(config.maxNumFrames(), dim)).get(0);
         }
         if (config.maxNumMedia() != null) {
-            NDArray media = weights.get("media_time_embs", new Shape(config.maxNumMedia(), 1, dim)).get(0).reshape(dim);
+            NDArray media = weights.get("media_time_embs", new Shape(config.maxNumMedia(), 1, dim))
+                    .get(0).reshape(dim); // [dim]: the first media slot, one image per call
             offset = offset == null ? media : offset.add(media);
         }
         inputOffset = offset;

@@ -176,7 +176,8 @@ public final class PerceiverResampler implements Connector {
         }
 
         NDArray forward(NDArray latents, NDArray context, NDArray bias) {
-            NDArray attended = selfAttn.forward(inputLatentsNorm.forward(latents), inputContextNorm.forward(context), bias);
+            NDArray attended = selfAttn.forward(inputLatentsNorm.forward(latents), inputContextNorm.forward(context),
+                    bias);
             NDArray h = latents.add(attended);
             return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
         }

@@ -47,7 +47,8 @@ public record PerceiverResamplerConfig(
             throw new IllegalArgumentException("resampler_n_heads " + resamplerNHeads
                     + " is not a multiple of num_key_value_heads " + numKeyValueHeads);
         }
-        if ((inFeatures != null && inFeatures < 1) || (modalityIntermediateSize != null && modalityIntermediateSize < 1)) {
+        if ((inFeatures != null && inFeatures < 1)
+                || (modalityIntermediateSize != null && modalityIntermediateSize < 1)) {
             throw new IllegalArgumentException("in_features and modality_intermediate_size must be positive, got "
                     + inFeatures + " and " + modalityIntermediateSize);
         }

@@ -15,13 +15,13 @@ public final class Attention {
     /** {@code [B, T, H*D]} to {@code [B, H, T, D]}. */
     public static NDArray splitHeads(NDArray x, long heads, long headDim) {
         Shape s = x.getShape();
-        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3);
+        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
     }
 
     /** {@code [B, H, T, D]} to {@code [B, T, H*D]}. */
     public static NDArray mergeHeads(NDArray x) {
         Shape s = x.getShape();
-        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3)); // [B, T, H*D]
     }
 
     /**
@@ -37,7 +37,7 @@ public final class Attention {
             throw new IllegalArgumentException("attention mask must be [batch, seq], got " + s);
         }
         NDArray m = mask.toType(dtype, false);
-        return m.neg().add(1).mul(lowest(dtype)).reshape(s.get(0), 1, 1, s.get(1));
+        return m.neg().add(1).mul(lowest(dtype)).reshape(s.get(0), 1, 1, s.get(1)); // [B, 1, 1, S]
     }
 
     /**
@@ -63,7 +63,7 @@ public final class Attention {
         if (bias != null) {
             scores = scores.add(bias);
         }
-        return scores.softmax(-1).matMul(v).reshape(batch, heads, len, headDim);
+        return scores.softmax(-1).matMul(v).reshape(batch, heads, len, headDim); // [B, H, T, D]
     }
 
     /** The most negative finite value of {@code dtype} (torch.finfo(dtype).min). */

@@ -38,7 +38,7 @@ public final class QformerConnector implements Connector {
         int hidden = config.hiddenSize();
         queryTokens = config.learnedQueries()
                 ? weights.get("query_tokens", new Shape(1, config.numQueryTokens(), hidden))
-                        .reshape(config.numQueryTokens(), hidden)
+                        .reshape(config.numQueryTokens(), hidden) // [Q, hidden]
                 : null;
         Weights qformer = weights.child(config.qformerPrefix());
         layernorm = LayerNorm.load(qformer, "layernorm", hidden, config.layerNormEps());
@@ -60,8 +60,9 @@ public final class QformerConnector implements Connector {
     public QformerOutput forward(NDArray queryEmbeds, NDArray encoderHiddenStates, NDArray encoderAttentionMask) {
         checkInputs(encoderHiddenStates, encoderAttentionMask);
         Shape qs = queryEmbeds.getShape();
-        if (qs.dimension() != 3 || qs.get(0) != encoderHiddenStates.getShape().get(0) || qs.get(2) != config.hiddenSize()) {
-            throw new IllegalArgumentException("query embeddings must be [" + encoderHiddenStates.getShape().get(0)
+        long batch = encoderHiddenStates.getShape().get(0);
+        if (qs.dimension() != 3 || qs.get(0) != batch || qs.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("query embeddings must be [" + batch
                     + ", queries, " + config.hiddenSize() + "] (batch of the features, hidden_size), got " + qs);
         }
         NDManager caller = queryEmbeds.getManager();

@@ -130,7 +130,8 @@ class FlamingoResamplerTest extends ConnectorTestSupport {
                 for (int j = 0; j < kv.length; j++) {
                     double s = 0;
                     for (int d = 0; d < DIM_HEAD; d++) {
-                        s += q[i][h * DIM_HEAD + d] * Math.pow(DIM_HEAD, -0.5) * kv[j][h * DIM_HEAD + d]; // k: first half
+                        // k is the first half of to_kv's output
+                        s += q[i][h * DIM_HEAD + d] * Math.pow(DIM_HEAD, -0.5) * kv[j][h * DIM_HEAD + d];
                     }
                     sim[j] = s;
                     max = Math.max(max, s);
@@ -142,7 +143,8 @@ class FlamingoResamplerTest extends ConnectorTestSupport {
                 }
                 for (int j = 0; j < kv.length; j++) {
                     for (int d = 0; d < DIM_HEAD; d++) {
-                        attended[i][h * DIM_HEAD + d] += sim[j] / sum * kv[j][inner + h * DIM_HEAD + d]; // v: second half
+                        // v is the second half
+                        attended[i][h * DIM_HEAD + d] += sim[j] / sum * kv[j][inner + h * DIM_HEAD + d];
                     }
                 }
             }
