@@ -1,0 +1,182 @@
+package org.mix4j.connectors.flamingo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.mix4j.api.Connector;
+import org.mix4j.api.TokenGrid;
+import org.mix4j.connectors.layers.Activation;
+import org.mix4j.connectors.layers.Attention;
+import org.mix4j.connectors.layers.LayerNorm;
+import org.mix4j.connectors.layers.Linear;
+import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.weights.Weights;
+
+/**
+ * Flamingo's perceiver resampler (Alayrac et al. 2022, "Flamingo: a Visual Language Model for
+ * Few-Shot Learning"), with the module layout of flamingo-pytorch / OpenFlamingo
+ * ({@code layers.<i>.0} attention, {@code layers.<i>.1} feed-forward as {@code nn.Sequential}):
+ * LayerNorm on features and latents, multi-head attention of the latents over
+ * {@code [features; latents]} with a fused {@code to_kv}, a GELU feed-forward, and a final
+ * LayerNorm. The reference takes no mask; here padded feature tokens may be masked out, which
+ * changes nothing when the mask is all ones. {@code M = num_latents}.
+ */
+public final class FlamingoResampler implements Connector {
+
+    private final NDManager manager;
+    private final FlamingoResamplerConfig config;
+    /** {@code frame_embs[0] + media_time_embs[0]}, {@code [dim]}, or {@code null} when neither is stored. */
+    private final NDArray inputOffset;
+    /** {@code [num_latents, dim]}. */
+    private final NDArray latents;
+    private final List<Layer> layers = new ArrayList<>();
+    private final LayerNorm norm;
+    private final Linear proj;
+
+    FlamingoResampler(FlamingoResamplerConfig config, Weights weights, NDManager manager) {
+        this.manager = manager;
+        this.config = config;
+        long dim = config.hiddenSize();
+        NDArray offset = null;
+        if (config.maxNumFrames() != null) {
+            offset = weights.get("frame_embs", new Shape(config.maxNumFrames(), dim)).get(0);
+        }
+        if (config.maxNumMedia() != null) {
+            NDArray media = weights.get("media_time_embs", new Shape(config.maxNumMedia(), 1, dim))
+                    .get(0).reshape(dim); // [dim]: the first media slot, one image per call
+            offset = offset == null ? media : offset.add(media);
+        }
+        inputOffset = offset;
+        latents = weights.get("latents", new Shape(config.numLatents(), dim));
+        for (int i = 0; i < config.depth(); i++) {
+            layers.add(new Layer(config, weights.child("layers." + i + ".")));
+        }
+        norm = LayerNorm.load(weights, "norm", dim, config.layerNormEps());
+        proj = config.outFeatures() == null ? null : Linear.load(weights, "proj", dim, config.outFeatures(), true);
+    }
+
+    @Override
+    public NDArray project(NDArray features, NDArray attentionMask, TokenGrid grid) {
+        Shape s = features.getShape();
+        if (s.dimension() != 3 || s.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("flamingo resampler expects features [batch, tokens, "
+                    + config.hiddenSize() + "], got " + s);
+        }
+        if (attentionMask != null && !attentionMask.getShape().equals(new Shape(s.get(0), s.get(1)))) {
+            throw new IllegalArgumentException("attention mask " + attentionMask.getShape()
+                    + " does not match features " + s);
+        }
+        NDManager caller = features.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            features.tempAttach(scope);
+            if (attentionMask != null) {
+                attentionMask.tempAttach(scope);
+            }
+            NDArray x = inputOffset == null ? features : features.add(inputOffset); // [B, N, dim]
+            NDArray h = Scoped.batched(latents, s.get(0), scope); // [B, L, dim]
+            NDArray bias = attentionMask == null ? null : latentBias(attentionMask, x.getDataType(), scope);
+            for (Layer layer : layers) {
+                h = layer.forward(x, h, bias);
+            }
+            NDArray out = norm.forward(h);
+            if (proj != null) {
+                out = proj.forward(out); // [B, L, out_features]
+            }
+            out.attach(caller);
+            return out;
+        }
+    }
+
+    /** Keys are {@code [features; latents]}: the features' mask, then ones; {@code [B, 1, 1, N+L]}. */
+    private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
+        NDArray ones = scope.ones(new Shape(mask.getShape().get(0), config.numLatents()), dtype);
+        return Attention.paddingBias(mask.toType(dtype, false).concat(ones, 1), dtype);
+    }
+
+    @Override
+    public int outputTokens(TokenGrid grid) {
+        return config.numLatents();
+    }
+
+    @Override
+    public int outputSize() {
+        return config.outFeatures() != null ? config.outFeatures() : config.hiddenSize();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** PerceiverAttention ({@code layers.<i>.0}). */
+    static final class PerceiverAttention {
+        private final LayerNorm normMedia;
+        private final LayerNorm normLatents;
+        private final Linear toQ;
+        private final Linear toKv;
+        private final Linear toOut;
+        private final long heads;
+        private final long dimHead;
+
+        PerceiverAttention(FlamingoResamplerConfig c, Weights w) {
+            long dim = c.hiddenSize();
+            heads = c.heads();
+            dimHead = c.dimHead();
+            normMedia = LayerNorm.load(w, "norm_media", dim, c.layerNormEps());
+            normLatents = LayerNorm.load(w, "norm_latents", dim, c.layerNormEps());
+            toQ = Linear.load(w, "to_q", dim, heads * dimHead, false);
+            toKv = Linear.load(w, "to_kv", dim, 2 * heads * dimHead, false);
+            toOut = Linear.load(w, "to_out", heads * dimHead, dim, false);
+        }
+
+        NDArray forward(NDArray x, NDArray latents, NDArray bias) {
+            NDArray media = normMedia.forward(x);
+            NDArray lat = normLatents.forward(latents);
+            NDList kv = toKv.forward(media.concat(lat, 1)).split(2, 2); // 2 x [B, N+L, H*D]
+            NDArray q = Attention.splitHeads(toQ.forward(lat), heads, dimHead); // [B, H, L, D]
+            NDArray k = Attention.splitHeads(kv.get(0), heads, dimHead); // [B, H, N+L, D]
+            NDArray v = Attention.splitHeads(kv.get(1), heads, dimHead); // [B, H, N+L, D]
+            NDArray attended = Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(dimHead)); // [B, H, L, D]
+            return toOut.forward(Attention.mergeHeads(attended)); // [B, L, dim]
+        }
+    }
+
+    /** FeedForward ({@code layers.<i>.1}): LayerNorm, Linear, GELU, Linear, as an nn.Sequential. */
+    static final class FeedForward {
+        private final LayerNorm norm;
+        private final Linear up;
+        private final Linear down;
+
+        FeedForward(FlamingoResamplerConfig c, Weights w) {
+            long dim = c.hiddenSize();
+            long inner = dim * c.ffMult();
+            norm = LayerNorm.load(w, "0", dim, c.layerNormEps());
+            up = Linear.load(w, "1", dim, inner, false);
+            down = Linear.load(w, "3", inner, dim, false);
+        }
+
+        NDArray forward(NDArray x) {
+            return down.forward(Activation.GELU.apply(up.forward(norm.forward(x))));
+        }
+    }
+
+    /** One {@code [PerceiverAttention, FeedForward]} pair with residuals. */
+    static final class Layer {
+        private final PerceiverAttention attention;
+        private final FeedForward feedForward;
+
+        Layer(FlamingoResamplerConfig c, Weights w) {
+            attention = new PerceiverAttention(c, w.child("0."));
+            feedForward = new FeedForward(c, w.child("1."));
+        }
+
+        NDArray forward(NDArray x, NDArray latents, NDArray bias) {
+            NDArray h = attention.forward(x, latents, bias).add(latents);
+            return feedForward.forward(h).add(h);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.mix4j.connectors.mlp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import org.mix4j.api.Connector;
+import org.mix4j.api.TokenGrid;
+import org.mix4j.connectors.layers.Activation;
+import org.mix4j.connectors.layers.Linear;
+import org.mix4j.weights.Weights;
+
+/**
+ * LLaVA's projector family (Liu et al. 2023, "Visual Instruction Tuning"; transformers'
+ * {@code LlavaMultiModalProjector}): linears with an activation between them, applied to every
+ * token, so {@code M = N}. The padding mask is not needed: tokens do not interact.
+ */
+public final class MlpProjector implements Connector {
+
+    private final NDManager manager;
+    /** {@code linear_1 ... linear_N} in order. */
+    private final List<Linear> linears;
+    private final Activation hiddenAct;
+
+    /**
+     * @param names the linears' checkpoint names, in order
+     * @param widths {@code names.size() + 1} widths: in, hidden..., out
+     */
+    MlpProjector(List<String> names, long[] widths, Activation hiddenAct, boolean bias, Weights weights,
+            NDManager manager) {
+        this.manager = manager;
+        this.hiddenAct = hiddenAct;
+        this.linears = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            linears.add(Linear.load(weights, names.get(i), widths[i], widths[i + 1], bias));
+        }
+    }
+
+    @Override
+    public NDArray project(NDArray features, NDArray attentionMask, TokenGrid grid) {
+        if (features.getShape().dimension() != 3 || features.getShape().get(2) != linears.get(0).inFeatures()) {
+            throw new IllegalArgumentException("projector expects features [batch, tokens, "
+                    + linears.get(0).inFeatures() + "], got " + features.getShape());
+        }
+        if (features.getShape().get(1) != grid.tokens()) {
+            throw new IllegalArgumentException("features hold " + features.getShape().get(1)
+                    + " tokens but the grid " + grid + " has " + grid.tokens());
+        }
+        NDManager caller = features.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            features.tempAttach(scope);
+            NDArray h = features; // [B, N, Dv]
+            for (int i = 0; i < linears.size(); i++) {
+                h = linears.get(i).forward(h);
+                if (i < linears.size() - 1) {
+                    h = hiddenAct.apply(h);
+                }
+            }
+            h.attach(caller); // [B, N, Dllm]
+            return h;
+        }
+    }
+
+    @Override
+    public int outputTokens(TokenGrid grid) {
+        return grid.tokens();
+    }
+
+    @Override
+    public int outputSize() {
+        return (int) linears.get(linears.size() - 1).outFeatures();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
