@@ -43,7 +43,8 @@ public final class RandomWeights implements Weights {
         }
         float[] values = new float[(int) size];
         String leaf = full.substring(full.lastIndexOf('.') + 1);
-        boolean norm = full.contains("norm") || full.contains("ln_") || full.contains(".ln");
+        String lower = full.toLowerCase(java.util.Locale.ROOT);
+        boolean norm = lower.contains("norm") || lower.contains("ln_") || lower.contains(".ln");
         if (leaf.equals("bias")) {
             // zeros
         } else if (norm && leaf.equals("weight") && expected.dimension() == 1) {
