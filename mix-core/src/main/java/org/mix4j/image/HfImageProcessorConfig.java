@@ -100,10 +100,13 @@ public record HfImageProcessorConfig(
             return ProcessorClass.CLIP;
         }
         return switch (name) {
-            case "CLIPImageProcessor", "CLIPFeatureExtractor" -> ProcessorClass.CLIP;
+            // LLaVA-NeXT / OneVision processors treat each tile as CLIP does; the grid is the tiler's job
+            case "CLIPImageProcessor", "CLIPFeatureExtractor", "LlavaNextImageProcessor", "LlavaOnevisionImageProcessor"
+                    -> ProcessorClass.CLIP;
             case "SiglipImageProcessor" -> ProcessorClass.SIGLIP;
             default -> throw new IllegalArgumentException("image_processor_type '" + name + "' is not supported; "
-                    + "valid: CLIPImageProcessor (CLIPFeatureExtractor), SiglipImageProcessor");
+                    + "valid: CLIPImageProcessor (CLIPFeatureExtractor), SiglipImageProcessor, LlavaNextImageProcessor, "
+                    + "LlavaOnevisionImageProcessor");
         };
     }
 
