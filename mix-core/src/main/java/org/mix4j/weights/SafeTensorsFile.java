@@ -267,9 +267,16 @@ public final class SafeTensorsFile implements AutoCloseable {
             }
         }
         target.rewind();
-        NDArray array = manager.create(target, info.shape(), info.dataType());
-        array.setName(name);
-        return array;
+        // An array made from a Java buffer only borrows that buffer's memory; a reshape or transpose
+        // view of it would read freed memory once the array is closed and the buffer collected. A
+        // clone gives the engine its own copy, so loaded weights are ordinary, self-owned tensors.
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray borrowed = scope.create(target, info.shape(), info.dataType());
+            NDArray array = borrowed.duplicate();
+            array.attach(manager);
+            array.setName(name);
+            return array;
+        }
     }
 
     @Override
