@@ -10,18 +10,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Map;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.api.EncoderOutput;
@@ -41,31 +33,9 @@ class CheckpointLoadingTest extends EncoderTestSupport {
 
     private static final String FC1 = "vision_model.encoder.layers.1.mlp.fc1.weight";
 
-    /**
-     * Copies the clip_vision fixture into {@code dir}, editing its safetensors header (the raw
-     * format: u64 length, JSON, data) with {@code edit}; the data bytes are kept as they are.
-     */
-    private static void copyWithHeader(Path dir, Consumer<JsonObject> edit) throws IOException {
-        Path source = fixture("clip_vision");
-        Files.copy(source.resolve("config.json"), dir.resolve("config.json"));
-        byte[] bytes = Files.readAllBytes(source.resolve("model.safetensors"));
-        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        JsonObject header = JsonParser.parseString(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8))
-                .getAsJsonObject();
-        edit.accept(header);
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] newHeader = Arrays.copyOf(json, padded);
-        Arrays.fill(newHeader, json.length, padded, (byte) ' ');
-        ByteBuffer out = ByteBuffer.allocate(8 + padded + bytes.length - 8 - (int) headerLength)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(padded).put(newHeader).put(bytes, 8 + (int) headerLength, bytes.length - 8 - (int) headerLength);
-        Files.write(dir.resolve("model.safetensors"), out.array());
-    }
-
     @Test
     void wrongShapedTensorFailsNamingTheTensorAndBothShapes(@TempDir Path dir) throws IOException {
-        copyWithHeader(dir, header -> {
+        copyFixtureWithHeader("clip_vision", dir, header -> {
             JsonArray shape = header.getAsJsonObject(FC1).getAsJsonArray("shape");
             JsonArray swapped = new JsonArray();
             swapped.add(shape.get(1));
@@ -83,7 +53,7 @@ class CheckpointLoadingTest extends EncoderTestSupport {
 
     @Test
     void missingTensorsAreReportedTogether(@TempDir Path dir) throws IOException {
-        copyWithHeader(dir, header -> {
+        copyFixtureWithHeader("clip_vision", dir, header -> {
             // renamed rather than removed, so the data section stays exactly covered
             header.add(FC1 + "_renamed", header.remove(FC1));
             header.add("vision_model.post_layernorm.bias_renamed", header.remove("vision_model.post_layernorm.bias"));

@@ -7,7 +7,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -79,5 +88,27 @@ public abstract class EncoderTestSupport {
             max = Math.max(max, Math.abs(a[i] - b[i]));
         }
         return max;
+    }
+
+    /**
+     * Copies a fixture's config and weights into {@code dir}, editing its safetensors header (the raw
+     * format: u64 length, JSON, data) with {@code edit}; the data bytes are kept as they are.
+     */
+    protected static void copyFixtureWithHeader(String name, Path dir, Consumer<JsonObject> edit) throws IOException {
+        Path source = fixture(name);
+        Files.copy(source.resolve("config.json"), dir.resolve("config.json"));
+        byte[] bytes = Files.readAllBytes(source.resolve("model.safetensors"));
+        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        JsonObject header = JsonParser.parseString(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        edit.accept(header);
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] newHeader = Arrays.copyOf(json, padded);
+        Arrays.fill(newHeader, json.length, padded, (byte) ' ');
+        ByteBuffer out = ByteBuffer.allocate(8 + padded + bytes.length - 8 - (int) headerLength)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(padded).put(newHeader).put(bytes, 8 + (int) headerLength, bytes.length - 8 - (int) headerLength);
+        Files.write(dir.resolve("model.safetensors"), out.array());
     }
 }
