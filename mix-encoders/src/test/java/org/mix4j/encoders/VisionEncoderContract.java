@@ -201,4 +201,24 @@ public abstract class VisionEncoderContract extends EncoderTestSupport {
             }
         }
     }
+
+    @Test
+    void weightsSurviveGarbageCollection() throws InterruptedException {
+        // A weight array closed while a view of it is kept lets the JVM free the buffer the view reads.
+        try (NDManager m = root.newSubManager(); VisionEncoder encoder = tiny(Map.of(), m)) {
+            NDArray x = pixels(m, 1);
+            float[] before = encoder.encode(x).features().toFloatArray();
+            for (int round = 0; round < 5; round++) {
+                System.gc();
+                Thread.sleep(20);
+                for (int i = 0; i < 200; i++) {
+                    java.nio.ByteBuffer garbage = java.nio.ByteBuffer.allocateDirect(64 << (i % 8));
+                    while (garbage.hasRemaining()) {
+                        garbage.put((byte) 0x7f);
+                    }
+                }
+            }
+            assertArrayEquals(before, encoder.encode(x).features().toFloatArray());
+        }
+    }
 }

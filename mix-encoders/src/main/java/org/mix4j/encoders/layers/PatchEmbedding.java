@@ -23,8 +23,8 @@ public final class PatchEmbedding {
         this.channels = channels;
         NDArray kernel = weights.get(name + ".weight", new Shape(hidden, channels, patchSize, patchSize));
         NDArray bias = withBias ? weights.get(name + ".bias", new Shape(hidden)) : null;
+        // a view of the kernel: the kernel stays open, as it owns the buffer the view reads
         NDArray flat = kernel.reshape(hidden, (long) channels * patchSize * patchSize); // [D, C*p*p]
-        kernel.close();
         this.projection = new Linear(flat.transpose(), bias);
     }
 
