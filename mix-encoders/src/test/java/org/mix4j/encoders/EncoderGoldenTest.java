@@ -26,6 +26,8 @@ class EncoderGoldenTest extends EncoderTestSupport {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             try (NDManager m = root.newSubManager()) {
                 CaseResult r = verifier.run(c, m);
+                System.out.println(r.line());
+                r.outputs().forEach(o -> System.out.println("    " + o.summary()));
                 assertEquals(CaseResult.Status.PASS, r.status(), r.line());
             }
         }));
