@@ -1,0 +1,44 @@
+package org.mix4j.encoders.clip;
+
+import com.google.gson.JsonObject;
+import org.mix4j.api.Role;
+import org.mix4j.api.TextEncoder;
+import org.mix4j.encoders.CheckpointConfigs;
+import org.mix4j.registry.ComponentContext;
+import org.mix4j.registry.ComponentFactory;
+import org.pf4j.Extension;
+
+/** {@code type: clip_text}. */
+@Extension
+public final class ClipTextFactory implements ComponentFactory<ClipTextConfig, TextEncoder> {
+
+    @Override
+    public String type() {
+        return "clip_text";
+    }
+
+    @Override
+    public Role role() {
+        return Role.TEXT_ENCODER;
+    }
+
+    @Override
+    public Class<ClipTextConfig> configType() {
+        return ClipTextConfig.class;
+    }
+
+    @Override
+    public TextEncoder create(ClipTextConfig config, ComponentContext context) {
+        return new ClipTextEncoder(config, context.weights(), context.manager(), context.dtype());
+    }
+
+    @Override
+    public JsonObject configDefaults(JsonObject checkpointConfig) {
+        return CheckpointConfigs.text(checkpointConfig);
+    }
+
+    @Override
+    public String description() {
+        return "CLIP text transformer (transformers CLIPTextModel[WithProjection]); pooled at EOS";
+    }
+}

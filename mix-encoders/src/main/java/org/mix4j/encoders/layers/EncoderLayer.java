@@ -1,0 +1,38 @@
+package org.mix4j.encoders.layers;
+
+import ai.djl.ndarray.NDArray;
+import org.mix4j.weights.Weights;
+
+/**
+ * The pre-norm transformer encoder layer shared by CLIP (vision and text) and SigLIP, with their
+ * checkpoint names: {@code layer_norm1}, {@code self_attn}, {@code layer_norm2}, {@code mlp}.
+ * Each forward runs in its own child scope, so a deep encoder keeps only one layer's temporaries.
+ */
+public final class EncoderLayer {
+
+    private final LayerNorm layerNorm1;
+    private final SelfAttention selfAttn;
+    private final LayerNorm layerNorm2;
+    private final Mlp mlp;
+
+    /** Loads the layer under {@code prefix} (e.g. {@code vision_model.encoder.layers.3.}). */
+    public EncoderLayer(Weights weights, String prefix, int hidden, int intermediate, int numHeads, double eps,
+            Activation activation) {
+        this.layerNorm1 = LayerNorm.load(weights, prefix + "layer_norm1", hidden, eps);
+        this.selfAttn = new SelfAttention(weights, prefix + "self_attn.", hidden, numHeads);
+        this.layerNorm2 = LayerNorm.load(weights, prefix + "layer_norm2", hidden, eps);
+        this.mlp = new Mlp(weights, prefix + "mlp.", hidden, intermediate, activation);
+    }
+
+    /**
+     * @param x {@code [B, T, D]}
+     * @param mask additive attention mask or {@code null}
+     * @return {@code [B, T, D]}, attached to {@code x}'s manager
+     */
+    public NDArray forward(NDArray x, NDArray mask) {
+        return Scopes.child(x, h -> {
+            NDArray attended = h.add(selfAttn.forward(layerNorm1.forward(h), mask));
+            return attended.add(mlp.forward(layerNorm2.forward(attended)));
+        });
+    }
+}

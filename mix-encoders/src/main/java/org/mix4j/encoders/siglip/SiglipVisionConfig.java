@@ -1,0 +1,67 @@
+package org.mix4j.encoders.siglip;
+
+import org.mix4j.config.Default;
+import org.mix4j.encoders.layers.Activation;
+import org.mix4j.encoders.layers.FeatureLayer;
+import org.mix4j.encoders.layers.FeatureSelect;
+
+/**
+ * {@code siglip_vision}: transformers' {@code SiglipVisionConfig} keys, with that class's defaults,
+ * plus the feature choice a connector needs.
+ *
+ * @param visionUseHead whether the attention-pooling head exists ({@code pooled} is null without it)
+ * @param featureLayer which of the {@code num_hidden_layers + 1} hidden states becomes
+ *     {@code features} (see {@link FeatureLayer}); -1 is the last layer before {@code post_layernorm}
+ * @param select accepted for symmetry with {@code clip_vision}; SigLIP has no CLS token, so
+ *     {@code patch} and {@code full} give the same tokens
+ */
+public record SiglipVisionConfig(
+        @Default("768") int hiddenSize,
+        @Default("3072") int intermediateSize,
+        @Default("12") int numHiddenLayers,
+        @Default("12") int numAttentionHeads,
+        @Default("224") int imageSize,
+        @Default("16") int patchSize,
+        @Default("3") int numChannels,
+        @Default("1e-6") double layerNormEps,
+        @Default("gelu_pytorch_tanh") Activation hiddenAct,
+        @Default("true") boolean visionUseHead,
+        @Default("-2") int featureLayer,
+        @Default("patch") FeatureSelect select) {
+
+    public SiglipVisionConfig {
+        positive("hidden_size", hiddenSize);
+        positive("intermediate_size", intermediateSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("num_attention_heads", numAttentionHeads);
+        positive("num_channels", numChannels);
+        positive("patch_size", patchSize);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + " must be divisible by num_attention_heads "
+                    + numAttentionHeads);
+        }
+        if (imageSize < patchSize) {
+            throw new IllegalArgumentException("image_size " + imageSize + " must be at least patch_size " + patchSize);
+        }
+        if (!(layerNormEps > 0)) {
+            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+        }
+        FeatureLayer.check("feature_layer", featureLayer, numHiddenLayers);
+    }
+
+    /** Patches per side: the convolution drops a remainder. */
+    public int gridSize() {
+        return imageSize / patchSize;
+    }
+
+    /** Positions of the position embedding, one per patch. */
+    public int numPatches() {
+        return gridSize() * gridSize();
+    }
+
+    private static void positive(String key, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, got " + value);
+        }
+    }
+}
