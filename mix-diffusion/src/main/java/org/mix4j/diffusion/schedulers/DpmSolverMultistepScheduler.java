@@ -3,6 +3,7 @@ package org.mix4j.diffusion.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import org.mix4j.api.NoiseSource;
 import org.mix4j.api.StepOutput;
 
@@ -58,7 +59,7 @@ public final class DpmSolverMultistepScheduler implements DiffusersScheduler {
         double[] steps = switch (config.timestepSpacing()) {
             case LINSPACE -> {
                 double[] all = Spacing.reversed(Spacing.round(Spacing.linspace(0, last - 1, n + 1, true)));
-                yield java.util.Arrays.copyOf(all, n);
+                yield Arrays.copyOf(all, n);
             }
             case LEADING -> {
                 int ratio = last / (n + 1);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mix4j.api.Scheduler;
@@ -22,8 +23,7 @@ class DdimSchedulerTest extends SchedulerContractTest {
     void leadingSpacingWithOffsetOneGivesStableDiffusionsFiftySteps() {
         Map<String, Object> o = overrides();
         o.put("steps_offset", 1);
-        Scheduler s = runtime.loader().load("ddim", org.mix4j.api.Role.SCHEDULER, null, o, manager,
-                ai.djl.ndarray.types.DataType.FLOAT32);
+        Scheduler s = load(o);
         s.setTimesteps(50);
         double[] expected = new double[50];
         for (int i = 0; i < 50; i++) {
@@ -36,13 +36,11 @@ class DdimSchedulerTest extends SchedulerContractTest {
     void trailingAndLinspaceSpacingFollowTheirDefinitions() {
         Map<String, Object> o = overrides();
         o.put("timestep_spacing", "trailing");
-        Scheduler trailing = runtime.loader().load("ddim", org.mix4j.api.Role.SCHEDULER, null, o, manager,
-                ai.djl.ndarray.types.DataType.FLOAT32);
+        Scheduler trailing = load(o);
         trailing.setTimesteps(4);
         assertArrayEquals(new double[] {999, 749, 499, 249}, trailing.timesteps()); // round(1000 - 250 i) - 1
         o.put("timestep_spacing", "linspace");
-        Scheduler linspace = runtime.loader().load("ddim", org.mix4j.api.Role.SCHEDULER, null, o, manager,
-                ai.djl.ndarray.types.DataType.FLOAT32);
+        Scheduler linspace = load(o);
         linspace.setTimesteps(4);
         assertArrayEquals(new double[] {999, 666, 333, 0}, linspace.timesteps()); // round(999 * k / 3)
     }
@@ -62,15 +60,14 @@ class DdimSchedulerTest extends SchedulerContractTest {
     void etaDrawsFromTheNoiseSourceAndNeedsOne() {
         Map<String, Object> o = overrides();
         o.put("eta", 1.0);
-        Scheduler s = runtime.loader().load("ddim", org.mix4j.api.Role.SCHEDULER, null, o, manager,
-                ai.djl.ndarray.types.DataType.FLOAT32);
+        Scheduler s = load(o);
         s.setTimesteps(4);
         double t = s.timesteps()[0];
         NDArray x = manager.ones(LATENT);
         NDArray modelOutput = manager.zeros(LATENT);
         float[] a = s.step(modelOutput, t, x, noise(1)).prevSample().toFloatArray();
         float[] b = s.step(modelOutput, t, x, noise(2)).prevSample().toFloatArray();
-        assertFalse(java.util.Arrays.equals(a, b), "different noise must give a different sample");
+        assertFalse(Arrays.equals(a, b), "different noise must give a different sample");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.step(modelOutput, t, x, null));
         assertTrue(e.getMessage().contains("NoiseSource"), e.getMessage());
     }

@@ -3,6 +3,7 @@ package org.mix4j.diffusion.schedulers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mix4j.api.Scheduler;
@@ -27,12 +28,11 @@ class DpmSolverMultistepSchedulerTest extends SchedulerContractTest {
         Scheduler second = load();
         Map<String, Object> o = overrides();
         o.put("solver_order", 1);
-        Scheduler first = runtime.loader().load("dpm_solver_pp", org.mix4j.api.Role.SCHEDULER, null, o, manager,
-                ai.djl.ndarray.types.DataType.FLOAT32);
+        Scheduler first = load(o);
         second.setTimesteps(5);
         first.setTimesteps(5);
         float[] a = run(second, initial(second), 0, 5).toFloatArray();
         float[] b = run(first, initial(first), 0, 5).toFloatArray();
-        assertFalse(java.util.Arrays.equals(a, b), "the second-order history must change the result");
+        assertFalse(Arrays.equals(a, b), "the second-order history must change the result");
     }
 }

@@ -46,8 +46,7 @@ class EulerDiscreteSchedulerTest extends SchedulerContractTest {
 
         Map<String, Object> o = overrides();
         o.put("timestep_spacing", "leading");
-        EulerDiscreteScheduler leading = (EulerDiscreteScheduler) runtime.loader().load("euler",
-                org.mix4j.api.Role.SCHEDULER, null, o, manager, ai.djl.ndarray.types.DataType.FLOAT32);
+        EulerDiscreteScheduler leading = (EulerDiscreteScheduler) load(o);
         leading.setTimesteps(10);
         float top = leading.sigmas()[0];
         assertEquals(Math.sqrt(top * top + 1), leading.initNoiseSigma(), 1e-5);
@@ -57,8 +56,7 @@ class EulerDiscreteSchedulerTest extends SchedulerContractTest {
     void karrasSigmasRunFromTheLargestToTheSmallestSigma() {
         Map<String, Object> o = overrides();
         o.put("use_karras_sigmas", true);
-        EulerDiscreteScheduler s = (EulerDiscreteScheduler) runtime.loader().load("euler",
-                org.mix4j.api.Role.SCHEDULER, null, o, manager, ai.djl.ndarray.types.DataType.FLOAT32);
+        EulerDiscreteScheduler s = (EulerDiscreteScheduler) load(o);
         s.setTimesteps(5);
         float[] acp = NoiseSchedule.of(s.config()).alphasCumprod();
         double max = Math.sqrt((1 - acp[999]) / acp[999]);

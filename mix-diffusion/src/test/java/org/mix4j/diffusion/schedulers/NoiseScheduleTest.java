@@ -3,6 +3,7 @@ package org.mix4j.diffusion.schedulers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,7 @@ class NoiseScheduleTest {
 
     @Test
     void trainedBetasReplaceTheSchedule() {
-        List<Double> betas = java.util.Collections.nCopies(1000, 0.01);
+        List<Double> betas = Collections.nCopies(1000, 0.01);
         LcmConfig config = new LcmConfig(1000, 0.5, 0.6, BetaSchedule.LINEAR, betas, 50, false, 1.0, true, 0,
                 PredictionType.EPSILON, false, 0.995, 1.0, TimestepSpacing.LEADING, 10.0, false);
         float[] acp = NoiseSchedule.of(config).alphasCumprod();

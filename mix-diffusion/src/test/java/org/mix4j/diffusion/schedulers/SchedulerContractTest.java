@@ -9,9 +9,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +61,12 @@ abstract class SchedulerContractTest {
     }
 
     Scheduler load() {
-        return runtime.loader().load(type(), Role.SCHEDULER, null, overrides(), manager, DataType.FLOAT32);
+        return load(overrides());
+    }
+
+    /** Loads the type as YAML would, with {@code yaml} as the section's keys and no checkpoint. */
+    Scheduler load(Map<String, Object> yaml) {
+        return runtime.loader().load(type(), Role.SCHEDULER, null, yaml, manager, DataType.FLOAT32);
     }
 
     @Test
@@ -156,7 +164,7 @@ abstract class SchedulerContractTest {
     /** Closes each array once, leaving {@code keep} (the last argument) open. */
     private static void closeAll(NDArray... arrays) {
         NDArray keep = arrays[arrays.length - 1];
-        java.util.Set<NDArray> closed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<NDArray> closed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < arrays.length - 1; i++) {
             NDArray a = arrays[i];
             if (a != null && a != keep && closed.add(a)) {
