@@ -1,0 +1,16 @@
+package org.mix4j.diffusion.schedulers;
+
+import org.mix4j.api.Scheduler;
+
+/** A {@link Scheduler} that reproduces a diffusers class and exposes its schedule for inspection. */
+public interface DiffusersScheduler extends Scheduler {
+
+    /** Whether the timesteps are whole training steps (int64 in diffusers) rather than floats. */
+    boolean integerTimesteps();
+
+    /**
+     * The sigmas of the current schedule with the final sigma appended ({@code num_inference_steps + 1}
+     * values), or {@code null} for schedulers that do not step in sigma space.
+     */
+    float[] sigmas();
+}
