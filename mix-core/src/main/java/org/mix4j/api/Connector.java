@@ -19,6 +19,15 @@ public interface Connector extends Component {
     /** {@code M} for an input laid out as {@code grid}, known before anything runs. */
     int outputTokens(TokenGrid grid);
 
+    /**
+     * The layout of the output tokens when they still form a grid (a projector keeps it, a pixel
+     * shuffle shrinks it), or {@code null} when they do not (learned queries, latents). Tilers that
+     * stitch tiles back into one feature map need it.
+     */
+    default TokenGrid outputGrid(TokenGrid grid) {
+        return outputTokens(grid) == grid.tokens() ? grid : null;
+    }
+
     /** {@code Dllm}. */
     int outputSize();
 }
