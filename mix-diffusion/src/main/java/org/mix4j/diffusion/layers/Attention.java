@@ -16,7 +16,7 @@ import org.mix4j.weights.Weights;
  */
 public final class Attention {
 
-    /** Score matrices larger than this (elements) are computed a few heads at a time. */
+    /** Score matrices larger than this (elements, 512 MiB in fp32) are computed a few heads at a time. */
     private static final long MAX_SCORE_ELEMENTS = 1L << 27;
 
     private final Linear toQ;
@@ -26,8 +26,14 @@ public final class Attention {
     private final int heads;
     private final int dimHead;
     private final float scale;
+    private final long maxScoreElements;
 
     public Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads, int dimHead) {
+        this(toQ, toK, toV, toOut, heads, dimHead, MAX_SCORE_ELEMENTS);
+    }
+
+    private Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads, int dimHead, long maxScoreElements) {
+        this.maxScoreElements = maxScoreElements;
         this.toQ = toQ;
         this.toK = toK;
         this.toV = toV;
@@ -52,6 +58,11 @@ public final class Attention {
                 Linear.load(weights, prefix + "to_v", contextDim, inner, qkvBias),
                 Linear.load(weights, prefix + "to_out.0", inner, queryDim, true),
                 heads, dimHead);
+    }
+
+    /** The same attention with another limit on the score matrix held at once (tests of the chunked path). */
+    Attention withMaxScoreElements(long elements) {
+        return new Attention(toQ, toK, toV, toOut, heads, dimHead, elements);
     }
 
     /**
@@ -81,7 +92,7 @@ public final class Attention {
     private NDArray attend(NDArray q, NDArray k, NDArray v) {
         long bh = q.getShape().get(0);
         long perHead = q.getShape().get(1) * k.getShape().get(1);
-        long chunk = Math.max(1, Math.min(bh, MAX_SCORE_ELEMENTS / Math.max(1, perHead)));
+        long chunk = Math.max(1, Math.min(bh, maxScoreElements / Math.max(1, perHead)));
         if (chunk >= bh) {
             return attendChunk(q, k, v);
         }

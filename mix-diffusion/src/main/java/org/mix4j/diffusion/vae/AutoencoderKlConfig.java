@@ -76,6 +76,21 @@ public record AutoencoderKlConfig(
                 throw new IllegalArgumentException("tiling: tiles of " + sample + " px / " + latent
                         + " latents with overlap " + overlap + " leave no stride between tiles");
             }
+            // diffusers steps through the input by int(tile * (1 - overlap)) and keeps
+            // tile - int(tile * overlap) of each output tile; when the two disagree (after scaling) its
+            // output silently has the wrong size, so such settings are refused here
+            int scale = 1 << (blocks - 1);
+            int decodeStride = (int) (latent * (1 - overlap)) * scale;
+            int decodeKept = sample - (int) (sample * overlap);
+            int encodeStride = (int) (sample * (1 - overlap));
+            int encodeKept = (latent - (int) (latent * overlap)) * scale;
+            if (decodeStride != decodeKept || encodeStride != encodeKept) {
+                throw new IllegalArgumentException("tiling: tile_sample_min_size " + sample + ", tile_latent_min_size "
+                        + latent + " and tile_overlap_factor " + overlap + " do not tile evenly (decode: stride "
+                        + decodeStride + " px but " + decodeKept + " px kept per tile; encode: stride " + encodeStride
+                        + " px but " + encodeKept + " px kept); use tile_sample_min_size = " + scale
+                        + " x tile_latent_min_size, both multiples of 4 at overlap 0.25");
+            }
         }
     }
 
