@@ -3,9 +3,12 @@ package org.mix4j.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.io.File;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Role;
 import org.mix4j.config.ConfigNode.MapNode;
@@ -28,13 +31,26 @@ public final class DiffusionFixtures {
         return runtime.loader();
     }
 
-    /** A fixture directory under {@code -Dmix.golden.dir}; fails (never skips) when it is missing. */
+    /** The fixture roots of {@code -Dmix.golden.dir} (several separated by the path separator). */
+    public static List<Path> goldenRoots() {
+        String dirs = System.getProperty("mix.golden.dir", "../testdata/golden");
+        return Arrays.stream(dirs.split(File.pathSeparator)).map(Path::of).toList();
+    }
+
+    /**
+     * A fixture directory: {@code relative} under one of the roots, or a root that is that
+     * fixture itself. Fails (never skips) when it is missing.
+     */
     public static Path golden(String relative) {
-        Path dir = Path.of(System.getProperty("mix.golden.dir", "../testdata/golden")).resolve(relative);
-        if (!Files.isDirectory(dir)) {
-            throw new AssertionError("golden fixture " + dir + " is missing");
+        for (Path root : goldenRoots()) {
+            if (Files.isDirectory(root.resolve(relative))) {
+                return root.resolve(relative);
+            }
+            if (root.endsWith(relative) && Files.isDirectory(root)) {
+                return root;
+            }
         }
-        return dir;
+        throw new AssertionError("golden fixture '" + relative + "' is missing under " + goldenRoots());
     }
 
     /** A component section parsed from YAML text, as a pipeline file would hold it. */

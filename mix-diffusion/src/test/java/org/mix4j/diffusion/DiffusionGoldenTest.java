@@ -43,12 +43,12 @@ class DiffusionGoldenTest {
 
     @TestFactory
     Stream<DynamicTest> moduleKindsMatchTheReference() {
-        Path root = Path.of(System.getProperty("mix.golden.dir"));
+        List<Path> roots = DiffusionFixtures.goldenRoots();
         GoldenVerifier verifier = GoldenVerifier.fromRegistry(runtime.registry());
-        List<GoldenCase> cases = GoldenVerifier.discover(List.of(root)).stream()
+        List<GoldenCase> cases = GoldenVerifier.discover(roots).stream()
                 .filter(c -> KINDS.contains(c.kind())).toList();
         assertEquals(KINDS.size(), cases.stream().map(GoldenCase::kind).distinct().count(),
-                "expected a fixture of every kind " + KINDS + " under " + root);
+                "expected a fixture of every kind " + KINDS + " under " + roots);
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             CaseResult r = verifier.run(c, manager);
             System.out.println(r.line());
