@@ -35,8 +35,9 @@ public record AutoencoderKlConfig(
      * Tiled encode/decode as diffusers' {@code enable_tiling()}: inputs larger than a tile are cut
      * into overlapping tiles, each run on its own, and the overlaps blended linearly.
      *
-     * @param tileSampleMinSize tile size in pixels; default {@code sample_size}
-     * @param tileLatentMinSize tile size in latents; default {@code sample_size / 2^(blocks - 1)}
+     * @param tileSampleMinSize tile size in pixels; default {@code tile_latent_min_size * scale} when
+     *     that is set, else {@code sample_size}
+     * @param tileLatentMinSize tile size in latents; default {@code int(tile_sample_min_size / scale)}
      * @param tileOverlapFactor fraction of a tile shared with its neighbour
      */
     public record Tiling(
@@ -69,7 +70,7 @@ public record AutoencoderKlConfig(
         }
         if (tiling != null && tiling.enabled()) {
             // fields are not assigned yet in a compact constructor: derive from the parameters
-            int sample = tileSample(tiling, sampleSize);
+            int sample = tileSample(tiling, sampleSize, blocks);
             int latent = tileLatent(tiling, sampleSize, blocks);
             double overlap = tiling.tileOverlapFactor();
             if ((int) (sample * (1 - overlap)) <= 0 || (int) (latent * (1 - overlap)) <= 0) {
@@ -104,12 +105,12 @@ public record AutoencoderKlConfig(
         return tiling != null && tiling.enabled();
     }
 
-    /** Tile size in pixels ({@code tiling.tile_sample_min_size}, else {@code sample_size}). */
+    /** Tile size in pixels ({@code tiling.tile_sample_min_size}, else derived from the latent tile, else {@code sample_size}). */
     public int tileSampleMinSize() {
-        return tileSample(tiling, sampleSize);
+        return tileSample(tiling, sampleSize, blockOutChannels.size());
     }
 
-    /** Tile size in latents ({@code tiling.tile_latent_min_size}, else {@code int(sample_size / scale)}). */
+    /** Tile size in latents ({@code tiling.tile_latent_min_size}, else {@code int(tile_sample_min_size / scale)}). */
     public int tileLatentMinSize() {
         return tileLatent(tiling, sampleSize, blockOutChannels.size());
     }
@@ -119,13 +120,21 @@ public record AutoencoderKlConfig(
         return tiling != null ? tiling.tileOverlapFactor() : 0.25;
     }
 
-    private static int tileSample(Tiling tiling, List<Integer> sampleSize) {
-        return tiling != null && tiling.tileSampleMinSize() != null ? tiling.tileSampleMinSize() : sampleSize.get(0);
+    // diffusers' defaults are sample_size and int(sample_size / scale); when YAML sets one size only,
+    // the other follows it, so the two always describe the same tile
+    private static int tileSample(Tiling tiling, List<Integer> sampleSize, int blocks) {
+        if (tiling != null && tiling.tileSampleMinSize() != null) {
+            return tiling.tileSampleMinSize();
+        }
+        if (tiling != null && tiling.tileLatentMinSize() != null) {
+            return tiling.tileLatentMinSize() * (1 << (blocks - 1));
+        }
+        return sampleSize.get(0);
     }
 
     private static int tileLatent(Tiling tiling, List<Integer> sampleSize, int blocks) {
         return tiling != null && tiling.tileLatentMinSize() != null ? tiling.tileLatentMinSize()
-                : (int) (sampleSize.get(0) / (double) (1 << (blocks - 1)));
+                : (int) (tileSample(tiling, sampleSize, blocks) / (double) (1 << (blocks - 1)));
     }
 
     private static void checkTypes(String key, List<String> types, List<String> valid, int blocks) {

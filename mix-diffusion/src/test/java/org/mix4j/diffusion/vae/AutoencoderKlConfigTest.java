@@ -38,6 +38,10 @@ class AutoencoderKlConfigTest {
         assertEquals(64, config.tileLatentMinSize());
         assertEquals(0.25, config.tileOverlapFactor());
         assertFalse(bind(SD_VAE).tilingEnabled());
+        AutoencoderKlConfig onlySample = bind(SD_VAE + "tiling: {enabled: true, tile_sample_min_size: 256}\n");
+        assertEquals(32, onlySample.tileLatentMinSize());
+        AutoencoderKlConfig onlyLatent = bind(SD_VAE + "tiling: {enabled: true, tile_latent_min_size: 32}\n");
+        assertEquals(256, onlyLatent.tileSampleMinSize());
     }
 
     @Test
