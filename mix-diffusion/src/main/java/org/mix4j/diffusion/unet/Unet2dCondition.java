@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Denoiser;
@@ -101,7 +102,7 @@ public final class Unet2dCondition implements Denoiser {
      */
     @Override
     public NDArray forward(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, DenoiserResiduals residuals) {
-        List<NDArray> inputs = new ArrayList<>(List.of(sample, timestep, encoderHiddenStates));
+        List<NDArray> inputs = new ArrayList<>(Arrays.asList(sample, timestep, encoderHiddenStates));
         if (residuals != null) {
             if (residuals.downBlock() != null) {
                 inputs.addAll(residuals.downBlock());
