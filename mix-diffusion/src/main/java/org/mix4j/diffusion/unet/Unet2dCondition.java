@@ -1,0 +1,256 @@
+package org.mix4j.diffusion.unet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.mix4j.api.Denoiser;
+import org.mix4j.api.DenoiserResiduals;
+import org.mix4j.diffusion.layers.Activations;
+import org.mix4j.diffusion.layers.Conv2d;
+import org.mix4j.diffusion.layers.GroupNorm;
+import org.mix4j.diffusion.layers.Linear;
+import org.mix4j.diffusion.layers.ResnetBlock2d;
+import org.mix4j.diffusion.layers.Scope;
+import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
+import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
+import org.mix4j.diffusion.unet.UnetBlocks.UpBlock;
+import org.mix4j.weights.Weights;
+
+/**
+ * The conditional UNet of latent diffusion (Stable Diffusion 1.x / 2.x): diffusers 0.31
+ * {@code UNet2DConditionModel} with its config read as that class reads it, including the legacy
+ * meaning of {@code attention_head_dim} (the number of heads). Rombach et al., "High-Resolution
+ * Image Synthesis with Latent Diffusion Models" (2022).
+ */
+public final class Unet2dCondition implements Denoiser {
+
+    private final Unet2dConditionConfig config;
+    private final NDManager manager;
+    private final Conv2d convIn;
+    private final TimestepEmbedding timeEmbedding;
+    private final List<DownBlock> downBlocks = new ArrayList<>();
+    private final MidBlock midBlock;
+    private final List<UpBlock> upBlocks = new ArrayList<>();
+    private final GroupNorm convNormOut;
+    private final UnaryOperator<NDArray> convAct;
+    private final Conv2d convOut;
+
+    public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager) {
+        this.config = config;
+        this.manager = manager;
+        List<Integer> channels = config.blockOutChannels();
+        List<Integer> heads = config.headsPerBlock();
+        int blocks = channels.size();
+        this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), channels.get(0), config.convInKernel());
+        this.timeEmbedding = TimestepEmbedding.load(w, config);
+        ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
+                Activations.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
+                config.resnetTimeScaleShift().equals("scale_shift"));
+
+        for (int i = 0; i < blocks; i++) {
+            long in = channels.get(i == 0 ? 0 : i - 1);
+            Transformer2d.Spec transformer = config.downBlockTypes().get(i).equals("CrossAttnDownBlock2D")
+                    ? transformerSpec(heads.get(i), config.transformerLayersPerBlock().get(i), i) : null;
+            downBlocks.add(DownBlock.load(w, "down_blocks." + i + ".", in, channels.get(i),
+                    config.layersPerBlock().get(i), resnet, transformer,
+                    i == blocks - 1 ? -1 : config.downsamplePadding()));
+        }
+
+        int last = blocks - 1;
+        this.midBlock = switch (config.midBlockType()) {
+            case "UNetMidBlock2DCrossAttn" -> MidBlock.load(w, "mid_block.", channels.get(last),
+                    resnet.withOutputScaleFactor(config.midBlockScaleFactor()),
+                    transformerSpec(heads.get(last), config.transformerLayersPerBlock().get(last), last));
+            case "UNetMidBlock2D" -> MidBlock.load(w, "mid_block.", channels.get(last),
+                    resnet.withOutputScaleFactor(config.midBlockScaleFactor()), null);
+            default -> null;
+        };
+
+        for (int i = 0; i < blocks; i++) {
+            int down = last - i; // the down block this up block mirrors
+            long prevOut = channels.get(i == 0 ? last : down + 1);
+            long in = channels.get(Math.max(down - 1, 0));
+            Transformer2d.Spec transformer = config.upBlockTypes().get(i).equals("CrossAttnUpBlock2D")
+                    ? transformerSpec(heads.get(down), config.transformerLayersPerBlock().get(down), down) : null;
+            upBlocks.add(UpBlock.load(w, "up_blocks." + i + ".", in, channels.get(down), prevOut,
+                    config.layersPerBlock().get(down) + 1, resnet, transformer, i != last));
+        }
+
+        this.convNormOut = GroupNorm.load(w, "conv_norm_out", config.normNumGroups(), channels.get(0), config.normEps());
+        this.convAct = Activations.of(config.actFn(), "act_fn");
+        this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel());
+    }
+
+    private Transformer2d.Spec transformerSpec(int heads, int layers, int block) {
+        return new Transformer2d.Spec(heads, layers, config.crossAttentionDim().get(block), config.normNumGroups(),
+                config.useLinearProjection(), config.onlyCrossAttention().get(block));
+    }
+
+    /**
+     * @param sample {@code [B, in_channels, h, w]}
+     * @param timestep {@code [B]}, {@code [1]} or a scalar, int64 or float
+     * @param encoderHiddenStates {@code [B, T, cross_attention_dim]}
+     * @param residuals ControlNet residuals: one per skip connection (conv_in's output, then every
+     *     down-block resnet and downsampler output) and one for the mid block; {@code null} for none
+     */
+    @Override
+    public NDArray forward(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, DenoiserResiduals residuals) {
+        List<NDArray> inputs = new ArrayList<>(Arrays.asList(sample, timestep, encoderHiddenStates));
+        if (residuals != null) {
+            if (residuals.downBlock() != null) {
+                inputs.addAll(residuals.downBlock());
+            }
+            inputs.add(residuals.midBlock());
+        }
+        return Scope.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
+    }
+
+    private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals) {
+        long batch = sample.getShape().get(0);
+        NDArray x = config.centerInputSample() ? sample.mul(2f).sub(1f) : sample;
+        NDArray temb = timeEmbedding.forward(broadcastTimestep(timestep, batch));
+
+        // 1. down path, keeping every skip connection
+        x = convIn.forward(x);
+        List<NDArray> skips = new ArrayList<>();
+        skips.add(x);
+        for (DownBlock block : downBlocks) {
+            x = block.forward(x, temb, context, skips);
+        }
+        if (residuals != null && residuals.downBlock() != null) {
+            addDownResiduals(skips, residuals.downBlock());
+        }
+
+        // 2. mid block
+        if (midBlock != null) {
+            x = midBlock.forward(x, temb, context);
+        }
+        if (residuals != null && residuals.midBlock() != null) {
+            x = addResidual(x, residuals.midBlock(), "mid-block residual");
+        }
+
+        // 3. up path; sizes not divisible by the total upsampling follow the skips' sizes
+        boolean followSkips = sample.getShape().get(2) % (1L << (upBlocks.size() - 1)) != 0
+                || sample.getShape().get(3) % (1L << (upBlocks.size() - 1)) != 0;
+        for (int i = 0; i < upBlocks.size(); i++) {
+            UpBlock block = upBlocks.get(i);
+            long[] upsampleSize = null;
+            if (followSkips && i < upBlocks.size() - 1) {
+                Shape next = skips.get(skips.size() - 1 - block.skipCount()).getShape();
+                upsampleSize = new long[] {next.get(2), next.get(3)};
+            }
+            x = block.forward(x, skips, temb, context, upsampleSize);
+        }
+
+        // 4. output
+        return convOut.forward(convAct.apply(convNormOut.forward(x)));
+    }
+
+    private static NDArray broadcastTimestep(NDArray timestep, long batch) {
+        NDArray t = timestep.getShape().dimension() == 0 ? timestep.reshape(1) : timestep;
+        if (t.getShape().dimension() != 1 || (t.size() != 1 && t.size() != batch)) {
+            throw new IllegalArgumentException("timestep: expected a scalar, [1] or [" + batch + "] (one per sample row), got "
+                    + timestep.getShape());
+        }
+        return t.size() == batch ? t : t.broadcast(new Shape(batch));
+    }
+
+    private void addDownResiduals(List<NDArray> skips, List<NDArray> residuals) {
+        if (residuals.size() != skips.size()) {
+            throw new IllegalArgumentException("ControlNet down-block residuals: " + residuals.size()
+                    + " given, this UNet has " + skips.size() + " skip connections (conv_in, then each down-block"
+                    + " resnet and downsampler)");
+        }
+        for (int i = 0; i < skips.size(); i++) {
+            skips.set(i, addResidual(skips.get(i), residuals.get(i), "down-block residual " + i));
+        }
+    }
+
+    private static NDArray addResidual(NDArray x, NDArray residual, String what) {
+        if (!x.getShape().equals(residual.getShape())) {
+            throw new IllegalArgumentException(what + ": shape " + residual.getShape() + ", expected " + x.getShape());
+        }
+        return x.add(residual);
+    }
+
+    @Override
+    public int inChannels() {
+        return config.inChannels();
+    }
+
+    /** {@code sample_size}; 64 (SD 1.x at 512 px) when the config has none. */
+    @Override
+    public int sampleSize() {
+        return config.sampleSize() != null ? config.sampleSize() : 64;
+    }
+
+    public Unet2dConditionConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Sinusoidal timestep features ({@code Timesteps}), then {@code time_embedding} (linear_1, act, linear_2). */
+    static final class TimestepEmbedding {
+
+        private final int channels;
+        private final boolean flipSinToCos;
+        private final double freqShift;
+        private final Linear linear1;
+        private final UnaryOperator<NDArray> act;
+        private final Linear linear2;
+        private final UnaryOperator<NDArray> postAct;
+        private final UnaryOperator<NDArray> embedAct;
+
+        private TimestepEmbedding(int channels, Unet2dConditionConfig c, Linear linear1, Linear linear2) {
+            this.channels = channels;
+            this.flipSinToCos = c.flipSinToCos();
+            this.freqShift = c.freqShift();
+            this.linear1 = linear1;
+            this.act = Activations.of(c.actFn(), "act_fn");
+            this.linear2 = linear2;
+            this.postAct = c.timestepPostAct() == null ? null : Activations.of(c.timestepPostAct(), "timestep_post_act");
+            this.embedAct = c.timeEmbeddingActFn() == null ? null
+                    : Activations.of(c.timeEmbeddingActFn(), "time_embedding_act_fn");
+        }
+
+        static TimestepEmbedding load(Weights w, Unet2dConditionConfig c) {
+            int channels = c.blockOutChannels().get(0);
+            int dim = c.timeEmbedDim();
+            return new TimestepEmbedding(channels, c, Linear.load(w, "time_embedding.linear_1", channels, dim),
+                    Linear.load(w, "time_embedding.linear_2", dim, dim));
+        }
+
+        /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}. */
+        NDArray forward(NDArray timesteps) {
+            NDArray h = linear2.forward(act.apply(linear1.forward(sinusoids(timesteps))));
+            if (postAct != null) {
+                h = postAct.apply(h);
+            }
+            return embedAct == null ? h : embedAct.apply(h);
+        }
+
+        /** {@code [B]} -> {@code [B, channels]}: {@code exp(-ln(10000) i / (half - freq_shift))} frequencies, in float32 as diffusers computes them. */
+        private NDArray sinusoids(NDArray timesteps) {
+            int half = channels / 2;
+            NDArray t = timesteps.toType(DataType.FLOAT32, false).reshape(-1, 1); // [B, 1]
+            NDArray frequencies = t.getManager().arange(0, half, 1, DataType.FLOAT32)
+                    .mul((float) -Math.log(10000)).div((float) (half - freqShift)).exp().reshape(1, half);
+            NDArray angles = t.mul(frequencies); // [B, half]
+            NDArray sin = angles.sin();
+            NDArray cos = angles.cos();
+            NDArray emb = flipSinToCos ? NDArrays.concat(new NDList(cos, sin), 1) : NDArrays.concat(new NDList(sin, cos), 1);
+            return channels % 2 == 0 ? emb : emb.pad(new Shape(0, 1), 0);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.mix4j.diffusion.unet;
+
+import org.mix4j.api.Denoiser;
+import org.mix4j.api.Role;
+import org.mix4j.registry.ComponentContext;
+import org.mix4j.registry.ComponentFactory;
+import org.pf4j.Extension;
+
+/** YAML {@code type: unet2d_condition}: a diffusers UNet2DConditionModel folder (SD 1.x / 2.x UNets). */
+@Extension
+public final class Unet2dConditionFactory implements ComponentFactory<Unet2dConditionConfig, Denoiser> {
+
+    @Override
+    public String type() {
+        return "unet2d_condition";
+    }
+
+    @Override
+    public Role role() {
+        return Role.DENOISER;
+    }
+
+    @Override
+    public Class<Unet2dConditionConfig> configType() {
+        return Unet2dConditionConfig.class;
+    }
+
+    @Override
+    public Denoiser create(Unet2dConditionConfig config, ComponentContext context) {
+        return new Unet2dCondition(config, context.weights(), context.manager());
+    }
+
+    @Override
+    public String description() {
+        return "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x denoiser)";
+    }
+}

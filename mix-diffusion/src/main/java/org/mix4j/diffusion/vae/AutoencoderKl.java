@@ -1,0 +1,322 @@
+package org.mix4j.diffusion.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.mix4j.api.Autoencoder;
+import org.mix4j.api.LatentDistribution;
+import org.mix4j.diffusion.layers.Activations;
+import org.mix4j.diffusion.layers.Attention;
+import org.mix4j.diffusion.layers.Conv2d;
+import org.mix4j.diffusion.layers.Downsample2d;
+import org.mix4j.diffusion.layers.GroupNorm;
+import org.mix4j.diffusion.layers.Linear;
+import org.mix4j.diffusion.layers.ResnetBlock2d;
+import org.mix4j.diffusion.layers.Scope;
+import org.mix4j.diffusion.layers.Upsample2d;
+import org.mix4j.weights.Weights;
+
+/**
+ * The KL-regularised autoencoder of latent diffusion: diffusers 0.31 {@code AutoencoderKL}
+ * ({@code autoencoders/autoencoder_kl.py}, {@code vae.py}), with its tiled encode and decode.
+ * Rombach et al., "High-Resolution Image Synthesis with Latent Diffusion Models" (2022).
+ */
+public final class AutoencoderKl implements Autoencoder {
+
+    /** diffusers builds every norm of the VAE with this epsilon, whatever the config says. */
+    private static final double EPS = 1e-6;
+
+    private final AutoencoderKlConfig config;
+    private final NDManager manager;
+    private final Encoder encoder;
+    private final Decoder decoder;
+    private final Conv2d quantConv;
+    private final Conv2d postQuantConv;
+
+    public AutoencoderKl(AutoencoderKlConfig config, Weights w, NDManager manager) {
+        this.config = config;
+        this.manager = manager;
+        ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), EPS,
+                Activations.of(config.actFn(), "act_fn"), null, 1.0, false);
+        int latent2 = 2 * config.latentChannels();
+        this.encoder = Encoder.load(w.child("encoder."), config, resnet);
+        this.decoder = Decoder.load(w.child("decoder."), config, resnet);
+        this.quantConv = config.useQuantConv() ? Conv2d.load(w, "quant_conv", latent2, latent2, 1, 1, 0) : null;
+        this.postQuantConv = config.usePostQuantConv()
+                ? Conv2d.load(w, "post_quant_conv", config.latentChannels(), config.latentChannels(), 1, 1, 0) : null;
+    }
+
+    /**
+     * {@code [B, in_channels, H, W]} pixels in [-1, 1] -> the posterior's mean and std, each
+     * {@code [B, latent_channels, H / scale, W / scale]} ({@code logvar} clamped to [-30, 20]).
+     * Tiled when tiling is enabled and the image is larger than a tile.
+     */
+    @Override
+    public LatentDistribution encode(NDArray pixels) {
+        NDList meanStd = Scope.runList(() -> {
+            NDArray moments = useTiles(pixels, config.tileSampleMinSize())
+                    ? VaeTiling.run(pixels, config.tileSampleMinSize(), config.tileLatentMinSize(),
+                            config.tileOverlapFactor(), this::moments)
+                    : moments(pixels);
+            NDList halves = moments.split(2, 1); // mean, logvar: [B, C, h, w] each
+            NDArray std = halves.get(1).clip(-30f, 20f).mul(0.5f).exp();
+            return new NDList(halves.get(0), std);
+        }, pixels);
+        return new LatentDistribution(meanStd.get(0), meanStd.get(1));
+    }
+
+    /**
+     * Unscaled latents {@code [B, latent_channels, h, w]} -> pixels {@code [B, out_channels, h * scale, w * scale]}.
+     * Tiled when tiling is enabled and the latent is larger than a tile.
+     */
+    @Override
+    public NDArray decode(NDArray latents) {
+        if (useTiles(latents, config.tileLatentMinSize())) {
+            return VaeTiling.run(latents, config.tileLatentMinSize(), config.tileSampleMinSize(),
+                    config.tileOverlapFactor(), this::decodeTile);
+        }
+        return decodeTile(latents);
+    }
+
+    private boolean useTiles(NDArray x, int tile) {
+        Shape s = x.getShape();
+        return config.tilingEnabled() && (s.get(2) > tile || s.get(3) > tile);
+    }
+
+    /** Encoder and {@code quant_conv}: {@code [B, 2 * latent_channels, h, w]}. */
+    private NDArray moments(NDArray pixels) {
+        return Scope.run(() -> {
+            NDArray h = encoder.forward(pixels);
+            return quantConv == null ? h : quantConv.forward(h);
+        }, pixels);
+    }
+
+    /** {@code post_quant_conv} and decoder. */
+    private NDArray decodeTile(NDArray latents) {
+        return Scope.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
+                latents);
+    }
+
+    @Override
+    public double scalingFactor() {
+        return config.scalingFactor();
+    }
+
+    @Override
+    public double shiftFactor() {
+        return config.shiftFactor() == null ? 0 : config.shiftFactor();
+    }
+
+    @Override
+    public int scaleFactor() {
+        return config.scaleFactor();
+    }
+
+    public AutoencoderKlConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** {@code conv_in}, {@code DownEncoderBlock2D}s, mid block, {@code conv_norm_out}, act, {@code conv_out} (mean and logvar). */
+    static final class Encoder {
+
+        private final Conv2d convIn;
+        private final List<CodecBlock> downBlocks;
+        private final MidBlock midBlock;
+        private final GroupNorm convNormOut;
+        private final UnaryOperator<NDArray> convAct;
+        private final Conv2d convOut;
+
+        private Encoder(Conv2d convIn, List<CodecBlock> downBlocks, MidBlock midBlock, GroupNorm convNormOut,
+                UnaryOperator<NDArray> convAct, Conv2d convOut) {
+            this.convIn = convIn;
+            this.downBlocks = downBlocks;
+            this.midBlock = midBlock;
+            this.convNormOut = convNormOut;
+            this.convAct = convAct;
+            this.convOut = convOut;
+        }
+
+        static Encoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet) {
+            List<Integer> ch = c.blockOutChannels();
+            int last = ch.size() - 1;
+            List<CodecBlock> blocks = new ArrayList<>();
+            for (int i = 0; i <= last; i++) {
+                String prefix = "down_blocks." + i + ".";
+                List<ResnetBlock2d> resnets = new ArrayList<>();
+                for (int j = 0; j < c.layersPerBlock(); j++) {
+                    long in = j == 0 ? ch.get(Math.max(i - 1, 0)) : ch.get(i);
+                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, ch.get(i), resnet));
+                }
+                // padding 0: diffusers pads (0, 1, 0, 1) before the stride-2 conv
+                Downsample2d down = i == last ? null : Downsample2d.load(w, prefix + "downsamplers.0.", ch.get(i), 0);
+                blocks.add(new CodecBlock(resnets, down == null ? null : down::forward));
+            }
+            return new Encoder(
+                    Conv2d.same(w, "conv_in", c.inChannels(), ch.get(0), 3),
+                    blocks,
+                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
+                    GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(last), EPS),
+                    Activations.of(c.actFn(), "act_fn"),
+                    Conv2d.same(w, "conv_out", ch.get(last), 2L * c.latentChannels(), 3));
+        }
+
+        NDArray forward(NDArray pixels) {
+            NDArray h = convIn.forward(pixels);
+            for (CodecBlock block : downBlocks) {
+                h = block.forward(h);
+            }
+            h = midBlock.forward(h);
+            return convOut.forward(convAct.apply(convNormOut.forward(h)));
+        }
+    }
+
+    /** {@code conv_in}, mid block, {@code UpDecoderBlock2D}s, {@code conv_norm_out}, act, {@code conv_out}. */
+    static final class Decoder {
+
+        private final Conv2d convIn;
+        private final MidBlock midBlock;
+        private final List<CodecBlock> upBlocks;
+        private final GroupNorm convNormOut;
+        private final UnaryOperator<NDArray> convAct;
+        private final Conv2d convOut;
+
+        private Decoder(Conv2d convIn, MidBlock midBlock, List<CodecBlock> upBlocks, GroupNorm convNormOut,
+                UnaryOperator<NDArray> convAct, Conv2d convOut) {
+            this.convIn = convIn;
+            this.midBlock = midBlock;
+            this.upBlocks = upBlocks;
+            this.convNormOut = convNormOut;
+            this.convAct = convAct;
+            this.convOut = convOut;
+        }
+
+        static Decoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet) {
+            List<Integer> ch = c.blockOutChannels();
+            int last = ch.size() - 1;
+            List<CodecBlock> blocks = new ArrayList<>();
+            for (int i = 0; i <= last; i++) {
+                String prefix = "up_blocks." + i + ".";
+                long out = ch.get(last - i);
+                List<ResnetBlock2d> resnets = new ArrayList<>();
+                for (int j = 0; j <= c.layersPerBlock(); j++) {
+                    long in = j == 0 ? ch.get(last - Math.max(i - 1, 0)) : out;
+                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, out, resnet));
+                }
+                Upsample2d up = i == last ? null : Upsample2d.load(w, prefix + "upsamplers.0.", out);
+                blocks.add(new CodecBlock(resnets, up == null ? null : x -> up.forward(x, null)));
+            }
+            return new Decoder(
+                    Conv2d.same(w, "conv_in", c.latentChannels(), ch.get(last), 3),
+                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
+                    blocks,
+                    GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(0), EPS),
+                    Activations.of(c.actFn(), "act_fn"),
+                    Conv2d.same(w, "conv_out", ch.get(0), c.outChannels(), 3));
+        }
+
+        NDArray forward(NDArray latents) {
+            NDArray h = midBlock.forward(convIn.forward(latents));
+            for (CodecBlock block : upBlocks) {
+                h = block.forward(h);
+            }
+            return convOut.forward(convAct.apply(convNormOut.forward(h)));
+        }
+    }
+
+    /** {@code DownEncoderBlock2D} / {@code UpDecoderBlock2D}: resnets without time embedding, then a resampler. */
+    record CodecBlock(List<ResnetBlock2d> resnets, UnaryOperator<NDArray> resampler) {
+
+        NDArray forward(NDArray x) {
+            NDArray h = x;
+            for (ResnetBlock2d resnet : resnets) {
+                h = resnet.forward(h, null);
+            }
+            return resampler == null ? h : resampler.apply(h);
+        }
+    }
+
+    /** {@code UNetMidBlock2D}: resnet, single-head spatial self-attention (optional), resnet. */
+    static final class MidBlock {
+
+        private final ResnetBlock2d first;
+        private final SpatialAttention attention;
+        private final ResnetBlock2d second;
+
+        private MidBlock(ResnetBlock2d first, SpatialAttention attention, ResnetBlock2d second) {
+            this.first = first;
+            this.attention = attention;
+            this.second = second;
+        }
+
+        static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet, boolean addAttention) {
+            return new MidBlock(
+                    ResnetBlock2d.load(w, prefix + "resnets.0.", channels, channels, resnet),
+                    addAttention ? SpatialAttention.load(w, prefix + "attentions.0.", channels, resnet.groups()) : null,
+                    ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet));
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray h = first.forward(x, null);
+            if (attention != null) {
+                h = attention.forward(h);
+            }
+            return second.forward(h, null);
+        }
+    }
+
+    /**
+     * The VAE's attention block: GroupNorm, one head over all positions, {@code to_out.0}, plus the
+     * input. Older checkpoints name the projections {@code query/key/value/proj_attn}, and the
+     * original LDM layout stores them as 1x1 convolutions; all are read.
+     */
+    static final class SpatialAttention {
+
+        private final GroupNorm groupNorm;
+        private final Attention attention;
+
+        private SpatialAttention(GroupNorm groupNorm, Attention attention) {
+            this.groupNorm = groupNorm;
+            this.attention = attention;
+        }
+
+        static SpatialAttention load(Weights w, String prefix, long channels, int groups) {
+            return new SpatialAttention(
+                    GroupNorm.load(w, prefix + "group_norm", groups, channels, EPS),
+                    new Attention(
+                            projection(w, prefix, "to_q", "query", channels),
+                            projection(w, prefix, "to_k", "key", channels),
+                            projection(w, prefix, "to_v", "value", channels),
+                            projection(w, prefix, "to_out.0", "proj_attn", channels),
+                            1, (int) channels));
+        }
+
+        private static Linear projection(Weights w, String prefix, String name, String legacyName, long channels) {
+            String key = !w.contains(prefix + name + ".weight") && w.contains(prefix + legacyName + ".weight")
+                    ? prefix + legacyName : prefix + name;
+            Shape stored = w.shape(key + ".weight");
+            NDArray weight = stored != null && stored.dimension() == 4
+                    ? w.get(key + ".weight", new Shape(channels, channels, 1, 1)).reshape(channels, channels)
+                    : w.get(key + ".weight", new Shape(channels, channels));
+            return Linear.of(weight, w.get(key + ".bias", new Shape(channels)));
+        }
+
+        /** {@code [B, C, H, W]} -> same shape. */
+        NDArray forward(NDArray x) {
+            return Scope.run(() -> {
+                Shape s = x.getShape();
+                NDArray tokens = groupNorm.forward(x).reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1); // [B, HW, C]
+                NDArray attended = attention.forward(tokens, null); // [B, HW, C]
+                return attended.transpose(0, 2, 1).reshape(s).add(x);
+            }, x);
+        }
+    }
+}
