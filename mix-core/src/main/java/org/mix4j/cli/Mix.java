@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Composable multimodal models: run, inspect and verify pipelines of vision encoders, "
                 + "connectors, language models and diffusion components.",
         subcommands = {ComponentsCommand.class, PluginsCommand.class, ValidateCommand.class, InspectCommand.class,
-                VerifyCommand.class})
+                VerifyCommand.class, RunCommand.class})
 public final class Mix implements Callable<Integer> {
 
     @Option(names = "--plugins-dir", paramLabel = "DIR",
