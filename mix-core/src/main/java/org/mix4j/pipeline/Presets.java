@@ -37,8 +37,9 @@ public final class Presets {
             }
         }
         List<String> seen = new ArrayList<>();
-        if (config != null && config.get("architectures") instanceof JsonElement a && a.isJsonArray()) {
-            a.getAsJsonArray().forEach(e -> seen.add(e.getAsString()));
+        JsonElement architectures = config == null ? null : config.get("architectures");
+        if (architectures != null && architectures.isJsonArray()) {
+            architectures.getAsJsonArray().forEach(e -> seen.add(e.getAsString()));
         }
         if (config != null && config.has("model_type")) {
             seen.add("model_type " + config.get("model_type").getAsString());

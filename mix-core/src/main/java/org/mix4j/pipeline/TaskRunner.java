@@ -1,7 +1,6 @@
 package org.mix4j.pipeline;
 
 import java.io.PrintWriter;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.ExtensionPoint;
 
 /**
