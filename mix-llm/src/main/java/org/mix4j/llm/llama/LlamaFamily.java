@@ -52,14 +52,14 @@ public final class LlamaFamily {
             type = declared.getAsString();
         }
         out.addProperty("model_type", type);
+        if (text != null && !out.has("tie_word_embeddings") && checkpointConfig.has("tie_word_embeddings")) {
+            out.add("tie_word_embeddings", checkpointConfig.get("tie_word_embeddings"));
+        }
         JsonObject defaults = JsonParser.parseString(CLASS_DEFAULTS.get(type)).getAsJsonObject();
         for (Map.Entry<String, JsonElement> e : defaults.entrySet()) {
             if (!out.has(e.getKey())) {
                 out.add(e.getKey(), e.getValue());
             }
-        }
-        if (text != null && !out.has("tie_word_embeddings") && checkpointConfig.has("tie_word_embeddings")) {
-            out.add("tie_word_embeddings", checkpointConfig.get("tie_word_embeddings"));
         }
         return out;
     }
