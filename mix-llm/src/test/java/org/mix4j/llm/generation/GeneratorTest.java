@@ -148,13 +148,13 @@ class GeneratorTest {
     void nativeMemoryDoesNotGrowWithSteps() {
         List<Integer> counts = new ArrayList<>();
         int before = manager.getManagedArrays().size();
-        GenerationSettings settings = new GenerationSettings(300, 1.0, 0, 1.0, 1.2, 3, List.of(), List.of(), true);
+        GenerationSettings settings = new GenerationSettings(200, 1.0, 0, 1.0, 1.2, 3, List.of(), List.of(), true);
         // counts every array under the generator's manager as each forward pass starts
         LanguageModel counting = new CountingModel(model, () -> counts.add(manager.getManagedArrays().size()));
         GenerationResult r = new Generator(counting, null, manager).generate(List.of(PROMPT), settings, null);
-        assertEquals(300, r.tokens().get(0).length);
-        assertEquals(300, counts.size(), "one prefill and 299 decode steps");
-        assertEquals(counts.get(10), counts.get(290), "arrays held at step 10 vs step 290");
+        assertEquals(200, r.tokens().get(0).length);
+        assertEquals(200, counts.size(), "one prefill and 199 decode steps");
+        assertEquals(counts.get(10), counts.get(190), "arrays held at step 10 vs step 190");
         assertEquals(before, manager.getManagedArrays().size(), "arrays left after generation");
     }
 
