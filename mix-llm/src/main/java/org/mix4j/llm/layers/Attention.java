@@ -67,8 +67,14 @@ public final class Attention {
         long groups = h / kvH;
         NDArray qg = q.reshape(b, kvH, groups * t, d); // [B, kvH, G*T, D]
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).divi((float) Math.sqrt(d)); // [B, kvH, G*T, S]
+        if (scores.getDataType() != DataType.FLOAT32) { // softmax in float32, as transformers upcasts it
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
         scores = scores.reshape(b, kvH, groups, t, s).addi(mask); // [B, kvH, G, T, S]
-        NDArray probs = scores.softmax(-1).reshape(b, kvH, groups * t, s); // [B, kvH, G*T, S]
+        NDArray probs = scores.softmax(4).reshape(b, kvH, groups * t, s); // [B, kvH, G*T, S]
+        if (probs.getDataType() != v.getDataType()) {
+            probs = probs.toType(v.getDataType(), false);
+        }
         NDArray out = probs.matMul(v); // [B, kvH, G*T, D]
         return out.reshape(b, h, t, d).transpose(0, 2, 1, 3).reshape(b, t, h * d); // [B, T, H*D]
     }

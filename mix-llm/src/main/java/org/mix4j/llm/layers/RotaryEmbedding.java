@@ -78,6 +78,12 @@ public final class RotaryEmbedding {
     public static NDArray apply(NDArray x, CosSin cs) {
         NDList halves = x.split(2, 3); // 2 x [B, H, T, D/2]
         NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
-        return x.mul(cs.cos()).addi(rotated.muli(cs.sin()));
+        NDArray cos = cs.cos();
+        NDArray sin = cs.sin();
+        if (x.getDataType() != cos.getDataType()) { // half-precision models rotate in their own dtype
+            cos = cos.toType(x.getDataType(), false);
+            sin = sin.toType(x.getDataType(), false);
+        }
+        return x.mul(cos).addi(rotated.muli(sin));
     }
 }
