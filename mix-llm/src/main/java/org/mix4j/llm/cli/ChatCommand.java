@@ -10,6 +10,7 @@ import org.mix4j.cli.CliCommand;
 import org.mix4j.cli.CliContext;
 import org.mix4j.llm.generation.GenerationResult;
 import org.mix4j.llm.text.ChatSession;
+import org.mix4j.llm.tokenizer.ChatTemplateException;
 import org.mix4j.llm.text.TextPipeline;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
@@ -55,10 +56,17 @@ public final class ChatCommand implements Callable<Integer>, CliCommand {
                 if (line.isBlank()) {
                     continue;
                 }
-                GenerationResult r = chat.send(line, (row, text) -> {
-                    context.out().print(text);
-                    context.out().flush();
-                });
+                GenerationResult r;
+                try {
+                    r = chat.send(line, (row, text) -> {
+                        context.out().print(text);
+                        context.out().flush();
+                    });
+                } catch (IllegalArgumentException | ChatTemplateException e) {
+                    context.err().println("error: " + e.getMessage()); // this turn only; the chat goes on
+                    context.err().flush();
+                    continue;
+                }
                 context.out().println();
                 if (options.stats) {
                     TextOptions.printStats(context.err(), pipeline, r);

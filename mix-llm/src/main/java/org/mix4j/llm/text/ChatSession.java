@@ -22,7 +22,13 @@ public final class ChatSession {
     /** Sends a user message; the reply is streamed and added to the history. */
     public GenerationResult send(String userText, TextStreamer streamer) {
         history.add(TextPipeline.message("user", userText));
-        GenerationResult result = pipeline.complete(history, settings, streamer);
+        GenerationResult result;
+        try {
+            result = pipeline.complete(history, settings, streamer);
+        } catch (RuntimeException e) {
+            history.remove(history.size() - 1); // a failed turn leaves the conversation as it was
+            throw e;
+        }
         history.add(TextPipeline.message("assistant", result.texts().get(0)));
         return result;
     }
