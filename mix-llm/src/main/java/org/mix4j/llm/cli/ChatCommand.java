@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.mix4j.cli.CliCommand;
 import org.mix4j.cli.CliContext;
-import org.mix4j.llm.generation.GenerationResult;
+import org.mix4j.generation.GenerationResult;
 import org.mix4j.llm.text.ChatSession;
 import org.mix4j.llm.tokenizer.ChatTemplateException;
 import org.mix4j.llm.text.TextPipeline;

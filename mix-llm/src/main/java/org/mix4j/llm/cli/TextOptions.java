@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.mix4j.cli.CliContext;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.YamlLoader;
-import org.mix4j.llm.generation.GenerationResult;
+import org.mix4j.generation.GenerationResult;
 import org.mix4j.llm.text.TextPipeline;
 import org.mix4j.pipeline.GenerationSettings;
 import picocli.CommandLine.Option;

@@ -11,7 +11,7 @@ import java.util.List;
 import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LmOutput;
-import org.mix4j.llm.generation.LastTokenLogits;
+import org.mix4j.generation.LastTokenLogits;
 import org.mix4j.llm.layers.Attention;
 import org.mix4j.llm.layers.Linear;
 import org.mix4j.llm.layers.RmsNorm;

@@ -3,8 +3,8 @@ package org.mix4j.llm.text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.mix4j.llm.generation.GenerationResult;
-import org.mix4j.llm.generation.TextStreamer;
+import org.mix4j.generation.GenerationResult;
+import org.mix4j.generation.TextStreamer;
 import org.mix4j.pipeline.GenerationSettings;
 
 /** A conversation with a {@link TextPipeline}: each turn re-renders the whole history. */

@@ -158,6 +158,11 @@ public final class HfTokenizer implements Tokenizer, Component {
         return token == null ? OptionalLong.empty() : tokenId(token);
     }
 
+    @Override
+    public boolean hasChatTemplate() {
+        return chatTemplate != null;
+    }
+
     public Optional<ChatTemplate> chatTemplate() {
         return Optional.ofNullable(chatTemplate);
     }

@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +22,7 @@ import org.mix4j.api.LanguageModel;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.llm.TestData;
 import org.mix4j.llm.TinyModels;
-import org.mix4j.llm.generation.GenerationResult.FinishReason;
+import org.mix4j.generation.GenerationResult.FinishReason;
 import org.mix4j.llm.tokenizer.HfTokenizer;
 import org.mix4j.llm.tokenizer.HfTokenizerConfig;
 import org.mix4j.llm.tokenizer.HfTokenizerFactory;

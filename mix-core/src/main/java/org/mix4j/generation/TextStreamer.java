@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 /** Receives generated text as it becomes final, per batch row. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 import ai.djl.ndarray.NDArray;
 import org.mix4j.api.KvCache;

@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,7 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.mix4j.api.Tokenizer;
-import org.mix4j.llm.generation.GenerationResult.FinishReason;
+import org.mix4j.generation.GenerationResult.FinishReason;
 import org.mix4j.pipeline.GenerationSettings;
 
 /** Per-row bookkeeping: mask, positions, generated ids, stop checks, text. */

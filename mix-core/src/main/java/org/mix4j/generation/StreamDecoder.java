@@ -1,4 +1,4 @@
-package org.mix4j.llm.generation;
+package org.mix4j.generation;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.mix4j.llm.text;
+package org.mix4j.generation;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -12,7 +12,6 @@ import org.mix4j.api.Tokenizer;
 import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.JsonConfig;
-import org.mix4j.llm.tokenizer.HfTokenizer;
 import org.mix4j.pipeline.GenerationSettings;
 
 /**
@@ -21,11 +20,11 @@ import org.mix4j.pipeline.GenerationSettings;
  * given, are {@code eos_token_id} of generation_config.json, else of config.json, plus the
  * tokenizer's {@code eos_token} (chat models end a turn with it).
  */
-final class GenerationDefaults {
+public final class GenerationDefaults {
 
     private GenerationDefaults() {}
 
-    static GenerationSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer) {
+    public static GenerationSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer) {
         MapNode defaults = null;
         Path file = checkpoint == null ? null : checkpoint.resolve("generation_config.json");
         if (file != null && Files.isRegularFile(file)) {
@@ -36,13 +35,13 @@ final class GenerationDefaults {
             return s;
         }
         Set<Long> stop = new LinkedHashSet<>(configEos(checkpoint));
-        if (tokenizer instanceof HfTokenizer hf) {
-            hf.specialId("eos_token").ifPresent(stop::add);
+        if (tokenizer != null) {
+            tokenizer.specialId("eos_token").ifPresent(stop::add);
         }
         return withEos(s, new ArrayList<>(stop));
     }
 
-    static GenerationSettings withEos(GenerationSettings s, List<Long> eos) {
+    public static GenerationSettings withEos(GenerationSettings s, List<Long> eos) {
         return new GenerationSettings(s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
                 s.seed(), eos, s.stop(), s.doSample());
     }
