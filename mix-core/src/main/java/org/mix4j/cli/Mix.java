@@ -51,6 +51,10 @@ public final class Mix implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!debug) {
+            // DJL probes for CUDA on every start; on a CPU machine that is noise, not a warning
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+        }
         Mix mix = new Mix();
         CommandLine cli = new CommandLine(mix);
         cli.setOut(out).setErr(err);
