@@ -1,0 +1,120 @@
+package org.mix4j.encoders.retrieval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.mix4j.config.ConfigNode;
+
+/**
+ * The hash of a {@link ModelFingerprint}: what decides whether two runs produce embeddings in the
+ * same space. It covers the bound configs (not their YAML line numbers) and the weight files: their
+ * names, sizes, and 16 blocks of 64 KiB sampled across each, which tells a fine-tuned copy apart
+ * without reading gigabytes on every run.
+ */
+final class ModelHash {
+
+    private static final int SAMPLES = 16;
+    private static final int BLOCK = 64 * 1024;
+
+    private final MessageDigest digest;
+
+    ModelHash() {
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    /** Adds {@code key=value} with the value written canonically. */
+    ModelHash add(String key, Object value) {
+        digest.update((key + "=" + canonical(value) + "\n").getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** Adds the weight files of a component directory (or a single weights file). */
+    ModelHash addWeights(Path location) {
+        try {
+            List<Path> files;
+            if (Files.isRegularFile(location)) {
+                files = List.of(location);
+            } else {
+                try (Stream<Path> s = Files.list(location)) {
+                    files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+                }
+            }
+            for (Path f : files) {
+                add("weights", f.getFileName() + " " + Files.size(f));
+                sample(f);
+            }
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read weights at " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    String hex() {
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private void sample(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer block = ByteBuffer.allocate(BLOCK);
+            for (int i = 0; i < SAMPLES; i++) {
+                long at = size <= BLOCK ? 0 : (size - BLOCK) * i / (SAMPLES - 1);
+                block.clear();
+                while (block.hasRemaining() && ch.read(block, at + block.position()) > 0) {
+                    // keep reading until the block is full or the file ends
+                }
+                block.flip();
+                digest.update(block);
+                if (size <= BLOCK) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Config trees by value (origins left out), records by component, the rest as text. */
+    static String canonical(Object value) {
+        if (value instanceof ConfigNode.MapNode m) {
+            StringBuilder b = new StringBuilder("{");
+            m.entries().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> b.append(e.getKey()).append(':').append(canonical(e.getValue())).append(';'));
+            return b.append('}').toString();
+        }
+        if (value instanceof ConfigNode.ListNode l) {
+            return l.items().stream().map(ModelHash::canonical).toList().toString();
+        }
+        if (value instanceof ConfigNode.Scalar s) {
+            return String.valueOf(s.value());
+        }
+        if (value instanceof Record r) {
+            StringBuilder b = new StringBuilder("{");
+            for (var c : r.getClass().getRecordComponents()) {
+                try {
+                    b.append(c.getName()).append(':').append(canonical(c.getAccessor().invoke(r))).append(';');
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass(), e);
+                }
+            }
+            return b.append('}').toString();
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(ModelHash::canonical).toList().toString();
+        }
+        return String.valueOf(value);
+    }
+}
