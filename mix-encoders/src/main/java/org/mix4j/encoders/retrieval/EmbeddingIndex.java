@@ -98,13 +98,19 @@ public final class EmbeddingIndex implements AutoCloseable {
             // [N, D] x [D] -> [N]: the matrix-vector product takes PyTorch's fp16 GEMV path. It is
             // the only native op per query: small ops run on the engine's thread pool too, and on a
             // busy machine each one can cost milliseconds of waiting for a descheduled thread.
-            float[] approx = halves(matrix.matMul(queryArray), count);
+            float[] approx;
+            try (NDArray scores = matrix.matMul(queryArray)) { // results of ops on the matrix join its manager
+                approx = halves(scores, count);
+            }
             int kk = Math.min(k, count);
             float threshold = TopK.kthLargest(approx, kk) - (float) FP16_SCORE_ERROR;
             long[] candidates = TopK.atLeast(approx, threshold);
             List<Hit> hits = new ArrayList<>(candidates.length);
             for (long row : candidates) {
-                float[] values = halves(matrix.get(row), dim); // a view of one row: a copy of 2 * dim bytes
+                float[] values;
+                try (NDArray view = matrix.get(row)) { // one row: a copy of 2 * dim bytes
+                    values = halves(view, dim);
+                }
                 double dot = 0;
                 for (int i = 0; i < dim; i++) {
                     dot += (double) values[i] * q[i];
