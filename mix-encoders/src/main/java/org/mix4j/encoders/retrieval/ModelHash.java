@@ -13,8 +13,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.mix4j.config.ConfigNode;
+import org.mix4j.weights.Checkpoint;
+import org.mix4j.weights.SafeTensorsFile;
 
 /**
  * The hash of a {@link ModelFingerprint}: what decides whether two runs produce embeddings in the
@@ -43,17 +44,13 @@ final class ModelHash {
         return this;
     }
 
-    /** Adds the weight files of a component directory (or a single weights file). */
+    /** Adds the weight files the loader reads at {@code location} (as {@link Checkpoint#open} picks them). */
     ModelHash addWeights(Path location) {
+        List<Path> files;
+        try (Checkpoint checkpoint = Checkpoint.open(location)) {
+            files = checkpoint.files().stream().map(SafeTensorsFile::path).sorted().toList();
+        }
         try {
-            List<Path> files;
-            if (Files.isRegularFile(location)) {
-                files = List.of(location);
-            } else {
-                try (Stream<Path> s = Files.list(location)) {
-                    files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-                }
-            }
             for (Path f : files) {
                 add("weights", f.getFileName() + " " + Files.size(f));
                 sample(f);
