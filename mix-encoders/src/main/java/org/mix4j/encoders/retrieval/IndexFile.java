@@ -188,7 +188,7 @@ public final class IndexFile {
         int storedCrc = tail.getInt();
         tail.get(end);
         if (!Arrays.equals(end, END) || storedCrc != (int) crc.getValue()) {
-            throw new IndexFileException(file, "corrupt index: checksum mismatch; rebuild it with 'mix index'");
+            throw new IndexFileException(file, "corrupt index: checksum mismatch; delete it and run 'mix index' again");
         }
         List<IndexEntry> entries = decodeEntries(file, entryBytes, header.count());
         return new IndexContents(header.model(), header.root(), entries, embeddings);

@@ -35,7 +35,7 @@ record IndexHeader(ModelFingerprint model, String root, int dim, int count, long
         long version = number(file, h, "version", 1, Integer.MAX_VALUE);
         if (version != VERSION) {
             throw new IndexFileException(file, "index format version " + version + " is not supported (this mix4j "
-                    + "reads version " + VERSION + "); rebuild it with 'mix index'");
+                    + "reads version " + VERSION + "); delete it and run 'mix index' again");
         }
         if (!"float16".equals(string(file, h, "dtype"))) {
             throw new IndexFileException(file, "unsupported embedding dtype '" + string(file, h, "dtype")
