@@ -1,8 +1,5 @@
 package org.mix4j.encoders.retrieval;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -168,8 +165,7 @@ public final class IndexFile {
             throw new IndexFileException(file, "corrupt index: header length " + headerLength + " does not fit the "
                     + fileSize + "-byte file");
         }
-        JsonObject h = parseHeader(file, readFully(file, ch, (int) headerLength, crc));
-        IndexHeader header = IndexHeader.of(file, h);
+        IndexHeader header = IndexHeader.parse(file, readFully(file, ch, (int) headerLength, crc));
         long padded = (12 + headerLength + ALIGN - 1) / ALIGN * ALIGN;
         long expected = padded + header.count() * (long) header.dim() * 2 + header.entriesBytes() + 8;
         if (expected != fileSize) {
@@ -192,21 +188,6 @@ public final class IndexFile {
         }
         List<IndexEntry> entries = decodeEntries(file, entryBytes, header.count());
         return new IndexContents(header.model(), header.root(), entries, embeddings);
-    }
-
-    private static JsonObject parseHeader(Path file, ByteBuffer bytes) {
-        try {
-            JsonElement json = JsonParser.parseString(StandardCharsets.UTF_8.decode(bytes).toString());
-            if (!json.isJsonObject()) {
-                throw new IndexFileException(file, "corrupt index: the header is not a JSON object");
-            }
-            return json.getAsJsonObject();
-        } catch (RuntimeException e) {
-            if (e instanceof IndexFileException ife) {
-                throw ife;
-            }
-            throw new IndexFileException(file, "corrupt index: unreadable header JSON (" + e.getMessage() + ")", e);
-        }
     }
 
     private static List<IndexEntry> decodeEntries(Path file, ByteBuffer b, int count) {

@@ -2,6 +2,9 @@ package org.mix4j.encoders.retrieval;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** The JSON header of an {@link IndexFile}, written and checked field by field. */
@@ -26,6 +29,26 @@ record IndexHeader(ModelFingerprint model, String root, int dim, int count, long
         h.addProperty("root", contents.root());
         h.addProperty("entries_bytes", entriesBytes);
         return h;
+    }
+
+    /** Parses and checks the header bytes. */
+    static IndexHeader parse(Path file, ByteBuffer bytes) {
+        return of(file, json(file, bytes));
+    }
+
+    private static JsonObject json(Path file, ByteBuffer bytes) {
+        try {
+            JsonElement json = JsonParser.parseString(StandardCharsets.UTF_8.decode(bytes).toString());
+            if (!json.isJsonObject()) {
+                throw new IndexFileException(file, "corrupt index: the header is not a JSON object");
+            }
+            return json.getAsJsonObject();
+        } catch (RuntimeException e) {
+            if (e instanceof IndexFileException ife) {
+                throw ife;
+            }
+            throw new IndexFileException(file, "corrupt index: unreadable header JSON (" + e.getMessage() + ")", e);
+        }
     }
 
     static IndexHeader of(Path file, JsonObject h) {

@@ -77,26 +77,10 @@ public final class Indexer {
         List<Skipped> skipped = new ArrayList<>(scan.unreadable());
         scan.unreadable().forEach(onSkip);
 
-        Map<String, Integer> oldRows = new HashMap<>();
-        if (old != null) {
-            for (int i = 0; i < old.count(); i++) {
-                oldRows.put(old.entries().get(i).path(), i);
-            }
-        }
-        TreeMap<String, Row> rows = new TreeMap<>();
-        List<ImageFile> todo = new ArrayList<>();
-        Set<String> replaced = new HashSet<>();
-        for (ImageFile f : scan.images()) {
-            Integer row = oldRows.remove(f.relative());
-            if (row != null && old.entries().get(row).sameFile(f.size(), f.mtimeNanos())) {
-                rows.put(f.relative(), new Row(old.entries().get(row), old.embeddings(), row * old.dim()));
-            } else {
-                if (row != null) {
-                    replaced.add(f.relative());
-                }
-                todo.add(f);
-            }
-        }
+        Plan plan = Plan.of(old, scan.images());
+        TreeMap<String, Row> rows = plan.kept();
+        List<ImageFile> todo = plan.todo();
+        Set<String> replaced = plan.replaced();
         int unchanged = rows.size();
 
         encode(todo, rows, skipped, model, root, indexFile);
@@ -104,7 +88,7 @@ public final class Indexer {
         int updated = (int) replaced.stream().filter(rows::containsKey).count();
         int added = rows.size() - unchanged - updated;
         // a changed file that no longer decodes loses its old entry too
-        int removed = oldRows.size() + replaced.size() - updated;
+        int removed = plan.gone() + replaced.size() - updated;
         boolean changed = old == null || added + updated + removed > 0 || !root.equals(old.root());
         if (changed) {
             IndexFile.write(indexFile, contents);
@@ -162,6 +146,35 @@ public final class Indexer {
             entries.add(row.entry());
         }
         return new IndexContents(model, root, entries, matrix);
+    }
+
+    /**
+     * What a run has to do: the entries kept as they are (same size and mtime), the files to encode,
+     * which of those replace an entry, and how many entries lost their file.
+     */
+    private record Plan(TreeMap<String, Row> kept, List<ImageFile> todo, Set<String> replaced, int gone) {
+
+        static Plan of(IndexContents old, List<ImageFile> files) {
+            Map<String, Integer> oldRows = new HashMap<>();
+            for (int i = 0; old != null && i < old.count(); i++) {
+                oldRows.put(old.entries().get(i).path(), i);
+            }
+            TreeMap<String, Row> kept = new TreeMap<>();
+            List<ImageFile> todo = new ArrayList<>();
+            Set<String> replaced = new HashSet<>();
+            for (ImageFile f : files) {
+                Integer row = oldRows.remove(f.relative());
+                if (row != null && old.entries().get(row).sameFile(f.size(), f.mtimeNanos())) {
+                    kept.put(f.relative(), new Row(old.entries().get(row), old.embeddings(), row * old.dim()));
+                } else {
+                    if (row != null) {
+                        replaced.add(f.relative());
+                    }
+                    todo.add(f);
+                }
+            }
+            return new Plan(kept, todo, replaced, oldRows.size());
+        }
     }
 
     /** An entry and where its fp16 embedding lives ({@code dim} values of {@code values} from {@code offset}). */

@@ -13,7 +13,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.mix4j.api.Role;
 import org.mix4j.config.ConfigNode;
+import org.mix4j.pipeline.ComponentLoader;
+import org.mix4j.pipeline.ComponentSpec;
+import org.mix4j.pipeline.PipelineConfig;
 import org.mix4j.weights.Checkpoint;
 import org.mix4j.weights.SafeTensorsFile;
 
@@ -36,6 +40,38 @@ final class ModelHash {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
+    }
+
+    /**
+     * The fingerprint of a retrieval pipeline's image side: the tower's type, prefix and bound
+     * config, the image processor's type and bound config, the dtype, and the tower's weight files.
+     */
+    static ModelFingerprint fingerprint(PipelineConfig config, ComponentLoader loader, ComponentSpec processorSpec,
+            ComponentSpec encoderSpec, int dim) {
+        ModelHash hash = new ModelHash()
+                .add("encoder.type", encoderSpec.type())
+                .add("encoder.weights_prefix", encoderSpec.weightsPrefix())
+                .add("encoder.config", loader.bindConfig(encoderSpec, Role.VISION_ENCODER, config.checkpoint()))
+                .add("image_processor.type", processorSpec.type())
+                .add("image_processor.config", loader.bindConfig(processorSpec, Role.IMAGE_PROCESSOR, config.checkpoint()))
+                .add("dtype", config.dtype());
+        Path weights = encoderDirectory(encoderSpec, config.checkpoint());
+        if (encoderSpec.init() == ComponentSpec.Init.RANDOM) {
+            hash.add("encoder.init", "random seed " + encoderSpec.seed());
+        } else if (weights != null) {
+            hash.addWeights(weights);
+        }
+        String where = weights == null ? "(none)" : weights.toAbsolutePath().normalize().toString();
+        return new ModelFingerprint(where, encoderSpec.type(), hash.hex(), dim);
+    }
+
+    /** Where the loader reads the tower's weights: the section's {@code weights:} under the checkpoint. */
+    private static Path encoderDirectory(ComponentSpec spec, Path checkpoint) {
+        if (spec.weights() == null) {
+            return checkpoint;
+        }
+        Path w = Path.of(spec.weights());
+        return w.isAbsolute() || checkpoint == null ? w : checkpoint.resolve(w);
     }
 
     /** Adds {@code key=value} with the value written canonically. */

@@ -81,23 +81,8 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
             IndexContents loaded = IndexFile.read(file);
             try (EmbeddingIndex index = EmbeddingIndex.of(loaded.embeddings(), dim, manager)) {
                 double loadMs = (System.nanoTime() - t0) / 1e6;
-                for (int i = 0; i < warmup; i++) {
-                    index.search(unitVector(random), k);
-                }
-                double[] ms = new double[queries];
                 List<float[]> verifyQueries = new ArrayList<>();
-                for (int i = 0; i < queries; i++) {
-                    float[] q = unitVector(random);
-                    long s = System.nanoTime();
-                    List<EmbeddingIndex.Hit> hits = index.search(q, k);
-                    ms[i] = (System.nanoTime() - s) / 1e6;
-                    if (hits.size() != Math.min(k, count)) {
-                        throw new IllegalStateException("search returned " + hits.size() + " hits");
-                    }
-                    if (i < verify) {
-                        verifyQueries.add(q);
-                    }
-                }
+                double[] ms = timeQueries(index, random, verifyQueries);
                 int verified = verify(index, loaded.embeddings(), verifyQueries);
                 BenchStats stats = BenchStats.of(ms);
                 report(stats, buildMs, writeMs, loadMs, fileBytes, verified);
@@ -106,6 +91,27 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
             Files.deleteIfExists(file);
         }
         return 0;
+    }
+
+    /** Warm-up, then {@code queries} timed searches (ms each); keeps the first {@code verify} queries. */
+    private double[] timeQueries(EmbeddingIndex index, SplittableRandom random, List<float[]> verifyQueries) {
+        for (int i = 0; i < warmup; i++) {
+            index.search(unitVector(random), k);
+        }
+        double[] ms = new double[queries];
+        for (int i = 0; i < queries; i++) {
+            float[] q = unitVector(random);
+            long s = System.nanoTime();
+            List<EmbeddingIndex.Hit> hits = index.search(q, k);
+            ms[i] = (System.nanoTime() - s) / 1e6;
+            if (hits.size() != Math.min(k, count)) {
+                throw new IllegalStateException("search returned " + hits.size() + " hits");
+            }
+            if (i < verify) {
+                verifyQueries.add(q);
+            }
+        }
+        return ms;
     }
 
     private IndexContents synthetic(SplittableRandom random) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.mix4j.api.EncoderOutput;
@@ -69,7 +68,7 @@ public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
             encoder = loader.load(encoderSpec, Role.VISION_ENCODER, config.checkpoint(), owned, dtype);
             checkSizes(config, processor, encoder);
             int dim = embeddingDim(encoder, processor, owned, dtype);
-            ModelFingerprint fingerprint = fingerprint(config, loader, processorSpec, encoderSpec, dim);
+            ModelFingerprint fingerprint = ModelHash.fingerprint(config, loader, processorSpec, encoderSpec, dim);
             return new RetrievalPipeline(config, loader, owned, dtype, processor, encoder, fingerprint);
         } catch (RuntimeException | Error e) {
             if (encoder != null) {
@@ -188,34 +187,6 @@ public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
             NDArray embeds = require(encoder.encode(blank), "encoder", "visual_projection.weight");
             return (int) embeds.getShape().get(1);
         }
-    }
-
-    private static ModelFingerprint fingerprint(PipelineConfig config, ComponentLoader loader, ComponentSpec processorSpec,
-            ComponentSpec encoderSpec, int dim) {
-        ModelHash hash = new ModelHash()
-                .add("encoder.type", encoderSpec.type())
-                .add("encoder.weights_prefix", encoderSpec.weightsPrefix())
-                .add("encoder.config", loader.bindConfig(encoderSpec, Role.VISION_ENCODER, config.checkpoint()))
-                .add("image_processor.type", processorSpec.type())
-                .add("image_processor.config", loader.bindConfig(processorSpec, Role.IMAGE_PROCESSOR, config.checkpoint()))
-                .add("dtype", config.dtype());
-        Path weights = encoderDirectory(encoderSpec, config.checkpoint());
-        if (encoderSpec.init() == ComponentSpec.Init.RANDOM) {
-            hash.add("encoder.init", "random seed " + encoderSpec.seed());
-        } else if (weights != null) {
-            hash.addWeights(weights);
-        }
-        String where = weights == null ? "(none)" : weights.toAbsolutePath().normalize().toString();
-        return new ModelFingerprint(where, encoderSpec.type(), hash.hex(), dim);
-    }
-
-    /** Where the loader reads the tower's weights: the section's {@code weights:} under the checkpoint. */
-    private static Path encoderDirectory(ComponentSpec spec, Path checkpoint) {
-        if (spec.weights() == null) {
-            return checkpoint;
-        }
-        Path w = Path.of(spec.weights());
-        return w.isAbsolute() || checkpoint == null ? w : checkpoint.resolve(w);
     }
 
     private static void checkIds(TextEncoder text, long[][] ids) {
