@@ -26,11 +26,14 @@ public final class EmbeddingIndex implements AutoCloseable {
     public record Hit(int row, double score) {}
 
     /**
-     * Bound on |fp16 score - exact score| for unit vectors: output rounding (2^-11 relative, scores
-     * within [-1, 1]) plus rounding of the query to fp16 (2^-11 relative per component) plus fp32
-     * accumulation, with a factor of 2 to spare.
+     * Bound on |fp16 score - exact score| for unit vectors, with a factor of 2 to spare: rounding of
+     * the output to fp16 (2^-11 relative, scores within [-1, 1]), rounding of the query to fp16
+     * (2^-11 relative per component, subnormals included in the last term) and fp32 accumulation
+     * over {@code dim} products.
      */
-    private static final double FP16_SCORE_ERROR = 2 * (0x1p-11 + 0x1p-11 + 1e-4);
+    private static double fp16ScoreError(int dim) {
+        return 2 * (0x1p-11 + 0x1p-11 + dim * 0x1p-24);
+    }
 
     private final NDManager manager;
     private final NDArray matrix; // [N, D] float16
@@ -103,7 +106,7 @@ public final class EmbeddingIndex implements AutoCloseable {
                 approx = halves(scores, count);
             }
             int kk = Math.min(k, count);
-            float threshold = TopK.kthLargest(approx, kk) - (float) FP16_SCORE_ERROR;
+            float threshold = TopK.kthLargest(approx, kk) - (float) fp16ScoreError(dim);
             long[] candidates = TopK.atLeast(approx, threshold);
             List<Hit> hits = new ArrayList<>(candidates.length);
             for (long row : candidates) {
