@@ -1,43 +1,12 @@
 package org.mix4j.llm.llama;
 
-import com.google.gson.JsonObject;
-import org.mix4j.api.LanguageModel;
-import org.mix4j.api.Role;
-import org.mix4j.registry.ComponentContext;
-import org.mix4j.registry.ComponentFactory;
 import org.pf4j.Extension;
 
-/** {@code type: llama}: LLaMA 1-3 decoder (transformers LlamaForCausalLM). Same implementation as the whole LLaMA family. */
+/** {@code type: llama}: LLaMA 1-3 decoder (transformers LlamaForCausalLM), served by the one LLaMA-family implementation. */
 @Extension
-public final class LlamaFactory implements ComponentFactory<LlamaConfig, LanguageModel> {
+public final class LlamaFactory extends LlamaFamilyFactory {
 
-    @Override
-    public String type() {
-        return "llama";
-    }
-
-    @Override
-    public Role role() {
-        return Role.LANGUAGE_MODEL;
-    }
-
-    @Override
-    public Class<LlamaConfig> configType() {
-        return LlamaConfig.class;
-    }
-
-    @Override
-    public JsonObject configDefaults(JsonObject checkpointConfig) {
-        return LlamaFamily.withClassDefaults(checkpointConfig, type());
-    }
-
-    @Override
-    public LanguageModel create(LlamaConfig config, ComponentContext context) {
-        return LlamaFamily.create(config, context);
-    }
-
-    @Override
-    public String description() {
-        return "LLaMA 1-3 decoder (transformers LlamaForCausalLM)";
+    public LlamaFactory() {
+        super("llama", "LLaMA 1-3 decoder (transformers LlamaForCausalLM)");
     }
 }
