@@ -11,11 +11,8 @@ import org.pf4j.ExtensionFactory;
 import org.pf4j.InvalidPluginDescriptorException;
 import org.pf4j.JarPluginRepository;
 import org.pf4j.PluginDependency;
-import org.pf4j.ManifestPluginDescriptorFinder;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginDescriptorFinder;
-import org.pf4j.PluginRuntimeException;
-import org.pf4j.PropertiesPluginDescriptorFinder;
 import org.pf4j.PluginRepository;
 import org.pf4j.PluginWrapper;
 
@@ -46,44 +43,9 @@ final class MixPluginManager extends DefaultPluginManager {
         return new CompoundPluginRepository().add(jars).add(zips);
     }
 
-    /**
-     * The manifest, else {@code plugin.properties}; unlike pf4j's compound finder it does not log a
-     * stack trace per unreadable archive: the reason ends up in {@link #rejected()}.
-     */
     @Override
     protected PluginDescriptorFinder createPluginDescriptorFinder() {
-        return new PluginDescriptorFinder() {
-            private final List<PluginDescriptorFinder> finders =
-                    List.of(new ManifestPluginDescriptorFinder(), new PropertiesPluginDescriptorFinder());
-
-            @Override
-            public boolean isApplicable(Path pluginPath) {
-                return finders.stream().anyMatch(f -> f.isApplicable(pluginPath));
-            }
-
-            @Override
-            public PluginDescriptor find(Path pluginPath) {
-                RuntimeException first = null;
-                boolean withoutId = false;
-                for (PluginDescriptorFinder f : finders) {
-                    try {
-                        if (f.isApplicable(pluginPath)) {
-                            PluginDescriptor d = f.find(pluginPath);
-                            if (d != null && d.getPluginId() != null && !d.getPluginId().isBlank()) {
-                                return d;
-                            }
-                            withoutId = true;
-                        }
-                    } catch (RuntimeException e) {
-                        first = first == null ? e : first;
-                    }
-                }
-                if (first != null && !withoutId) {
-                    throw first;
-                }
-                throw new PluginRuntimeException("no Plugin-Id in META-INF/MANIFEST.MF nor in plugin.properties");
-            }
-        };
+        return new QuietDescriptorFinder();
     }
 
     /** Plugins found but not loaded, with the reason; filled by {@link #loadPlugins()}. */
