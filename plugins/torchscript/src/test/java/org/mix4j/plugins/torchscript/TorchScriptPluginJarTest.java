@@ -1,0 +1,68 @@
+package org.mix4j.plugins.torchscript;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built plugin jar in a host that does not have the plugin's classes (a separate JVM): it
+ * installs, lists its three types next to a broken archive, passes {@code testdata/golden/torchscript_block}, and a pipeline
+ * file using {@code torchscript:denoiser} validates.
+ */
+class TorchScriptPluginJarTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void installedJarListsItsTypesAndVerifiesTheTorchScriptFixture() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        MixProcess.Result install = MixProcess.run("--plugins-dir", plugins.toString(), "plugins", "install",
+                MixProcess.pluginJar().toString());
+        assertEquals(0, install.code(), install.out());
+        // a broken archive next to it is reported and changes nothing for the plugin
+        Files.writeString(plugins.resolve("broken.jar"), "not a jar");
+
+        MixProcess.Result list = MixProcess.run("--plugins-dir", plugins.toString(), "plugins");
+        assertTrue(list.out().contains("LOADED  torchscript 0.1.0"), list.out());
+        assertTrue(list.out().contains("FAILED  broken.jar  (broken.jar): not a readable plugin archive"), list.out());
+        for (String t : List.of("torchscript:encoder", "torchscript:connector", "torchscript:denoiser")) {
+            assertTrue(list.out().contains(t), t + " missing:\n" + list.out());
+        }
+
+        Path fixture = TorchScriptBlockTest.FIXTURE;
+        MixProcess.Result verify = MixProcess.run("--plugins-dir", plugins.toString(), "verify", fixture.toString());
+        assertEquals(0, verify.code(), verify.out());
+        assertTrue(verify.out().lines().anyMatch(l -> l.startsWith("PASS") && l.contains("torchscript_block")),
+                verify.out());
+    }
+
+    /** {@code examples/sd-torchscript-unet.yaml} against a Stable Diffusion folder laid out from the fixtures. */
+    @Test
+    void exampleGenerationPipelineValidatesWithThePluginInstalled() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.copy(MixProcess.pluginJar(), plugins.resolve(MixProcess.pluginJar().getFileName()));
+        Path golden = TorchScriptBlockTest.FIXTURE.getParent();
+        Path sd = Files.createDirectories(dir.resolve("models/stable-diffusion-v1-5"));
+        for (String part : List.of("text_encoder", "vae", "scheduler", "model_index.json")) {
+            Files.createSymbolicLink(sd.resolve(part), golden.resolve("sd_pipeline").resolve(part).toAbsolutePath());
+        }
+        Files.createSymbolicLink(sd.resolve("tokenizer"), golden.resolve("clip_tokenizer").toAbsolutePath());
+
+        MixProcess.Result r = MixProcess.runWithModels(dir.resolve("models"), "--plugins-dir", plugins.toString(),
+                "validate", Path.of("examples/sd-torchscript-unet.yaml").toAbsolutePath().toString());
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains("OK (task generation, 5 components)"), r.out());
+
+        MixProcess.Result without = MixProcess.runWithModels(dir.resolve("models"), "--plugins-dir",
+                dir.resolve("none").toString(), "validate", Path.of("examples/sd-torchscript-unet.yaml").toString());
+        assertEquals(1, without.code(), without.out());
+        assertTrue(without.out().contains("unknown denoiser type 'torchscript:denoiser'"), without.out());
+    }
+}
