@@ -81,7 +81,8 @@ final class PluginLoader {
             problem = collect(plugin, mine);
         }
         if (problem != null) {
-            LOG.warn("plugin {} skipped: {}", id, problem);
+            // reported by 'mix plugins', and by Registry.require when a pipeline names one of its types
+            LOG.info("plugin {} skipped: {}", id, problem);
             if (plugin.getPluginState() == PluginState.STARTED) {
                 try {
                     manager.stopPlugin(id);

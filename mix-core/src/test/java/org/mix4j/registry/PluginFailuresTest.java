@@ -3,6 +3,7 @@ package org.mix4j.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -114,6 +115,20 @@ class PluginFailuresTest {
             assertFailed(rt.registry(), "ping", "cyclic Plugin-Dependencies");
             assertFailed(rt.registry(), "pong", "cyclic Plugin-Dependencies");
             assertTrue(status(rt.registry(), "calm").loaded());
+        }
+    }
+
+    @Test
+    void typeOfAFailedOrAbsentPluginSaysWhy() throws IOException {
+        echo("future").requires(">=99.0.0").build(plugins);
+        try (MixRuntime rt = start()) {
+            UnknownComponentException failed = assertThrows(UnknownComponentException.class,
+                    () -> rt.registry().require("future:echo", Role.TOKENIZER));
+            assertTrue(failed.getMessage().contains("unknown tokenizer type 'future:echo': plugin 'future' failed to "
+                    + "load: incompatible Plugin-Requires '>=99.0.0'"), failed.getMessage());
+            UnknownComponentException absent = assertThrows(UnknownComponentException.class,
+                    () -> rt.registry().require("ghost:echo", Role.TOKENIZER));
+            assertTrue(absent.getMessage().contains("no plugin 'ghost' is installed"), absent.getMessage());
         }
     }
 
