@@ -37,7 +37,7 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
             return 0;
         }
         for (PluginStatus p : plugins) {
-            String where = p.path().getFileName().toString();
+            String where = archiveName(p.path());
             if (p.loaded()) {
                 out.printf("LOADED  %s %s  (%s)%n", p.id(), p.version(), where);
                 for (String type : p.types()) {
@@ -52,6 +52,13 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
         long failed = plugins.stream().filter(p -> !p.loaded()).count();
         out.println(plugins.size() + " plugin(s): " + (plugins.size() - failed) + " loaded, " + failed + " failed");
         return 0;
+    }
+
+    /** The file a user installed: the zip for a plugin loaded from the folder it was unpacked into. */
+    private static String archiveName(Path path) {
+        String name = path.getFileName().toString();
+        return java.nio.file.Files.isDirectory(path)
+                && java.nio.file.Files.isRegularFile(path.resolveSibling(name + ".zip")) ? name + ".zip" : name;
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,

@@ -150,7 +150,8 @@ class PluginsCommandTest {
                 .extension("demo.zipped.F"), true);
         assertEquals(0, mix("plugins", "install", zip.toString()).code());
         Result list = mix("plugins");
-        assertTrue(list.out().contains("LOADED  zipped 1.0.0") && list.out().contains("zipped:t"), list.out());
+        assertTrue(list.out().contains("LOADED  zipped 1.0.0  (zipped-1.0.0.zip)") && list.out().contains("zipped:t"),
+                list.out());
         assertTrue(Files.isDirectory(plugins().resolve("zipped-1.0.0")));
 
         Result rm = mix("plugins", "remove", "zipped");
