@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.MixRuntime;
+import org.mix4j.api.Role;
+import org.mix4j.config.EnvExpander;
+import org.mix4j.pipeline.PipelineConfig;
+import org.mix4j.registry.MixSettings;
 
 /**
  * The built plugin jar in a host that does not have the plugin's classes (a separate JVM): it
@@ -64,5 +70,29 @@ class TorchScriptPluginJarTest {
                 dir.resolve("none").toString(), "validate", Path.of("examples/sd-torchscript-unet.yaml").toString());
         assertEquals(1, without.code(), without.out());
         assertTrue(without.out().contains("unknown denoiser type 'torchscript:denoiser'"), without.out());
+    }
+
+    /**
+     * {@code examples/understanding-torchscript.yaml}: the plugin's sections bind with the jar's
+     * classes (its language model and tokenizer sections are built-in types that {@code mix validate}
+     * checks in a host that has them).
+     */
+    @Test
+    void exampleUnderstandingPipelinePluginSectionsBind() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Files.copy(MixProcess.pluginJar(), plugins.resolve(MixProcess.pluginJar().getFileName()));
+        PipelineConfig pipeline = PipelineConfig.load(Path.of("examples/understanding-torchscript.yaml"),
+                EnvExpander.of(Map.of("MIX_MODELS", dir.resolve("models").toString())));
+        try (MixRuntime rt = MixRuntime.start(MixSettings.withPlugins(plugins))) {
+            Record encoder = rt.loader().bindConfig(pipeline.component("encoder"), Role.VISION_ENCODER,
+                    pipeline.checkpoint());
+            Record connector = rt.loader().bindConfig(pipeline.component("connector"), Role.CONNECTOR,
+                    pipeline.checkpoint());
+            assertEquals("torchscript", rt.registry().pluginOf(encoder.getClass()));
+            assertEquals("TorchScriptEncoderConfig[file=encoder.pt, imageSize=336, grid=[24, 24], hiddenSize=1024, "
+                    + "prefixTokens=0, input=pixel_values, output=features]", encoder.toString());
+            assertEquals("TorchScriptConnectorConfig[file=connector.pt, outputSize=4096, inputSize=1024, "
+                    + "outputTokens=null, input=vision_features, output=projected]", connector.toString());
+        }
     }
 }
