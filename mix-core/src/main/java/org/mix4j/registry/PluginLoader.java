@@ -181,8 +181,9 @@ final class PluginLoader {
             String type = id + ":" + name;
             RegisteredComponent previous = mine.get(type);
             if (previous != null) {
-                return "duplicate type '" + type + "' declared by " + previous.factory().getClass().getName()
-                        + " and " + f.getClass().getName();
+                List<String> owners = java.util.stream.Stream.of(previous.factory().getClass().getName(),
+                        f.getClass().getName()).sorted().toList();
+                return "duplicate type '" + type + "' declared by " + owners.get(0) + " and " + owners.get(1);
             }
             mine.put(type, new RegisteredComponent(type, f.role(), id, id, f));
         }

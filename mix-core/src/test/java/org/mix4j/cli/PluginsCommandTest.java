@@ -65,6 +65,11 @@ class PluginsCommandTest {
         echo("good").version("1.2.3").build(plugins());
         echo("broken").extension("demo.broken.Missing").build(plugins());
         echo("future").requires(">=9.0.0").build(plugins());
+        new PluginJarBuilder("dup")
+                .source("demo.dup.A", PluginJarBuilder.tokenizerFactory("demo.dup", "A", "same"))
+                .source("demo.dup.B", PluginJarBuilder.tokenizerFactory("demo.dup", "B", "same"))
+                .extension("demo.dup.A").extension("demo.dup.B").build(plugins());
+        echo("needy").dependencies("base@>=1.0.0").build(plugins());
         Result r = mix("plugins");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("LOADED  good 1.2.3  (good-1.2.3.jar)"), r.out());
@@ -73,11 +78,15 @@ class PluginsCommandTest {
                 + "demo.broken.Missing is listed in META-INF/extensions.idx but is not in the plugin"), r.out());
         assertTrue(r.out().contains("FAILED  future 1.0.0  (future-1.0.0.jar): incompatible Plugin-Requires "
                 + "'>=9.0.0': this is mix4j 0.1.0"), r.out());
-        assertTrue(r.out().contains("3 plugin(s): 1 loaded, 2 failed"), r.out());
+        assertTrue(r.out().contains("FAILED  dup 1.0.0  (dup-1.0.0.jar): duplicate type 'dup:same' declared by demo.dup.A "
+                + "and demo.dup.B"), r.out());
+        assertTrue(r.out().contains("FAILED  needy 1.0.0  (needy-1.0.0.jar): missing dependency: Plugin-Dependencies "
+                + "names 'base@>=1.0.0' but no plugin 'base' is installed"), r.out());
+        assertTrue(r.out().contains("5 plugin(s): 1 loaded, 4 failed"), r.out());
         // the host still works: built-ins and the good plugin are listed
         Result components = mix("components");
         assertTrue(components.out().contains("test_upper") && components.out().contains("good:echo"), components.out());
-        assertTrue(components.out().contains("2 plugin(s) failed to load; see 'mix plugins'"), components.out());
+        assertTrue(components.out().contains("4 plugin(s) failed to load; see 'mix plugins'"), components.out());
     }
 
     @Test
