@@ -81,7 +81,7 @@ final class MixPluginManager extends DefaultPluginManager {
         String file = path.getFileName().toString();
         if (d == null) {
             String why = e.getMessage() != null && e.getMessage().startsWith("no Plugin-Id")
-                    ? "invalid descriptor: " + e.getMessage() : "not a readable plugin archive: " + PluginLoader.describe(e);
+                    ? "invalid descriptor: " + e.getMessage() : "not a readable plugin archive: " + PluginProblems.describe(e);
             return new PluginStatus(file, "", path, false, List.of(), why);
         }
         String requires = d.getRequires();
@@ -92,7 +92,7 @@ final class MixPluginManager extends DefaultPluginManager {
         } catch (RuntimeException bad) {
             return new PluginStatus(d.getPluginId(), nullToEmpty(d.getVersion()), path, false, List.of(),
                     "Plugin-Requires '" + requires + "' is not a version range (write it as '>=" + Mix4j.VERSION
-                            + "'): " + PluginLoader.describe(bad));
+                            + "'): " + PluginProblems.describe(bad));
         }
         PluginWrapper other = getPlugin(d.getPluginId());
         String why = e instanceof InvalidPluginDescriptorException
@@ -100,7 +100,7 @@ final class MixPluginManager extends DefaultPluginManager {
                 : other != null
                 ? "duplicate plugin id '" + d.getPluginId() + "': already loaded from "
                         + other.getPluginPath().getFileName()
-                : "cannot be loaded: " + PluginLoader.describe(e);
+                : "cannot be loaded: " + PluginProblems.describe(e);
         return new PluginStatus(d.getPluginId(), nullToEmpty(d.getVersion()), path, false, List.of(), why);
     }
 

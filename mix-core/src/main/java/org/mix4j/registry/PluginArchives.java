@@ -71,7 +71,7 @@ public final class PluginArchives {
             return new Archive(file, unpacked, d.getPluginId(), d.getVersion() == null ? "" : d.getVersion(), deps, null);
         } catch (RuntimeException e) {
             return new Archive(file, unpacked, null, "", List.of(), "not a readable plugin archive: "
-                    + PluginLoader.describe(e));
+                    + PluginProblems.describe(e));
         }
     }
 

@@ -72,7 +72,9 @@ final class PluginLoader {
         String id = plugin.getPluginId();
         String version = plugin.getDescriptor().getVersion();
         // first: pf4j stops the dependents of a plugin skipped before, which would hide the reason
-        String problem = failedDependency(plugin, done);
+        String problem = id.contains(":") || id.isBlank()
+                ? "invalid Plugin-Id '" + id + "': YAML names plugin types 'plugin-id:name', so an id has no ':'"
+                : failedDependency(plugin, done);
         if (problem == null) {
             problem = stateProblem(plugin);
         }
@@ -110,16 +112,14 @@ final class PluginLoader {
                 }
             } catch (RuntimeException e) {
                 return "Plugin-Requires '" + requires + "' is not a version range (write it as '>=" + Mix4j.VERSION
-                        + "'): " + describe(e);
+                        + "'): " + PluginProblems.describe(e);
             }
         }
         Throwable failed = plugin.getFailedException();
         if (failed != null) {
-            String missing = missingClass(failed);
-            return missing != null
-                    ? "class not found: starting the plugin needs " + missing + ", which neither the plugin"
-                            + dependenciesText(plugin) + " nor mix4j provides"
-                    : "failed to start: " + describe(failed);
+            String missing = PluginProblems.missingClass(failed);
+            return missing != null ? PluginProblems.classNotFound("starting the plugin", missing, plugin)
+                    : "failed to start: " + PluginProblems.describe(failed);
         }
         return "not started (state " + state + ")";
     }
@@ -147,13 +147,11 @@ final class PluginLoader {
                 return "class not found: extension " + className + " is listed in META-INF/extensions.idx but is "
                         + "not in the plugin";
             } catch (LinkageError e) {
-                String missing = missingClass(e);
-                return missing != null
-                        ? "class not found: extension " + className + " needs " + missing + ", which neither the plugin"
-                                + dependenciesText(plugin) + " nor mix4j provides"
-                        : "extension class " + className + " cannot be loaded: " + describe(e);
+                String missing = PluginProblems.missingClass(e);
+                return missing != null ? PluginProblems.classNotFound("extension " + className, missing, plugin)
+                        : "extension class " + className + " cannot be loaded: " + PluginProblems.describe(e);
             }
-            if (bundlesHostApi(type)) {
+            if (PluginProblems.bundlesHostApi(type)) {
                 return "extension " + className + " implements its own copy of org.mix4j.registry.ComponentFactory: "
                         + "the plugin bundles mix-core classes; declare mix-core with scope 'provided'";
             }
@@ -162,11 +160,9 @@ final class PluginLoader {
         try {
             factories = manager.getExtensions(ComponentFactory.class, id);
         } catch (RuntimeException | LinkageError e) {
-            String missing = missingClass(e);
-            return missing != null
-                    ? "class not found: creating its component factories needs " + missing + ", which neither the "
-                            + "plugin" + dependenciesText(plugin) + " nor mix4j provides"
-                    : "cannot create its component factories: " + describe(e);
+            String missing = PluginProblems.missingClass(e);
+            return missing != null ? PluginProblems.classNotFound("creating its component factories", missing, plugin)
+                    : "cannot create its component factories: " + PluginProblems.describe(e);
         }
         for (ComponentFactory<?, ?> f : factories) {
             String name;
@@ -176,7 +172,7 @@ final class PluginLoader {
                     return f.getClass().getName() + " must declare a type name without ':', a role and a config type";
                 }
             } catch (RuntimeException | LinkageError e) {
-                return f.getClass().getName() + " failed to describe itself: " + describe(e);
+                return f.getClass().getName() + " failed to describe itself: " + PluginProblems.describe(e);
             }
             String type = id + ":" + name;
             RegisteredComponent previous = mine.get(type);
@@ -188,40 +184,5 @@ final class PluginLoader {
             mine.put(type, new RegisteredComponent(type, f.role(), id, id, f));
         }
         return null;
-    }
-
-    /** A class whose interfaces include a ComponentFactory that is not the host's. */
-    private static boolean bundlesHostApi(Class<?> type) {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().equals(ComponentFactory.class.getName()) && i != ComponentFactory.class) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static String dependenciesText(PluginWrapper plugin) {
-        return plugin.getDescriptor().getDependencies().isEmpty() ? "" : ", its dependencies";
-    }
-
-    /** The class a {@code NoClassDefFoundError} / {@code ClassNotFoundException} names, or {@code null}. */
-    static String missingClass(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if ((t instanceof NoClassDefFoundError || t instanceof ClassNotFoundException) && t.getMessage() != null) {
-                return t.getMessage().replace('/', '.');
-            }
-        }
-        return null;
-    }
-
-    static String describe(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String msg = t.getMessage();
-        return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
     }
 }

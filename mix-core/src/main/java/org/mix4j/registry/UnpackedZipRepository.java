@@ -85,7 +85,7 @@ final class UnpackedZipRepository extends BasePluginRepository {
             Files.writeString(marker, zip.getFileName().toString() + "\n");
         } catch (IOException | RuntimeException e) {
             problems.add(new PluginStatus(zip.getFileName().toString(), "", zip, false, List.of(),
-                    "cannot unpack: " + PluginLoader.describe(e)));
+                    "cannot unpack: " + PluginProblems.describe(e)));
         }
     }
 

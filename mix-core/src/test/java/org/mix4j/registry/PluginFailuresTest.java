@@ -133,6 +133,15 @@ class PluginFailuresTest {
     }
 
     @Test
+    void pluginIdWithAColonIsRefused() throws IOException {
+        new PluginJarBuilder("bad:id").source("demo.badid.F", PluginJarBuilder.tokenizerFactory("demo.badid", "F", "t"))
+                .extension("demo.badid.F").build(plugins);
+        try (MixRuntime rt = start()) {
+            assertFailed(rt.registry(), "bad:id", "invalid Plugin-Id 'bad:id'");
+        }
+    }
+
+    @Test
     void requiresThatIsNotAVersionRangeIsReported() throws IOException {
         echo("sloppy").requires("latest").build(plugins);
         try (MixRuntime rt = start()) {
