@@ -14,6 +14,7 @@ import org.pf4j.PluginDependency;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginDescriptorFinder;
 import org.pf4j.PluginRepository;
+import org.pf4j.PluginStatusProvider;
 import org.pf4j.PluginWrapper;
 
 /**
@@ -33,6 +34,39 @@ final class MixPluginManager extends DefaultPluginManager {
         super(roots);
         this.extensionFactory = factory;
         setSystemVersion(Mix4j.VERSION);
+    }
+
+    /**
+     * No implicit roots: pf4j would otherwise scan {@code ./plugins} (or {@code $pf4j.pluginsDir})
+     * when the settings name no directory, and {@link MixSettings#builtInOnly()} would load plugins.
+     */
+    @Override
+    protected List<Path> createPluginsRoot() {
+        return List.of();
+    }
+
+    /** pf4j keeps enabled.txt / disabled.txt in the first root; without a root nothing is disabled. */
+    @Override
+    protected PluginStatusProvider createPluginStatusProvider() {
+        if (!getPluginsRoots().isEmpty()) {
+            return super.createPluginStatusProvider();
+        }
+        return new PluginStatusProvider() {
+            @Override
+            public boolean isPluginDisabled(String pluginId) {
+                return false;
+            }
+
+            @Override
+            public void disablePlugin(String pluginId) {
+                throw new UnsupportedOperationException("no plugins directory to record it in");
+            }
+
+            @Override
+            public void enablePlugin(String pluginId) {
+                // every plugin is enabled
+            }
+        };
     }
 
     @Override

@@ -133,6 +133,23 @@ class PluginFailuresTest {
     }
 
     @Test
+    void builtInOnlyLoadsNoPluginEvenWherePf4jWouldLookByDefault() throws IOException {
+        echo("stray").build(plugins);
+        String before = System.getProperty("pf4j.pluginsDir");
+        System.setProperty("pf4j.pluginsDir", plugins.toString()); // pf4j's own fallback when no root is given
+        try (MixRuntime rt = MixRuntime.start(MixSettings.builtInOnly())) {
+            assertTrue(rt.registry().plugins().isEmpty(), rt.registry().plugins().toString());
+            assertNotNull(rt.registry().find("test_upper"));
+        } finally {
+            if (before == null) {
+                System.clearProperty("pf4j.pluginsDir");
+            } else {
+                System.setProperty("pf4j.pluginsDir", before);
+            }
+        }
+    }
+
+    @Test
     void pluginIdWithAColonIsRefused() throws IOException {
         new PluginJarBuilder("bad:id").source("demo.badid.F", PluginJarBuilder.tokenizerFactory("demo.badid", "F", "t"))
                 .extension("demo.badid.F").build(plugins);
