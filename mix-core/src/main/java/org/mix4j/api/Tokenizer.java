@@ -23,6 +23,26 @@ public interface Tokenizer {
      */
     TokenizedBatch encodeBatch(List<String> texts, int maxLength);
 
+    /** Id of a special token named in the tokenizer config ({@code eos_token}, {@code bos_token}, ...). */
+    default OptionalLong specialId(String name) {
+        return OptionalLong.empty();
+    }
+
+    /** Whether {@link #applyChatTemplate} can render conversations. */
+    default boolean hasChatTemplate() {
+        return false;
+    }
+
+    /**
+     * Renders a conversation with the checkpoint's chat template.
+     *
+     * @param messages {@code role} and {@code content} (a string, or a list of parts such as
+     *     {@code {"type": "image"}} and {@code {"type": "text", "text": ...}})
+     */
+    default String applyChatTemplate(List<java.util.Map<String, Object>> messages, boolean addGenerationPrompt) {
+        throw new IllegalStateException("this tokenizer has no chat template; set 'prompt_template' in the pipeline YAML");
+    }
+
     /** Token ids and attention masks, {@code [B][T]}. */
     record TokenizedBatch(long[][] ids, long[][] attentionMask) {}
 }

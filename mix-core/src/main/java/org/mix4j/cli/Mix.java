@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Composable multimodal models: run, inspect and verify pipelines of vision encoders, "
                 + "connectors, language models and diffusion components.",
         subcommands = {ComponentsCommand.class, PluginsCommand.class, ValidateCommand.class, InspectCommand.class,
-                VerifyCommand.class})
+                VerifyCommand.class, RunCommand.class})
 public final class Mix implements Callable<Integer> {
 
     @Option(names = "--plugins-dir", paramLabel = "DIR",
@@ -53,6 +53,10 @@ public final class Mix implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "error");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!debug) {
+            // DJL probes for CUDA on every start; on a CPU machine that is noise, not a warning
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+        }
         Mix mix = new Mix();
         CommandLine cli = new CommandLine(mix);
         cli.setOut(out).setErr(err);

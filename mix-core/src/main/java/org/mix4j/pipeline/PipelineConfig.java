@@ -24,9 +24,10 @@ import org.mix4j.config.YamlLoader;
  * @param file the YAML file (for messages), or a description
  * @param checkpoint checkpoint directory, resolved against the YAML's directory; {@code null} if none
  * @param dtype {@code float32} (default), {@code float16} or {@code bfloat16}
+ * @param root the whole document, for settings bound later against checkpoint files
  */
 public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, String dtype, String device,
-        Map<String, ComponentSpec> components, Record settings) {
+        Map<String, ComponentSpec> components, Record settings, MapNode root) {
 
     public static PipelineConfig load(Path file) {
         return load(file, EnvExpander.system());
@@ -84,7 +85,21 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
         notSettings.addAll(schema.slots().keySet());
         MapNode settingsNode = root.without(notSettings);
         Record settings = ConfigBinder.bind(schema.settingsType(), settingsNode, null, "", Set.of());
-        return new PipelineConfig(fileName, schema, checkpoint, dtype, device, components, settings);
+        return new PipelineConfig(fileName, schema, checkpoint, dtype, device, components, settings, root);
+    }
+
+    /** The raw {@code key:} section of the document, or {@code null}. */
+    public MapNode section(String key) {
+        return root.get(key) instanceof MapNode m ? m : null;
+    }
+
+    /** The DJL type of {@link #dtype()}. */
+    public ai.djl.ndarray.types.DataType dataType() {
+        return switch (dtype) {
+            case "float16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+            case "bfloat16" -> ai.djl.ndarray.types.DataType.BFLOAT16;
+            default -> ai.djl.ndarray.types.DataType.FLOAT32;
+        };
     }
 
     public String task() {

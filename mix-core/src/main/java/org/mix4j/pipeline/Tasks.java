@@ -14,6 +14,7 @@ public final class Tasks {
             "tiling", Role.TILER,
             "encoder", Role.VISION_ENCODER,
             "encoder_hires", Role.VISION_ENCODER,
+            "image_processor_hires", Role.IMAGE_PROCESSOR,
             "connector", Role.CONNECTOR,
             "llm", Role.LANGUAGE_MODEL,
             "tokenizer", Role.TOKENIZER),

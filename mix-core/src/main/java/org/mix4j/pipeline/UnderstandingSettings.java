@@ -10,10 +10,16 @@ import org.mix4j.config.OptionalKey;
  *     user text, {@code {image}} an image placeholder
  * @param imageToken the placeholder string in prompts ({@code <image>})
  * @param systemPrompt optional system message for chat templates
+ * @param imageTokenId id the placeholder expands to; default: the checkpoint's
+ *     {@code image_token_index}, else the tokenizer's id of {@code image_token}
+ * @param newlineTensor checkpoint tensor of the row separator tilers append ({@code image_newline})
+ * @param encoderBatchSize tiles encoded per batch
  */
 public record UnderstandingSettings(
         @OptionalKey GenerationSettings generation,
         @OptionalKey String promptTemplate,
         @Default("<image>") String imageToken,
+        @OptionalKey Long imageTokenId,
         @OptionalKey String systemPrompt,
+        @Default("image_newline") String newlineTensor,
         @Default("8") int encoderBatchSize) {}

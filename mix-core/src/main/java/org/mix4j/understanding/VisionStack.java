@@ -63,7 +63,7 @@ public final class VisionStack {
     }
 
     /** The grid the connector's output keeps, or a one-row stand-in for grid-less connectors. */
-    TokenGrid projectedGrid() {
+    public TokenGrid projectedGrid() {
         TokenGrid in = tileGrid();
         TokenGrid out = connector.outputGrid(in);
         return out != null ? out : new TokenGrid(1, connector.outputTokens(in), 0);

@@ -57,9 +57,14 @@ public final class RandomWeights implements Weights {
                 values[i] = (float) (random.nextGaussian() * std);
             }
         }
-        NDArray array = manager.create(values, expected);
-        array.setName(full);
-        return floatType == DataType.FLOAT32 ? array : array.toType(floatType, false);
+        try (NDManager scope = manager.newSubManager()) {
+            // made from a Java array, the tensor borrows a direct buffer; the clone owns its memory
+            NDArray borrowed = scope.create(values, expected);
+            NDArray array = floatType == DataType.FLOAT32 ? borrowed.duplicate() : borrowed.toType(floatType, false);
+            array.attach(manager);
+            array.setName(full);
+            return array;
+        }
     }
 
     @Override

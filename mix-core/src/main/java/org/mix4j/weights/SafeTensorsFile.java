@@ -243,40 +243,39 @@ public final class SafeTensorsFile implements AutoCloseable {
         if (loadedBytes > Integer.MAX_VALUE - 8) {
             throw fail(path, name, "is " + loadedBytes + " bytes once loaded; tensors over 2 GiB are not supported");
         }
-        ByteBuffer target = manager.allocateDirect((int) loadedBytes).order(ByteOrder.nativeOrder());
-        if (info.byteSize() > 0) {
-            try {
-                MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());
-                mapped.order(ByteOrder.LITTLE_ENDIAN);
-                switch (info.dtype()) {
-                    case BF16 -> {
-                        // bfloat16 is the upper half of an IEEE float32
-                        while (mapped.hasRemaining()) {
-                            target.putInt((mapped.getShort() & 0xffff) << 16);
-                        }
-                    }
-                    case I16 -> {
-                        while (mapped.hasRemaining()) {
-                            target.putInt(mapped.getShort());
-                        }
-                    }
-                    default -> target.put(mapped);
-                }
-            } catch (IOException e) {
-                throw new CheckpointException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
-            }
-        }
-        target.rewind();
-        // An array made from a Java buffer only borrows that buffer's memory; a reshape or transpose
-        // view of it would read freed memory once the array is closed and the buffer collected. A
-        // clone gives the engine its own copy, so loaded weights are ordinary, self-owned tensors.
         try (NDManager scope = manager.newSubManager()) {
-            NDArray borrowed = scope.create(target, info.shape(), info.dataType());
+            NDArray borrowed = scope.create(source(info, name, scope), info.shape(), info.dataType());
+            // An array made from a Java buffer only borrows that buffer's memory (here: the mapped
+            // file); a clone gives the engine its own copy, so loaded weights are ordinary tensors
+            // whose views stay valid whatever happens to the buffer.
             NDArray array = borrowed.duplicate();
             array.attach(manager);
             array.setName(name);
             return array;
         }
+    }
+
+    /** The tensor's bytes as the engine should read them: the mapped file, or a widened copy. */
+    private ByteBuffer source(TensorInfo info, String name, NDManager scope) {
+        if (info.byteSize() == 0) {
+            return scope.allocateDirect(0);
+        }
+        MappedByteBuffer mapped;
+        try {
+            mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());
+        } catch (IOException e) {
+            throw new CheckpointException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
+        }
+        mapped.order(ByteOrder.LITTLE_ENDIAN);
+        if (info.dtype() != SafeDType.BF16 && info.dtype() != SafeDType.I16) {
+            return mapped;
+        }
+        ByteBuffer wide = scope.allocateDirect((int) (info.shape().size() * 4)).order(ByteOrder.nativeOrder());
+        while (mapped.hasRemaining()) {
+            // bfloat16 is the upper half of an IEEE float32; int16 widens with its sign
+            wide.putInt(info.dtype() == SafeDType.BF16 ? (mapped.getShort() & 0xffff) << 16 : mapped.getShort());
+        }
+        return wide.rewind();
     }
 
     @Override

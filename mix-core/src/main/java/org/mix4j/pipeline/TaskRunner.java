@@ -1,0 +1,22 @@
+package org.mix4j.pipeline;
+
+import java.io.PrintWriter;
+import org.pf4j.ExtensionPoint;
+
+/**
+ * Runs pipelines of one {@code task:} for {@code mix run}. Modules contribute the tasks they
+ * implement (understanding, text, generation, retrieval).
+ */
+public interface TaskRunner extends ExtensionPoint {
+
+    /** The {@code task:} value handled. */
+    String task();
+
+    /**
+     * Builds the pipeline, runs it once, streams text to {@code out}.
+     *
+     * @return the process exit code
+     */
+    int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err)
+            throws Exception;
+}

@@ -1,0 +1,201 @@
+package org.mix4j.encoders.retrieval;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.mix4j.cli.BenchSection;
+import org.mix4j.cli.BenchStats;
+import org.mix4j.cli.CliContext;
+import org.pf4j.Extension;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mix bench retrieval}: query latency of {@link EmbeddingIndex} on a synthetic index of
+ * random unit vectors, written to and read back from an index file as {@code mix search} does.
+ */
+@Extension
+@Command(name = "retrieval", mixinStandardHelpOptions = true,
+        description = "Top-k cosine search over a synthetic fp16 index of random unit vectors (query latency).")
+public final class RetrievalBench implements Callable<Integer>, BenchSection {
+
+    @Option(names = "--count", defaultValue = "100000", description = "Index rows (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--dim", defaultValue = "512", description = "Embedding width (default ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(names = "--queries", defaultValue = "200", description = "Timed queries (default ${DEFAULT-VALUE}).")
+    int queries;
+
+    @Option(names = "--warmup", defaultValue = "20", description = "Untimed queries first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "10", description = "Results per query (default ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--verify", defaultValue = "3",
+            description = "Queries whose top-k is checked against an exact double-precision scan (default ${DEFAULT-VALUE}).")
+    int verify;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--json", defaultValue = "bench-retrieval.json", paramLabel = "FILE",
+            description = "Where the JSON report goes (default ${DEFAULT-VALUE}).")
+    Path json;
+
+    private CliContext context;
+
+    @Override
+    public void init(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (count < 1 || dim < 1 || queries < 1 || warmup < 0 || k < 1) {
+            throw new IllegalArgumentException("--count, --dim, --queries and -k must be positive, --warmup >= 0");
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        long t0 = System.nanoTime();
+        IndexContents synthetic = synthetic(random);
+        double buildMs = (System.nanoTime() - t0) / 1e6;
+        Path file = Files.createTempFile("mix-bench-retrieval", ".index");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            t0 = System.nanoTime();
+            IndexFile.write(file, synthetic);
+            double writeMs = (System.nanoTime() - t0) / 1e6;
+            long fileBytes = Files.size(file);
+            t0 = System.nanoTime();
+            IndexContents loaded = IndexFile.read(file);
+            try (EmbeddingIndex index = EmbeddingIndex.of(loaded.embeddings(), dim, manager)) {
+                double loadMs = (System.nanoTime() - t0) / 1e6;
+                List<float[]> verifyQueries = new ArrayList<>();
+                double[] ms = timeQueries(index, random, verifyQueries);
+                int verified = verify(index, loaded.embeddings(), verifyQueries);
+                BenchStats stats = BenchStats.of(ms);
+                report(stats, buildMs, writeMs, loadMs, fileBytes, verified);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        return 0;
+    }
+
+    /** Warm-up, then {@code queries} timed searches (ms each); keeps the first {@code verify} queries. */
+    private double[] timeQueries(EmbeddingIndex index, SplittableRandom random, List<float[]> verifyQueries) {
+        for (int i = 0; i < warmup; i++) {
+            index.search(unitVector(random), k);
+        }
+        double[] ms = new double[queries];
+        for (int i = 0; i < queries; i++) {
+            float[] q = unitVector(random);
+            long s = System.nanoTime();
+            List<EmbeddingIndex.Hit> hits = index.search(q, k);
+            ms[i] = (System.nanoTime() - s) / 1e6;
+            if (hits.size() != Math.min(k, count)) {
+                throw new IllegalStateException("search returned " + hits.size() + " hits");
+            }
+            if (i < verify) {
+                verifyQueries.add(q);
+            }
+        }
+        return ms;
+    }
+
+    private IndexContents synthetic(SplittableRandom random) {
+        short[] values = new short[Math.multiplyExact(count, dim)];
+        List<IndexEntry> entries = new ArrayList<>(count);
+        for (int r = 0; r < count; r++) {
+            float[] v = unitVector(random);
+            for (int i = 0; i < dim; i++) {
+                values[r * dim + i] = Fp16.fromFloat(v[i]);
+            }
+            entries.add(new IndexEntry(String.format(Locale.ROOT, "synthetic/%08d.jpg", r), 0, 0));
+        }
+        return new IndexContents(new ModelFingerprint("(synthetic)", "random_unit_vectors", "0", dim), "", entries, values);
+    }
+
+    private float[] unitVector(SplittableRandom random) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return EmbeddingIndex.normalized(v);
+    }
+
+    /** Checks the index's top k against an exact scan; returns how many queries were checked. */
+    private int verify(EmbeddingIndex index, short[] values, List<float[]> verifyQueries) {
+        for (float[] q : verifyQueries) {
+            List<EmbeddingIndex.Hit> hits = index.search(q, k);
+            double[] exact = new double[count];
+            for (int r = 0; r < count; r++) {
+                double dot = 0;
+                for (int i = 0; i < dim; i++) {
+                    dot += (double) Fp16.toFloat(values[r * dim + i]) * q[i];
+                }
+                exact[r] = dot;
+            }
+            for (EmbeddingIndex.Hit hit : hits) {
+                if (Math.abs(exact[hit.row()] - hit.score()) > 1e-9) {
+                    throw new IllegalStateException("row " + hit.row() + ": score " + hit.score() + ", exact " + exact[hit.row()]);
+                }
+            }
+            double kth = hits.get(hits.size() - 1).score();
+            long better = java.util.Arrays.stream(exact).filter(s -> s > kth).count();
+            if (better > hits.size() - 1) {
+                throw new IllegalStateException(better + " rows score above the returned k-th score " + kth);
+            }
+        }
+        return verifyQueries.size();
+    }
+
+    private void report(BenchStats stats, double buildMs, double writeMs, double loadMs, long fileBytes, int verified)
+            throws IOException {
+        String engine = Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion();
+        var out = context.out();
+        out.printf(Locale.ROOT, "retrieval: %d x %d fp16 index, top-%d, %d queries after %d warm-up (%s, %d cores)%n",
+                count, dim, k, queries, warmup, engine, Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "  index file %.1f MiB: built %.0f ms, written %.0f ms, read + loaded %.0f ms%n",
+                fileBytes / 1048576.0, buildMs, writeMs, loadMs);
+        out.println("  query: " + stats.summary());
+        if (verified > 0) {
+            out.println("  top-" + k + " of " + verified + " queries equal an exact double-precision scan");
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("section", "retrieval");
+        o.addProperty("count", count);
+        o.addProperty("dim", dim);
+        o.addProperty("dtype", "float16");
+        o.addProperty("k", k);
+        o.addProperty("warmup", warmup);
+        o.addProperty("engine", engine);
+        o.addProperty("cores", Runtime.getRuntime().availableProcessors());
+        o.addProperty("java", System.getProperty("java.version"));
+        o.addProperty("index_bytes", fileBytes);
+        o.addProperty("build_ms", buildMs);
+        o.addProperty("write_ms", writeMs);
+        o.addProperty("load_ms", loadMs);
+        o.addProperty("verified_queries", verified);
+        o.add("query", stats.toJson());
+        Path target = json.toAbsolutePath();
+        try {
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write the report: " + e.getMessage(), e);
+        }
+        out.println("  -> " + json);
+    }
+}

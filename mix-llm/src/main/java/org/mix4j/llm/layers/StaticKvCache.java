@@ -1,0 +1,93 @@
+package org.mix4j.llm.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.mix4j.api.KvCache;
+
+/**
+ * Keys and values of every layer in buffers allocated once at full capacity,
+ * {@code [B, kvHeads, capacity, headDim]}. A step writes its new positions in place and reads
+ * the filled prefix as a view, so decoding never copies the cache and native memory stays flat.
+ */
+public final class StaticKvCache implements KvCache {
+
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int batch;
+    private final int capacity;
+    private int length;
+
+    public StaticKvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim,
+            DataType dtype) {
+        if (batch <= 0 || capacity <= 0) {
+            throw new IllegalArgumentException("cache batch and capacity must be > 0, got " + batch + " and " + capacity);
+        }
+        this.manager = parent.newSubManager();
+        this.batch = batch;
+        this.capacity = capacity;
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        Shape shape = new Shape(batch, kvHeads, capacity, headDim);
+        for (int i = 0; i < layers; i++) {
+            keys[i] = manager.zeros(shape, dtype);
+            values[i] = manager.zeros(shape, dtype);
+        }
+    }
+
+    /** Checks that {@code t} more positions of {@code b} rows fit. */
+    public void checkRoom(int b, int t) {
+        if (b != batch) {
+            throw new IllegalArgumentException("cache was made for batch " + batch + " but the input has " + b + " rows");
+        }
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " cached + " + t + " new positions exceed its "
+                    + "capacity of " + capacity + "; create the cache with a larger capacity");
+        }
+    }
+
+    /**
+     * Writes {@code k}, {@code v} {@code [B, kvH, T, D]} of {@code layer} at the current length and
+     * returns views of all filled positions {@code [B, kvH, length + T, D]} in {@code step}.
+     */
+    public NDArray[] update(int layer, NDArray k, NDArray v, NDManager step) {
+        int t = (int) k.getShape().get(2);
+        NDIndex slot = new NDIndex(":, :, {}:{}, :", length, length + t);
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex filled = new NDIndex(":, :, 0:{}, :", length + t);
+        return new NDArray[] {keys[layer].get(step, filled), values[layer].get(step, filled)};
+    }
+
+    /** Marks {@code t} written positions as part of the cache (after all layers wrote them). */
+    public void advance(int t) {
+        length += t;
+    }
+
+    /** Forgets everything (the buffers are reused). */
+    public void reset() {
+        length = 0;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    @Override
+    public int length() {
+        return length;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,245 @@
+package org.mix4j.llm.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.mix4j.api.KvCache;
+import org.mix4j.api.LanguageModel;
+import org.mix4j.api.LmOutput;
+import org.mix4j.generation.LastTokenLogits;
+import org.mix4j.llm.layers.Attention;
+import org.mix4j.llm.layers.Linear;
+import org.mix4j.llm.layers.RmsNorm;
+import org.mix4j.llm.layers.RotaryEmbedding;
+import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
+import org.mix4j.llm.layers.StaticKvCache;
+import org.mix4j.weights.Weights;
+
+/**
+ * The LLaMA-family decoder (LLaMA, Touvron et al. 2023; Qwen2; Mistral), following transformers'
+ * {@code modeling_llama.py} / {@code modeling_qwen2.py} / {@code modeling_mistral.py} (v4.47, eager
+ * attention): token embedding, N x [RMSNorm, rotary grouped-query self-attention, residual,
+ * RMSNorm, SwiGLU MLP, residual], final RMSNorm, LM head (separate or tied to the embedding).
+ * q/k/v and gate/up projections are fused into one matrix each at load time.
+ */
+public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits {
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embedTokens; // [V, D]
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final RmsNorm norm;
+    private final Linear lmHead;
+    private final RotaryEmbedding rotaryEmb;
+
+    public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        long vocab = config.vocabSize();
+        long hidden = config.hiddenSize();
+        this.embedTokens = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new DecoderLayer(config, weights, "model.layers." + i + "."));
+        }
+        this.norm = RmsNorm.load(weights, "model.norm", hidden, config.rmsNormEps());
+        this.lmHead = config.tieWordEmbeddings() ? Linear.of(embedTokens, null)
+                : Linear.load(weights, "lm_head", hidden, vocab, false);
+        this.rotaryEmb = new RotaryEmbedding(config.resolvedHeadDim(), config.ropeTheta(), config.rope());
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDArray embed(NDArray inputIds) {
+        if (inputIds.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("input ids must be [B, T], got " + inputIds.getShape());
+        }
+        NDArray ids = inputIds.getDataType() == DataType.INT64 ? inputIds : inputIds.toType(DataType.INT64, false);
+        if (ids.size() > 0) {
+            long max = ids.max().getLong();
+            long min = ids.min().getLong();
+            if (min < 0 || max >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+        return embedTokens.get(inputIds.getManager(), new NDIndex("{}", ids)); // [B, T, D]
+    }
+
+    @Override
+    public LmOutput forward(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask, KvCache cache) {
+        return run(inputsEmbeds, positionIds, attentionMask, cache, false);
+    }
+
+    @Override
+    public LmOutput forwardLastToken(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask,
+            KvCache cache) {
+        return run(inputsEmbeds, positionIds, attentionMask, cache, true);
+    }
+
+    private LmOutput run(NDArray embeds, NDArray positionIds, NDArray attentionMask, KvCache cache,
+            boolean lastOnly) {
+        Shape shape = embeds.getShape();
+        if (shape.dimension() != 3 || shape.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("inputs_embeds must be [B, T, " + config.hiddenSize() + "], got " + shape);
+        }
+        int b = (int) shape.get(0);
+        int t = (int) shape.get(1);
+        if (!positionIds.getShape().equals(new Shape(b, t))) {
+            throw new IllegalArgumentException("position ids must be [" + b + ", " + t + "], got " + positionIds.getShape());
+        }
+        StaticKvCache kv = ownCache(cache);
+        int past = kv == null ? 0 : kv.length();
+        if (kv != null) {
+            kv.checkRoom(b, t);
+        }
+        NDManager caller = embeds.getManager();
+        try (NDManager step = caller.newSubManager()) {
+            step.tempAttachAll(attentionMask == null ? new NDArray[] {embeds, positionIds}
+                    : new NDArray[] {embeds, positionIds, attentionMask});
+            NDArray mask = Attention.causalMask(step, attentionMask, b, past, t, config.window());
+            CosSin cs = rotaryEmb.compute(positionIds);
+            NDArray h = embeds;
+            for (int i = 0; i < layers.size(); i++) {
+                h = layers.get(i).forward(h, cs, mask, kv, i, step);
+            }
+            h = norm.forward(h);
+            if (lastOnly) {
+                h = h.get(new NDIndex(":, -1:, :")); // [B, 1, D]
+            }
+            NDArray logits = lmHead.forward(h); // [B, T or 1, V]
+            if (logits.getDataType() != DataType.FLOAT32) {
+                logits = logits.toType(DataType.FLOAT32, false);
+            }
+            if (kv != null) {
+                kv.advance(t);
+            }
+            logits.attach(caller);
+            h.attach(caller);
+            return new LmOutput(logits, h);
+        }
+    }
+
+    private static StaticKvCache ownCache(KvCache cache) {
+        if (cache == null || cache instanceof StaticKvCache) {
+            return (StaticKvCache) cache;
+        }
+        throw new IllegalArgumentException("this model needs a cache from its own newCache(), got " + cache.getClass());
+    }
+
+    @Override
+    public KvCache newCache(NDManager cacheManager, int batch, int capacity) {
+        return new StaticKvCache(cacheManager, layers.size(), batch, config.kvHeads(), capacity,
+                config.resolvedHeadDim(), dtype);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Pre-norm block: {@code h = x + attn(norm(x)); out = h + mlp(norm(h))}. */
+    static final class DecoderLayer {
+        private final RmsNorm inputLayernorm;
+        private final SelfAttention selfAttn;
+        private final RmsNorm postAttentionLayernorm;
+        private final Mlp mlp;
+
+        DecoderLayer(LlamaConfig c, Weights w, String prefix) {
+            inputLayernorm = RmsNorm.load(w, prefix + "input_layernorm", c.hiddenSize(), c.rmsNormEps());
+            selfAttn = new SelfAttention(c, w, prefix + "self_attn.");
+            postAttentionLayernorm = RmsNorm.load(w, prefix + "post_attention_layernorm", c.hiddenSize(), c.rmsNormEps());
+            mlp = new Mlp(c, w, prefix + "mlp.");
+        }
+
+        NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
+            NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cs, mask, cache, index, step));
+            return h.addi(mlp.forward(postAttentionLayernorm.forward(h)));
+        }
+    }
+
+    /** Rotary grouped-query self-attention with fused q/k/v. */
+    static final class SelfAttention {
+        private final Linear qkvProj; // q_proj | k_proj | v_proj
+        private final Linear oProj;
+        private final int heads;
+        private final int kvHeads;
+        private final int headDim;
+
+        SelfAttention(LlamaConfig c, Weights w, String prefix) {
+            heads = c.numAttentionHeads();
+            kvHeads = c.kvHeads();
+            headDim = c.resolvedHeadDim();
+            long q = (long) heads * headDim;
+            long kv = (long) kvHeads * headDim;
+            qkvProj = Linear.fused(w, List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), c.hiddenSize(),
+                    new long[] {q, kv, kv}, c.qkvBias());
+            oProj = Linear.load(w, prefix + "o_proj", q, c.hiddenSize(), c.outputBias());
+        }
+
+        NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
+            long b = x.getShape().get(0);
+            long t = x.getShape().get(1);
+            long qWidth = (long) heads * headDim;
+            long kvWidth = (long) kvHeads * headDim;
+            NDList qkv = qkvProj.forward(x).split(new long[] {qWidth, qWidth + kvWidth}, 2); // [B, T, q | k | v]
+            NDArray q = qkv.get(0).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
+            NDArray k = qkv.get(1).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, kvH, T, D]
+            NDArray v = qkv.get(2).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, kvH, T, D]
+            q = RotaryEmbedding.apply(q, cs);
+            k = RotaryEmbedding.apply(k, cs);
+            if (cache != null) {
+                NDArray[] all = cache.update(index, k, v, step); // [B, kvH, past + T, D] each
+                k = all[0];
+                v = all[1];
+            }
+            return oProj.forward(Attention.grouped(q, k, v, mask)); // [B, T, hidden]
+        }
+    }
+
+    /** SwiGLU feed-forward (Shazeer 2020): {@code down(silu(gate(x)) * up(x))}, gate/up fused. */
+    static final class Mlp {
+        private final Linear gateUpProj; // gate_proj | up_proj
+        private final Linear downProj;
+        private final long intermediate;
+
+        Mlp(LlamaConfig c, Weights w, String prefix) {
+            intermediate = c.intermediateSize();
+            gateUpProj = Linear.fused(w, List.of(prefix + "gate_proj", prefix + "up_proj"), c.hiddenSize(),
+                    new long[] {intermediate, intermediate}, c.mlpBias());
+            downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias());
+        }
+
+        NDArray forward(NDArray x) {
+            NDArray fused = gateUpProj.forward(x); // [..., 2 * I]
+            NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
+            NDArray gate = gateUp.get(0);
+            NDArray silu = gate.div(gate.neg().exp().addi(1)); // x / (1 + e^-x), as torch computes SiLU
+            return downProj.forward(silu.muli(gateUp.get(1)));
+        }
+    }
+}
