@@ -34,10 +34,19 @@ final class MixProcess {
     }
 
     static Result run(String... args) throws IOException, InterruptedException {
+        return runWithModels(null, args);
+    }
+
+    /** With {@code $MIX_MODELS} set to {@code models} (unless null), for pipeline files that use it. */
+    static Result runWithModels(Path models, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dai.djl.offline=true", "-cp", hostClasspath(), "org.mix4j.cli.Mix"));
         cmd.addAll(Arrays.asList(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (models != null) {
+            pb.environment().put("MIX_MODELS", models.toAbsolutePath().toString());
+        }
+        Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();

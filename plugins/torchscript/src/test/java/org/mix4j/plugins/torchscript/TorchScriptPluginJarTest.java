@@ -17,7 +17,7 @@ import org.mix4j.registry.MixSettings;
 
 /**
  * The built plugin jar in a host that does not have the plugin's classes (a separate JVM): it
- * installs, lists its three types next to a broken archive, passes {@code testdata/golden/torchscript_block}, and a pipeline
+ * installs, lists its three types next to a broken archive, runs the tiny example pipeline, passes {@code testdata/golden/torchscript_block}, and a pipeline
  * file using {@code torchscript:denoiser} validates.
  */
 class TorchScriptPluginJarTest {
@@ -41,6 +41,12 @@ class TorchScriptPluginJarTest {
             assertTrue(list.out().contains(t), t + " missing:\n" + list.out());
         }
 
+        MixProcess.Result run = MixProcess.run("--plugins-dir", plugins.toString(), "run",
+                "examples/tiny-torchscript-llava.yaml", "--image", "../../examples/images/field.png",
+                "--prompt", "What is in the picture?", "--stats");
+        assertEquals(0, run.code(), run.out());
+        assertTrue(run.out().contains(", 16 image tokens"), run.out()); // encoder.pt: 4x4 tokens, kept by the MLP
+
         Path fixture = TorchScriptBlockTest.FIXTURE;
         MixProcess.Result verify = MixProcess.run("--plugins-dir", plugins.toString(), "verify", fixture.toString());
         assertEquals(0, verify.code(), verify.out());
@@ -48,7 +54,10 @@ class TorchScriptPluginJarTest {
                 verify.out());
     }
 
-    /** {@code examples/sd-torchscript-unet.yaml} against a Stable Diffusion folder laid out from the fixtures. */
+    /**
+     * The example pipelines validate: {@code sd-torchscript-unet.yaml} against a Stable Diffusion
+     * folder laid out from the fixtures, the others with their checkpoints absent or bundled.
+     */
     @Test
     void exampleGenerationPipelineValidatesWithThePluginInstalled() throws Exception {
         Path plugins = dir.resolve("plugins");
@@ -62,9 +71,12 @@ class TorchScriptPluginJarTest {
         Files.createSymbolicLink(sd.resolve("tokenizer"), golden.resolve("clip_tokenizer").toAbsolutePath());
 
         MixProcess.Result r = MixProcess.runWithModels(dir.resolve("models"), "--plugins-dir", plugins.toString(),
-                "validate", Path.of("examples/sd-torchscript-unet.yaml").toAbsolutePath().toString());
+                "validate", Path.of("examples/sd-torchscript-unet.yaml").toAbsolutePath().toString(),
+                "examples/understanding-torchscript.yaml", "examples/tiny-torchscript-llava.yaml");
         assertEquals(0, r.code(), r.out());
-        assertTrue(r.out().contains("OK (task generation, 5 components)"), r.out());
+        assertTrue(r.out().contains("sd-torchscript-unet.yaml: OK (task generation, 5 components)"), r.out());
+        assertTrue(r.out().contains("understanding-torchscript.yaml: OK (task understanding, 4 components)"), r.out());
+        assertTrue(r.out().contains("tiny-torchscript-llava.yaml: OK (task understanding, 5 components)"), r.out());
 
         MixProcess.Result without = MixProcess.runWithModels(dir.resolve("models"), "--plugins-dir",
                 dir.resolve("none").toString(), "validate", Path.of("examples/sd-torchscript-unet.yaml").toString());
@@ -74,8 +86,7 @@ class TorchScriptPluginJarTest {
 
     /**
      * {@code examples/understanding-torchscript.yaml}: the plugin's sections bind with the jar's
-     * classes (its language model and tokenizer sections are built-in types that {@code mix validate}
-     * checks in a host that has them).
+     * classes, to the values the YAML declares.
      */
     @Test
     void exampleUnderstandingPipelinePluginSectionsBind() throws Exception {
