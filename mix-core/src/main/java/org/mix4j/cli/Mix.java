@@ -49,6 +49,8 @@ public final class Mix implements Callable<Integer> {
         boolean debug = List.of(args).contains("--debug");
         if (!debug && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            // pf4j warns about each plugin it disables; 'mix plugins' and the registry report why, once
+            System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "error");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         if (!debug) {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.mix4j.registry.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds fixture directories (any directory holding a {@code case.json}, recursively), dispatches
@@ -20,6 +22,8 @@ import org.mix4j.registry.Registry;
  * tolerances {@code case.json} states.
  */
 public final class GoldenVerifier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GoldenVerifier.class);
 
     private final Map<String, CaseRunner> runners = new HashMap<>();
 
@@ -35,8 +39,27 @@ public final class GoldenVerifier {
         }
     }
 
+    /**
+     * The registry's runners: built-in ones first, then the loaded plugins'. A plugin runner for a
+     * kind that already has a runner is left out with a warning, so a plugin can never take over a
+     * built-in kind (nor stop {@code mix verify}).
+     */
     public static GoldenVerifier fromRegistry(Registry registry) {
-        return new GoldenVerifier(registry.extensions(CaseRunner.class));
+        List<CaseRunner> accepted = new ArrayList<>();
+        Map<String, String> owners = new HashMap<>();
+        for (CaseRunner r : registry.extensions(CaseRunner.class)) {
+            String plugin = registry.pluginOf(r.getClass());
+            List<String> taken = r.kinds().stream().filter(owners::containsKey).sorted().toList();
+            if (plugin != null && !taken.isEmpty()) {
+                LOG.warn("plugin {}: golden runner {} left out: kind(s) {} already run by {}", plugin,
+                        r.getClass().getName(), taken, owners.get(taken.get(0)));
+                continue;
+            }
+            String owner = plugin == null ? r.getClass().getName() : "plugin " + plugin;
+            r.kinds().forEach(k -> owners.putIfAbsent(k, owner));
+            accepted.add(r);
+        }
+        return new GoldenVerifier(accepted);
     }
 
     public boolean hasRunner(String kind) {

@@ -1,16 +1,16 @@
 package org.mix4j.registry;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.mix4j.Mix4j;
 import org.pf4j.AbstractPluginManager;
+import org.pf4j.PluginDependency;
 import org.pf4j.PluginManager;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
@@ -18,12 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the plugins of the plugins directories one by one and decides, per plugin, whether its
- * component factories are registered. A plugin is skipped, with the reason kept for
- * {@code mix plugins}, when its archive or descriptor cannot be read, a dependency is missing, its
- * {@code Plugin-Requires} does not match this mix4j, it fails to start, one of its extension classes
- * cannot be loaded or created, or it declares the same type twice. Nothing a plugin does stops the
- * host.
+ * Loads the plugins of the plugins directories and decides, per plugin, whether its component
+ * factories are registered. A plugin is skipped, with the reason kept for {@code mix plugins}, when
+ * its archive or descriptor cannot be read, its id is taken, a dependency is missing, of the wrong
+ * version or failed itself, its {@code Plugin-Requires} does not match this mix4j, it fails to
+ * start, one of its extension classes cannot be found or created, it bundles its own copy of
+ * mix-core, or it declares the same type twice. Nothing a plugin does stops the host.
  */
 final class PluginLoader {
 
@@ -42,70 +42,49 @@ final class PluginLoader {
         } catch (RuntimeException e) {
             LOG.warn("loading plugins: {}", e.getMessage());
         }
-        statuses.addAll(unloadablePaths());
+        if (manager instanceof MixPluginManager m) {
+            statuses.addAll(m.rejected());
+        }
         try {
             manager.startPlugins();
         } catch (RuntimeException e) {
             LOG.warn("starting plugins: {}", e.getMessage());
         }
-        for (PluginWrapper plugin : manager.getPlugins()) {
-            statuses.add(register(plugin, types));
+        Map<String, PluginStatus> byId = new HashMap<>();
+        for (PluginWrapper plugin : dependenciesFirst()) {
+            PluginStatus s = register(plugin, types, byId);
+            byId.put(s.id(), s);
+            statuses.add(s);
         }
+        statuses.sort(Comparator.comparing(PluginStatus::id));
         return List.copyOf(statuses);
     }
 
-    /** Archives in the plugins directories that pf4j could not load at all, with pf4j's reason. */
-    private List<PluginStatus> unloadablePaths() {
-        Set<Path> loaded = new HashSet<>();
-        for (PluginWrapper p : manager.getPlugins()) {
-            loaded.add(p.getPluginPath().toAbsolutePath().normalize());
-        }
-        List<PluginStatus> out = new ArrayList<>();
-        for (Path root : manager.getPluginsRoots()) {
-            if (!Files.isDirectory(root)) {
-                continue;
-            }
-            try (Stream<Path> s = Files.list(root)) {
-                for (Path p : s.sorted().toList()) {
-                    String name = p.getFileName().toString();
-                    boolean archive = name.endsWith(".jar") || name.endsWith(".zip");
-                    Path normal = p.toAbsolutePath().normalize();
-                    Path unpacked = name.endsWith(".zip")
-                            ? normal.resolveSibling(name.substring(0, name.length() - 4)) : null;
-                    if (!archive || loaded.contains(normal) || (unpacked != null && loaded.contains(unpacked))) {
-                        continue;
-                    }
-                    out.add(new PluginStatus(name, "", p, false, List.of(), reasonNotLoaded(p)));
-                }
-            } catch (java.io.IOException e) {
-                LOG.warn("cannot list plugins directory {}: {}", root, e.getMessage());
-            }
-        }
-        return out;
+    /** pf4j's resolved order puts dependencies before their dependents. */
+    private List<PluginWrapper> dependenciesFirst() {
+        Set<PluginWrapper> ordered = new LinkedHashSet<>(manager.getResolvedPlugins());
+        ordered.addAll(manager.getPlugins());
+        return List.copyOf(ordered);
     }
 
-    private String reasonNotLoaded(Path path) {
-        try {
-            String id = manager.loadPlugin(path);
-            // It loads on its own: it failed among the others, usually for a missing dependency.
-            manager.unloadPlugin(id);
-            return "could not be loaded with the other plugins (check its dependencies)";
-        } catch (RuntimeException | LinkageError e) {
-            return e.getMessage() == null ? e.toString() : e.getMessage();
-        }
-    }
-
-    private PluginStatus register(PluginWrapper plugin, Map<String, RegisteredComponent> types) {
+    private PluginStatus register(PluginWrapper plugin, Map<String, RegisteredComponent> types,
+            Map<String, PluginStatus> done) {
         String id = plugin.getPluginId();
         String version = plugin.getDescriptor().getVersion();
-        Path path = plugin.getPluginPath();
-        String problem = stateProblem(plugin);
+        // first: pf4j stops the dependents of a plugin skipped before, which would hide the reason
+        String problem = id.contains(":") || id.isBlank()
+                ? "invalid Plugin-Id '" + id + "': YAML names plugin types 'plugin-id:name', so an id has no ':'"
+                : failedDependency(plugin, done);
+        if (problem == null) {
+            problem = stateProblem(plugin);
+        }
         Map<String, RegisteredComponent> mine = new LinkedHashMap<>();
         if (problem == null) {
             problem = collect(plugin, mine);
         }
         if (problem != null) {
-            LOG.warn("plugin {} skipped: {}", id, problem);
+            // reported by 'mix plugins', and by Registry.require when a pipeline names one of its types
+            LOG.info("plugin {} skipped: {}", id, problem);
             if (plugin.getPluginState() == PluginState.STARTED) {
                 try {
                     manager.stopPlugin(id);
@@ -113,10 +92,10 @@ final class PluginLoader {
                     LOG.debug("stopping plugin {}: {}", id, e.toString());
                 }
             }
-            return new PluginStatus(id, version, path, false, List.of(), problem);
+            return new PluginStatus(id, version, plugin.getPluginPath(), false, List.of(), problem);
         }
         types.putAll(mine);
-        return new PluginStatus(id, version, path, true, List.copyOf(mine.keySet()), null);
+        return new PluginStatus(id, version, plugin.getPluginPath(), true, List.copyOf(mine.keySet()), null);
     }
 
     private String stateProblem(PluginWrapper plugin) {
@@ -126,15 +105,34 @@ final class PluginLoader {
         }
         String requires = plugin.getDescriptor().getRequires();
         if (manager instanceof AbstractPluginManager m && requires != null && !requires.isBlank()
-                && !"*".equals(requires.trim())
-                && !m.getVersionManager().checkVersionConstraint(Mix4j.VERSION, requires)) {
-            return "incompatible Plugin-Requires '" + requires + "': this is mix4j " + Mix4j.VERSION;
+                && !"*".equals(requires.trim())) {
+            try {
+                if (!m.getVersionManager().checkVersionConstraint(Mix4j.VERSION, requires.trim())) {
+                    return "incompatible Plugin-Requires '" + requires + "': this is mix4j " + Mix4j.VERSION;
+                }
+            } catch (RuntimeException e) {
+                return "Plugin-Requires '" + requires + "' is not a version range (write it as '>=" + Mix4j.VERSION
+                        + "'): " + PluginProblems.describe(e);
+            }
         }
         Throwable failed = plugin.getFailedException();
         if (failed != null) {
-            return "failed to start: " + describe(failed);
+            String missing = PluginProblems.missingClass(failed);
+            return missing != null ? PluginProblems.classNotFound("starting the plugin", missing, plugin)
+                    : "failed to start: " + PluginProblems.describe(failed);
         }
         return "not started (state " + state + ")";
+    }
+
+    /** A required dependency that loaded but was then skipped takes its dependents with it. */
+    private static String failedDependency(PluginWrapper plugin, Map<String, PluginStatus> done) {
+        for (PluginDependency dep : plugin.getDescriptor().getDependencies()) {
+            PluginStatus s = done.get(dep.getPluginId());
+            if (s != null && !s.loaded() && !dep.isOptional()) {
+                return "dependency '" + dep.getPluginId() + "' failed to load: " + s.error();
+            }
+        }
+        return null;
     }
 
     @SuppressWarnings("rawtypes")
@@ -142,17 +140,29 @@ final class PluginLoader {
         String id = plugin.getPluginId();
         ClassLoader loader = plugin.getPluginClassLoader();
         for (String className : manager.getExtensionClassNames(id)) {
+            Class<?> type;
             try {
-                Class.forName(className, false, loader);
-            } catch (ClassNotFoundException | LinkageError e) {
-                return "extension class " + className + " cannot be loaded: " + describe(e);
+                type = Class.forName(className, false, loader);
+            } catch (ClassNotFoundException e) {
+                return "class not found: extension " + className + " is listed in META-INF/extensions.idx but is "
+                        + "not in the plugin";
+            } catch (LinkageError e) {
+                String missing = PluginProblems.missingClass(e);
+                return missing != null ? PluginProblems.classNotFound("extension " + className, missing, plugin)
+                        : "extension class " + className + " cannot be loaded: " + PluginProblems.describe(e);
+            }
+            if (PluginProblems.bundlesHostApi(type)) {
+                return "extension " + className + " implements its own copy of org.mix4j.registry.ComponentFactory: "
+                        + "the plugin bundles mix-core classes; declare mix-core with scope 'provided'";
             }
         }
         List<ComponentFactory> factories;
         try {
             factories = manager.getExtensions(ComponentFactory.class, id);
         } catch (RuntimeException | LinkageError e) {
-            return "cannot create its component factories: " + describe(e);
+            String missing = PluginProblems.missingClass(e);
+            return missing != null ? PluginProblems.classNotFound("creating its component factories", missing, plugin)
+                    : "cannot create its component factories: " + PluginProblems.describe(e);
         }
         for (ComponentFactory<?, ?> f : factories) {
             String name;
@@ -162,25 +172,17 @@ final class PluginLoader {
                     return f.getClass().getName() + " must declare a type name without ':', a role and a config type";
                 }
             } catch (RuntimeException | LinkageError e) {
-                return f.getClass().getName() + " failed to describe itself: " + describe(e);
+                return f.getClass().getName() + " failed to describe itself: " + PluginProblems.describe(e);
             }
             String type = id + ":" + name;
             RegisteredComponent previous = mine.get(type);
             if (previous != null) {
-                return "duplicate type '" + type + "' declared by " + previous.factory().getClass().getName()
-                        + " and " + f.getClass().getName();
+                List<String> owners = java.util.stream.Stream.of(previous.factory().getClass().getName(),
+                        f.getClass().getName()).sorted().toList();
+                return "duplicate type '" + type + "' declared by " + owners.get(0) + " and " + owners.get(1);
             }
             mine.put(type, new RegisteredComponent(type, f.role(), id, id, f));
         }
         return null;
-    }
-
-    private static String describe(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String msg = t.getMessage();
-        return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
     }
 }

@@ -80,13 +80,27 @@ public final class Registry {
         RegisteredComponent c = byType.get(type);
         List<String> known = components(role).stream().map(RegisteredComponent::type).toList();
         if (c == null) {
-            throw new UnknownComponentException("unknown " + role.displayName() + " type '" + type + "'", known);
+            throw new UnknownComponentException("unknown " + role.displayName() + " type '" + type + "'"
+                    + failedPluginNote(type), known);
         }
         if (role != null && c.role() != role) {
             throw new UnknownComponentException("'" + type + "' is a " + c.role().displayName() + ", not a "
                     + role.displayName(), known);
         }
         return c;
+    }
+
+    /** Why the plugin a namespaced type names is missing, when it failed to load; else empty. */
+    private String failedPluginNote(String type) {
+        int colon = type.indexOf(':');
+        if (colon < 0) {
+            return "";
+        }
+        String id = type.substring(0, colon);
+        return pluginStatus.stream().filter(p -> p.id().equals(id) && !p.loaded()).findFirst()
+                .map(p -> ": plugin '" + id + "' failed to load: " + p.error()).orElse(
+                        pluginStatus.stream().anyMatch(p -> p.id().equals(id)) ? ""
+                                : ": no plugin '" + id + "' is installed (see 'mix plugins')");
     }
 
     /** Plugins found, loaded or failed. */
