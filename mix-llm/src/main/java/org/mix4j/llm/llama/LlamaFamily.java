@@ -37,13 +37,17 @@ public final class LlamaFamily {
     private LlamaFamily() {}
 
     /**
-     * The decoder's part of a checkpoint config ({@code text_config} when present) with the class
+     * The decoder's part of a checkpoint config ({@code text_config} of LLaVA-style models,
+     * {@code llm_config} of InternVL, else the config itself) with the class
      * defaults of its {@code model_type} filled in. Keys present with {@code null} stay null.
      *
      * @param fallbackType the factory's type, used when the config names no family member
      */
     public static JsonObject withClassDefaults(JsonObject checkpointConfig, String fallbackType) {
         JsonObject text = JsonConfig.child(checkpointConfig, "text_config");
+        if (text == null) {
+            text = JsonConfig.child(checkpointConfig, "llm_config");
+        }
         JsonObject source = text != null ? text : checkpointConfig;
         JsonObject out = source.deepCopy();
         String type = fallbackType;

@@ -62,6 +62,18 @@ class LlamaFamilyTest {
     }
 
     @Test
+    void internVlLlmConfigIsTheDecodersConfig() throws Exception {
+        LlamaConfig c = bind("qwen2", """
+            {"architectures": ["InternVLChatModel"], "downsample_ratio": 0.5,
+             "llm_config": {"model_type": "qwen2", "hidden_size": 896, "num_hidden_layers": 24,
+                            "num_attention_heads": 14, "num_key_value_heads": 2, "vocab_size": 151674},
+             "vision_config": {"hidden_size": 1024}}""", Map.of());
+        assertEquals(896, c.hiddenSize());
+        assertEquals(151674, c.vocabSize());
+        assertTrue(c.qkvBias());
+    }
+
+    @Test
     void textConfigInheritsTopLevelTieWordEmbeddings() {
         JsonObject out = LlamaFamily.withClassDefaults(JsonParser.parseString(
                 "{\"tie_word_embeddings\": true, \"text_config\": {\"model_type\": \"qwen2\"}}").getAsJsonObject(), "llama");
