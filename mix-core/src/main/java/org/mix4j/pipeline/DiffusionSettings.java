@@ -40,12 +40,17 @@ public record DiffusionSettings(
      * @param type {@code multidiffusion} (or {@code none})
      * @param window window size in latent units
      * @param stride stride in latent units
+     * @param circular wrap views past the right edge to column 0 (360-degree panoramas)
+     * @param viewBatchSize how many views share one denoiser call
      */
     public record DenoiseTiling(@Default("multidiffusion") String type, @Default("64") int window, @Default("8") int stride,
-            @Default("false") boolean circular) {
+            @Default("false") boolean circular, @Default("1") int viewBatchSize) {
         public DenoiseTiling {
             if (window < 1 || stride < 1) {
                 throw new IllegalArgumentException("window and stride must be >= 1");
+            }
+            if (viewBatchSize < 1) {
+                throw new IllegalArgumentException("view_batch_size must be >= 1, got " + viewBatchSize);
             }
         }
     }
