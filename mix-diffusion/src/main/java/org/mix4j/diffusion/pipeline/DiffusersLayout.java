@@ -48,8 +48,11 @@ public final class DiffusersLayout {
      * Diffusion pipeline.
      *
      * @param tokenizer a tokenizer folder to use instead of the checkpoint's, or {@code null}
+     * @param settings top-level settings as YAML text by key ({@code num_inference_steps: "25"});
+     *     {@code null} for diffusers' defaults (50 steps, guidance 7.5)
      */
-    public static Optional<String> yaml(Path dir, JsonObject modelIndex, Registry registry, Path tokenizer) {
+    public static Optional<String> yaml(Path dir, JsonObject modelIndex, Registry registry, Path tokenizer,
+            Map<String, String> settings) {
         String pipeline = modelIndex == null ? null : string(modelIndex.get("_class_name"));
         if (pipeline == null || !PIPELINES.contains(pipeline)) {
             return Optional.empty();
@@ -70,9 +73,17 @@ public final class DiffusersLayout {
         section(y, "denoiser", modelIndex, "weights", "unet");
         section(y, "vae", modelIndex, "weights", "vae");
         y.append(schedulerSection(dir, registry));
-        y.append("num_inference_steps: 50\n");
-        y.append("guidance_scale: 7.5\n");
+        Map<String, String> values = settings != null ? settings : defaultSettings();
+        values.forEach((key, value) -> y.append(key).append(": ").append(value).append('\n'));
         return Optional.of(y.toString());
+    }
+
+    /** diffusers' defaults: 50 steps, guidance 7.5. */
+    public static Map<String, String> defaultSettings() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("num_inference_steps", "50");
+        values.put("guidance_scale", "7.5");
+        return values;
     }
 
     /** The component sections of pipeline YAML by slot, without the task's required-slot checks. */

@@ -47,7 +47,7 @@ public final class StableDiffusionCaseRunner implements CaseRunner {
 
     @Override
     public Map<String, NDArray> run(GoldenCase c, NDManager manager) {
-        String yaml = DiffusersLayout.yaml(c.dir(), DiffusersLayout.modelIndex(c.dir()), loader.registry(), null)
+        String yaml = DiffusersLayout.yaml(c.dir(), DiffusersLayout.modelIndex(c.dir()), loader.registry(), null, null)
                 .orElseThrow(() -> new IllegalArgumentException(c.dir() + ": model_index.json is not a Stable Diffusion "
                         + "pipeline"));
         double eta = c.json().has("eta") ? c.number("eta") : 0.0;
