@@ -9,6 +9,7 @@ import org.mix4j.config.OptionalKey;
  *
  * @param size {@code [width, height]} in pixels; default: the denoiser's native size
  * @param tiling MultiDiffusion tiled denoising for outputs larger than the native size
+ * @param controlnetConditioningScale multiplies the ControlNet's residuals (with a {@code controlnet:} section)
  */
 public record DiffusionSettings(
         @Default("7.5") double guidanceScale,
@@ -19,7 +20,8 @@ public record DiffusionSettings(
         @Default("\"\"") String negativePrompt,
         @Default("0.8") double strength,
         @Default("0.0") double eta,
-        @OptionalKey DenoiseTiling tiling) {
+        @OptionalKey DenoiseTiling tiling,
+        @Default("1.0") double controlnetConditioningScale) {
 
     public DiffusionSettings {
         if (size != null && size.size() != 2) {

@@ -24,7 +24,8 @@ import org.mix4j.registry.MixSettings;
  */
 class DiffusionGoldenTest {
 
-    private static final List<String> KINDS = List.of("unet2d_condition", "vae_decoder", "vae_tiled_decode", "lora_unet");
+    private static final List<String> KINDS = List.of("unet2d_condition", "vae_decoder", "vae_tiled_decode", "lora_unet",
+            "controlnet");
 
     private static MixRuntime runtime;
     private static NDManager manager;
