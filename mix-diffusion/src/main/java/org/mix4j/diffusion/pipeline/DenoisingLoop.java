@@ -57,9 +57,12 @@ final class DenoisingLoop {
             double t = timesteps[i];
             try (NDManager step = manager.newSubManager()) {
                 latents.attach(step); // the previous latents die with this step
-                NDArray eps = model.predict(latents, scheduler, t);
-                NDArray next = scheduler.step(eps, t, latents, stepNoise).prevSample();
-                observer.step(i, t, eps, next);
+                GuidedDenoiser.Prediction p = model.predict(latents, scheduler, t);
+                if (p.control() != null) {
+                    observer.controlResiduals(i, p.control());
+                }
+                NDArray next = scheduler.step(p.noise(), t, latents, stepNoise).prevSample();
+                observer.step(i, t, p.noise(), next);
                 next.attach(manager);
                 latents = next;
             }
@@ -74,6 +77,7 @@ final class DenoisingLoop {
      * number of views covering each position.
      */
     private NDArray multiDiffusion(NDArray latents, double[] timesteps, DenoiseTiling tiling, NDManager manager) {
+        int factor = model.controlled() ? (int) (model.controlImage().getShape().get(3) / latents.getShape().get(3)) : 1;
         Shape shape = latents.getShape();
         int height = (int) shape.get(2);
         int width = (int) shape.get(3);
@@ -94,11 +98,17 @@ final class DenoisingLoop {
                 for (int j = 0; j < batches.size(); j++) {
                     List<View> batch = batches.get(j);
                     NDList windows = new NDList();
+                    NDList controlWindows = new NDList();
                     for (View v : batch) {
-                        windows.add(crop(latents, v, width));
+                        windows.add(crop(latents, v, width, 1));
+                        if (model.controlled()) {
+                            controlWindows.add(crop(model.controlImage(), v, width, factor));
+                        }
                     }
                     NDArray x = NDArrays.concat(windows, 0); // [views * N, C, h, w], view-major
-                    NDArray eps = model.predictViews(x, batch.size(), schedulers.get(j), t);
+                    NDArray control = model.controlled() ? NDArrays.concat(controlWindows, 0) : null;
+                    GuidedDenoiser.Prediction p = model.predictViews(x, control, batch.size(), schedulers.get(j), t);
+                    NDArray eps = p.noise();
                     NDArray denoised = schedulers.get(j).step(eps, t, x, stepNoise).prevSample();
                     NDList perView = denoised.split(batch.size(), 0);
                     for (int k = 0; k < batch.size(); k++) {
@@ -117,13 +127,19 @@ final class DenoisingLoop {
         return latents;
     }
 
-    /** The latents of one view {@code [N, C, h, w]}; columns past the right edge wrap to column 0. */
-    private static NDArray crop(NDArray latents, View v, int width) {
+    /**
+     * The part of {@code x} under one view, {@code [N, C, h * f, w * f]} for a tensor {@code f} times
+     * the latent's size (1 for the latents, the VAE factor for a control image); columns past the
+     * right edge wrap to column 0.
+     */
+    private static NDArray crop(NDArray x, View v, int width, int f) {
+        int h0 = v.hStart() * f;
+        int h1 = v.hEnd() * f;
         if (v.wEnd() <= width) {
-            return latents.get(new NDIndex(":, :, {}:{}, {}:{}", v.hStart(), v.hEnd(), v.wStart(), v.wEnd()));
+            return x.get(new NDIndex(":, :, {}:{}, {}:{}", h0, h1, v.wStart() * f, v.wEnd() * f));
         }
-        NDArray right = latents.get(new NDIndex(":, :, {}:{}, {}:", v.hStart(), v.hEnd(), v.wStart()));
-        NDArray left = latents.get(new NDIndex(":, :, {}:{}, :{}", v.hStart(), v.hEnd(), v.wEnd() - width));
+        NDArray right = x.get(new NDIndex(":, :, {}:{}, {}:", h0, h1, v.wStart() * f));
+        NDArray left = x.get(new NDIndex(":, :, {}:{}, :{}", h0, h1, (v.wEnd() - width) * f));
         return right.concat(left, 3);
     }
 

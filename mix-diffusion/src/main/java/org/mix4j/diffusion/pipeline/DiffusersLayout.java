@@ -31,7 +31,7 @@ public final class DiffusersLayout {
 
     /** Pipeline classes whose components this layout maps (same components, other loops). */
     public static final Set<String> PIPELINES = Set.of("StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
-            "StableDiffusionPanoramaPipeline");
+            "StableDiffusionPanoramaPipeline", "StableDiffusionControlNetPipeline");
 
     private static final Map<String, String> TYPES = Map.of(
             "CLIPTextModel", "clip_text",
@@ -39,7 +39,8 @@ public final class DiffusersLayout {
             "CLIPTokenizer", "clip_bpe",
             "CLIPTokenizerFast", "clip_bpe",
             "UNet2DConditionModel", "unet2d_condition",
-            "AutoencoderKL", "autoencoder_kl");
+            "AutoencoderKL", "autoencoder_kl",
+            "ControlNetModel", "controlnet");
 
     private DiffusersLayout() {}
 
@@ -71,6 +72,9 @@ public final class DiffusersLayout {
             y.append("# tokenizer: none in this folder; add one, e.g. { type: clip_bpe, path: /path/to/tokenizer }\n");
         }
         section(y, "denoiser", modelIndex, "weights", "unet");
+        if (className(modelIndex, "controlnet") != null) {
+            section(y, "controlnet", modelIndex, "weights", "controlnet");
+        }
         section(y, "vae", modelIndex, "weights", "vae");
         y.append(schedulerSection(dir, registry));
         Map<String, String> values = settings != null ? settings : defaultSettings();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.mix4j.api.Autoencoder;
+import org.mix4j.api.ControlNet;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.Role;
 import org.mix4j.api.Scheduler;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The parts of a text-to-image pipeline, loaded through the {@link ComponentLoader} from their
  * sections (slots of {@link Tasks#GENERATION}). The text encoder and tokenizer may be absent when
- * a caller hands over token ids or prompt embeddings itself. Closing frees every loaded weight.
+ * a caller hands over token ids or prompt embeddings itself; the ControlNet is optional. Closing
+ * frees every loaded weight.
  */
 public final class GenerationComponents implements AutoCloseable {
 
@@ -35,17 +37,25 @@ public final class GenerationComponents implements AutoCloseable {
     private final TextEncoder textEncoder;
     private final Tokenizer tokenizer;
     private final Denoiser denoiser;
+    private final ControlNet controlNet;
     private final Autoencoder vae;
     private final Scheduler scheduler;
 
     public GenerationComponents(TextEncoder textEncoder, Tokenizer tokenizer, Denoiser denoiser, Autoencoder vae,
             Scheduler scheduler) {
+        this(textEncoder, tokenizer, denoiser, null, vae, scheduler);
+    }
+
+    /** @param controlNet the ControlNet, or {@code null} */
+    public GenerationComponents(TextEncoder textEncoder, Tokenizer tokenizer, Denoiser denoiser, ControlNet controlNet,
+            Autoencoder vae, Scheduler scheduler) {
         if (denoiser == null || vae == null || scheduler == null) {
             throw new IllegalArgumentException("a generation pipeline needs a denoiser, a vae and a scheduler");
         }
         this.textEncoder = textEncoder;
         this.tokenizer = tokenizer;
         this.denoiser = denoiser;
+        this.controlNet = controlNet;
         this.vae = vae;
         this.scheduler = scheduler;
     }
@@ -70,10 +80,11 @@ public final class GenerationComponents implements AutoCloseable {
             TextEncoder textEncoder = loadOptional(sections, "text_encoder", checkpoint, loader, manager, dtype, loaded);
             Tokenizer tokenizer = loadOptional(sections, "tokenizer", checkpoint, loader, manager, dtype, loaded);
             Denoiser denoiser = loadRequired(sections, "denoiser", checkpoint, loader, manager, dtype, loaded);
+            ControlNet controlNet = loadOptional(sections, "controlnet", checkpoint, loader, manager, dtype, loaded);
             Autoencoder vae = loadRequired(sections, "vae", checkpoint, loader, manager, dtype, loaded);
             ComponentSpec schedulerSpec = withEta(required(sections, "scheduler"), eta);
             Scheduler scheduler = loader.load(schedulerSpec, Role.SCHEDULER, checkpoint, manager, dtype);
-            return new GenerationComponents(textEncoder, tokenizer, denoiser, vae, scheduler);
+            return new GenerationComponents(textEncoder, tokenizer, denoiser, controlNet, vae, scheduler);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable c : loaded) {
                 closeQuietly(c);
@@ -138,6 +149,11 @@ public final class GenerationComponents implements AutoCloseable {
         return denoiser;
     }
 
+    /** The ControlNet, or {@code null} when the pipeline has none. */
+    public ControlNet controlNet() {
+        return controlNet;
+    }
+
     public Autoencoder vae() {
         return vae;
     }
@@ -148,7 +164,7 @@ public final class GenerationComponents implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Object c : new Object[] {textEncoder, tokenizer, denoiser, vae, scheduler}) {
+        for (Object c : new Object[] {textEncoder, tokenizer, denoiser, controlNet, vae, scheduler}) {
             if (c instanceof AutoCloseable closeable) {
                 closeQuietly(closeable);
             }

@@ -1,6 +1,7 @@
 package org.mix4j.diffusion.pipeline;
 
 import ai.djl.ndarray.NDArray;
+import org.mix4j.api.DenoiserResiduals;
 import org.mix4j.api.LatentDistribution;
 
 /**
@@ -34,6 +35,15 @@ public interface GenerationObserver {
      * @param initLatents {@code [N, C, h, w]}
      */
     default void initImage(NDArray pixelValues, LatentDistribution posterior, NDArray initLatents) {}
+
+    /** ControlNet: the control image as it sees it, {@code [1, 3, H, W]} in [0, 1]. */
+    default void controlImage(NDArray conditioning) {}
+
+    /**
+     * ControlNet: its residuals at step {@code index} (before {@link #step}), rows as the denoiser's
+     * input ({@code [uncond; cond]}, or per view with MultiDiffusion).
+     */
+    default void controlResiduals(int index, DenoiserResiduals residuals) {}
 
     /** The latents the loop starts from {@code [N, C, h, w]}. */
     default void startLatents(NDArray latents) {}

@@ -30,6 +30,8 @@ public final class GenerationRequest {
     final RgbImage initImage;
     final double strength;
     final DenoiseTiling tiling;
+    final RgbImage controlImage;
+    final double controlScale;
 
     private GenerationRequest(Builder b) {
         int given = (b.prompts != null ? 1 : 0) + (b.promptIds != null ? 1 : 0) + (b.promptEmbeds != null ? 1 : 0);
@@ -67,6 +69,8 @@ public final class GenerationRequest {
         this.initImage = b.initImage;
         this.strength = b.strength;
         this.tiling = b.tiling != null && b.tiling.type().equals("none") ? null : b.tiling;
+        this.controlImage = b.controlImage;
+        this.controlScale = b.controlScale;
     }
 
     public static Builder builder() {
@@ -76,7 +80,8 @@ public final class GenerationRequest {
     /** A builder holding a pipeline YAML's settings (size, steps, guidance, seed, tiling, ...). */
     public static Builder builder(DiffusionSettings s) {
         Builder b = new Builder().steps(s.numInferenceSteps()).guidanceScale(s.guidanceScale()).seed(s.seed())
-                .imagesPerPrompt(s.numImagesPerPrompt()).strength(s.strength()).tiling(s.tiling());
+                .imagesPerPrompt(s.numImagesPerPrompt()).strength(s.strength()).tiling(s.tiling())
+                .controlScale(s.controlnetConditioningScale());
         if (s.size() != null) {
             b.size(s.size().get(0), s.size().get(1));
         }
@@ -122,6 +127,8 @@ public final class GenerationRequest {
         private RgbImage initImage;
         private double strength = 0.8;
         private DenoiseTiling tiling;
+        private RgbImage controlImage;
+        private double controlScale = 1.0;
 
         public Builder prompt(String prompt) {
             return prompts(List.of(prompt));
@@ -205,6 +212,18 @@ public final class GenerationRequest {
         /** MultiDiffusion tiled denoising, or {@code null} for one pass over the whole latent. */
         public Builder tiling(DenoiseTiling tiling) {
             this.tiling = tiling;
+            return this;
+        }
+
+        /** ControlNet: the control image (edges, depth, pose, ...) at the output size or resized to it. */
+        public Builder controlImage(RgbImage image) {
+            this.controlImage = image;
+            return this;
+        }
+
+        /** ControlNet: multiplies its residuals ({@code controlnet_conditioning_scale}). */
+        public Builder controlScale(double scale) {
+            this.controlScale = scale;
             return this;
         }
 

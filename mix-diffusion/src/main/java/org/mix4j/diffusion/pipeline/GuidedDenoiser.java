@@ -7,14 +7,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.Map;
+import org.mix4j.api.ControlNet;
 import org.mix4j.api.Denoiser;
+import org.mix4j.api.DenoiserResiduals;
 import org.mix4j.api.Scheduler;
 import org.mix4j.diffusion.pipeline.PromptEncoding.Conditioning;
 
 /**
- * One guided prediction: the scheduler's input scaling, the denoiser on the unconditional and
- * conditional rows in one batch, and classifier-free guidance (Ho and Salimans 2022)
- * {@code uncond + scale * (cond - uncond)} in float32, as diffusers computes it.
+ * One guided prediction: the scheduler's input scaling, the ControlNet (when there is one) and the
+ * denoiser on the unconditional and conditional rows in one batch, and classifier-free guidance
+ * (Ho and Salimans 2022) {@code uncond + scale * (cond - uncond)} in float32, as diffusers
+ * computes it.
  *
  * <p>Two row layouts, each the reference's: the whole latent as {@code [uncond rows; cond rows]}
  * (StableDiffusionPipeline), and MultiDiffusion's views with every row doubled in place
@@ -22,23 +25,47 @@ import org.mix4j.diffusion.pipeline.PromptEncoding.Conditioning;
  */
 final class GuidedDenoiser {
 
+    /**
+     * The ControlNet and its input.
+     *
+     * @param image {@code [N, 3, H, W]} in [0, 1], one row per image
+     * @param scale {@code controlnet_conditioning_scale}
+     */
+    record Control(ControlNet net, NDArray image, double scale) {}
+
+    /**
+     * @param noise the guided prediction
+     * @param control the ControlNet's residuals, or {@code null}
+     */
+    record Prediction(NDArray noise, DenoiserResiduals control) {}
+
     private final Denoiser denoiser;
     private final Conditioning conditioning;
     private final float guidanceScale;
+    private final Control control;
     private final NDManager manager;
     /** {@code [uncond; cond]}, or cond alone without guidance. */
     private final NDArray context;
+    /** The control image in the layout of {@link #context}. */
+    private final NDArray controlRows;
     /** Per view count: the conditioning of that many views in the interleaved layout. */
     private final Map<Integer, NDArray> viewContexts = new HashMap<>();
 
-    /** @param manager holds the concatenated conditioning for the whole loop */
-    GuidedDenoiser(Denoiser denoiser, Conditioning conditioning, double guidanceScale, NDManager manager) {
+    /**
+     * @param control the ControlNet and its image, or {@code null}
+     * @param manager holds the concatenated conditioning for the whole loop
+     */
+    GuidedDenoiser(Denoiser denoiser, Conditioning conditioning, double guidanceScale, Control control,
+            NDManager manager) {
         this.denoiser = denoiser;
         this.conditioning = conditioning;
         this.guidanceScale = (float) guidanceScale;
+        this.control = control;
         this.manager = manager;
-        this.context = conditioning.uncond() == null ? conditioning.cond()
-                : inManager(conditioning.uncond().concat(conditioning.cond(), 0)); // [2N, T, D]
+        this.context = guided() ? keep(conditioning.uncond().concat(conditioning.cond(), 0)) // [2N, T, D]
+                : conditioning.cond();
+        this.controlRows = control == null ? null
+                : guided() ? keep(control.image().concat(control.image(), 0)) : control.image(); // [2N, 3, H, W]
     }
 
     private boolean guided() {
@@ -46,39 +73,64 @@ final class GuidedDenoiser {
     }
 
     /** Guided prediction for the whole latent {@code [N, C, h, w]}, in the latent's manager. */
-    NDArray predict(NDArray latents, Scheduler scheduler, double t) {
+    Prediction predict(NDArray latents, Scheduler scheduler, double t) {
         NDArray input = guided() ? latents.concat(latents, 0) : latents; // [2N, C, h, w]
         input = scheduler.scaleModelInput(input, t);
-        NDArray eps = denoiser.forward(input, timestep(input, t), context, null);
+        NDArray timestep = timestep(input, t);
+        DenoiserResiduals residuals = control == null ? null
+                : control.net().residuals(input, timestep, context, controlRows, control.scale());
+        NDArray eps = denoiser.forward(input, timestep, context, residuals);
         if (!guided()) {
-            return eps;
+            return new Prediction(eps, residuals);
         }
         NDList halves = eps.split(2, 0);
-        return guide(halves.get(0), halves.get(1));
+        return new Prediction(guide(halves.get(0), halves.get(1)), residuals);
     }
 
     /**
      * Guided prediction for {@code views} windows stacked view-major, each with the batch's
      * {@code N} images: {@code [views * N, C, h, w]}.
+     *
+     * @param controlWindows the control image's pixels under the same windows, or {@code null}
      */
-    NDArray predictViews(NDArray windows, int views, Scheduler scheduler, double t) {
+    Prediction predictViews(NDArray windows, NDArray controlWindows, int views, Scheduler scheduler, double t) {
         Shape s = windows.getShape();
-        NDArray input = windows;
-        if (guided()) {
-            NDArray pairs = NDArrays.stack(new NDList(windows, windows), 1); // [V*N, 2, C, h, w]
-            input = pairs.reshape(s.get(0) * 2, s.get(1), s.get(2), s.get(3)); // rows: uncond, cond per window
-        }
+        NDArray input = guided() ? doubleRows(windows) : windows; // rows: uncond, cond per window
         input = scheduler.scaleModelInput(input, t);
-        NDArray eps = denoiser.forward(input, timestep(input, t), viewContext(views), null);
+        NDArray timestep = timestep(input, t);
+        NDArray viewContext = viewContext(views);
+        DenoiserResiduals residuals = null;
+        if (control != null) {
+            NDArray rows = guided() ? doubleRows(controlWindows) : controlWindows;
+            residuals = control.net().residuals(input, timestep, viewContext, rows, control.scale());
+        }
+        NDArray eps = denoiser.forward(input, timestep, viewContext, residuals);
         if (!guided()) {
-            return eps;
+            return new Prediction(eps, residuals);
         }
         NDArray pairs = eps.reshape(s.get(0), 2, s.get(1), s.get(2), s.get(3)); // [V*N, 2, C, h, w]
-        return guide(pairs.get(":, 0"), pairs.get(":, 1"));
+        return new Prediction(guide(pairs.get(":, 0"), pairs.get(":, 1")), residuals);
+    }
+
+    boolean controlled() {
+        return control != null;
+    }
+
+    NDArray controlImage() {
+        return control.image();
     }
 
     private NDArray guide(NDArray uncond, NDArray cond) {
         return uncond.add(cond.sub(uncond).mul(guidanceScale));
+    }
+
+    /** {@code [R, ...]} -> {@code [2R, ...]} with each row twice in a row. */
+    private static NDArray doubleRows(NDArray x) {
+        Shape s = x.getShape();
+        NDArray pairs = NDArrays.stack(new NDList(x, x), 1); // [R, 2, ...]
+        long[] dims = s.getShape().clone();
+        dims[0] *= 2;
+        return pairs.reshape(new Shape(dims));
     }
 
     /** The conditioning rows matching {@link #predictViews}'s input for {@code views} views. */
@@ -94,7 +146,7 @@ final class GuidedDenoiser {
             for (int i = 0; i < v; i++) {
                 copies.add(perView);
             }
-            return inManager(NDArrays.concat(copies, 0)); // [V * 2N, T, D]
+            return keep(NDArrays.concat(copies, 0)); // [V * 2N, T, D]
         });
     }
 
@@ -104,8 +156,8 @@ final class GuidedDenoiser {
         return t == Math.rint(t) ? m.create(new long[] {(long) t}) : m.create(new float[] {(float) t});
     }
 
-    /** Computes in a scope of the loop manager, keeping only the result there. */
-    private NDArray inManager(NDArray result) {
+    /** Keeps a loop-long array in the loop's manager. */
+    private NDArray keep(NDArray result) {
         result.attach(manager);
         return result;
     }

@@ -27,6 +27,18 @@ public final class Images {
      * then {@code normalize}).
      */
     public static NDArray pixelValues(RgbImage image, NDManager manager) {
+        return channelsFirst(image, true, manager);
+    }
+
+    /**
+     * A ControlNet's conditioning image: {@code float32(pixel) / 255} as {@code [1, 3, H, W]}, in
+     * [0, 1] (diffusers' control image processor does not normalise).
+     */
+    public static NDArray controlValues(RgbImage image, NDManager manager) {
+        return channelsFirst(image, false, manager);
+    }
+
+    private static NDArray channelsFirst(RgbImage image, boolean signed, NDManager manager) {
         int h = image.height();
         int w = image.width();
         float[] chw = new float[3 * h * w];
@@ -34,7 +46,7 @@ public final class Images {
             for (int x = 0; x < w; x++) {
                 for (int c = 0; c < 3; c++) {
                     float unit = (float) image.get(x, y, c) / 255f;
-                    chw[(c * h + y) * w + x] = 2f * unit - 1f;
+                    chw[(c * h + y) * w + x] = signed ? 2f * unit - 1f : unit;
                 }
             }
         }

@@ -25,7 +25,8 @@ import org.mix4j.pipeline.DiffusionSettings.DenoiseTiling;
 import org.pf4j.Extension;
 
 /**
- * Golden kinds {@code sd_pipeline}, {@code sd_img2img} and {@code sd_panorama}: the case folder
+ * Golden kinds {@code sd_pipeline}, {@code sd_img2img}, {@code sd_panorama} and
+ * {@code controlnet_pipeline}: the case folder
  * loaded as {@code mix generate --model} loads a diffusers folder, and one
  * {@link StableDiffusionPipeline} run per case (per {@code runs} entry for the panorama) with the
  * stored token ids and random draws injected. The outputs are what the run's observer saw.
@@ -42,7 +43,7 @@ public final class StableDiffusionCaseRunner implements CaseRunner {
 
     @Override
     public Set<String> kinds() {
-        return Set.of("sd_pipeline", "sd_img2img", "sd_panorama");
+        return Set.of("sd_pipeline", "sd_img2img", "sd_panorama", "controlnet_pipeline");
     }
 
     @Override
@@ -62,6 +63,10 @@ public final class StableDiffusionCaseRunner implements CaseRunner {
                                 .build(),
                         stored(c, manager, Map.of(Draw.VAE_SAMPLE, "vae_sample_noise", Draw.IMG2IMG_NOISE, "noise")),
                         "noise_preds", manager);
+                case "controlnet_pipeline" -> once(pipeline,
+                        request(c, manager).controlImage(rgb(c.tensor("control_image", manager)))
+                                .controlScale(c.number("controlnet_conditioning_scale")).build(),
+                        stored(c, manager, Map.of(Draw.INITIAL_LATENTS, "latents_init")), "noise_preds", manager);
                 default -> panorama(c, pipeline, manager);
             };
         }

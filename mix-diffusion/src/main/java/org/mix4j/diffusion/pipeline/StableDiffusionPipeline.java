@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.mix4j.api.Autoencoder;
+import org.mix4j.api.ControlNet;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
@@ -17,8 +18,9 @@ import org.mix4j.pipeline.DiffusionSettings.DenoiseTiling;
 
 /**
  * Text-to-image and image-to-image latent diffusion with classifier-free guidance: diffusers 0.31
- * {@code StableDiffusionPipeline}, {@code StableDiffusionImg2ImgPipeline} and, with MultiDiffusion
- * tiling, {@code StableDiffusionPanoramaPipeline}. Rombach et al., "High-Resolution Image Synthesis
+ * {@code StableDiffusionPipeline}, {@code StableDiffusionImg2ImgPipeline}, with MultiDiffusion
+ * tiling {@code StableDiffusionPanoramaPipeline}, and with a ControlNet
+ * {@code StableDiffusionControlNetPipeline}. Rombach et al., "High-Resolution Image Synthesis
  * with Latent Diffusion Models" (2022). The pipeline owns the loop; the components know nothing of
  * each other.
  */
@@ -76,8 +78,9 @@ public final class StableDiffusionPipeline {
                     : encodeInitImage(init, latentShape, timesteps[0], noise, observer, work);
             observer.startLatents(latents);
 
-            // 4. denoising loop
-            GuidedDenoiser model = new GuidedDenoiser(parts.denoiser(), conditioning, r.guidanceScale, work);
+            // 4. denoising loop (with the ControlNet's residuals when there is one)
+            GuidedDenoiser.Control control = controlInput(r, width, height, conditioning.batch(), observer, work);
+            GuidedDenoiser model = new GuidedDenoiser(parts.denoiser(), conditioning, r.guidanceScale, control, work);
             DenoisingLoop loop = new DenoisingLoop(model, scheduler, noise.forSteps(), observer, progress);
             latents = loop.run(latents, timesteps, r.tiling, work);
 
@@ -126,6 +129,29 @@ public final class StableDiffusionPipeline {
         }
         checkSize(width, height, factor);
         return Resampler.resize(image, width, height, Resample.LANCZOS);
+    }
+
+    /** The ControlNet with its image at the output size, one row per image; {@code null} without one. */
+    private GuidedDenoiser.Control controlInput(GenerationRequest r, int width, int height, long batch,
+            GenerationObserver observer, NDManager work) {
+        ControlNet net = parts.controlNet();
+        if (net == null) {
+            if (r.controlImage != null) {
+                throw new IllegalArgumentException("a control image needs a ControlNet: add a 'controlnet:' section");
+            }
+            return null;
+        }
+        if (r.controlImage == null) {
+            throw new IllegalArgumentException("the pipeline has a ControlNet: give a control image");
+        }
+        RgbImage image = r.controlImage;
+        if (image.width() != width || image.height() != height) {
+            image = Resampler.resize(image, width, height, Resample.LANCZOS);
+        }
+        NDArray one = Images.controlValues(image, work); // [1, 3, H, W]
+        observer.controlImage(one);
+        NDArray rows = batch == 1 ? one : one.repeat(0, batch); // [N, 3, H, W]
+        return new GuidedDenoiser.Control(net, rows, r.controlScale);
     }
 
     /** {@code schedule[t_start:]} with {@code t_start = steps - min(int(steps * strength), steps)}. */

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import org.mix4j.api.DenoiserResiduals;
 import org.mix4j.api.LatentDistribution;
 
 /**
@@ -18,6 +21,8 @@ final class StepRecorder implements GenerationObserver {
     private final Map<String, NDArray> outputs = new LinkedHashMap<>();
     private final NDList latents = new NDList();
     private final NDList noisePreds = new NDList();
+    private final List<NDList> downResiduals = new ArrayList<>();
+    private final NDList midResiduals = new NDList();
     private double[] schedule;
     private double[] timesteps;
 
@@ -55,6 +60,22 @@ final class StepRecorder implements GenerationObserver {
     }
 
     @Override
+    public void controlImage(NDArray conditioning) {
+        outputs.put("controlnet_cond", keep(conditioning));
+    }
+
+    @Override
+    public void controlResiduals(int index, DenoiserResiduals residuals) {
+        for (int k = 0; k < residuals.downBlock().size(); k++) {
+            if (downResiduals.size() <= k) {
+                downResiduals.add(new NDList());
+            }
+            downResiduals.get(k).add(keep(residuals.downBlock().get(k)));
+        }
+        midResiduals.add(keep(residuals.midBlock()));
+    }
+
+    @Override
     public void startLatents(NDArray start) {
         latents.add(keep(start));
     }
@@ -78,6 +99,12 @@ final class StepRecorder implements GenerationObserver {
         Map<String, NDArray> out = new LinkedHashMap<>(outputs);
         out.put("latents_steps", NDArrays.stack(latents));
         out.put(noisePredName, NDArrays.stack(noisePreds));
+        for (int k = 0; k < downResiduals.size(); k++) {
+            out.put("down_block_res_sample_" + k + "_steps", NDArrays.stack(downResiduals.get(k)));
+        }
+        if (!midResiduals.isEmpty()) {
+            out.put("mid_block_res_sample_steps", NDArrays.stack(midResiduals));
+        }
         return out;
     }
 }
