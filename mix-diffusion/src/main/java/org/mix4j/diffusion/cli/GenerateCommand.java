@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
 @Extension
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Make images from a prompt with a task: generation pipeline (Stable Diffusion): text to image, "
-                + "image to image (--init-image), MultiDiffusion panoramas (--tiling). Writes PNG files.")
+                + "image to image (--init-image), MultiDiffusion panoramas (--tiling), ControlNet (--control-image). "
+                + "Writes PNG files.")
 public final class GenerateCommand implements Callable<Integer>, CliCommand {
 
     @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A task: generation pipeline.")
@@ -78,6 +79,13 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--circular", description = "With tiling: wrap round horizontally (360-degree panorama).")
     boolean circular;
 
+    @Option(names = "--control-image", paramLabel = "PATH",
+            description = "ControlNet: the control image (edges, depth, pose, ...); needs a controlnet: section.")
+    Path controlImage;
+
+    @Option(names = "--control-scale", paramLabel = "S", description = "ControlNet: controlnet_conditioning_scale.")
+    Double controlScale;
+
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "PNG to write (default out.png); "
             + "several images become NAME-0.png, NAME-1.png, ...")
     Path output;
@@ -114,7 +122,7 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
         int[] wh = size == null ? null : parseSize(size);
         GenerationOptions options = new GenerationOptions(prompt, negative, steps, guidance, seed,
                 wh == null ? null : wh[0], wh == null ? null : wh[1], initImage, strength, numImages,
-                tiling(config), output);
+                tiling(config), output, controlImage, controlScale);
         for (Path file : GenerationTaskRunner.run(config, options, context.runtime().loader(), new ConsoleProgress())) {
             context.out().println(file);
         }
@@ -145,6 +153,9 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
         }
         if (strength != null) {
             s.put("strength", String.valueOf(strength));
+        }
+        if (controlScale != null) {
+            s.put("controlnet_conditioning_scale", String.valueOf(controlScale));
         }
         if (tiling != null) {
             int[] ws = parsePair(tiling, "--tiling", ",");

@@ -19,10 +19,12 @@ import org.mix4j.pipeline.DiffusionSettings.DenoiseTiling;
  * @param numImages {@code num_images_per_prompt}
  * @param tiling MultiDiffusion tiling
  * @param output the PNG to write; several images become {@code name-0.png}, {@code name-1.png}, ...
+ * @param controlImage ControlNet: the control image
+ * @param controlScale ControlNet: {@code controlnet_conditioning_scale}
  */
 public record GenerationOptions(String prompt, String negative, Integer steps, Double guidance, Long seed,
         Integer width, Integer height, Path initImage, Double strength, Integer numImages, DenoiseTiling tiling,
-        Path output) {
+        Path output, Path controlImage, Double controlScale) {
 
     public GenerationOptions {
         if (prompt == null) {
@@ -35,6 +37,7 @@ public record GenerationOptions(String prompt, String negative, Integer steps, D
 
     /** Just a prompt and an output file. */
     public static GenerationOptions of(String prompt, Path output) {
-        return new GenerationOptions(prompt, null, null, null, null, null, null, null, null, null, null, output);
+        return new GenerationOptions(prompt, null, null, null, null, null, null, null, null, null, null, output, null,
+                null);
     }
 }

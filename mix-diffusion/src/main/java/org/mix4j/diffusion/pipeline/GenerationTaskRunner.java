@@ -33,7 +33,7 @@ public final class GenerationTaskRunner implements TaskRunner {
     public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err) {
         Path init = options.images().isEmpty() ? null : options.images().get(0);
         GenerationOptions o = new GenerationOptions(options.prompt(), options.negativePrompt(), options.steps(), null,
-                options.seed(), null, null, init, null, null, null, options.output());
+                options.seed(), null, null, init, null, null, null, options.output(), null, null);
         for (Path file : run(config, o, loader, new ConsoleProgress())) {
             out.println(file);
         }
@@ -89,6 +89,12 @@ public final class GenerationTaskRunner implements TaskRunner {
         }
         if (o.tiling() != null) {
             b.tiling(o.tiling());
+        }
+        if (o.controlImage() != null) {
+            b.controlImage(ImageDecoder.readRgb(o.controlImage()));
+        }
+        if (o.controlScale() != null) {
+            b.controlScale(o.controlScale());
         }
         return b.build();
     }
