@@ -120,6 +120,20 @@ class GenerateCommandTest {
     }
 
     @Test
+    void controlNetFolderRunsWithAControlImage(@TempDir Path dir) {
+        Path out = dir.resolve("cn.png");
+        String folder = "../testdata/golden/controlnet_pipeline";
+        Run r = mix("generate", "--model", folder, "--tokenizer", TOKENIZER.toString(), "--prompt", "a red tree",
+                "--control-image", folder + "/control_image.png", "--control-scale", "0.8", "--steps", "2", "-o",
+                out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(16, png(out).width());
+        Run missing = mix("generate", "--model", folder, "--tokenizer", TOKENIZER.toString(), "--prompt", "a red tree",
+                "--steps", "2", "-o", dir.resolve("none.png").toString());
+        assertTrue(missing.code() != 0 && missing.err().contains("--control-image"), missing.err());
+    }
+
+    @Test
     void mixRunDispatchesTaskGenerationToTheGenerationRunner(@TempDir Path dir) {
         Path out = dir.resolve("run.png");
         Run r = mix("run", EXAMPLE.toString(), "--prompt", "a cat on the sea", "--steps", "2", "--seed", "3", "-o",

@@ -142,7 +142,8 @@ public final class StableDiffusionPipeline {
             return null;
         }
         if (r.controlImage == null) {
-            throw new IllegalArgumentException("the pipeline has a ControlNet: give a control image");
+            throw new IllegalArgumentException("the pipeline has a ControlNet: give a control image (mix generate "
+                    + "--control-image PATH)");
         }
         RgbImage image = r.controlImage;
         if (image.width() != width || image.height() != height) {
