@@ -11,6 +11,7 @@ public enum Role {
     LANGUAGE_MODEL(LanguageModel.class),
     TOKENIZER(Tokenizer.class),
     DENOISER(Denoiser.class),
+    CONTROLNET(ControlNet.class),
     AUTOENCODER(Autoencoder.class),
     SCHEDULER(Scheduler.class),
     TILER(Tiler.class);

@@ -61,6 +61,13 @@ public final class Mix implements Callable<Integer> {
         CommandLine cli = new CommandLine(mix);
         cli.setOut(out).setErr(err);
         for (CliCommand command : moduleCommands()) {
+            String name = new CommandLine(command).getCommandName();
+            if (cli.getSubcommands().containsKey(name)) {
+                // two commands of one name would make picocli refuse every command line
+                err.println("warning: ignoring module command '" + name + "' (" + command.getClass().getName()
+                        + "): the name is taken by " + cli.getSubcommands().get(name).getCommand().getClass().getName());
+                continue;
+            }
             cli.addSubcommand(command);
         }
         cli.setExecutionStrategy(parse -> {

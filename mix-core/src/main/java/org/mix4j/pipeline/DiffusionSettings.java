@@ -9,6 +9,7 @@ import org.mix4j.config.OptionalKey;
  *
  * @param size {@code [width, height]} in pixels; default: the denoiser's native size
  * @param tiling MultiDiffusion tiled denoising for outputs larger than the native size
+ * @param controlnetConditioningScale multiplies the ControlNet's residuals (with a {@code controlnet:} section)
  */
 public record DiffusionSettings(
         @Default("7.5") double guidanceScale,
@@ -19,7 +20,8 @@ public record DiffusionSettings(
         @Default("\"\"") String negativePrompt,
         @Default("0.8") double strength,
         @Default("0.0") double eta,
-        @OptionalKey DenoiseTiling tiling) {
+        @OptionalKey DenoiseTiling tiling,
+        @Default("1.0") double controlnetConditioningScale) {
 
     public DiffusionSettings {
         if (size != null && size.size() != 2) {
@@ -40,12 +42,17 @@ public record DiffusionSettings(
      * @param type {@code multidiffusion} (or {@code none})
      * @param window window size in latent units
      * @param stride stride in latent units
+     * @param circular wrap views past the right edge to column 0 (360-degree panoramas)
+     * @param viewBatchSize how many views share one denoiser call
      */
     public record DenoiseTiling(@Default("multidiffusion") String type, @Default("64") int window, @Default("8") int stride,
-            @Default("false") boolean circular) {
+            @Default("false") boolean circular, @Default("1") int viewBatchSize) {
         public DenoiseTiling {
             if (window < 1 || stride < 1) {
                 throw new IllegalArgumentException("window and stride must be >= 1");
+            }
+            if (viewBatchSize < 1) {
+                throw new IllegalArgumentException("view_batch_size must be >= 1, got " + viewBatchSize);
             }
         }
     }

@@ -24,6 +24,7 @@ public final class Tasks {
             "text_encoder", Role.TEXT_ENCODER,
             "tokenizer", Role.TOKENIZER,
             "denoiser", Role.DENOISER,
+            "controlnet", Role.CONTROLNET,
             "vae", Role.AUTOENCODER,
             "scheduler", Role.SCHEDULER),
             Set.of("text_encoder", "tokenizer", "denoiser", "vae", "scheduler"), DiffusionSettings.class);

@@ -41,7 +41,7 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
     /** Whether the component is built from tensors (encoders and models) or from files only. */
     default boolean hasWeights() {
         return switch (role()) {
-            case VISION_ENCODER, TEXT_ENCODER, CONNECTOR, LANGUAGE_MODEL, DENOISER, AUTOENCODER -> true;
+            case VISION_ENCODER, TEXT_ENCODER, CONNECTOR, LANGUAGE_MODEL, DENOISER, CONTROLNET, AUTOENCODER -> true;
             default -> false;
         };
     }

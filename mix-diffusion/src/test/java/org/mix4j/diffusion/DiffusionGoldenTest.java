@@ -19,12 +19,13 @@ import org.mix4j.golden.GoldenVerifier;
 import org.mix4j.registry.MixSettings;
 
 /**
- * The golden fixtures of this module's kinds (UNet, VAE decode/encode, tiled VAE decode), run with
+ * The golden fixtures of this module's kinds (UNet, VAE decode/encode, tiled VAE decode, LoRA), run with
  * only this module on the classpath, so a failure here points at mix-diffusion.
  */
 class DiffusionGoldenTest {
 
-    private static final List<String> KINDS = List.of("unet2d_condition", "vae_decoder", "vae_tiled_decode");
+    private static final List<String> KINDS = List.of("unet2d_condition", "vae_decoder", "vae_tiled_decode", "lora_unet",
+            "controlnet");
 
     private static MixRuntime runtime;
     private static NDManager manager;

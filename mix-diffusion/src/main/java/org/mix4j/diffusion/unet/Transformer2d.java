@@ -20,7 +20,7 @@ import org.mix4j.weights.Weights;
  * input. Rombach et al., "High-Resolution Image Synthesis with Latent Diffusion Models" (2022);
  * diffusers 0.31 {@code transformers/transformer_2d.py} and {@code attention.py}.
  */
-final class Transformer2d {
+public final class Transformer2d {
 
     private static final double GROUP_NORM_EPS = 1e-6;
     private static final double LAYER_NORM_EPS = 1e-5;
@@ -38,7 +38,7 @@ final class Transformer2d {
     }
 
     /** What the transformers of one UNet block share. */
-    record Spec(int heads, int layers, long crossAttentionDim, int groups, boolean linearProjection,
+    public record Spec(int heads, int layers, long crossAttentionDim, int groups, boolean linearProjection,
             boolean onlyCrossAttention) {}
 
     /** Loads {@code prefix + norm, proj_in, transformer_blocks.i, proj_out} for {@code channels} channels. */

@@ -153,7 +153,8 @@ public final class Unet2dCondition implements Denoiser {
         return convOut.forward(convAct.apply(convNormOut.forward(x)));
     }
 
-    private static NDArray broadcastTimestep(NDArray timestep, long batch) {
+    /** A scalar, {@code [1]} or {@code [B]} timestep as {@code [B]}. */
+    public static NDArray broadcastTimestep(NDArray timestep, long batch) {
         NDArray t = timestep.getShape().dimension() == 0 ? timestep.reshape(1) : timestep;
         if (t.getShape().dimension() != 1 || (t.size() != 1 && t.size() != batch)) {
             throw new IllegalArgumentException("timestep: expected a scalar, [1] or [" + batch + "] (one per sample row), got "
@@ -200,8 +201,11 @@ public final class Unet2dCondition implements Denoiser {
         manager.close();
     }
 
-    /** Sinusoidal timestep features ({@code Timesteps}), then {@code time_embedding} (linear_1, act, linear_2). */
-    static final class TimestepEmbedding {
+    /**
+     * Sinusoidal timestep features ({@code Timesteps}), then {@code time_embedding} (linear_1, act,
+     * linear_2). Shared with the ControlNet, which embeds timesteps the same way.
+     */
+    public static final class TimestepEmbedding {
 
         private final int channels;
         private final boolean flipSinToCos;
@@ -212,27 +216,36 @@ public final class Unet2dCondition implements Denoiser {
         private final UnaryOperator<NDArray> postAct;
         private final UnaryOperator<NDArray> embedAct;
 
-        private TimestepEmbedding(int channels, Unet2dConditionConfig c, Linear linear1, Linear linear2) {
+        private TimestepEmbedding(int channels, boolean flipSinToCos, double freqShift, Linear linear1, String actFn,
+                Linear linear2, String postAct, String embedAct) {
             this.channels = channels;
-            this.flipSinToCos = c.flipSinToCos();
-            this.freqShift = c.freqShift();
+            this.flipSinToCos = flipSinToCos;
+            this.freqShift = freqShift;
             this.linear1 = linear1;
-            this.act = Activations.of(c.actFn(), "act_fn");
+            this.act = Activations.of(actFn, "act_fn");
             this.linear2 = linear2;
-            this.postAct = c.timestepPostAct() == null ? null : Activations.of(c.timestepPostAct(), "timestep_post_act");
-            this.embedAct = c.timeEmbeddingActFn() == null ? null
-                    : Activations.of(c.timeEmbeddingActFn(), "time_embedding_act_fn");
+            this.postAct = postAct == null ? null : Activations.of(postAct, "timestep_post_act");
+            this.embedAct = embedAct == null ? null : Activations.of(embedAct, "time_embedding_act_fn");
         }
 
         static TimestepEmbedding load(Weights w, Unet2dConditionConfig c) {
             int channels = c.blockOutChannels().get(0);
             int dim = c.timeEmbedDim();
-            return new TimestepEmbedding(channels, c, Linear.load(w, "time_embedding.linear_1", channels, dim),
-                    Linear.load(w, "time_embedding.linear_2", dim, dim));
+            return new TimestepEmbedding(channels, c.flipSinToCos(), c.freqShift(),
+                    Linear.load(w, "time_embedding.linear_1", channels, dim), c.actFn(),
+                    Linear.load(w, "time_embedding.linear_2", dim, dim), c.timestepPostAct(), c.timeEmbeddingActFn());
+        }
+
+        /** {@code time_embedding.linear_1/2} of width {@code dim} over {@code channels} sinusoids, no extra activations. */
+        public static TimestepEmbedding load(Weights w, int channels, int dim, boolean flipSinToCos, double freqShift,
+                String actFn) {
+            return new TimestepEmbedding(channels, flipSinToCos, freqShift,
+                    Linear.load(w, "time_embedding.linear_1", channels, dim), actFn,
+                    Linear.load(w, "time_embedding.linear_2", dim, dim), null, null);
         }
 
         /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}. */
-        NDArray forward(NDArray timesteps) {
+        public NDArray forward(NDArray timesteps) {
             NDArray h = linear2.forward(act.apply(linear1.forward(sinusoids(timesteps))));
             if (postAct != null) {
                 h = postAct.apply(h);

@@ -5,12 +5,14 @@ import java.util.List;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
 import org.mix4j.diffusion.layers.Activations;
+import org.mix4j.diffusion.lora.LoraFile;
 
 /**
  * The keys of diffusers' {@code UNet2DConditionModel} config that this implementation reads; the
  * defaults are that class's. Keys that take an int or a per-block list accept both. Features this
  * implementation does not have (class/addition embeddings, LCM guidance embedding, dual or gated
- * attention) are rejected here with the key that asked for them.
+ * attention) are rejected here with the key that asked for them. {@code lora} is a mix4j key: LoRA
+ * files merged into the weights at load.
  */
 public record Unet2dConditionConfig(
         @OptionalKey Integer sampleSize,
@@ -51,7 +53,8 @@ public record Unet2dConditionConfig(
         @OptionalKey Integer numClassEmbeds,
         @OptionalKey String additionEmbedType,
         @OptionalKey String encoderHidDimType,
-        @OptionalKey Integer timeCondProjDim) {
+        @OptionalKey Integer timeCondProjDim,
+        @Default("[]") List<LoraFile> lora) {
 
     public static final List<String> DOWN_BLOCK_TYPES = List.of("CrossAttnDownBlock2D", "DownBlock2D");
     public static final List<String> MID_BLOCK_TYPES = List.of("UNetMidBlock2DCrossAttn", "UNetMidBlock2D", "none");
@@ -106,6 +109,7 @@ public record Unet2dConditionConfig(
         if (timeCondProjDim != null) {
             unsupported("time_cond_proj_dim", timeCondProjDim, "null (guidance-embedding UNets are not implemented)");
         }
+        lora = List.copyOf(lora);
         if (convInKernel % 2 == 0 || convOutKernel % 2 == 0) {
             throw new IllegalArgumentException("conv_in_kernel / conv_out_kernel: must be odd, got "
                     + convInKernel + " / " + convOutKernel);

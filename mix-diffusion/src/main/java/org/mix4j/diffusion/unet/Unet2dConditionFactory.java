@@ -2,6 +2,7 @@ package org.mix4j.diffusion.unet;
 
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.Role;
+import org.mix4j.diffusion.lora.LoraWeights;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
 import org.pf4j.Extension;
@@ -27,7 +28,14 @@ public final class Unet2dConditionFactory implements ComponentFactory<Unet2dCond
 
     @Override
     public Denoiser create(Unet2dConditionConfig config, ComponentContext context) {
-        return new Unet2dCondition(config, context.weights(), context.manager());
+        if (config.lora().isEmpty()) {
+            return new Unet2dCondition(config, context.weights(), context.manager());
+        }
+        try (LoraWeights merged = LoraWeights.open(context.weights(), config.lora(), context.directory())) {
+            Unet2dCondition unet = new Unet2dCondition(config, merged, context.manager());
+            merged.requireAllApplied("unet2d_condition");
+            return unet;
+        }
     }
 
     @Override

@@ -14,12 +14,12 @@ import org.mix4j.weights.Weights;
  * {@code UNetMidBlock2DCrossAttn} / {@code UNetMidBlock2D}, {@code CrossAttnUpBlock2D} /
  * {@code UpBlock2D}. A plain block is the cross-attention block without transformers.
  */
-final class UnetBlocks {
+public final class UnetBlocks {
 
     private UnetBlocks() {}
 
     /** Resnets (each followed by a transformer in the cross-attention variant), then a downsampler. */
-    static final class DownBlock {
+    public static final class DownBlock {
 
         private final List<ResnetBlock2d> resnets;
         private final List<Transformer2d> attentions;
@@ -35,7 +35,7 @@ final class UnetBlocks {
          * @param transformer the transformers' spec, or {@code null} for {@code DownBlock2D}
          * @param downsamplePadding {@code -1} for the last block, which keeps its resolution
          */
-        static DownBlock load(Weights w, String prefix, long in, long out, int layers, ResnetBlock2d.Spec resnet,
+        public static DownBlock load(Weights w, String prefix, long in, long out, int layers, ResnetBlock2d.Spec resnet,
                 Transformer2d.Spec transformer, int downsamplePadding) {
             List<ResnetBlock2d> resnets = new ArrayList<>();
             List<Transformer2d> attentions = new ArrayList<>();
@@ -51,12 +51,12 @@ final class UnetBlocks {
         }
 
         /** How many skip connections {@link #forward} adds. */
-        int skipCount() {
+        public int skipCount() {
             return resnets.size() + (downsampler == null ? 0 : 1);
         }
 
         /** {@code [B, in, H, W]} -> {@code [B, out, H/2, W/2]}; appends each resnet's (and the downsampler's) output to {@code skips}. */
-        NDArray forward(NDArray x, NDArray temb, NDArray context, List<NDArray> skips) {
+        public NDArray forward(NDArray x, NDArray temb, NDArray context, List<NDArray> skips) {
             NDArray h = x;
             for (int i = 0; i < resnets.size(); i++) {
                 h = resnets.get(i).forward(h, temb);
@@ -74,7 +74,7 @@ final class UnetBlocks {
     }
 
     /** A resnet, then (transformer, resnet) pairs; {@code UNetMidBlock2D} here has no pairs. */
-    static final class MidBlock {
+    public static final class MidBlock {
 
         private final List<ResnetBlock2d> resnets;
         private final List<Transformer2d> attentions;
@@ -85,7 +85,7 @@ final class UnetBlocks {
         }
 
         /** @param transformer {@code null} for {@code UNetMidBlock2D} (a single resnet) */
-        static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet,
+        public static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet,
                 Transformer2d.Spec transformer) {
             List<ResnetBlock2d> resnets = new ArrayList<>();
             List<Transformer2d> attentions = new ArrayList<>();
@@ -97,7 +97,7 @@ final class UnetBlocks {
             return new MidBlock(resnets, attentions);
         }
 
-        NDArray forward(NDArray x, NDArray temb, NDArray context) {
+        public NDArray forward(NDArray x, NDArray temb, NDArray context) {
             NDArray h = resnets.get(0).forward(x, temb);
             for (int i = 0; i < attentions.size(); i++) {
                 h = attentions.get(i).forward(h, context);
