@@ -79,6 +79,17 @@ class MixCliTest {
     }
 
     @Test
+    void inspectListsEveryComponentOfADiffusersPipelineFolder() {
+        Path fixture = Path.of(System.getProperty("mix.golden.dir"), "sd_pipeline");
+        Result r = mix("inspect", fixture.toString(), "--summary");
+        assertEquals(0, r.code(), r.err());
+        for (String component : new String[] {"## text_encoder", "## unet", "## vae"}) {
+            assertTrue(r.out().contains(component), r.out());
+        }
+        assertTrue(r.out().contains("pipeline: 3 component(s)"), r.out());
+    }
+
+    @Test
     void inspectReportsHostileFilesInOneLineWithoutStackTrace() throws IOException {
         Path file = dir.resolve("evil.safetensors");
         byte[] bytes = new byte[16];
