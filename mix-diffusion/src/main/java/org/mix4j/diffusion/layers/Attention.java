@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -16,8 +17,16 @@ import org.mix4j.weights.Weights;
  */
 public final class Attention {
 
-    /** Score matrices larger than this (elements, 512 MiB in fp32) are computed a few heads at a time. */
-    private static final long MAX_SCORE_ELEMENTS = 1L << 27;
+    /**
+     * Score matrices larger than this (elements; 4 MiB in fp32) are computed in blocks. Materialising
+     * a UNet's full [B*H, 4096, 4096] scores (1 GiB) costs more in fresh pages and cache misses than
+     * the products themselves; blocks of this size are reused from the allocator and mostly stay in
+     * the last-level cache (docs/performance.md).
+     */
+    private static final long MAX_SCORE_ELEMENTS = 1L << 20;
+
+    /** Attention smaller than this (multiply-adds of one product) runs on one thread. */
+    private static final long MIN_SPLIT_MACS = 1L << 22;
 
     private final Linear toQ;
     private final Linear toK;
@@ -91,18 +100,47 @@ public final class Attention {
 
     private NDArray attend(NDArray q, NDArray k, NDArray v) {
         long bh = q.getShape().get(0);
-        long perHead = q.getShape().get(1) * k.getShape().get(1);
-        long chunk = Math.max(1, Math.min(bh, maxScoreElements / Math.max(1, perHead)));
-        if (chunk >= bh) {
+        int ways = (int) Math.min(TensorParallel.ways(), bh);
+        long work = bh * q.getShape().get(1) * k.getShape().get(1) * q.getShape().get(2);
+        if (ways < 2 || work < MIN_SPLIT_MACS) {
+            return attendHeads(q, k, v);
+        }
+        // heads are independent: a group of them per thread
+        NDArray[] groups = TensorParallel.map(ways, i -> {
+            NDIndex heads = new NDIndex("{}:{}", bh * i / ways, bh * (i + 1) / ways);
+            return attendHeads(q.get(heads), k.get(heads), v.get(heads));
+        });
+        NDArray joined = NDArrays.concat(new NDList(groups), 0); // [B*H, N, D]
+        for (NDArray g : groups) {
+            g.close();
+        }
+        return joined;
+    }
+
+    private NDArray attendHeads(NDArray q, NDArray k, NDArray v) {
+        long bh = q.getShape().get(0);
+        long n = q.getShape().get(1);
+        long m = k.getShape().get(1);
+        if (bh * n * m <= maxScoreElements) {
             return attendChunk(q, k, v);
         }
-        // large images: the same result, a few heads at a time, so the scores fit in memory
-        List<NDArray> parts = new ArrayList<>();
-        for (long start = 0; start < bh; start += chunk) {
-            NDIndex rows = new NDIndex("{}:{}", start, Math.min(bh, start + chunk));
-            parts.add(attendChunk(q.get(rows), k.get(rows), v.get(rows)));
+        // the same result a block at a time: whole heads while several fit, else rows of one head,
+        // so the scores and probabilities of a block stay small (cache-sized, no fresh pages)
+        long headsPerBlock = Math.max(1, Math.min(bh, maxScoreElements / Math.max(1, n * m)));
+        long rowsPerBlock = headsPerBlock > 1 ? n : Math.max(1, Math.min(n, maxScoreElements / Math.max(1, m)));
+        List<NDArray> heads = new ArrayList<>();
+        for (long h = 0; h < bh; h += headsPerBlock) {
+            NDIndex headRange = new NDIndex("{}:{}", h, Math.min(bh, h + headsPerBlock));
+            NDArray kh = k.get(headRange);
+            NDArray vh = v.get(headRange);
+            List<NDArray> rows = new ArrayList<>();
+            for (long r = 0; r < n; r += rowsPerBlock) {
+                NDIndex block = new NDIndex("{}:{}, {}:{}", h, Math.min(bh, h + headsPerBlock), r, Math.min(n, r + rowsPerBlock));
+                rows.add(attendChunk(q.get(block), kh, vh)); // [h, rows, D]
+            }
+            heads.add(rows.size() == 1 ? rows.get(0) : NDArrays.concat(new NDList(rows), 1));
         }
-        return NDArrays.concat(new NDList(parts), 0);
+        return heads.size() == 1 ? heads.get(0) : NDArrays.concat(new NDList(heads), 0); // [B*H, N, D]
     }
 
     private NDArray attendChunk(NDArray q, NDArray k, NDArray v) {

@@ -1,16 +1,24 @@
 package org.mix4j.diffusion.layers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /** {@code torch.nn.Conv2d} with square kernel, stride and padding, weights {@code name.weight/.bias}. */
 public final class Conv2d {
 
+    /** Convolutions smaller than this (multiply-adds) run whole on one thread. */
+    private static final long MIN_SPLIT_MACS = 1L << 24;
+
     private final NDArray weight;
     private final NDArray bias;
     private final Shape stride;
     private final Shape padding;
+    private volatile NDArray[][] blocks; // per way: [weight rows, bias rows], views
 
     private Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
         this.weight = weight;
@@ -31,9 +39,49 @@ public final class Conv2d {
         return load(weights, name, in, out, kernel, 1, (kernel - 1) / 2);
     }
 
-    /** {@code [B, in, H, W]} -> {@code [B, out, H', W']}. */
+    /**
+     * {@code [B, in, H, W]} -> {@code [B, out, H', W']}. A large convolution runs as blocks of output
+     * channels on {@link TensorParallel}'s threads, joined along the channel axis.
+     */
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1)
-                .singletonOrThrow();
+        int ways = TensorParallel.ways();
+        if (ways < 2 || macs(x) < MIN_SPLIT_MACS || weight.getShape().get(0) < 2L * ways) {
+            return conv(x, weight, bias);
+        }
+        NDArray[][] parts = blocks(ways);
+        NDArray[] outputs = TensorParallel.map(ways, i -> conv(x, parts[i][0], parts[i][1])); // [B, out / ways, H', W']
+        NDArray joined = NDArrays.concat(new NDList(outputs), 1);
+        for (NDArray o : outputs) {
+            o.close();
+        }
+        return joined;
+    }
+
+    private NDArray conv(NDArray x, NDArray w, NDArray b) {
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    private long macs(NDArray x) {
+        Shape w = weight.getShape();
+        Shape s = x.getShape();
+        long h = (s.get(2) + 2 * padding.get(0) - w.get(2)) / stride.get(0) + 1;
+        long wd = (s.get(3) + 2 * padding.get(1) - w.get(3)) / stride.get(1) + 1;
+        return s.get(0) * w.get(0) * w.get(1) * w.get(2) * w.get(3) * Math.max(0, h) * Math.max(0, wd);
+    }
+
+    private NDArray[][] blocks(int ways) {
+        NDArray[][] b = blocks;
+        if (b == null || b.length != ways) {
+            synchronized (this) {
+                long out = weight.getShape().get(0);
+                b = new NDArray[ways][];
+                for (int i = 0; i < ways; i++) {
+                    NDIndex rows = new NDIndex("{}:{}", out * i / ways, out * (i + 1) / ways);
+                    b[i] = new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}; // views
+                }
+                blocks = b;
+            }
+        }
+        return b;
     }
 }

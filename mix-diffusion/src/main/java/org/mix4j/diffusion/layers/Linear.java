@@ -2,6 +2,7 @@ package org.mix4j.diffusion.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.weights.Weights;
 
 /** {@code torch.nn.Linear}: {@code y = x W^T + b}, weights {@code name.weight [out, in]} and {@code name.bias}. */
@@ -9,10 +10,12 @@ public final class Linear {
 
     private final NDArray weight;
     private final NDArray bias;
+    private final ParallelMatMul weightT; // the same weight, for products split over threads
 
     private Linear(NDArray weight, NDArray bias) {
         this.weight = weight;
         this.bias = bias;
+        this.weightT = new ParallelMatMul(weight.transpose());
     }
 
     public static Linear load(Weights weights, String name, long in, long out) {
@@ -33,6 +36,10 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}. */
     public NDArray forward(NDArray x) {
+        if (weightT.splits(x)) {
+            NDArray y = weightT.apply(x);
+            return bias == null ? y : y.addi(bias);
+        }
         return bias == null
                 ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();

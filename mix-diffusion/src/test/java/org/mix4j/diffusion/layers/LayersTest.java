@@ -73,6 +73,17 @@ class LayersTest {
     }
 
     @Test
+    void attentionGivesTheSameResultWhenOneHeadsScoresAreSplitByRow() {
+        Attention whole = Attention.load(weights, "attn.", 8, 6, 2, 4, false);
+        NDArray x = manager.randomNormal(new Shape(3, 10, 8));
+        NDArray context = manager.randomNormal(new Shape(3, 5, 6));
+        NDArray expected = whole.forward(x, context);
+        NDArray blocked = whole.withMaxScoreElements(20).forward(x, context); // 4 query rows of one head at a time
+        assertEquals(new Shape(3, 10, 8), blocked.getShape());
+        assertTrue(DiffusionFixtures.maxAbsDiff(expected, blocked) < 1e-6);
+    }
+
+    @Test
     void scopedForwardLeavesOnlyItsResultInTheCallersManager() {
         ResnetBlock2d resnet = ResnetBlock2d.load(weights, "res.", 4, 8,
                 new ResnetBlock2d.Spec(2, 1e-6, Activations::silu, 16, 1.0, false));

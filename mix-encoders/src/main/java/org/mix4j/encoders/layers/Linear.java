@@ -2,6 +2,7 @@ package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.weights.Weights;
 
 /**
@@ -10,12 +11,12 @@ import org.mix4j.weights.Weights;
  */
 public final class Linear {
 
-    private final NDArray weightT; // [in, out]
+    private final ParallelMatMul weightT; // [in, out]
     private final NDArray bias; // [out] or null
     private final long outFeatures;
 
     public Linear(NDArray weightT, NDArray bias) {
-        this.weightT = weightT;
+        this.weightT = new ParallelMatMul(weightT);
         this.bias = bias;
         this.outFeatures = weightT.getShape().get(1);
     }
@@ -29,7 +30,7 @@ public final class Linear {
 
     /** {@code [..., in]} to {@code [..., out]}. */
     public NDArray forward(NDArray x) {
-        NDArray y = x.matMul(weightT);
+        NDArray y = weightT.apply(x);
         return bias == null ? y : y.add(bias);
     }
 

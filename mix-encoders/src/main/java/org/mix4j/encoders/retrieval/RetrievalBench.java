@@ -1,11 +1,8 @@
 package org.mix4j.encoders.retrieval;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,11 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.mix4j.cli.BenchOptions;
+import org.mix4j.cli.BenchResult;
+import org.mix4j.cli.BenchRun;
 import org.mix4j.cli.BenchSection;
 import org.mix4j.cli.BenchStats;
 import org.mix4j.cli.CliContext;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,6 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "retrieval", mixinStandardHelpOptions = true,
         description = "Top-k cosine search over a synthetic fp16 index of random unit vectors (query latency).")
 public final class RetrievalBench implements Callable<Integer>, BenchSection {
+
+    private static final double BUDGET_MS = 20;
 
     @Option(names = "--count", defaultValue = "100000", description = "Index rows (default ${DEFAULT-VALUE}).")
     int count;
@@ -51,9 +54,8 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
-    @Option(names = "--json", defaultValue = "bench-retrieval.json", paramLabel = "FILE",
-            description = "Where the JSON report goes (default ${DEFAULT-VALUE}).")
-    Path json;
+    @Mixin
+    BenchOptions options = new BenchOptions();
 
     private CliContext context;
 
@@ -63,7 +65,17 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public int order() {
+        return 40;
+    }
+
+    @Override
+    public Integer call() {
+        return BenchRun.execute(context, options, this);
+    }
+
+    @Override
+    public void run(BenchRun run) throws IOException {
         if (count < 1 || dim < 1 || queries < 1 || warmup < 0 || k < 1) {
             throw new IllegalArgumentException("--count, --dim, --queries and -k must be positive, --warmup >= 0");
         }
@@ -82,24 +94,23 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
             try (EmbeddingIndex index = EmbeddingIndex.of(loaded.embeddings(), dim, manager)) {
                 double loadMs = (System.nanoTime() - t0) / 1e6;
                 List<float[]> verifyQueries = new ArrayList<>();
-                double[] ms = timeQueries(index, random, verifyQueries);
+                double[] ms = timeQueries(index, random, verifyQueries, run.runs(queries));
                 int verified = verify(index, loaded.embeddings(), verifyQueries);
-                BenchStats stats = BenchStats.of(ms);
-                report(stats, buildMs, writeMs, loadMs, fileBytes, verified);
+                report(run, ms, buildMs, writeMs, loadMs, fileBytes, verified);
             }
         } finally {
             Files.deleteIfExists(file);
         }
-        return 0;
     }
 
-    /** Warm-up, then {@code queries} timed searches (ms each); keeps the first {@code verify} queries. */
-    private double[] timeQueries(EmbeddingIndex index, SplittableRandom random, List<float[]> verifyQueries) {
+    /** Warm-up, then {@code runs} timed searches (ms each); keeps the first {@code verify} queries. */
+    private double[] timeQueries(EmbeddingIndex index, SplittableRandom random, List<float[]> verifyQueries,
+            int runs) {
         for (int i = 0; i < warmup; i++) {
             index.search(unitVector(random), k);
         }
-        double[] ms = new double[queries];
-        for (int i = 0; i < queries; i++) {
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
             float[] q = unitVector(random);
             long s = System.nanoTime();
             List<EmbeddingIndex.Hit> hits = index.search(q, k);
@@ -161,41 +172,30 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
         return verifyQueries.size();
     }
 
-    private void report(BenchStats stats, double buildMs, double writeMs, double loadMs, long fileBytes, int verified)
-            throws IOException {
-        String engine = Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion();
-        var out = context.out();
-        out.printf(Locale.ROOT, "retrieval: %d x %d fp16 index, top-%d, %d queries after %d warm-up (%s, %d cores)%n",
-                count, dim, k, queries, warmup, engine, Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "  index file %.1f MiB: built %.0f ms, written %.0f ms, read + loaded %.0f ms%n",
-                fileBytes / 1048576.0, buildMs, writeMs, loadMs);
-        out.println("  query: " + stats.summary());
+    private void report(BenchRun run, double[] ms, double buildMs, double writeMs, double loadMs, long fileBytes,
+            int verified) {
+        JsonObject params = run.params();
+        params.addProperty("count", count);
+        params.addProperty("dim", dim);
+        params.addProperty("dtype", "float16");
+        params.addProperty("k", k);
+        params.addProperty("warmup", warmup);
+        params.addProperty("index_bytes", fileBytes);
+        params.addProperty("build_ms", buildMs);
+        params.addProperty("write_ms", writeMs);
+        params.addProperty("load_ms", loadMs);
+        params.addProperty("verified_queries", verified);
+        String subject = String.format(Locale.ROOT, "%d x %d fp16 index, top-%d", count, dim, k);
+        BenchStats stats = BenchStats.of(ms);
+        run.add(BenchResult.of("retrieval", subject, "query latency", "ms", ms)
+                .withRatio(stats.medianMs() / BUDGET_MS, "20 ms budget")
+                .detail("p90_ms", stats.p90Ms())
+                .detail("mean_ms", stats.meanMs()));
+        run.add(BenchResult.rate("retrieval", subject, "index scan", "GB/s", ms, (double) count * dim * 2 / 1e9));
+        run.note(String.format(Locale.ROOT, "index file %.1f MiB: built %.0f ms, written %.0f ms, read + loaded %.0f ms",
+                fileBytes / 1048576.0, buildMs, writeMs, loadMs));
         if (verified > 0) {
-            out.println("  top-" + k + " of " + verified + " queries equal an exact double-precision scan");
+            run.note("top-" + k + " of " + verified + " queries equal an exact double-precision scan");
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("section", "retrieval");
-        o.addProperty("count", count);
-        o.addProperty("dim", dim);
-        o.addProperty("dtype", "float16");
-        o.addProperty("k", k);
-        o.addProperty("warmup", warmup);
-        o.addProperty("engine", engine);
-        o.addProperty("cores", Runtime.getRuntime().availableProcessors());
-        o.addProperty("java", System.getProperty("java.version"));
-        o.addProperty("index_bytes", fileBytes);
-        o.addProperty("build_ms", buildMs);
-        o.addProperty("write_ms", writeMs);
-        o.addProperty("load_ms", loadMs);
-        o.addProperty("verified_queries", verified);
-        o.add("query", stats.toJson());
-        Path target = json.toAbsolutePath();
-        try {
-            Files.createDirectories(target.getParent());
-            Files.writeString(target, new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(target + ": cannot write the report: " + e.getMessage(), e);
-        }
-        out.println("  -> " + json);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.weights.Weights;
 
 /**
@@ -15,13 +16,13 @@ import org.mix4j.weights.Weights;
  */
 public final class Linear {
 
-    private final NDArray weightT; // [in, out], a transposed view of the stored [out, in] matrix
+    private final ParallelMatMul weightT; // [in, out], a transposed view of the stored [out, in] matrix
     private final NDArray bias; // [out] or null
     private final long inFeatures;
     private final long outFeatures;
 
     private Linear(NDArray weight, NDArray bias) {
-        this.weightT = weight.transpose();
+        this.weightT = new ParallelMatMul(weight.transpose());
         this.bias = bias;
         this.outFeatures = weight.getShape().get(0);
         this.inFeatures = weight.getShape().get(1);
@@ -64,7 +65,7 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
-        NDArray y = x.matMul(weightT);
+        NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
     }
 

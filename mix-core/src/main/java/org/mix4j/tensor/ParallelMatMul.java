@@ -1,0 +1,69 @@
+package org.mix4j.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+
+/**
+ * {@code x · M} for a fixed matrix {@code M [in, out]} (usually the transposed view of a
+ * {@code [out, in]} weight). When the product is large and {@link TensorParallel#ways()} is above
+ * 1, it is computed as column blocks of {@code M} on that many threads and joined along the last
+ * axis; the blocks are views, so the weight is never copied. Each output element is the same dot
+ * product either way.
+ */
+public final class ParallelMatMul {
+
+    /** Products smaller than this (multiply-adds) run whole: splitting would cost more than it saves. */
+    static final long MIN_SPLIT_MACS = 1L << 20;
+
+    private final NDArray matrix;
+    private final long in;
+    private final long out;
+    private volatile NDArray[] blocks;
+
+    /** @param matrix {@code [in, out]}; stays owned by the caller */
+    public ParallelMatMul(NDArray matrix) {
+        if (matrix.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("expected a [in, out] matrix, got " + matrix.getShape());
+        }
+        this.matrix = matrix;
+        this.in = matrix.getShape().get(0);
+        this.out = matrix.getShape().get(1);
+    }
+
+    /** Whether {@link #apply} would split the product with {@code x}. */
+    public boolean splits(NDArray x) {
+        int ways = TensorParallel.ways();
+        return ways > 1 && out >= 2L * ways && x.size() / in * in * out >= MIN_SPLIT_MACS;
+    }
+
+    /** {@code [..., in]} -> {@code [..., out]} in {@code x}'s manager. */
+    public NDArray apply(NDArray x) {
+        if (!splits(x)) {
+            return x.matMul(matrix);
+        }
+        int ways = TensorParallel.ways();
+        NDArray[] columns = blocks(ways);
+        NDArray[] parts = TensorParallel.map(ways, i -> x.matMul(columns[i])); // [..., out / ways] each
+        NDArray joined = NDArrays.concat(new NDList(parts), -1);
+        for (NDArray p : parts) {
+            p.close();
+        }
+        return joined;
+    }
+
+    private NDArray[] blocks(int ways) {
+        NDArray[] b = blocks;
+        if (b == null || b.length != ways) {
+            synchronized (this) {
+                b = new NDArray[ways];
+                for (int i = 0; i < ways; i++) {
+                    b[i] = matrix.get(new NDIndex(":, {}:{}", out * i / ways, out * (i + 1) / ways)); // a view
+                }
+                blocks = b;
+            }
+        }
+        return b;
+    }
+}
