@@ -230,18 +230,24 @@ class RetrievalCliTest {
         Run r = mix("bench", "retrieval", "--count", "3000", "--dim", "32", "--queries", "5", "--warmup", "1",
                 "--verify", "2", "--json", json.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("query: median"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("retrieval") && l.contains("query latency")), r.out());
         JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
-        assertEquals("retrieval", report.get("section").getAsString());
-        assertEquals(3000, report.get("count").getAsInt());
-        assertEquals(2, report.get("verified_queries").getAsInt());
-        JsonObject query = report.getAsJsonObject("query");
+        JsonObject section = report.getAsJsonObject("sections").getAsJsonObject("retrieval");
+        assertEquals(3000, section.get("count").getAsInt());
+        assertEquals(2, section.get("verified_queries").getAsInt());
+        JsonObject query = report.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals("retrieval", query.get("section").getAsString());
+        assertEquals("query latency", query.get("metric").getAsString());
+        assertEquals("ms", query.get("unit").getAsString());
         assertEquals(5, query.get("runs").getAsInt());
-        assertTrue(query.get("min_ms").getAsDouble() <= query.get("median_ms").getAsDouble());
-        assertTrue(query.get("median_ms").getAsDouble() <= query.get("max_ms").getAsDouble());
+        assertTrue(query.get("min").getAsDouble() <= query.get("median").getAsDouble());
+        assertTrue(query.get("median").getAsDouble() <= query.get("max").getAsDouble());
 
-        Run list = mix("bench");
-        assertTrue(list.out().contains("retrieval"), list.out());
+        Run list = mix("bench", "--list");
+        assertEquals(0, list.code(), list.err());
+        for (String name : new String[] {"machine", "vision", "llm", "unet", "retrieval"}) {
+            assertTrue(list.out().lines().anyMatch(l -> l.trim().startsWith(name + " ")), name + " in " + list.out());
+        }
     }
 
     @Test

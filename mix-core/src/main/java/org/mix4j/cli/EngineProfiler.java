@@ -78,7 +78,8 @@ public final class EngineProfiler {
         }
         Path trace = Files.createTempFile("mix-bench-profile", ".json");
         try {
-            methods[0].invoke(null, false, true, false); // no CUDA, record shapes, no memory
+            // no CUDA, no input shapes (recording them made large ops several times slower), no memory
+            methods[0].invoke(null, false, false, false);
             try {
                 body.run();
             } finally {

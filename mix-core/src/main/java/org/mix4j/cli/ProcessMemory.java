@@ -17,29 +17,35 @@ public final class ProcessMemory {
 
     private ProcessMemory() {}
 
-    /** Resident and peak resident bytes; {@code -1} each where the system does not say. */
-    public record Usage(long rssBytes, long peakBytes) {}
+    /**
+     * Resident and peak resident bytes, and the anonymous part of the resident bytes (heap and
+     * native allocations, without mapped files); {@code -1} each where the system does not say.
+     */
+    public record Usage(long rssBytes, long peakBytes, long anonBytes) {}
 
     public static Usage read() {
         try {
             return parse(Files.readString(STATUS));
         } catch (IOException | RuntimeException e) {
-            return new Usage(-1, -1);
+            return new Usage(-1, -1, -1);
         }
     }
 
-    /** Reads the {@code VmRSS:} and {@code VmHWM:} lines ({@code kB}) of a status file. */
+    /** Reads the {@code VmRSS:}, {@code VmHWM:} and {@code RssAnon:} lines ({@code kB}) of a status file. */
     static Usage parse(String status) {
         long rss = -1;
         long hwm = -1;
+        long anon = -1;
         for (String line : status.split("\n")) {
             if (line.startsWith("VmRSS:")) {
                 rss = kilobytes(line);
             } else if (line.startsWith("VmHWM:")) {
                 hwm = kilobytes(line);
+            } else if (line.startsWith("RssAnon:")) {
+                anon = kilobytes(line);
             }
         }
-        return new Usage(rss, hwm);
+        return new Usage(rss, hwm, anon);
     }
 
     private static long kilobytes(String line) {

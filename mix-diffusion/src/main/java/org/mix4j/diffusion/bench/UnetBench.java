@@ -145,9 +145,10 @@ public final class UnetBench implements Callable<Integer>, BenchSection {
                     DataType.FLOAT32);
             try (vae) {
                 boolean resets = ProcessMemory.resetPeak();
-                run.note("peak resident memory is the whole process's VmHWM (weights, JVM heap and native tensors "
-                        + "included)" + (resets ? ", reset before each run, so each figure is that run's own peak"
-                        : "; it cannot be reset here, so it is the peak since the process started"));
+                run.note("peak resident added = the process's VmHWM during one decode (reset first: "
+                        + (resets ? "yes" : "not possible here, so it is the peak since the process started")
+                        + ") minus its resident size before it; the resident size before (weights, JVM heap) is in "
+                        + "the JSON details");
                 decode(run, machine, vae, manager, 64, "vae decode 512x512", 1);
                 decode(run, machine, vae, manager, 128, "vae tiled decode 1024x1024", 0);
             }
@@ -162,24 +163,28 @@ public final class UnetBench implements Callable<Integer>, BenchSection {
         double flops = tiled ? DiffusionFlops.vaeTiledDecode(kl.config(), 1, latent, latent)
                 : DiffusionFlops.vaeDecode(kl.config(), 1, latent, latent);
         run.progress(subject);
-        long before = ProcessMemory.read().rssBytes();
-        int runs = run.runs(3);
-        double[] peaks = new double[runs];
-        int[] index = {0};
         for (int i = 0; i < warmup; i++) {
             vae.decode(latents).close();
         }
-        double[] ms = run.time(0, runs, () -> {
+        int runs = run.runs(3);
+        double[] ms = new double[runs];
+        double[] added = new double[runs];
+        double before = 0;
+        for (int i = 0; i < runs; i++) {
+            System.gc(); // the heap's garbage from loading out of the figure as far as the JVM returns it
+            before = ProcessMemory.read().rssBytes() / (double) MIB;
             ProcessMemory.resetPeak();
+            long start = System.nanoTime();
             vae.decode(latents).close();
-            peaks[index[0]++] = ProcessMemory.read().peakBytes() / (double) MIB;
-        });
+            ms[i] = (System.nanoTime() - start) / 1e6;
+            added[i] = ProcessMemory.read().peakBytes() / (double) MIB - before;
+        }
         BenchResult r = BenchResult.seconds("unet", subject, "decode", ms);
         double kernelBound = flops / (machine.matmulGflops() * 1e9);
         run.add(r.withRatio(kernelBound / r.median(), "matmul throughput").detail("flops", flops));
-        if (peaks[0] > 0) {
-            run.add(BenchResult.of("unet", subject, "peak resident (process)", "MiB", peaks)
-                    .detail("resident_before_mib", before / (double) MIB));
+        if (before > 0) {
+            run.add(BenchResult.of("unet", subject, "peak resident added", "MiB", added)
+                    .detail("resident_before_mib", before));
         }
         latents.close();
     }

@@ -1,0 +1,98 @@
+package org.mix4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TensorParallelTest {
+
+    private NDManager manager;
+    private int ways;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+        ways = TensorParallel.ways();
+    }
+
+    @AfterEach
+    void close() {
+        TensorParallel.setWays(ways);
+        manager.close();
+    }
+
+    @Test
+    void partsRunOnSeveralThreadsAndComeBackInOrder() {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        NDArray[] out = TensorParallel.map(3, i -> {
+            threads.add(Thread.currentThread().getName());
+            return manager.create(new float[] {i});
+        });
+        assertEquals(3, out.length);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i, out[i].getFloat(0));
+        }
+        assertTrue(threads.contains(Thread.currentThread().getName()), "part 0 runs on the caller");
+        assertTrue(threads.size() > 1, "other parts run elsewhere: " + threads);
+    }
+
+    @Test
+    void aFailingPartFailsTheWholeAndReleasesTheOthers() {
+        NDArray[] made = new NDArray[2];
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TensorParallel.map(3, i -> {
+            if (i == 1) {
+                throw new IllegalStateException("part 1 broke");
+            }
+            NDArray a = manager.create(new float[] {i});
+            made[i == 0 ? 0 : 1] = a;
+            return a;
+        }));
+        assertEquals("part 1 broke", e.getMessage());
+        for (NDArray a : made) {
+            assertTrue(a == null || a.isReleased(), "finished parts are closed");
+        }
+    }
+
+    @Test
+    void aPartThatSplitsAgainRunsItsOwnPartsWithoutDeadlock() {
+        NDArray[] out = TensorParallel.map(2, i -> {
+            NDArray[] inner = TensorParallel.map(2, j -> manager.create(new float[] {10 * i + j}));
+            return inner[0].add(inner[1]);
+        });
+        assertEquals(1f, out[0].getFloat(0));
+        assertEquals(21f, out[1].getFloat(0));
+    }
+
+    @Test
+    void refusesZeroWays() {
+        assertThrows(IllegalArgumentException.class, () -> TensorParallel.setWays(0));
+    }
+
+    @Test
+    void splitProductEqualsTheWholeProductAndSmallOnesStayWhole() {
+        NDArray matrix = manager.randomNormal(new Shape(512, 600)); // [in, out]
+        ParallelMatMul product = new ParallelMatMul(matrix);
+        NDArray x = manager.randomNormal(new Shape(3, 4, 512)); // 12 x 512 x 600 multiply-adds
+        TensorParallel.setWays(2);
+        assertTrue(product.splits(x));
+        NDArray split = product.apply(x);
+        NDArray whole = x.matMul(matrix);
+        assertEquals(new Shape(3, 4, 600), split.getShape());
+        assertTrue(split.sub(whole).abs().max().getFloat() < 1e-5);
+        NDArray small = manager.randomNormal(new Shape(1, 512));
+        assertTrue(!product.splits(small), "a 512 x 600 matrix-vector product is below the split size");
+        TensorParallel.setWays(1);
+        assertTrue(!product.splits(x));
+        assertNotEquals(0, product.apply(small).getShape().get(1));
+    }
+}
