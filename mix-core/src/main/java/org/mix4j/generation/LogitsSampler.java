@@ -1,7 +1,6 @@
 package org.mix4j.generation;
 
 import java.util.Arrays;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import org.mix4j.pipeline.GenerationSettings;
 
@@ -80,16 +79,20 @@ public final class LogitsSampler {
         if (k >= logits.length) {
             return;
         }
-        PriorityQueue<Float> largest = new PriorityQueue<>(k + 1);
+        // the k largest seen so far in a min-heap of primitives (a vocabulary of 150k values boxed
+        // into a PriorityQueue cost milliseconds per token)
+        float[] heap = new float[k];
+        int size = 0;
         for (float v : logits) {
-            if (largest.size() < k) {
-                largest.add(v);
-            } else if (v > largest.peek()) {
-                largest.poll();
-                largest.add(v);
+            if (size < k) {
+                heap[size] = v;
+                siftUp(heap, size++);
+            } else if (v > heap[0]) {
+                heap[0] = v;
+                siftDown(heap, k);
             }
         }
-        float threshold = largest.peek();
+        float threshold = heap[0];
         for (int i = 0; i < logits.length; i++) {
             if (logits[i] < threshold) {
                 logits[i] = Float.NEGATIVE_INFINITY;
@@ -97,23 +100,77 @@ public final class LogitsSampler {
         }
     }
 
-    /** Nucleus filtering on the probabilities of {@code logits}, sorted ascending as HF does. */
+    private static void siftUp(float[] heap, int at) {
+        int i = at;
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            if (!(heap[i] < heap[parent])) {
+                return;
+            }
+            float t = heap[i];
+            heap[i] = heap[parent];
+            heap[parent] = t;
+            i = parent;
+        }
+    }
+
+    private static void siftDown(float[] heap, int size) {
+        int i = 0;
+        while (true) {
+            int smallest = i;
+            int left = 2 * i + 1;
+            if (left < size && heap[left] < heap[smallest]) {
+                smallest = left;
+            }
+            if (left + 1 < size && heap[left + 1] < heap[smallest]) {
+                smallest = left + 1;
+            }
+            if (smallest == i) {
+                return;
+            }
+            float t = heap[i];
+            heap[i] = heap[smallest];
+            heap[smallest] = t;
+            i = smallest;
+        }
+    }
+
+    /**
+     * Nucleus filtering on the probabilities of {@code logits}, sorted ascending as HF does. Only
+     * the finite logits take part: filtered ones (-inf, e.g. after top-k) have probability 0 and
+     * would only be re-filtered, so after top-k the sort covers k values, not the vocabulary.
+     */
     static void applyTopP(float[] logits, double topP) {
-        float[] probs = softmax(logits.clone());
-        long[] order = new long[probs.length];
-        for (int i = 0; i < probs.length; i++) {
-            // non-negative floats order like their bit patterns; the low word keeps the index
-            order[i] = ((long) Float.floatToIntBits(probs[i]) << 32) | i;
+        int count = 0;
+        for (float v : logits) {
+            if (v != Float.NEGATIVE_INFINITY) {
+                count++;
+            }
+        }
+        int[] kept = new int[count]; // vocabulary indices, ascending
+        float[] probs = new float[count];
+        for (int i = 0, j = 0; i < logits.length; i++) {
+            if (logits[i] != Float.NEGATIVE_INFINITY) {
+                kept[j] = i;
+                probs[j++] = logits[i];
+            }
+        }
+        softmax(probs);
+        long[] order = new long[count];
+        for (int j = 0; j < count; j++) {
+            // non-negative floats order like their bit patterns; the low word keeps the position, and
+            // positions ascend with the vocabulary index, so ties stay in index order
+            order[j] = ((long) Float.floatToIntBits(probs[j]) << 32) | j;
         }
         Arrays.sort(order); // ascending probability
         double cumulative = 0;
-        for (int j = 0; j < order.length - 1; j++) { // the most probable token always stays
-            int i = (int) (order[j] & 0xffffffffL);
-            cumulative += probs[i];
+        for (int n = 0; n < order.length - 1; n++) { // the most probable token always stays
+            int j = (int) (order[n] & 0xffffffffL);
+            cumulative += probs[j];
             if (cumulative > 1 - topP) {
                 break;
             }
-            logits[i] = Float.NEGATIVE_INFINITY;
+            logits[kept[j]] = Float.NEGATIVE_INFINITY;
         }
     }
 

@@ -64,4 +64,66 @@ class LogitsSamplerTest {
         GenerationSettings s = new GenerationSettings(5, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), true);
         assertTrue(!new LogitsSampler(s).sampling());
     }
+
+    /** Top-k then top-p written the plain way: sort everything, compare, accumulate. */
+    private static float[] reference(float[] logits, int k, double topP) {
+        float[] out = logits.clone();
+        float[] sorted = out.clone();
+        java.util.Arrays.sort(sorted);
+        float kth = sorted[sorted.length - k];
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] < kth) {
+                out[i] = NEG_INF;
+            }
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : out) {
+            max = Math.max(max, v);
+        }
+        double[] p = new double[out.length];
+        double sum = 0;
+        for (int i = 0; i < out.length; i++) {
+            p[i] = out[i] == NEG_INF ? 0 : Math.exp(out[i] - max);
+            sum += p[i];
+        }
+        Integer[] order = new Integer[out.length];
+        for (int i = 0; i < out.length; i++) {
+            order[i] = i;
+            p[i] /= sum;
+        }
+        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[a], p[b]) : Integer.compare(a, b));
+        double cumulative = 0;
+        for (int j = 0; j < order.length - 1; j++) {
+            cumulative += p[order[j]];
+            if (cumulative > 1 - topP) {
+                break;
+            }
+            out[order[j]] = NEG_INF;
+        }
+        return out;
+    }
+
+    @Test
+    void topKThenTopPOverALargeVocabularyKeepsWhatThePlainAlgorithmKeeps() {
+        java.util.Random random = new java.util.Random(3);
+        for (int trial = 0; trial < 20; trial++) {
+            float[] logits = new float[5000];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) (random.nextGaussian() * 3);
+            }
+            logits[17] = logits[4000]; // a tie
+            int k = 1 + random.nextInt(200);
+            double topP = 0.05 + 0.9 * random.nextDouble();
+            float[] expected = reference(logits, k, topP);
+            float[] actual = logits.clone();
+            LogitsSampler.applyTopK(actual, k);
+            LogitsSampler.applyTopP(actual, topP);
+            int kept = 0;
+            for (int i = 0; i < logits.length; i++) {
+                assertEquals(expected[i] == NEG_INF, actual[i] == NEG_INF, "trial " + trial + ", token " + i);
+                kept += actual[i] == NEG_INF ? 0 : 1;
+            }
+            assertTrue(kept >= 1 && kept <= k + 1);
+        }
+    }
 }

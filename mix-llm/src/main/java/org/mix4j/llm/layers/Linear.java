@@ -3,6 +3,7 @@ package org.mix4j.llm.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,12 +17,14 @@ import org.mix4j.weights.Weights;
  */
 public final class Linear {
 
-    private final ParallelMatMul weightT; // [in, out], a transposed view of the stored [out, in] matrix
+    private final NDArray weight; // [out, in] as stored
+    private final ParallelMatMul weightT; // [in, out], a transposed view of it
     private final NDArray bias; // [out] or null
     private final long inFeatures;
     private final long outFeatures;
 
     private Linear(NDArray weight, NDArray bias) {
+        this.weight = weight;
         this.weightT = new ParallelMatMul(weight.transpose());
         this.bias = bias;
         this.outFeatures = weight.getShape().get(0);
@@ -52,6 +55,68 @@ public final class Linear {
             }
         }
         return new Linear(concat(ws), bias ? concat(bs) : null);
+    }
+
+    /**
+     * Like {@link #fused} for projections of equal width {@code out}, laid out in {@code shards}
+     * equal row ranges: for each range, that range of every name in order ({@code gate[0:k], up[0:k],
+     * gate[k:2k], up[k:2k]} for two names and two shards). One shard is {@link #fused}'s layout. A
+     * thread can then compute its shard of every projection with one product ({@link #rowsT}).
+     */
+    public static Linear fusedShards(Weights weights, List<String> names, long in, long out, boolean bias, int shards) {
+        if (shards < 1 || out % shards != 0) {
+            throw new IllegalArgumentException("cannot cut " + out + " outputs into " + shards + " equal shards");
+        }
+        List<NDArray> ws = new ArrayList<>();
+        List<NDArray> bs = new ArrayList<>();
+        for (String name : names) {
+            ws.add(weights.get(name + ".weight", new Shape(out, in)));
+            if (bias) {
+                bs.add(weights.get(name + ".bias", new Shape(out)));
+            }
+        }
+        return new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null);
+    }
+
+    private static NDArray interleave(List<NDArray> parts, int shards) {
+        if (shards == 1) {
+            return concat(parts);
+        }
+        long width = parts.get(0).getShape().get(0) / shards;
+        NDList pieces = new NDList();
+        for (int s = 0; s < shards; s++) {
+            for (NDArray p : parts) {
+                pieces.add(p.get(new NDIndex("{}:{}", width * s, width * (s + 1))));
+            }
+        }
+        NDArray joined = NDArrays.concat(pieces, 0);
+        pieces.close();
+        parts.forEach(NDArray::close);
+        return joined;
+    }
+
+    /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
+    public NDArray rowsT(long from, long to) {
+        return weight.get(new NDIndex("{}:{}", from, to)).transpose();
+    }
+
+    /** The bias of outputs {@code from .. to} (a view), or {@code null} without bias. */
+    public NDArray biasRows(long from, long to) {
+        return bias == null ? null : bias.get(new NDIndex("{}:{}", from, to));
+    }
+
+    /**
+     * The part of the product that reads inputs {@code from .. to}: a {@code [to - from, out]} view,
+     * so that summing {@code x[..., from:to] · columnsT(from, to)} over a partition of the inputs
+     * gives the product (without bias).
+     */
+    public NDArray columnsT(long from, long to) {
+        return weight.get(new NDIndex(":, {}:{}", from, to)).transpose();
+    }
+
+    /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
+    public NDArray addBias(NDArray y) {
+        return bias == null ? y : y.addi(bias);
     }
 
     private static NDArray concat(List<NDArray> parts) {

@@ -18,6 +18,7 @@ import org.mix4j.llm.layers.RmsNorm;
 import org.mix4j.llm.layers.RotaryEmbedding;
 import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
 import org.mix4j.llm.layers.StaticKvCache;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -221,25 +222,72 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         }
     }
 
-    /** SwiGLU feed-forward (Shazeer 2020): {@code down(silu(gate(x)) * up(x))}, gate/up fused. */
+    /**
+     * SwiGLU feed-forward (Shazeer 2020): {@code down(silu(gate(x)) * up(x))}, gate/up fused. The
+     * intermediate features are cut into shards, one per {@link TensorParallel} thread: a thread
+     * computes its shard's gate, up, activation and its part of the down projection, and the parts
+     * are summed; a decode step then joins threads once per MLP instead of after each product.
+     */
     static final class Mlp {
-        private final Linear gateUpProj; // gate_proj | up_proj
+        private final Linear gateUpProj; // per shard: gate_proj rows | up_proj rows
         private final Linear downProj;
         private final long intermediate;
+        private final int shards;
+        private final NDArray[][] shardWeights; // per shard: gate|up [D, 2w], its bias or null, down [w, D]
 
         Mlp(LlamaConfig c, Weights w, String prefix) {
             intermediate = c.intermediateSize();
-            gateUpProj = Linear.fused(w, List.of(prefix + "gate_proj", prefix + "up_proj"), c.hiddenSize(),
-                    new long[] {intermediate, intermediate}, c.mlpBias());
+            int ways = TensorParallel.ways();
+            shards = ways > 1 && intermediate % ways == 0 ? ways : 1;
+            gateUpProj = Linear.fusedShards(w, List.of(prefix + "gate_proj", prefix + "up_proj"), c.hiddenSize(),
+                    intermediate, c.mlpBias(), shards);
             downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias());
+            long width = intermediate / shards;
+            shardWeights = new NDArray[shards][];
+            for (int s = 0; s < shards && shards > 1; s++) {
+                shardWeights[s] = new NDArray[] {gateUpProj.rowsT(2 * width * s, 2 * width * (s + 1)),
+                        gateUpProj.biasRows(2 * width * s, 2 * width * (s + 1)),
+                        downProj.columnsT(width * s, width * (s + 1))};
+            }
         }
 
         NDArray forward(NDArray x) {
-            NDArray fused = gateUpProj.forward(x); // [..., 2 * I]
-            NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
-            NDArray gate = gateUp.get(0);
-            NDArray silu = gate.div(gate.neg().exp().addi(1)); // x / (1 + e^-x), as torch computes SiLU
-            return downProj.forward(silu.muli(gateUp.get(1)));
+            if (shards > 1 && TensorParallel.ways() >= shards) {
+                NDArray[] parts = TensorParallel.map(shards, s -> shard(x, s)); // [..., D] each
+                NDArray y = parts[0];
+                for (int s = 1; s < shards; s++) {
+                    y.addi(parts[s]);
+                    parts[s].close();
+                }
+                return downProj.addBias(y);
+            }
+            NDArray fused = gateUpProj.forward(x); // [..., shards x (gate | up)]
+            NDArray act;
+            if (shards == 1) {
+                NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
+                act = silu(gateUp.get(0)).muli(gateUp.get(1));
+            } else { // the sharded layout, computed whole
+                Shape outer = fused.getShape().slice(0, fused.getShape().dimension() - 1);
+                NDArray grouped = fused.reshape(outer.addAll(new Shape(shards, 2, intermediate / shards)));
+                act = silu(grouped.get(new NDIndex("..., 0, :"))).muli(grouped.get(new NDIndex("..., 1, :")))
+                        .reshape(outer.addAll(new Shape(intermediate))); // [..., I]
+            }
+            return downProj.forward(act);
+        }
+
+        /** Shard {@code s}: its gate, up and activation, and its part of the down projection. */
+        private NDArray shard(NDArray x, int s) {
+            NDArray[] weights = shardWeights[s];
+            NDArray gateUp = x.matMul(weights[0]); // [..., 2w]
+            if (weights[1] != null) {
+                gateUp.addi(weights[1]);
+            }
+            NDList halves = gateUp.split(2, gateUp.getShape().dimension() - 1);
+            return silu(halves.get(0)).muli(halves.get(1)).matMul(weights[2]); // [..., D]
+        }
+
+        private static NDArray silu(NDArray gate) {
+            return gate.div(gate.neg().exp().addi(1)); // x / (1 + e^-x), as torch computes SiLU
         }
     }
 }
