@@ -82,7 +82,8 @@ public final class Attention {
     public NDArray forward(NDArray x, NDArray context) {
         NDArray source = context == null ? x : context;
         long batch = x.getShape().get(0);
-        NDArray q = splitHeads(toQ.forward(x)); // [B*H, N, D]
+        // the 1/sqrt(d) scale goes on the queries once, not on every block of scores
+        NDArray q = splitHeads(toQ.forward(x)).muli(scale); // [B*H, N, D]
         NDArray k = splitHeads(toK.forward(source)); // [B*H, M, D]
         NDArray v = splitHeads(toV.forward(source)); // [B*H, M, D]
         NDArray attended = attend(q, k, v); // [B*H, N, D]
@@ -145,7 +146,7 @@ public final class Attention {
 
     private NDArray attendChunk(NDArray q, NDArray k, NDArray v) {
         // the [b, N, M] scores are the largest tensors of a UNet step: freed as soon as they are used
-        try (NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).muli(scale);
+        try (NDArray scores = q.batchMatMul(k.transpose(0, 2, 1));
                 NDArray probabilities = scores.softmax(-1)) {
             return probabilities.batchMatMul(v); // [b, N, D]
         }

@@ -42,6 +42,19 @@ public final class Scope {
         }
     }
 
+    /**
+     * Closes {@code used} (a temporary the next step has consumed) unless it is {@code next} itself,
+     * and returns {@code next}: {@code h = Scope.then(h, conv.forward(h))}. A block's large
+     * activations then die as soon as they are used instead of when the block's scope closes, which
+     * bounds the peak memory of a VAE decode by a few activations rather than all of them.
+     */
+    public static NDArray then(NDArray used, NDArray next) {
+        if (used != next) {
+            used.close();
+        }
+        return next;
+    }
+
     private static void attachInputs(NDManager scope, NDArray... inputs) {
         // an array attached twice would be handed back to the closing scope, so each goes once
         Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -28,6 +28,9 @@ public final class Upsample2d {
     public NDArray forward(NDArray x, long[] size) {
         Shape s = x.getShape();
         long[] target = size != null ? size : new long[] {2 * s.get(2), 2 * s.get(3)};
-        return conv.forward(x.getNDArrayInternal().interpolation(target, NEAREST, false));
+        NDArray upsampled = x.getNDArrayInternal().interpolation(target, NEAREST, false);
+        NDArray out = conv.forward(upsampled);
+        upsampled.close();
+        return out;
     }
 }

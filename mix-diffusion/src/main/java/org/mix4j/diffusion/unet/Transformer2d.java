@@ -130,9 +130,10 @@ public final class Transformer2d {
 
         /** {@code [B, N, dim]} -> same shape. */
         NDArray forward(NDArray x, NDArray context) {
-            NDArray h = attn1.forward(norm1.forward(x), onlyCrossAttention ? context : null).add(x);
-            h = attn2.forward(norm2.forward(h), context).add(h);
-            return ff.forward(norm3.forward(h)).add(h);
+            // each residual is added into the sub-layer's fresh output
+            NDArray h = attn1.forward(norm1.forward(x), onlyCrossAttention ? context : null).addi(x);
+            h = attn2.forward(norm2.forward(h), context).addi(h);
+            return ff.forward(norm3.forward(h)).addi(h);
         }
     }
 
@@ -156,7 +157,7 @@ public final class Transformer2d {
         NDArray forward(NDArray x) {
             NDArray projected = proj.forward(x);
             NDList halves = projected.split(2, projected.getShape().dimension() - 1); // [B, N, inner] x 2
-            return out.forward(halves.get(0).mul(Activation.gelu(halves.get(1))));
+            return out.forward(Activation.gelu(halves.get(1)).muli(halves.get(0)));
         }
     }
 }

@@ -172,10 +172,12 @@ public final class AutoencoderKl implements Autoencoder {
         NDArray forward(NDArray pixels) {
             NDArray h = convIn.forward(pixels);
             for (CodecBlock block : downBlocks) {
-                h = block.forward(h);
+                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            h = midBlock.forward(h);
-            return convOut.forward(convAct.apply(convNormOut.forward(h)));
+            h = Scope.then(h, midBlock.forward(h));
+            h = Scope.then(h, convNormOut.forward(h));
+            h = Scope.then(h, convAct.apply(h));
+            return Scope.then(h, convOut.forward(h));
         }
     }
 
@@ -224,11 +226,14 @@ public final class AutoencoderKl implements Autoencoder {
         }
 
         NDArray forward(NDArray latents) {
-            NDArray h = midBlock.forward(convIn.forward(latents));
+            NDArray h = convIn.forward(latents);
+            h = Scope.then(h, midBlock.forward(h));
             for (CodecBlock block : upBlocks) {
-                h = block.forward(h);
+                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            return convOut.forward(convAct.apply(convNormOut.forward(h)));
+            h = Scope.then(h, convNormOut.forward(h));
+            h = Scope.then(h, convAct.apply(h));
+            return Scope.then(h, convOut.forward(h));
         }
     }
 
@@ -238,9 +243,14 @@ public final class AutoencoderKl implements Autoencoder {
         NDArray forward(NDArray x) {
             NDArray h = x;
             for (ResnetBlock2d resnet : resnets) {
-                h = resnet.forward(h, null);
+                NDArray next = resnet.forward(h, null);
+                h = h == x ? next : Scope.then(h, next); // the block's input belongs to the caller
             }
-            return resampler == null ? h : resampler.apply(h);
+            if (resampler == null) {
+                return h;
+            }
+            NDArray resampled = resampler.apply(h);
+            return h == x ? resampled : Scope.then(h, resampled);
         }
     }
 
@@ -267,9 +277,9 @@ public final class AutoencoderKl implements Autoencoder {
         NDArray forward(NDArray x) {
             NDArray h = first.forward(x, null);
             if (attention != null) {
-                h = attention.forward(h);
+                h = Scope.then(h, attention.forward(h));
             }
-            return second.forward(h, null);
+            return Scope.then(h, second.forward(h, null));
         }
     }
 
