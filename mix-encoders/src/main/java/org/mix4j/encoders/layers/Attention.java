@@ -1,14 +1,21 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import org.mix4j.tensor.TensorParallel;
 
 /**
  * Eager scaled dot-product attention as transformers computes it ({@code softmax(q k^T + mask) v},
  * the scale already folded into {@code q}), and the additive masks it takes.
  */
 public final class Attention {
+
+    /** Attention smaller than this (multiply-adds of one product) runs on one thread. */
+    private static final long MIN_SPLIT_MACS = 1L << 22;
 
     private Attention() {}
 
@@ -20,9 +27,29 @@ public final class Attention {
      * @return {@code [B, H, Tq, Dh]}
      */
     public static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long heads = q.getShape().get(1);
+        int ways = (int) Math.min(TensorParallel.ways(), heads);
+        long work = q.getShape().get(0) * heads * q.getShape().get(2) * k.getShape().get(2) * q.getShape().get(3);
+        if (ways < 2 || work < MIN_SPLIT_MACS) {
+            return attend(q, k, v, mask);
+        }
+        // heads are independent: a group of them per thread
+        NDArray[] groups = TensorParallel.map(ways, i -> {
+            NDIndex range = new NDIndex(":, {}:{}", heads * i / ways, heads * (i + 1) / ways);
+            NDArray m = mask == null || mask.getShape().get(1) == 1 ? mask : mask.get(range);
+            return attend(q.get(range), k.get(range), v.get(range), m);
+        });
+        NDArray joined = NDArrays.concat(new NDList(groups), 1); // [B, H, Tq, Dh]
+        for (NDArray g : groups) {
+            g.close();
+        }
+        return joined;
+    }
+
+    private static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
         NDArray scores = q.matMul(k.swapAxes(2, 3)); // [B, H, Tq, Tk]
         if (mask != null) {
-            scores = scores.add(mask);
+            scores = scores.addi(mask);
         }
         return scores.softmax(-1).matMul(v);
     }

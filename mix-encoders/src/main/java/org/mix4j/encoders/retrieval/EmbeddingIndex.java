@@ -2,6 +2,7 @@ package org.mix4j.encoders.retrieval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.mix4j.tensor.TensorParallel;
 
 /**
  * Brute-force cosine search over L2-normalised fp16 embeddings, held as one fp16 {@code [N, D]}
@@ -35,10 +37,14 @@ public final class EmbeddingIndex implements AutoCloseable {
         return 2 * (0x1p-11 + 0x1p-11 + dim * 0x1p-24);
     }
 
+    /** Indexes smaller than this are scored by one product (splitting would cost more than it saves). */
+    private static final int MIN_SPLIT_ROWS = 16384;
+
     private final NDManager manager;
     private final NDArray matrix; // [N, D] float16
     private final int count;
     private final int dim;
+    private NDArray[] rowBlocks;
 
     private EmbeddingIndex(NDManager manager, NDArray matrix, int count, int dim) {
         this.manager = manager;
@@ -101,10 +107,7 @@ public final class EmbeddingIndex implements AutoCloseable {
             // [N, D] x [D] -> [N]: the matrix-vector product takes PyTorch's fp16 GEMV path. It is
             // the only native op per query: small ops run on the engine's thread pool too, and on a
             // busy machine each one can cost milliseconds of waiting for a descheduled thread.
-            float[] approx;
-            try (NDArray scores = matrix.matMul(queryArray)) { // results of ops on the matrix join its manager
-                approx = halves(scores, count);
-            }
+            float[] approx = score(queryArray);
             int kk = Math.min(k, count);
             float threshold = TopK.kthLargest(approx, kk) - (float) fp16ScoreError(dim);
             long[] candidates = TopK.atLeast(approx, threshold);
@@ -123,6 +126,37 @@ public final class EmbeddingIndex implements AutoCloseable {
             hits.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparingInt(Hit::row));
             return List.copyOf(hits.subList(0, Math.min(kk, hits.size())));
         }
+    }
+
+    /**
+     * fp16 scores of every row, {@code [N]}. With {@link TensorParallel} threads the rows are cut
+     * into blocks (views), one product per thread: the GEMV is bound by memory bandwidth, which one
+     * core alone does not saturate.
+     */
+    private float[] score(NDArray queryArray) {
+        int ways = count >= MIN_SPLIT_ROWS ? TensorParallel.ways() : 1;
+        NDArray[] blocks = ways == 1 ? new NDArray[] {matrix} : rowBlocks(ways);
+        NDArray[] parts = TensorParallel.map(ways, i -> blocks[i].matMul(queryArray)); // results join the matrix's manager
+        float[] approx = new float[count];
+        int at = 0;
+        for (NDArray part : parts) {
+            int n = (int) part.size();
+            System.arraycopy(halves(part, n), 0, approx, at, n);
+            at += n;
+            part.close();
+        }
+        return approx;
+    }
+
+    /** Row blocks of the matrix (views), made once per number of ways. */
+    private synchronized NDArray[] rowBlocks(int ways) {
+        if (rowBlocks == null || rowBlocks.length != ways) {
+            rowBlocks = new NDArray[ways];
+            for (int i = 0; i < ways; i++) {
+                rowBlocks[i] = matrix.get(new NDIndex("{}:{}", (long) count * i / ways, (long) count * (i + 1) / ways));
+            }
+        }
+        return rowBlocks;
     }
 
     /** The values of a float16 array, decoded in Java (no engine op). */
