@@ -16,11 +16,13 @@ import org.mix4j.cli.BenchResult;
 import org.mix4j.cli.BenchRun;
 import org.mix4j.cli.BenchSection;
 import org.mix4j.cli.CliContext;
+import org.mix4j.cli.EngineProfiler;
 import org.mix4j.cli.MachineProfile;
 import org.mix4j.generation.GenerationResult;
 import org.mix4j.generation.Generator;
 import org.mix4j.llm.llama.LlamaLanguageModel;
 import org.mix4j.pipeline.GenerationSettings;
+import org.mix4j.tensor.TensorParallel;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,6 +75,9 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
 
     @Option(names = "--no-sampling", description = "Skip the decode run with top-k/top-p sampling.")
     boolean noSampling;
+
+    @Option(names = "--no-profile", description = "Skip the profiled decode (engine ops per token).")
+    boolean noProfile;
 
     @Mixin
     BenchOptions options = new BenchOptions();
@@ -139,6 +144,9 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
                     decode(run, machine, generator, cost, subject, prompt, bytes, sampled(newTokens),
                             "decode, top-k 50 top-p 0.9");
                 }
+                if (!noProfile && EngineProfiler.available()) {
+                    profile(run, generator, subject, prompt);
+                }
             }
         }
     }
@@ -176,6 +184,29 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
         double efficiency = bytesPerToken * r.median() / (machine.readGbs() * 1e9);
         run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", bytesPerToken)
                 .detail("ms_per_token", 1000 / r.median()));
+    }
+
+    /** Engine ops per decoded token and their time split, from one profiled generation on one thread. */
+    private static void profile(BenchRun run, Generator generator, String subject, long[] prompt) {
+        int tokens = 8;
+        int ways = TensorParallel.ways();
+        TensorParallel.setWays(1); // the profiler records the calling thread's ops only
+        try {
+            EngineProfiler.Summary one = EngineProfiler.profile(
+                    () -> generator.generate(List.of(prompt), greedy(1), null));
+            EngineProfiler.Summary all = EngineProfiler.profile(
+                    () -> generator.generate(List.of(prompt), greedy(tokens + 1), null));
+            int ops = (all.ops() - one.ops()) / tokens; // the difference is the decode steps alone
+            double opMs = (all.opMillis() - one.opMillis()) / tokens;
+            double kernelMs = (all.kernelMillis() - one.kernelMillis()) / tokens;
+            run.params().addProperty(subject.replace(' ', '_') + "_ops_per_token", ops);
+            run.note(String.format(Locale.ROOT, "%s, profiled on one thread: %d engine ops per decoded token, %.1f ms "
+                    + "in ops, %.0f%% of it in matrix products", subject, ops, opMs, 100 * kernelMs / opMs));
+        } catch (Exception e) {
+            run.note(subject + ": profiling failed: " + e.getMessage());
+        } finally {
+            TensorParallel.setWays(ways);
+        }
     }
 
     private static long[] prompt(SplittableRandom random, int length, int vocab) {
