@@ -83,6 +83,7 @@ public final class ComponentLoader {
     /** Loads a section. The component owns a child of {@code manager} and frees it on close. */
     @SuppressWarnings("unchecked")
     public <T> T load(ComponentSpec spec, Role role, Path checkpoint, NDManager manager, DataType dtype) {
+        org.mix4j.tensor.ComputeTypes.require(dtype);
         ComponentFactory<Record, T> factory = (ComponentFactory<Record, T>) factory(spec, role).factory();
         Path dir = directory(spec, checkpoint);
         JsonObject json = readConfig(factory, spec, checkpoint, dir);

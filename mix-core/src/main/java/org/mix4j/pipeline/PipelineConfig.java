@@ -23,7 +23,7 @@ import org.mix4j.config.YamlLoader;
  *
  * @param file the YAML file (for messages), or a description
  * @param checkpoint checkpoint directory, resolved against the YAML's directory; {@code null} if none
- * @param dtype {@code float32} (default), {@code float16} or {@code bfloat16}
+ * @param dtype {@code float32} (default) or {@code float16} ({@link org.mix4j.tensor.ComputeTypes})
  * @param root the whole document, for settings bound later against checkpoint files
  */
 public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, String dtype, String device,
@@ -75,10 +75,10 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
             checkpoint = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
         }
         String dtype = text(root, "dtype", "float32");
-        if (!List.of("float32", "float16", "bfloat16").contains(dtype)) {
+        if (!org.mix4j.tensor.ComputeTypes.NAMES.contains(dtype)) {
             Origin o = root.get("dtype").origin();
-            throw new ConfigException(o.file(), o.line(), o.column(), "dtype", "unknown dtype '" + dtype + "'",
-                    List.of("float32", "float16", "bfloat16"));
+            throw new ConfigException(o.file(), o.line(), o.column(), "dtype", org.mix4j.tensor.ComputeTypes.problem(dtype),
+                    org.mix4j.tensor.ComputeTypes.NAMES);
         }
         String device = text(root, "device", "cpu");
         Set<String> notSettings = new java.util.HashSet<>(TaskSchema.COMMON_KEYS);
@@ -95,11 +95,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
 
     /** The DJL type of {@link #dtype()}. */
     public ai.djl.ndarray.types.DataType dataType() {
-        return switch (dtype) {
-            case "float16" -> ai.djl.ndarray.types.DataType.FLOAT16;
-            case "bfloat16" -> ai.djl.ndarray.types.DataType.BFLOAT16;
-            default -> ai.djl.ndarray.types.DataType.FLOAT32;
-        };
+        return org.mix4j.tensor.ComputeTypes.parse(dtype);
     }
 
     public String task() {

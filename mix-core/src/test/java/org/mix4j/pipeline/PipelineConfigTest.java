@@ -71,6 +71,19 @@ class PipelineConfigTest {
     }
 
     @Test
+    void float16IsAcceptedAndBfloat16IsRefusedWithTheReasonAndLine() {
+        String base = "task: text\nllm: {type: llama}\ntokenizer: {type: hf_tokenizer}\n";
+        assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, parse(base + "dtype: float16\n").dataType());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(base + "dtype: bfloat16\n"));
+        assertEquals("dtype", e.keyPath());
+        assertEquals(4, e.line());
+        assertTrue(e.getMessage().contains("abort the process on bfloat16"), e.getMessage());
+        assertEquals(java.util.List.of("float32", "float16"), e.validKeys());
+        ConfigException typo = assertThrows(ConfigException.class, () -> parse(base + "dtype: fp16\n"));
+        assertTrue(typo.getMessage().contains("'fp16' is not one of"), typo.getMessage());
+    }
+
+    @Test
     void rejectsUnknownTaskListingTasks() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("task: painting\n"));
         assertTrue(e.validKeys().contains("understanding") && e.validKeys().contains("generation"));

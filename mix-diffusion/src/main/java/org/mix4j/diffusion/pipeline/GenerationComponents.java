@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.ControlNet;
@@ -62,7 +61,7 @@ public final class GenerationComponents implements AutoCloseable {
 
     /** Loads the components of a {@code task: generation} pipeline in its dtype. */
     public static GenerationComponents load(PipelineConfig config, ComponentLoader loader, NDManager manager) {
-        DataType dtype = DataType.valueOf(config.dtype().toUpperCase(Locale.ROOT));
+        DataType dtype = config.dataType();
         double eta = config.settings(DiffusionSettings.class).eta();
         return load(config.components(), config.checkpoint(), loader, manager, dtype, eta);
     }

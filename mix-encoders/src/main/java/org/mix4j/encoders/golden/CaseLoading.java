@@ -32,10 +32,11 @@ final class CaseLoading {
         return switch (name) {
             case "float32" -> DataType.FLOAT32;
             case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> DataType.BFLOAT16;
             case "float64" -> DataType.FLOAT64;
+            case "bfloat16" -> throw new IllegalArgumentException(c.name() + ": case.json: "
+                    + org.mix4j.tensor.ComputeTypes.problem(name));
             default -> throw new IllegalArgumentException(c.name() + ": case.json dtype '" + name
-                    + "' is not one of float32, float16, bfloat16, float64");
+                    + "' is not one of float32, float16, float64");
         };
     }
 

@@ -225,11 +225,7 @@ public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
     }
 
     private static DataType dataType(String name) {
-        return switch (name) {
-            case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> DataType.BFLOAT16;
-            default -> DataType.FLOAT32;
-        };
+        return org.mix4j.tensor.ComputeTypes.parse(name);
     }
 
     @Override

@@ -69,8 +69,8 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
     int newTokens;
 
     @Option(names = "--dtype", defaultValue = "float32",
-            description = "Weight dtype: float32 (default), float16 or bfloat16 (see docs/performance.md before "
-                    + "trying bfloat16: DJL's PyTorch JNI can abort the JVM on it).")
+            description = "Weight dtype: float32 (default) or float16 (bfloat16 cannot run: DJL's PyTorch "
+                    + "bindings abort the process on it, see docs/performance.md).")
     String dtype;
 
     @Option(names = "--no-sampling", description = "Skip the decode run with top-k/top-p sampling.")
@@ -101,12 +101,7 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
 
     @Override
     public void run(BenchRun run) {
-        DataType type = switch (dtype) {
-            case "float32" -> DataType.FLOAT32;
-            case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> DataType.BFLOAT16;
-            default -> throw new IllegalArgumentException("--dtype must be float32, float16 or bfloat16, got " + dtype);
-        };
+        DataType type = org.mix4j.tensor.ComputeTypes.parse(dtype); // bfloat16: refused with the reason
         MachineProfile machine = run.machine();
         for (String name : models) {
             Map<String, Object> shape = MODELS.get(name);

@@ -70,7 +70,7 @@ public final class TextPipeline implements AutoCloseable {
     public static TextPipeline build(PipelineConfig config, MapNode generationYaml, ComponentLoader loader,
             NDManager manager) {
         long start = System.nanoTime();
-        DataType dtype = DataType.valueOf(config.dtype().toUpperCase(java.util.Locale.ROOT));
+        DataType dtype = config.dataType();
         Tokenizer tokenizer = loader.load(config.component("tokenizer"), Role.TOKENIZER, config.checkpoint(), manager, dtype);
         LanguageModel llm = loader.load(config.component("llm"), Role.LANGUAGE_MODEL, config.checkpoint(), manager, dtype);
         TextSettings text = config.settings(TextSettings.class);
