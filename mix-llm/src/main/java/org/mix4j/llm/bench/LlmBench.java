@@ -1,6 +1,8 @@
 package org.mix4j.llm.bench;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +22,9 @@ import org.mix4j.cli.EngineProfiler;
 import org.mix4j.cli.MachineProfile;
 import org.mix4j.generation.GenerationResult;
 import org.mix4j.generation.Generator;
+import org.mix4j.llm.llama.LlamaConfig;
 import org.mix4j.llm.llama.LlamaLanguageModel;
+import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.pipeline.GenerationSettings;
 import org.mix4j.tensor.TensorParallel;
 import org.pf4j.Extension;
@@ -79,6 +83,9 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
     @Option(names = "--no-profile", description = "Skip the profiled decode (engine ops per token).")
     boolean noProfile;
 
+    @Option(names = "--no-floor", description = "Skip the products-only decode floor.")
+    boolean noFloor;
+
     @Mixin
     BenchOptions options = new BenchOptions();
 
@@ -118,13 +125,16 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
         overrides.put("seed", 0);
         String subject = name + " " + dtype;
         int bytes = type == DataType.FLOAT32 ? 4 : 2;
+        LlamaConfig config;
+        double decodeTokensPerSecond;
         try (NDManager manager = NDManager.newBaseManager()) {
             long t0 = System.nanoTime();
             run.progress("loading " + subject + " (random init)");
             LanguageModel model = run.loader().load((String) shape.get("model_type"), Role.LANGUAGE_MODEL, null, overrides,
                     manager, type);
             try (model) {
-                DecoderCost cost = new DecoderCost(((LlamaLanguageModel) model).config());
+                config = ((LlamaLanguageModel) model).config();
+                DecoderCost cost = new DecoderCost(config);
                 run.note(String.format(Locale.ROOT, "%s: %.3f B parameters, %.2f GB of weights read per decoded token, "
                                 + "random init in %.1f s", subject, cost.totalParams() / 1e9,
                         cost.weightBytesPerToken(bytes) / 1e9, (System.nanoTime() - t0) / 1e9));
@@ -134,7 +144,8 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
                     prefill(run, machine, generator, cost, subject, prompt(random, t, model.vocabSize()));
                 }
                 long[] prompt = prompt(random, promptTokens.get(0), model.vocabSize());
-                decode(run, machine, generator, cost, subject, prompt, bytes, greedy(newTokens), "decode");
+                decodeTokensPerSecond = decode(run, machine, generator, cost, subject, prompt, bytes, greedy(newTokens),
+                        "decode");
                 if (!noSampling) {
                     decode(run, machine, generator, cost, subject, prompt, bytes, sampled(newTokens),
                             "decode, top-k 50 top-p 0.9");
@@ -143,6 +154,52 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
                     profile(run, generator, subject, prompt);
                 }
             }
+        }
+        if (!noFloor) { // after the model is freed: the floor allocates matrices of the same size
+            floor(run, machine, config, subject, type, bytes, decodeTokensPerSecond);
+        }
+    }
+
+    /**
+     * The decode step's matrix-vector products alone: every layer's q|k|v, o, gate|up and down
+     * products and the LM head, on random matrices of the model's shapes, split over the same
+     * threads as the model splits them, and nothing else (no norms, attention, cache, sampling or
+     * copies to Java). Its tokens/s is the ceiling this engine's matrix-vector kernel puts on
+     * decode; the note says how much of it the real decode reaches.
+     */
+    private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
+            double decodeTokensPerSecond) {
+        run.progress(subject + ": decode floor (matrix-vector products only)");
+        long d = c.hiddenSize();
+        long q = (long) c.numAttentionHeads() * c.resolvedHeadDim();
+        long kv = (long) c.kvHeads() * c.resolvedHeadDim();
+        long inter = c.intermediateSize();
+        long[][] layerShapes = {{q + 2 * kv, d}, {d, q}, {2 * inter, d}, {d, inter}}; // [out, in]
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<ParallelMatMul> products = new ArrayList<>();
+            List<NDArray> inputs = new ArrayList<>();
+            long matrixBytes = 0;
+            for (int layer = 0; layer <= c.numHiddenLayers(); layer++) {
+                long[][] shapes = layer < c.numHiddenLayers() ? layerShapes : new long[][] {{c.vocabSize(), d}};
+                for (long[] shape : shapes) {
+                    NDArray w = m.randomNormal(0, 0.02f, new Shape(shape[0], shape[1]), type);
+                    products.add(new ParallelMatMul(w.transpose())); // [in, out] view, as Linear holds it
+                    inputs.add(m.randomNormal(0, 1, new Shape(1, 1, shape[1]), type));
+                    matrixBytes += shape[0] * shape[1] * bytes;
+                }
+            }
+            double[] ms = run.time(1, run.runs(5), () -> {
+                for (int i = 0; i < products.size(); i++) {
+                    products.get(i).apply(inputs.get(i)).close();
+                }
+            });
+            BenchResult r = BenchResult.rate("llm", subject, "decode floor: products only", "tok/s", ms, 1);
+            double efficiency = matrixBytes * r.median() / (machine.readGbs() * 1e9);
+            run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", matrixBytes)
+                    .detail("ms_per_token", 1000 / r.median()));
+            run.note(String.format(Locale.ROOT, "%s: decode reaches %.2f of the products-only floor (%.2f of %.2f tok/s); "
+                    + "the products read %.1f GB/s", subject, decodeTokensPerSecond / r.median(), decodeTokensPerSecond,
+                    r.median(), matrixBytes * r.median() / 1e9));
         }
     }
 
@@ -162,7 +219,8 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
                 .detail("gflops", gflops));
     }
 
-    private void decode(BenchRun run, MachineProfile machine, Generator generator, DecoderCost cost, String subject,
+    /** @return the median tokens/s */
+    private double decode(BenchRun run, MachineProfile machine, Generator generator, DecoderCost cost, String subject,
             long[] prompt, int bytes, GenerationSettings settings, String metric) {
         run.progress(subject + ": " + metric + ", " + settings.maxNewTokens() + " new tokens");
         generator.generate(List.of(prompt), withMaxNew(settings, Math.min(8, settings.maxNewTokens())), null);
@@ -179,6 +237,7 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
         double efficiency = bytesPerToken * r.median() / (machine.readGbs() * 1e9);
         run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", bytesPerToken)
                 .detail("ms_per_token", 1000 / r.median()));
+        return r.median();
     }
 
     /** Engine ops per decoded token and their time split, from one profiled generation on one thread. */
