@@ -35,7 +35,7 @@ final class BenchReport {
         environment.addProperty("num_threads", System.getProperty(THREADS, "default"));
         environment.addProperty("num_interop_threads", System.getProperty(INTEROP_THREADS, "default"));
         environment.addProperty("split_ways", TensorParallel.ways());
-        environment.addProperty("aten_cpu_capability", envOr("ATEN_CPU_CAPABILITY", "default"));
+        environment.addProperty("aten_cpu_capability", envOr("ATEN_CPU_CAPABILITY", "the CPU's best"));
         environment.addProperty("glibc_tunables", envOr("GLIBC_TUNABLES", ""));
         environment.addProperty("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
         environment.addProperty("quick", run.quick());
