@@ -17,6 +17,14 @@ public final class Attention {
     /** Attention smaller than this (multiply-adds of one product) runs on one thread. */
     private static final long MIN_SPLIT_MACS = 1L << 22;
 
+    /**
+     * Score matrices larger than this (elements; 4 MiB in fp32) are computed a few heads at a time.
+     * A ViT-L/14 at 336 px has 577 tokens: all 16 heads of 8 images are 170 MB of scores and as much
+     * again of probabilities per layer, written to fresh pages and read back from memory; blocks of
+     * this size are reused from the allocator and stay in the last-level cache.
+     */
+    static final long MAX_SCORE_ELEMENTS = 1L << 20;
+
     private Attention() {}
 
     /**
@@ -47,11 +55,58 @@ public final class Attention {
     }
 
     private static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        NDArray scores = q.matMul(k.swapAxes(2, 3)); // [B, H, Tq, Tk]
-        if (mask != null) {
-            scores = scores.addi(mask);
+        long batch = q.getShape().get(0);
+        long heads = q.getShape().get(1);
+        long perHead = q.getShape().get(2) * k.getShape().get(2);
+        if (batch * heads * perHead <= MAX_SCORE_ELEMENTS || (mask != null && mask.getShape().dimension() != 4)) {
+            return attendBlock(q, k, v, mask);
         }
-        return scores.softmax(-1).matMul(v);
+        // the same result a few heads of one image at a time: whole heads while several fit
+        long headsPerBlock = Math.max(1, Math.min(heads, MAX_SCORE_ELEMENTS / perHead));
+        NDList images = new NDList();
+        for (long b = 0; b < batch; b++) {
+            NDList blocks = new NDList();
+            for (long h = 0; h < heads; h += headsPerBlock) {
+                long end = Math.min(heads, h + headsPerBlock);
+                NDIndex block = new NDIndex("{}:{}, {}:{}", b, b + 1, h, end); // [1, h, T, Dh] views
+                blocks.add(attendBlock(q.get(block), k.get(block), v.get(block), maskBlock(mask, b, h, end)));
+            }
+            images.add(blocks.size() == 1 ? blocks.get(0) : NDArrays.concat(blocks, 1));
+            if (blocks.size() > 1) {
+                blocks.close();
+            }
+        }
+        NDArray out = images.size() == 1 ? images.get(0) : NDArrays.concat(images, 0); // [B, H, Tq, Dh]
+        if (images.size() > 1) {
+            images.close();
+        }
+        return out;
+    }
+
+    /** The part of a {@code [B or 1, H or 1, Tq or 1, Tk]} mask that applies to image {@code b}, heads {@code h..end}. */
+    private static NDArray maskBlock(NDArray mask, long b, long h, long end) {
+        if (mask == null) {
+            return null;
+        }
+        boolean perImage = mask.getShape().get(0) != 1;
+        boolean perHead = mask.getShape().get(1) != 1;
+        if (!perImage && !perHead) {
+            return mask;
+        }
+        return mask.get(new NDIndex("{}:{}, {}:{}", perImage ? b : 0, perImage ? b + 1 : 1, perHead ? h : 0,
+                perHead ? end : 1));
+    }
+
+    private static NDArray attendBlock(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        // scores and probabilities are the largest tensors of a layer: freed as soon as they are used
+        try (NDArray scores = q.matMul(k.swapAxes(2, 3))) { // [b, h, Tq, Tk]
+            if (mask != null) {
+                scores.addi(mask);
+            }
+            try (NDArray probabilities = scores.softmax(-1)) {
+                return probabilities.matMul(v);
+            }
+        }
     }
 
     /**

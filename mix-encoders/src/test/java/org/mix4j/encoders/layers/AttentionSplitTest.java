@@ -46,6 +46,29 @@ class AttentionSplitTest {
     }
 
     @Test
+    void largeAttentionComputedInBlocksOfHeadsEqualsTheDirectFormula() {
+        // 3 images x 4 heads x 600 x 600 scores: 4.3 M elements, above the block limit, so the
+        // heads run two at a time (600 x 600 = 360 k each), per image
+        NDArray q = manager.randomNormal(new Shape(3, 4, 600, 16));
+        NDArray k = manager.randomNormal(new Shape(3, 4, 600, 16));
+        NDArray v = manager.randomNormal(new Shape(3, 4, 600, 16));
+        assertTrue(3L * 4 * 600 * 600 > Attention.MAX_SCORE_ELEMENTS);
+        NDArray padding = manager.ones(new Shape(3, 600), DataType.INT64);
+        padding.set(new ai.djl.ndarray.index.NDIndex("1, 500:"), 0); // image 1 has 100 padding tokens
+        NDArray perImage = Attention.causalMask(manager, 600, DataType.FLOAT32)
+                .add(Attention.paddingMask(padding, DataType.FLOAT32)); // [3, 1, 600, 600]
+        NDArray perHead = manager.randomNormal(new Shape(3, 4, 600, 600)); // a mask that differs per head
+        for (NDArray mask : new NDArray[] {null, perImage, perHead}) {
+            TensorParallel.setWays(1);
+            NDArray blocked = Attention.scaledDotProduct(q, k, v, mask);
+            NDArray scores = q.matMul(k.swapAxes(2, 3));
+            NDArray expected = (mask == null ? scores : scores.add(mask)).softmax(-1).matMul(v);
+            assertEquals(new Shape(3, 4, 600, 16), blocked.getShape());
+            assertTrue(expected.sub(blocked).abs().max().getFloat() < 1e-5, "mask " + (mask == null ? null : mask.getShape()));
+        }
+    }
+
+    @Test
     void columnsOnTwoThreadsGiveTheSameProduct() {
         NDArray weight = manager.randomNormal(new Shape(600, 512)); // [out, in]
         Linear linear = new Linear(weight.transpose(), manager.randomNormal(new Shape(600)));
