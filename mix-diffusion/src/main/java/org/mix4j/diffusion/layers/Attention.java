@@ -1,12 +1,8 @@
 package org.mix4j.diffusion.layers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
-import java.util.List;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -81,15 +77,16 @@ public final class Attention {
      */
     public NDArray forward(NDArray x, NDArray context) {
         NDArray source = context == null ? x : context;
-        long batch = x.getShape().get(0);
         // the 1/sqrt(d) scale goes on the queries once, not on every block of scores
-        NDArray q = splitHeads(toQ.forward(x)).muli(scale); // [B*H, N, D]
-        NDArray k = splitHeads(toK.forward(source)); // [B*H, M, D]
-        NDArray v = splitHeads(toV.forward(source)); // [B*H, M, D]
-        NDArray attended = attend(q, k, v); // [B*H, N, D]
-        long n = attended.getShape().get(1);
-        NDArray merged = attended.reshape(batch, heads, n, dimHead).transpose(0, 2, 1, 3)
-                .reshape(batch, n, (long) heads * dimHead); // [B, N, H*D]
+        NDArray q = toQ.forward(x).muli(scale); // [B, N, H*D]
+        NDArray k = toK.forward(source); // [B, M, H*D]
+        NDArray v = toV.forward(source); // [B, M, H*D]
+        long batch = q.getShape().get(0);
+        long n = q.getShape().get(1);
+        long m = k.getShape().get(1);
+        NDArray merged = batch * heads * n * m <= maxScoreElements
+                ? mergeHeads(attendChunk(splitHeads(q), splitHeads(k), splitHeads(v)), batch) // one product for all heads
+                : attendByHead(q, k, v); // [B, N, H*D]
         return toOut.forward(merged);
     }
 
@@ -99,53 +96,58 @@ public final class Attention {
                 .reshape(s.get(0) * heads, s.get(1), dimHead); // [B*H, T, D]
     }
 
-    private NDArray attend(NDArray q, NDArray k, NDArray v) {
-        long bh = q.getShape().get(0);
-        int ways = (int) Math.min(TensorParallel.ways(), bh);
-        long work = bh * q.getShape().get(1) * k.getShape().get(1) * q.getShape().get(2);
-        if (ways < 2 || work < MIN_SPLIT_MACS) {
-            return attendHeads(q, k, v);
-        }
-        // heads are independent: a group of them per thread
-        NDArray[] groups = TensorParallel.map(ways, i -> {
-            NDIndex heads = new NDIndex("{}:{}", bh * i / ways, bh * (i + 1) / ways);
-            return attendHeads(q.get(heads), k.get(heads), v.get(heads));
-        });
-        NDArray joined = NDArrays.concat(new NDList(groups), 0); // [B*H, N, D]
-        for (NDArray g : groups) {
-            g.close();
-        }
-        return joined;
+    private NDArray mergeHeads(NDArray attended, long batch) {
+        long n = attended.getShape().get(1);
+        return attended.reshape(batch, heads, n, dimHead).transpose(0, 2, 1, 3)
+                .reshape(batch, n, (long) heads * dimHead); // [B, N, H*D]
     }
 
-    private NDArray attendHeads(NDArray q, NDArray k, NDArray v) {
-        long bh = q.getShape().get(0);
+    /**
+     * Large attention, one head of one image at a time, in blocks of query rows whose scores fit in
+     * {@code maxScoreElements}. Each head's queries, keys and values are read in place as strided
+     * views of the projections ({@code [N, D]} with a row stride of {@code H*D}, which the matrix
+     * product takes as is), and each block's result is written straight into its place in the
+     * {@code [B, N, H*D]} output: no head split or merge copies and no concatenation. The heads are
+     * shared out over {@link TensorParallel}'s threads; every block is computed the same way whatever
+     * the number of threads.
+     */
+    private NDArray attendByHead(NDArray q, NDArray k, NDArray v) {
+        long batch = q.getShape().get(0);
         long n = q.getShape().get(1);
         long m = k.getShape().get(1);
-        if (bh * n * m <= maxScoreElements) {
-            return attendChunk(q, k, v);
-        }
-        // the same result a block at a time: whole heads while several fit, else rows of one head,
-        // so the scores and probabilities of a block stay small (cache-sized, no fresh pages)
-        long headsPerBlock = Math.max(1, Math.min(bh, maxScoreElements / Math.max(1, n * m)));
-        long rowsPerBlock = headsPerBlock > 1 ? n : Math.max(1, Math.min(n, maxScoreElements / Math.max(1, m)));
-        List<NDArray> heads = new ArrayList<>();
-        for (long h = 0; h < bh; h += headsPerBlock) {
-            NDIndex headRange = new NDIndex("{}:{}", h, Math.min(bh, h + headsPerBlock));
-            NDArray kh = k.get(headRange);
-            NDArray vh = v.get(headRange);
-            List<NDArray> rows = new ArrayList<>();
-            for (long r = 0; r < n; r += rowsPerBlock) {
-                NDIndex block = new NDIndex("{}:{}, {}:{}", h, Math.min(bh, h + headsPerBlock), r, Math.min(n, r + rowsPerBlock));
-                rows.add(attendChunk(q.get(block), kh, vh)); // [h, rows, D]
+        long rowsPerBlock = Math.max(1, Math.min(n, maxScoreElements / Math.max(1, m)));
+        NDArray out = q.getManager().create(new Shape(batch, n, (long) heads * dimHead), q.getDataType());
+        long pairs = batch * heads;
+        long work = pairs * n * m * dimHead;
+        int ways = (int) Math.min(work < MIN_SPLIT_MACS ? 1 : TensorParallel.ways(), pairs);
+        TensorParallel.map(ways, part -> {
+            for (long pair = pairs * part / ways; pair < pairs * (part + 1) / ways; pair++) {
+                attendHead(q, k, v, out, pair / heads, pair % heads, rowsPerBlock);
             }
-            heads.add(rows.size() == 1 ? rows.get(0) : NDArrays.concat(new NDList(rows), 1));
+            return null;
+        });
+        return out;
+    }
+
+    private void attendHead(NDArray q, NDArray k, NDArray v, NDArray out, long b, long h, long rowsPerBlock) {
+        long n = q.getShape().get(1);
+        long from = h * dimHead;
+        long to = from + dimHead;
+        try (NDArray keysT = k.get(new NDIndex("{}, :, {}:{}", b, from, to)).transpose(); // [D, M] view
+                NDArray values = v.get(new NDIndex("{}, :, {}:{}", b, from, to))) { // [M, D] view
+            for (long r = 0; r < n; r += rowsPerBlock) {
+                NDIndex block = new NDIndex("{}, {}:{}, {}:{}", b, r, Math.min(n, r + rowsPerBlock), from, to);
+                try (NDArray queries = q.get(block); // [rows, D] view
+                        NDArray scores = queries.matMul(keysT);
+                        NDArray probabilities = scores.softmax(-1);
+                        NDArray attended = probabilities.matMul(values)) { // [rows, D]
+                    out.set(block, attended);
+                }
+            }
         }
-        return heads.size() == 1 ? heads.get(0) : NDArrays.concat(new NDList(heads), 0); // [B*H, N, D]
     }
 
     private NDArray attendChunk(NDArray q, NDArray k, NDArray v) {
-        // the [b, N, M] scores are the largest tensors of a UNet step: freed as soon as they are used
         try (NDArray scores = q.batchMatMul(k.transpose(0, 2, 1));
                 NDArray probabilities = scores.softmax(-1)) {
             return probabilities.batchMatMul(v); // [b, N, D]
