@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
  * so every section prints the same table and writes the same JSON; ratios against the machine's
  * own throughput come from {@link BenchRun#machine()}, measured once per process.
  *
- * <p>A section's {@code call()} is one line, {@code return BenchRun.execute(context, options, this);},
- * with {@code @Mixin BenchOptions options} for {@code --quick} and {@code --json}.
+ * <p>Sections extend {@link AbstractBenchSection}, which runs a section alone ({@code call()}) and
+ * carries the shared {@code --quick} and {@code --json} options.
  */
 public interface BenchSection extends ExtensionPoint {
 

@@ -12,13 +12,11 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.mix4j.weights.Checkpoint;
 import org.mix4j.weights.Weights;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,7 +29,7 @@ import picocli.CommandLine.Option;
 @Extension
 @Command(name = "weights", mixinStandardHelpOptions = true,
         description = "Loading F16/BF16 safetensors as float32 and float16: seconds and resident memory.")
-public final class WeightsBench implements Callable<Integer>, BenchSection {
+public final class WeightsBench extends AbstractBenchSection {
 
     private static final long MIB = 1 << 20;
 
@@ -41,24 +39,9 @@ public final class WeightsBench implements Callable<Integer>, BenchSection {
     @Option(names = "--size", defaultValue = "4096", description = "Each matrix is SIZE x SIZE (default ${DEFAULT-VALUE}).")
     int size;
 
-    @Mixin
-    BenchOptions options = new BenchOptions();
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
-
     @Override
     public int order() {
         return 5;
-    }
-
-    @Override
-    public Integer call() {
-        return BenchRun.execute(context, options, this);
     }
 
     @Override

@@ -8,15 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.Role;
-import org.mix4j.cli.BenchOptions;
+import org.mix4j.cli.AbstractBenchSection;
 import org.mix4j.cli.BenchResult;
 import org.mix4j.cli.BenchRun;
-import org.mix4j.cli.BenchSection;
-import org.mix4j.cli.CliContext;
 import org.mix4j.cli.EngineProfiler;
 import org.mix4j.cli.MachineProfile;
 import org.mix4j.cli.ProcessMemory;
@@ -25,7 +22,6 @@ import org.mix4j.diffusion.vae.AutoencoderKl;
 import org.mix4j.tensor.TensorParallel;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,7 +34,7 @@ import picocli.CommandLine.Option;
 @Extension
 @Command(name = "unet", mixinStandardHelpOptions = true,
         description = "SD 1.5 UNet step (64x64 latents, batch 2) and SD VAE decode 512 / tiled 1024: seconds, memory.")
-public final class UnetBench implements Callable<Integer>, BenchSection {
+public final class UnetBench extends AbstractBenchSection {
 
     private static final long MIB = 1 << 20;
 
@@ -65,24 +61,9 @@ public final class UnetBench implements Callable<Integer>, BenchSection {
             description = "Keep the profiled step's Chrome trace (chrome://tracing, Perfetto; calling thread only).")
     java.nio.file.Path trace;
 
-    @Mixin
-    BenchOptions options = new BenchOptions();
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
-
     @Override
     public int order() {
         return 30;
-    }
-
-    @Override
-    public Integer call() {
-        return BenchRun.execute(context, options, this);
     }
 
     @Override

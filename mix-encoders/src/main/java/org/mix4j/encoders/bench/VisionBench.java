@@ -8,20 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.Role;
 import org.mix4j.api.VisionEncoder;
-import org.mix4j.cli.BenchOptions;
+import org.mix4j.cli.AbstractBenchSection;
 import org.mix4j.cli.BenchResult;
 import org.mix4j.cli.BenchRun;
-import org.mix4j.cli.BenchSection;
-import org.mix4j.cli.CliContext;
 import org.mix4j.cli.MachineProfile;
 import org.mix4j.encoders.clip.ClipVisionEncoder;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,7 +28,7 @@ import picocli.CommandLine.Option;
 @Extension
 @Command(name = "vision", mixinStandardHelpOptions = true,
         description = "CLIP ViT-B/16 at 224 px and ViT-L/14 at 336 px: images/s vs matmul throughput.")
-public final class VisionBench implements Callable<Integer>, BenchSection {
+public final class VisionBench extends AbstractBenchSection {
 
     /** config.json values of openai/clip-vit-base-patch16 and clip-vit-large-patch14-336. */
     static final Map<String, Map<String, Object>> MODELS = new LinkedHashMap<>();
@@ -51,24 +47,9 @@ public final class VisionBench implements Callable<Integer>, BenchSection {
     @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
-    @Mixin
-    BenchOptions options = new BenchOptions();
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
-
     @Override
     public int order() {
         return 10;
-    }
-
-    @Override
-    public Integer call() {
-        return BenchRun.execute(context, options, this);
     }
 
     @Override

@@ -9,16 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
-import org.mix4j.cli.BenchOptions;
+import org.mix4j.cli.AbstractBenchSection;
 import org.mix4j.cli.BenchResult;
 import org.mix4j.cli.BenchRun;
-import org.mix4j.cli.BenchSection;
 import org.mix4j.cli.BenchStats;
-import org.mix4j.cli.CliContext;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,7 +24,7 @@ import picocli.CommandLine.Option;
 @Extension
 @Command(name = "retrieval", mixinStandardHelpOptions = true,
         description = "Top-k cosine search over a synthetic fp16 index of random unit vectors (query latency).")
-public final class RetrievalBench implements Callable<Integer>, BenchSection {
+public final class RetrievalBench extends AbstractBenchSection {
 
     private static final double BUDGET_MS = 20;
 
@@ -54,24 +50,9 @@ public final class RetrievalBench implements Callable<Integer>, BenchSection {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
-    @Mixin
-    BenchOptions options = new BenchOptions();
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
-
     @Override
     public int order() {
         return 40;
-    }
-
-    @Override
-    public Integer call() {
-        return BenchRun.execute(context, options, this);
     }
 
     @Override

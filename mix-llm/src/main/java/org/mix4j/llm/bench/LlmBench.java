@@ -10,14 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
-import org.mix4j.cli.BenchOptions;
+import org.mix4j.cli.AbstractBenchSection;
 import org.mix4j.cli.BenchResult;
 import org.mix4j.cli.BenchRun;
-import org.mix4j.cli.BenchSection;
-import org.mix4j.cli.CliContext;
 import org.mix4j.cli.EngineProfiler;
 import org.mix4j.cli.MachineProfile;
 import org.mix4j.generation.GenerationResult;
@@ -29,7 +26,6 @@ import org.mix4j.pipeline.GenerationSettings;
 import org.mix4j.tensor.TensorParallel;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,7 +37,7 @@ import picocli.CommandLine.Option;
 @Extension
 @Command(name = "llm", mixinStandardHelpOptions = true,
         description = "Qwen2-0.5B- and Llama-3.2-1B-shaped decoders: prefill and decode tokens/s vs the machine.")
-public final class LlmBench implements Callable<Integer>, BenchSection {
+public final class LlmBench extends AbstractBenchSection {
 
     /** The shapes measured, by name: config.json values of the real checkpoints. */
     static final Map<String, Map<String, Object>> MODELS = new LinkedHashMap<>();
@@ -86,24 +82,9 @@ public final class LlmBench implements Callable<Integer>, BenchSection {
     @Option(names = "--no-floor", description = "Skip the products-only decode floor.")
     boolean noFloor;
 
-    @Mixin
-    BenchOptions options = new BenchOptions();
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
-
     @Override
     public int order() {
         return 20;
-    }
-
-    @Override
-    public Integer call() {
-        return BenchRun.execute(context, options, this);
     }
 
     @Override

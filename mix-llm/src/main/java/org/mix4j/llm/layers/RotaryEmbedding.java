@@ -64,7 +64,13 @@ public final class RotaryEmbedding {
     }
 
     /** Cosines and sines for each position, {@code [B, 1, T, D]}, ready to broadcast over heads. */
-    public record CosSin(NDArray cos, NDArray sin) {}
+    public record CosSin(NDArray cos, NDArray sin) {
+
+        /** The tables in {@code type} (what transformers does for a half-precision model); itself when already so. */
+        public CosSin to(DataType type) {
+            return cos.getDataType() == type ? this : new CosSin(cos.toType(type, false), sin.toType(type, false));
+        }
+    }
 
     /** @param positionIds int64 {@code [B, T]}; the results live in its manager */
     public CosSin compute(NDArray positionIds) {

@@ -55,10 +55,11 @@ public final class StaticKvCache implements KvCache {
      */
     public NDArray[] update(int layer, NDArray k, NDArray v, NDManager step) {
         int t = (int) k.getShape().get(2);
-        NDIndex slot = new NDIndex(":, :, {}:{}, :", length, length + t);
+        // indices built directly: parsing an index string costs as much as the copy at decode sizes
+        NDIndex slot = new NDIndex().addAllDim(2).addSliceDim(length, length + t);
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
-        NDIndex filled = new NDIndex(":, :, 0:{}, :", length + t);
+        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
         return new NDArray[] {keys[layer].get(step, filled), values[layer].get(step, filled)};
     }
 

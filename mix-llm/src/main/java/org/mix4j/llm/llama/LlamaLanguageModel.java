@@ -108,7 +108,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             step.tempAttachAll(attentionMask == null ? new NDArray[] {embeds, positionIds}
                     : new NDArray[] {embeds, positionIds, attentionMask});
             NDArray mask = Attention.causalMask(step, attentionMask, b, past, t, config.window());
-            CosSin cs = rotaryEmb.compute(positionIds);
+            CosSin cs = rotaryEmb.compute(positionIds).to(dtype); // cast once per forward, not per layer
             NDArray h = embeds;
             for (int i = 0; i < layers.size(); i++) {
                 h = layers.get(i).forward(h, cs, mask, kv, i, step);
@@ -207,12 +207,14 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             long t = x.getShape().get(1);
             long qWidth = (long) heads * headDim;
             long kvWidth = (long) kvHeads * headDim;
-            NDList qkv = qkvProj.forward(x).split(new long[] {qWidth, qWidth + kvWidth}, 2); // [B, T, q | k | v]
-            NDArray q = qkv.get(0).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
-            NDArray k = qkv.get(1).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, kvH, T, D]
-            NDArray v = qkv.get(2).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, kvH, T, D]
-            q = RotaryEmbedding.apply(q, cs);
-            k = RotaryEmbedding.apply(k, cs);
+            NDList qkAndV = qkvProj.forward(x).split(new long[] {qWidth + kvWidth}, 2); // [B, T, q | k], [B, T, v]
+            // queries and keys rotate together, as H + kvH heads: one rotation per layer instead of two
+            NDArray qk = RotaryEmbedding.apply(qkAndV.get(0).reshape(b, t, heads + kvHeads, headDim)
+                    .transpose(0, 2, 1, 3), cs); // [B, H + kvH, T, D]
+            NDList split = qk.split(new long[] {heads}, 1);
+            NDArray q = split.get(0); // [B, H, T, D]
+            NDArray k = split.get(1); // [B, kvH, T, D]
+            NDArray v = qkAndV.get(1).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B, kvH, T, D]
             if (cache != null) {
                 NDArray[] all = cache.update(index, k, v, step); // [B, kvH, past + T, D] each
                 k = all[0];
