@@ -243,22 +243,27 @@ public final class SafeTensorsFile implements AutoCloseable {
         if (loadedBytes > Integer.MAX_VALUE - 8) {
             throw fail(path, name, "is " + loadedBytes + " bytes once loaded; tensors over 2 GiB are not supported");
         }
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray borrowed = scope.create(source(info, name, scope), info.shape(), info.dataType());
-            // An array made from a Java buffer only borrows that buffer's memory (here: the mapped
-            // file); a clone gives the engine its own copy, so loaded weights are ordinary tensors
-            // whose views stay valid whatever happens to the buffer.
-            NDArray array = borrowed.duplicate();
-            array.attach(manager);
-            array.setName(name);
-            return array;
+        ByteBuffer source = source(info, name);
+        try {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray borrowed = scope.create(source, info.shape(), info.dataType());
+                // An array made from a Java buffer only borrows that buffer's memory (here: the mapped
+                // file or the widened copy); a clone gives the engine its own copy, so loaded weights
+                // are ordinary tensors whose views stay valid whatever happens to the buffer.
+                NDArray array = borrowed.duplicate();
+                array.attach(manager);
+                array.setName(name);
+                return array;
+            } // the borrowing array is closed here, before its memory goes
+        } finally {
+            DirectBuffers.free(source); // not left to the collector: widened copies would pile up
         }
     }
 
     /** The tensor's bytes as the engine should read them: the mapped file, or a widened copy. */
-    private ByteBuffer source(TensorInfo info, String name, NDManager scope) {
+    private ByteBuffer source(TensorInfo info, String name) {
         if (info.byteSize() == 0) {
-            return scope.allocateDirect(0);
+            return ByteBuffer.allocateDirect(0);
         }
         MappedByteBuffer mapped;
         try {
@@ -270,7 +275,7 @@ public final class SafeTensorsFile implements AutoCloseable {
         if (info.dtype() != SafeDType.BF16 && info.dtype() != SafeDType.I16) {
             return mapped;
         }
-        ByteBuffer wide = scope.allocateDirect((int) (info.shape().size() * 4)).order(ByteOrder.nativeOrder());
+        ByteBuffer wide = ByteBuffer.allocateDirect((int) (info.shape().size() * 4)).order(ByteOrder.nativeOrder());
         while (mapped.hasRemaining()) {
             // bfloat16 is the upper half of an IEEE float32; int16 widens with its sign
             wide.putInt(info.dtype() == SafeDType.BF16 ? (mapped.getShort() & 0xffff) << 16 : mapped.getShort());

@@ -98,6 +98,38 @@ class SafeTensorsFileTest {
     }
 
     @Test
+    void widenedCopiesAreFreedAsSoonAsTheEngineHasTheTensor() throws IOException {
+        // 16 BF16 tensors of 1 MiB each widen to 2 MiB of float32 apiece; left to the garbage
+        // collector those copies would add up to 32 MiB of direct memory beside the loaded weights
+        int tensors = 16;
+        int elements = 1 << 19;
+        StringBuilder header = new StringBuilder("{");
+        for (int i = 0; i < tensors; i++) {
+            header.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"BF16\",\"shape\":[")
+                    .append(elements).append("],\"data_offsets\":[").append((long) i * elements * 2).append(',')
+                    .append((long) (i + 1) * elements * 2).append("]}");
+        }
+        byte[] data = new byte[tensors * elements * 2];
+        for (int i = 0; i < data.length; i += 2) {
+            data[i + 1] = 0x3f; // bf16 0x3F00 = 0.5
+        }
+        Path file = raw(dir.resolve("many.safetensors"), header.append('}').toString(), data);
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        assertTrue(DirectBuffers.immediate(), "this JDK lacks Unsafe.invokeCleaner");
+        long before = direct.getMemoryUsed();
+        try (Checkpoint c = Checkpoint.open(file)) {
+            Weights w = c.weights(manager, DataType.FLOAT32);
+            for (int i = 0; i < tensors; i++) {
+                assertEquals(0.5f, w.get("t" + i).getFloat(elements - 1));
+            }
+            long grown = direct.getMemoryUsed() - before;
+            assertTrue(grown < 4L * elements, "direct memory grew by " + grown + " bytes while loading");
+        }
+    }
+
+    @Test
     void rejectsFileShorterThanLengthField() throws IOException {
         Path file = dir.resolve("tiny.safetensors");
         Files.write(file, new byte[] {1, 2, 3});
