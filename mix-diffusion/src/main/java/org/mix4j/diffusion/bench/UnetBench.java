@@ -128,18 +128,16 @@ public final class UnetBench extends AbstractBenchSection {
                 boolean resets = ProcessMemory.resetPeak();
                 run.note("peak resident added = the process's VmHWM during one decode (reset first: "
                         + (resets ? "yes" : "not possible here, so it is the peak since the process started")
-                        + ") minus its resident size once the VAE was loaded, before any decode (memory the "
-                        + "allocator keeps between decodes counts); that size (weights, JVM heap) is in the JSON details");
-                System.gc(); // the heap's garbage from loading out of the figure as far as the JVM returns it
-                double loaded = ProcessMemory.read().rssBytes() / (double) MIB;
-                decode(run, machine, vae, manager, 64, "vae decode 512x512", 1, loaded);
-                decode(run, machine, vae, manager, 128, "vae tiled decode 1024x1024", 0, loaded);
+                        + ") minus its resident size before it; the resident size before (weights, JVM heap) is in "
+                        + "the JSON details");
+                decode(run, machine, vae, manager, 64, "vae decode 512x512", 1);
+                decode(run, machine, vae, manager, 128, "vae tiled decode 1024x1024", 0);
             }
         }
     }
 
     private static void decode(BenchRun run, MachineProfile machine, Autoencoder vae, NDManager manager, int latent,
-            String subject, int warmup, double before) {
+            String subject, int warmup) {
         AutoencoderKl kl = (AutoencoderKl) vae;
         NDArray latents = manager.randomNormal(new Shape(1, 4, latent, latent));
         boolean tiled = kl.config().tilingEnabled() && latent > kl.config().tileLatentMinSize();
@@ -152,7 +150,10 @@ public final class UnetBench extends AbstractBenchSection {
         int runs = run.runs(3);
         double[] ms = new double[runs];
         double[] added = new double[runs];
+        double before = 0;
         for (int i = 0; i < runs; i++) {
+            System.gc(); // the heap's garbage from loading out of the figure as far as the JVM returns it
+            before = ProcessMemory.read().rssBytes() / (double) MIB;
             ProcessMemory.resetPeak();
             long start = System.nanoTime();
             vae.decode(latents).close();
