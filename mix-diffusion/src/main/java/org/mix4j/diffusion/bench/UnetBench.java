@@ -129,7 +129,9 @@ public final class UnetBench extends AbstractBenchSection {
                 run.note("peak resident added = the process's VmHWM during one decode (reset first: "
                         + (resets ? "yes" : "not possible here, so it is the peak since the process started")
                         + ") minus its resident size before it; the resident size before (weights, JVM heap) is in "
-                        + "the JSON details");
+                        + "the JSON details. A run reads near 0 when the allocator kept the previous decode's memory "
+                        + "and reused it (a baseline taken earlier is no better: other sections' memory is returned "
+                        + "to the system at unpredictable times), so the max is the figure to read");
                 decode(run, machine, vae, manager, 64, "vae decode 512x512", 1);
                 decode(run, machine, vae, manager, 128, "vae tiled decode 1024x1024", 0);
             }
