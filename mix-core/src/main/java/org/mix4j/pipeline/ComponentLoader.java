@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.mix4j.api.Role;
 import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.ConfigException;
