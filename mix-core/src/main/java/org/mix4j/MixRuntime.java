@@ -2,7 +2,7 @@ package org.mix4j;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import org.mix4j.pipeline.ComponentLoader;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.registry.MixModule;
 import org.mix4j.registry.MixSettings;
 import org.mix4j.registry.Registry;

@@ -20,7 +20,7 @@ import org.mix4j.api.RgbImage;
 import org.mix4j.cli.Mix;
 import org.mix4j.config.YamlLoader;
 import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipeline.PipelineConfig;
+import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.registry.MixSettings;
 
 /**

@@ -20,13 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.RgbImage;
 import org.mix4j.cli.Mix;
-import org.mix4j.generation.GenerationResult;
 import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipeline.GenerationSettings;
-import org.mix4j.pipeline.PipelineConfig;
+import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline.Request;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.registry.MixSettings;
-import org.mix4j.understanding.UnderstandingPipeline;
-import org.mix4j.understanding.UnderstandingPipeline.Request;
 
 /** The understanding pipeline end to end on the bundled tiny models and on YAML-only compositions. */
 class UnderstandingPipelineTest {

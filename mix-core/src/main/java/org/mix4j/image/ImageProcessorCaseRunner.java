@@ -18,10 +18,10 @@ import java.util.Set;
 import org.mix4j.api.ImageProcessor;
 import org.mix4j.api.RgbImage;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

@@ -11,10 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.YamlLoader;
-import org.mix4j.pipeline.ComponentLoader;
-import org.mix4j.pipeline.ComponentSpec;
 import org.mix4j.registry.MixSettings;
 
 /** Shared test plumbing: one runtime, YAML sections, golden fixture directories, array comparisons. */

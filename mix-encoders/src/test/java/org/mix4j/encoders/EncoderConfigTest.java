@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.EnvExpander;
@@ -21,7 +22,6 @@ import org.mix4j.encoders.clip.ClipVisionConfig;
 import org.mix4j.encoders.layers.Activation;
 import org.mix4j.encoders.layers.FeatureSelect;
 import org.mix4j.encoders.siglip.SiglipVisionConfig;
-import org.mix4j.pipeline.ComponentSpec;
 
 /** Binding the encoders' YAML sections over checkpoint configs, as a pipeline file does. */
 class EncoderConfigTest extends EncoderTestSupport {

@@ -16,14 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Role;
-import org.mix4j.pipeline.ComponentLoader;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.registry.MixSettings;
 
 /** A started runtime (the built-in components on the classpath) and comparison helpers. */

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
-import org.mix4j.pipeline.ComponentLoader;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.registry.MixSettings;
 
 /** Tiny configs of the LLaMA family that differ from the golden fixtures in every size. */

@@ -9,11 +9,11 @@ import java.util.Set;
 import org.mix4j.api.Connector;
 import org.mix4j.api.Role;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.connectors.qformer.QformerConnector;
 import org.mix4j.connectors.qformer.QformerOutput;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

@@ -11,9 +11,9 @@ import java.util.Set;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

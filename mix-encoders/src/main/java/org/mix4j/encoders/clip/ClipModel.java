@@ -11,7 +11,7 @@ import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.Role;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.VisionEncoder;
-import org.mix4j.pipeline.ComponentLoader;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.weights.Checkpoint;
 import org.mix4j.weights.CheckpointWeights;
 

@@ -13,10 +13,10 @@ import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.Role;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.VisionEncoder;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.encoders.clip.ClipModel;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

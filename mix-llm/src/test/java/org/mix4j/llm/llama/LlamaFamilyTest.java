@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.llm.TinyModels;
-import org.mix4j.pipeline.ComponentLoader;
 
 /** Config defaults: text_config, partial configs and the per-model_type class defaults. */
 class LlamaFamilyTest {

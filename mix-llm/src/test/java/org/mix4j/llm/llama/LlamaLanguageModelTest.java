@@ -19,10 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.llm.TinyCheckpoint;
 import org.mix4j.llm.TinyModels;
-import org.mix4j.pipeline.ComponentLoader;
 
 /** Internal consistency of the decoder on tiny configs other than the golden ones. */
 class LlamaLanguageModelTest {

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.EnvExpander;
-import org.mix4j.pipeline.ComponentSpec;
-import org.mix4j.pipeline.PipelineConfig;
+import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.registry.MixSettings;
 
 /**

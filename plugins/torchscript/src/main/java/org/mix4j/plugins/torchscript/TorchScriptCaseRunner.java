@@ -15,9 +15,9 @@ import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.Role;
 import org.mix4j.api.TokenGrid;
 import org.mix4j.api.VisionEncoder;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipeline.ComponentLoader;
 import org.pf4j.Extension;
 
 /**

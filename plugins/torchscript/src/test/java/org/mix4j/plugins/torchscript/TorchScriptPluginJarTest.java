@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Role;
 import org.mix4j.config.EnvExpander;
-import org.mix4j.pipeline.PipelineConfig;
+import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.registry.MixSettings;
 
 /**

@@ -1,0 +1,62 @@
+package org.mix4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.llm.TestData;
+import org.mix4j.llm.TinyCheckpoint;
+
+/** {@code mix run} and {@code mix chat} on a tiny text checkpoint directory. */
+class TextCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path resources = TestData.resource("tiny-chat");
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            Files.copy(resources.resolve(f), dir.resolve(f));
+        }
+        TinyCheckpoint.write(dir, Files.readString(resources.resolve("config.json")), 21);
+    }
+
+    private int mix(StringWriter out, StringWriter err, String... args) {
+        return Mix.run(args, new PrintWriter(out), new PrintWriter(err));
+    }
+
+    @Test
+    void mixRunGeneratesAndPrintsStats() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = mix(out, err, "run", "--model", dir.toString(), "--prompt", "Hi", "--max-new-tokens", "3", "--stats");
+        assertEquals(0, code, err.toString());
+        assertTrue(err.toString().contains("tokens/s"), err.toString());
+    }
+
+    @Test
+    void mixChatReadsLinesUntilExit() {
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Hi\n/reset\nHello\n/exit\nnever read\n".getBytes(StandardCharsets.UTF_8)));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = mix(out, err, "chat", "--model", dir.toString(), "--max-new-tokens", "2");
+            assertEquals(0, code, err.toString());
+            assertEquals(4, out.toString().split("> ", -1).length - 1, "one prompt per line read: " + out);
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+}

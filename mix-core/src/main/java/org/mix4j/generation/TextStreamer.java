@@ -1,9 +1,0 @@
-package org.mix4j.generation;
-
-/** Receives generated text as it becomes final, per batch row. */
-@FunctionalInterface
-public interface TextStreamer {
-
-    /** {@code text} continues row {@code row}'s output; never retracted later. */
-    void onText(int row, String text);
-}

@@ -1,0 +1,66 @@
+package org.mix4j.pipelines.decoding;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.mix4j.api.Tokenizer;
+import org.mix4j.config.ConfigBinder;
+import org.mix4j.config.ConfigNode.MapNode;
+import org.mix4j.config.JsonConfig;
+import org.mix4j.pipelines.task.GenerationSettings;
+
+/**
+ * Binds {@code generation:} settings as a checkpoint intends them: YAML values over the
+ * checkpoint's {@code generation_config.json} over the record defaults. Stop ids, when none are
+ * given, are {@code eos_token_id} of generation_config.json, else of config.json, plus the
+ * tokenizer's {@code eos_token} (chat models end a turn with it).
+ */
+public final class GenerationDefaults {
+
+    private GenerationDefaults() {}
+
+    public static GenerationSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer) {
+        MapNode defaults = null;
+        Path file = checkpoint == null ? null : checkpoint.resolve("generation_config.json");
+        if (file != null && Files.isRegularFile(file)) {
+            defaults = JsonConfig.toNode(JsonConfig.read(file), file.toString());
+        }
+        GenerationSettings s = ConfigBinder.bind(GenerationSettings.class, yaml, defaults, "generation", Set.of());
+        if (!s.eosTokenId().isEmpty()) {
+            return s;
+        }
+        Set<Long> stop = new LinkedHashSet<>(configEos(checkpoint));
+        if (tokenizer != null) {
+            tokenizer.specialId("eos_token").ifPresent(stop::add);
+        }
+        return withEos(s, new ArrayList<>(stop));
+    }
+
+    public static GenerationSettings withEos(GenerationSettings s, List<Long> eos) {
+        return new GenerationSettings(s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
+                s.seed(), eos, s.stop(), s.doSample());
+    }
+
+    private static List<Long> configEos(Path checkpoint) {
+        Path file = checkpoint == null ? null : checkpoint.resolve("config.json");
+        if (file == null || !Files.isRegularFile(file)) {
+            return List.of();
+        }
+        JsonObject config = JsonConfig.read(file);
+        JsonObject text = JsonConfig.child(config, "text_config");
+        JsonElement eos = config.has("eos_token_id") ? config.get("eos_token_id")
+                : text != null ? text.get("eos_token_id") : null;
+        List<Long> out = new ArrayList<>();
+        if (eos != null && eos.isJsonArray()) {
+            eos.getAsJsonArray().forEach(e -> out.add(e.getAsLong()));
+        } else if (eos != null && eos.isJsonPrimitive()) {
+            out.add(eos.getAsLong());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,234 @@
+package org.mix4j.pipelines.generation;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+import org.mix4j.api.RgbImage;
+import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
+import org.mix4j.pipelines.task.DiffusionSettings;
+
+/**
+ * What one call of {@link StableDiffusionPipeline#generate} makes. The prompt is given at one of
+ * three levels: text (needs the tokenizer and text encoder), token ids {@code [B, T]} (needs the
+ * text encoder), or embeddings {@code [B, T, D]}. Built with {@link #builder()}; unset values take
+ * diffusers' defaults.
+ */
+public final class GenerationRequest {
+
+    final List<String> prompts;
+    final List<String> negativePrompts;
+    final NDArray promptIds;
+    final NDArray negativePromptIds;
+    final NDArray promptEmbeds;
+    final NDArray negativePromptEmbeds;
+    final int width;
+    final int height;
+    final int steps;
+    final double guidanceScale;
+    final int imagesPerPrompt;
+    final long seed;
+    final long[] seeds;
+    final RgbImage initImage;
+    final double strength;
+    final DenoiseTiling tiling;
+    final RgbImage controlImage;
+    final double controlScale;
+
+    private GenerationRequest(Builder b) {
+        int given = (b.prompts != null ? 1 : 0) + (b.promptIds != null ? 1 : 0) + (b.promptEmbeds != null ? 1 : 0);
+        if (given != 1) {
+            throw new IllegalArgumentException("give the prompt exactly once: as text, token ids or embeddings");
+        }
+        if (b.steps < 1) {
+            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + b.steps);
+        }
+        if (b.imagesPerPrompt < 1) {
+            throw new IllegalArgumentException("num_images_per_prompt must be >= 1, got " + b.imagesPerPrompt);
+        }
+        if (b.strength <= 0 || b.strength > 1) {
+            throw new IllegalArgumentException("strength must be in (0, 1], got " + b.strength);
+        }
+        if (b.width < 0 || b.height < 0) {
+            throw new IllegalArgumentException("width and height must be positive, got " + b.width + "x" + b.height);
+        }
+        if (b.tiling != null && !List.of("multidiffusion", "none").contains(b.tiling.type())) {
+            throw new IllegalArgumentException("tiling.type must be multidiffusion or none, got '" + b.tiling.type() + "'");
+        }
+        this.prompts = b.prompts;
+        this.negativePrompts = b.negativePrompts;
+        this.promptIds = b.promptIds;
+        this.negativePromptIds = b.negativePromptIds;
+        this.promptEmbeds = b.promptEmbeds;
+        this.negativePromptEmbeds = b.negativePromptEmbeds;
+        this.width = b.width;
+        this.height = b.height;
+        this.steps = b.steps;
+        this.guidanceScale = b.guidanceScale;
+        this.imagesPerPrompt = b.imagesPerPrompt;
+        this.seed = b.seed;
+        this.seeds = b.seeds;
+        this.initImage = b.initImage;
+        this.strength = b.strength;
+        this.tiling = b.tiling != null && b.tiling.type().equals("none") ? null : b.tiling;
+        this.controlImage = b.controlImage;
+        this.controlScale = b.controlScale;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding a pipeline YAML's settings (size, steps, guidance, seed, tiling, ...). */
+    public static Builder builder(DiffusionSettings s) {
+        Builder b = new Builder().steps(s.numInferenceSteps()).guidanceScale(s.guidanceScale()).seed(s.seed())
+                .imagesPerPrompt(s.numImagesPerPrompt()).strength(s.strength()).tiling(s.tiling())
+                .controlScale(s.controlnetConditioningScale());
+        if (s.size() != null) {
+            b.size(s.size().get(0), s.size().get(1));
+        }
+        if (!s.negativePrompt().isEmpty()) {
+            b.negativePrompt(s.negativePrompt());
+        }
+        return b;
+    }
+
+    /** Whether the unconditional branch runs (diffusers: {@code guidance_scale > 1}). */
+    public boolean classifierFreeGuidance() {
+        return guidanceScale > 1.0;
+    }
+
+    /** Seed of image {@code i} of the batch: the explicit list, else {@code seed + i}. */
+    public long seed(int i) {
+        return seeds != null ? seeds[i] : seed + i;
+    }
+
+    public boolean img2img() {
+        return initImage != null;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    /** Options of one generation call. */
+    public static final class Builder {
+        private List<String> prompts;
+        private List<String> negativePrompts;
+        private NDArray promptIds;
+        private NDArray negativePromptIds;
+        private NDArray promptEmbeds;
+        private NDArray negativePromptEmbeds;
+        private int width;
+        private int height;
+        private int steps = 50;
+        private double guidanceScale = 7.5;
+        private int imagesPerPrompt = 1;
+        private long seed;
+        private long[] seeds;
+        private RgbImage initImage;
+        private double strength = 0.8;
+        private DenoiseTiling tiling;
+        private RgbImage controlImage;
+        private double controlScale = 1.0;
+
+        public Builder prompt(String prompt) {
+            return prompts(List.of(prompt));
+        }
+
+        public Builder prompts(List<String> prompts) {
+            this.prompts = List.copyOf(prompts);
+            return this;
+        }
+
+        /** One negative prompt for every prompt, or {@code null} for none ("" as diffusers does). */
+        public Builder negativePrompt(String negative) {
+            this.negativePrompts = negative == null ? null : List.of(negative);
+            return this;
+        }
+
+        public Builder negativePrompts(List<String> negatives) {
+            this.negativePrompts = List.copyOf(negatives);
+            return this;
+        }
+
+        /** int64 {@code [B, T]}, padded as the text encoder expects. */
+        public Builder promptIds(NDArray ids, NDArray negativeIds) {
+            this.promptIds = ids;
+            this.negativePromptIds = negativeIds;
+            return this;
+        }
+
+        /** {@code [B, T, D]} each; the negative may be {@code null} without guidance. */
+        public Builder promptEmbeds(NDArray embeds, NDArray negativeEmbeds) {
+            this.promptEmbeds = embeds;
+            this.negativePromptEmbeds = negativeEmbeds;
+            return this;
+        }
+
+        /** Output size in pixels; 0 means the denoiser's native size (img2img: the init image's). */
+        public Builder size(int width, int height) {
+            this.width = width;
+            this.height = height;
+            return this;
+        }
+
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        public Builder guidanceScale(double guidanceScale) {
+            this.guidanceScale = guidanceScale;
+            return this;
+        }
+
+        public Builder imagesPerPrompt(int n) {
+            this.imagesPerPrompt = n;
+            return this;
+        }
+
+        /** Image {@code i} of the batch uses {@code seed + i}. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** One seed per image of the batch (prompts x images per prompt). */
+        public Builder seeds(long... seeds) {
+            this.seeds = seeds.clone();
+            return this;
+        }
+
+        /** img2img: start from this image, noised to {@code strength}. */
+        public Builder initImage(RgbImage image) {
+            this.initImage = image;
+            return this;
+        }
+
+        public Builder strength(double strength) {
+            this.strength = strength;
+            return this;
+        }
+
+        /** MultiDiffusion tiled denoising, or {@code null} for one pass over the whole latent. */
+        public Builder tiling(DenoiseTiling tiling) {
+            this.tiling = tiling;
+            return this;
+        }
+
+        /** ControlNet: the control image (edges, depth, pose, ...) at the output size or resized to it. */
+        public Builder controlImage(RgbImage image) {
+            this.controlImage = image;
+            return this;
+        }
+
+        /** ControlNet: multiplies its residuals ({@code controlnet_conditioning_scale}). */
+        public Builder controlScale(double scale) {
+            this.controlScale = scale;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(this);
+        }
+    }
+}

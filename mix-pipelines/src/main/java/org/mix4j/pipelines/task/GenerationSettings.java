@@ -1,0 +1,46 @@
+package org.mix4j.pipelines.task;
+
+import java.util.List;
+import org.mix4j.config.Default;
+import org.mix4j.config.OptionalKey;
+
+/**
+ * Text generation settings ({@code generation:} of understanding and text pipelines). Defaults
+ * come from the checkpoint's {@code generation_config.json} where it has them.
+ *
+ * @param temperature 0 means greedy
+ * @param topK 0 disables top-k filtering
+ * @param topP 1 disables nucleus filtering
+ * @param eosTokenId stop ids; empty means the model config's {@code eos_token_id}
+ */
+public record GenerationSettings(
+        @Default("256") int maxNewTokens,
+        @Default("0") double temperature,
+        @Default("0") int topK,
+        @Default("1.0") double topP,
+        @Default("1.0") double repetitionPenalty,
+        @Default("0") long seed,
+        @Default("[]") List<Long> eosTokenId,
+        @Default("[]") List<String> stop,
+        @OptionalKey Boolean doSample) {
+
+    public GenerationSettings {
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
+        }
+        if (temperature < 0) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (topP <= 0 || topP > 1) {
+            throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+        }
+        if (repetitionPenalty <= 0) {
+            throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+        }
+    }
+
+    /** Whether tokens are sampled (otherwise greedy). */
+    public boolean sampling() {
+        return doSample != null ? doSample : temperature > 0;
+    }
+}

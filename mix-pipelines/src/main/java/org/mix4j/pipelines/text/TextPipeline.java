@@ -1,0 +1,192 @@
+package org.mix4j.pipelines.text;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mix4j.api.LanguageModel;
+import org.mix4j.api.Role;
+import org.mix4j.api.Tokenizer;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.MapNode;
+import org.mix4j.config.ConfigNode;
+import org.mix4j.config.JsonConfig;
+import org.mix4j.config.YamlLoader;
+import org.mix4j.llm.llama.LlamaFamily;
+import org.mix4j.llm.tokenizer.HfTokenizer;
+import org.mix4j.pipelines.decoding.GenerationDefaults;
+import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.decoding.Generator;
+import org.mix4j.pipelines.decoding.TextStreamer;
+import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.pipelines.task.TextSettings;
+
+/**
+ * A {@code task: text} pipeline: a language model, its tokenizer and generation settings. Prompts
+ * are built by the YAML {@code prompt_template} ({@code {prompt}} and {@code {system}} are
+ * replaced) when given, else by the tokenizer's chat template, else used as they are.
+ */
+public final class TextPipeline implements AutoCloseable {
+
+    private final LanguageModel llm;
+    private final Tokenizer tokenizer;
+    private final GenerationSettings settings;
+    private final String promptTemplate;
+    private final String systemPrompt;
+    private final Generator generator;
+    private final long loadNanos;
+
+    public TextPipeline(LanguageModel llm, Tokenizer tokenizer, GenerationSettings settings, String promptTemplate,
+            String systemPrompt, NDManager manager, long loadNanos) {
+        this.llm = llm;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.promptTemplate = promptTemplate;
+        this.systemPrompt = systemPrompt;
+        this.generator = new Generator(llm, tokenizer, manager);
+        this.loadNanos = loadNanos;
+    }
+
+    /** Loads a pipeline YAML of {@code task: text}. */
+    public static TextPipeline load(Path yaml, ComponentLoader loader, NDManager manager) {
+        PipelineConfig config = PipelineConfig.load(yaml);
+        if (!config.task().equals(Tasks.TEXT.task())) {
+            throw new ConfigException(yaml.toString(), 1, 1, "task", "a text pipeline needs 'task: text', got '"
+                    + config.task() + "'", List.of("text"));
+        }
+        ConfigNode generation = new YamlLoader().load(yaml).get("generation");
+        return build(config, generation instanceof MapNode m ? m : null, loader, manager);
+    }
+
+    /** Builds from a parsed config; {@code generationYaml} is its raw {@code generation:} section. */
+    public static TextPipeline build(PipelineConfig config, MapNode generationYaml, ComponentLoader loader,
+            NDManager manager) {
+        long start = System.nanoTime();
+        DataType dtype = config.dataType();
+        Tokenizer tokenizer = loader.load(config.component("tokenizer"), Role.TOKENIZER, config.checkpoint(), manager, dtype);
+        LanguageModel llm = loader.load(config.component("llm"), Role.LANGUAGE_MODEL, config.checkpoint(), manager, dtype);
+        TextSettings text = config.settings(TextSettings.class);
+        GenerationSettings settings = GenerationDefaults.bind(generationYaml, config.checkpoint(), tokenizer);
+        return new TextPipeline(llm, tokenizer, settings, text.promptTemplate(), text.systemPrompt(), manager,
+                System.nanoTime() - start);
+    }
+
+    /**
+     * A pipeline for a Hugging Face checkpoint directory without YAML: the decoder type from
+     * {@code config.json model_type}, {@code hf_tokenizer}, the checkpoint's generation defaults.
+     */
+    public static TextPipeline fromCheckpoint(Path dir, ComponentLoader loader, NDManager manager) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new ConfigException(dir.toString(), 0, 0, "--model", "not a Hugging Face checkpoint: no config.json", null);
+        }
+        JsonObject json = JsonConfig.read(configFile);
+        String type = json.has("model_type") ? json.get("model_type").getAsString() : "";
+        if (!LlamaFamily.MODEL_TYPES.contains(type)) {
+            throw new ConfigException(configFile.toString(), 0, 0, "model_type", "'" + type
+                    + "' has no text pipeline preset", LlamaFamily.MODEL_TYPES);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("task", "text");
+        root.put("checkpoint", dir.toAbsolutePath().toString());
+        root.put("llm", Map.of("type", type));
+        root.put("tokenizer", Map.of("type", "hf_tokenizer"));
+        MapNode node = (MapNode) ConfigNode.fromJava(root, ConfigNode.Origin.of("--model " + dir));
+        return build(PipelineConfig.parse(node, "--model " + dir, null), null, loader, manager);
+    }
+
+    public GenerationSettings settings() {
+        return settings;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public LanguageModel llm() {
+        return llm;
+    }
+
+    /** Seconds spent loading the components. */
+    public double loadSeconds() {
+        return loadNanos / 1e9;
+    }
+
+    /** One-shot generation for a single user message (with the YAML system prompt, if any). */
+    public GenerationResult generate(String userText, GenerationSettings s, TextStreamer streamer) {
+        return complete(List.of(message("user", userText)), s, streamer);
+    }
+
+    /** Generates the assistant's next message for a conversation. */
+    public GenerationResult complete(List<Map<String, Object>> conversation, GenerationSettings s, TextStreamer streamer) {
+        long[] ids = encodePrompt(conversation);
+        return generator.generate(List.of(ids), s, streamer);
+    }
+
+    /** A multi-turn conversation that keeps its history. */
+    public ChatSession chat(GenerationSettings s) {
+        return new ChatSession(this, s);
+    }
+
+    /** The token ids of the prompt for {@code conversation} (system prompt added when configured). */
+    public long[] encodePrompt(List<Map<String, Object>> conversation) {
+        List<Map<String, Object>> messages = new ArrayList<>();
+        boolean hasSystem = conversation.stream().anyMatch(m -> "system".equals(m.get("role")));
+        if (systemPrompt != null && !hasSystem) {
+            messages.add(message("system", systemPrompt));
+        }
+        messages.addAll(conversation);
+        if (promptTemplate != null) {
+            return tokenizer.encode(renderPlain(messages));
+        }
+        if (tokenizer instanceof HfTokenizer hf && hf.chatTemplate().isPresent()) {
+            // the template writes the special tokens itself, as apply_chat_template(tokenize=True) assumes
+            return hf.encodeRaw(hf.applyChatTemplate(messages, true));
+        }
+        StringBuilder plain = new StringBuilder();
+        messages.forEach(m -> plain.append(plain.length() == 0 ? "" : "\n").append(m.get("content")));
+        return tokenizer.encode(plain.toString());
+    }
+
+    // prompt_template per user turn, each earlier reply appended after its turn
+    private String renderPlain(List<Map<String, Object>> messages) {
+        String system = messages.stream().filter(m -> "system".equals(m.get("role"))).map(m -> (String) m.get("content"))
+                .findFirst().orElse("");
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> m : messages) {
+            if ("user".equals(m.get("role"))) {
+                sb.append(promptTemplate.replace("{system}", system).replace("{prompt}", (String) m.get("content")));
+            } else if ("assistant".equals(m.get("role"))) {
+                sb.append(m.get("content"));
+            }
+        }
+        return sb.toString();
+    }
+
+    static Map<String, Object> message(String role, String content) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("role", role);
+        m.put("content", content);
+        return m;
+    }
+
+    @Override
+    public void close() {
+        llm.close();
+        if (tokenizer instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // nothing useful to do while shutting down
+            }
+        }
+    }
+}

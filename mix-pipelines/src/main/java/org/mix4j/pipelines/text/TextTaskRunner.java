@@ -1,0 +1,52 @@
+package org.mix4j.pipelines.text;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import org.mix4j.api.ProgressListener;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.RunOptions;
+import org.mix4j.pipelines.task.TaskRunner;
+import org.pf4j.Extension;
+
+/** {@code mix run} for {@code task: text}: one reply to {@code --prompt}, streamed. */
+@Extension
+public final class TextTaskRunner implements TaskRunner {
+
+    @Override
+    public String task() {
+        return "text";
+    }
+
+    @Override
+    public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
+            ProgressListener progress) {
+        if (options.prompt() == null) {
+            throw new ConfigException("command line", 0, 0, "--prompt", "task: text needs --prompt", null);
+        }
+        try (NDManager manager = NDManager.newBaseManager();
+                TextPipeline pipeline = TextPipeline.build(config, config.section("generation"), loader, manager)) {
+            GenerationSettings s = pipeline.settings();
+            if (options.maxNewTokens() != null || options.seed() != null) {
+                s = new GenerationSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
+                        s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
+                        options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
+            }
+            GenerationResult r = pipeline.generate(options.prompt(), s, (row, text) -> {
+                out.print(text);
+                out.flush();
+            });
+            out.println();
+            if (options.stats()) {
+                err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s]%n",
+                        pipeline.loadSeconds(), r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(),
+                        r.decodeTokensPerSecond());
+                err.flush();
+            }
+        }
+        return 0;
+    }
+}

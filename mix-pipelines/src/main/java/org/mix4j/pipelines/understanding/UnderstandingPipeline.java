@@ -1,0 +1,249 @@
+package org.mix4j.pipelines.understanding;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mix4j.api.Component;
+import org.mix4j.api.Connector;
+import org.mix4j.api.ImageProcessor;
+import org.mix4j.api.LanguageModel;
+import org.mix4j.api.RgbImage;
+import org.mix4j.api.Role;
+import org.mix4j.api.Tiler;
+import org.mix4j.api.Tokenizer;
+import org.mix4j.api.VisionEncoder;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.compose.ComponentSpec;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.JsonConfig;
+import org.mix4j.pipelines.decoding.GenerationDefaults;
+import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.decoding.Generator;
+import org.mix4j.pipelines.decoding.TextStreamer;
+import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.UnderstandingSettings;
+import org.mix4j.tiling.AnyResTiler;
+import org.mix4j.tiling.NoTiler;
+import org.mix4j.weights.Checkpoint;
+
+/**
+ * {@code task: understanding}: images and a prompt in, text out. Built from YAML through the
+ * registry, so any vision encoder, connector and language model compose:
+ * <ol>
+ *   <li>write the prompt with one placeholder per image (chat template or {@code prompt_template});
+ *   <li>tile, preprocess, encode (batched) and project the images ({@link VisionStack});
+ *   <li>expand each placeholder to as many tokens as its image has features, and check the context;
+ *   <li>splice the features into the input embeddings ({@link ImageSplice});
+ *   <li>generate, streaming text ({@link Generator}).
+ * </ol>
+ */
+public final class UnderstandingPipeline implements AutoCloseable {
+
+    /** One prompt about some images. */
+    public record Request(List<RgbImage> images, String prompt) {}
+
+    /** Where the time went, in nanoseconds, and how many tokens. */
+    public record Stats(long loadNanos, long visionNanos, int imageTokens, int promptTokens) {}
+
+    private final VisionStack vision;
+    private final LanguageModel llm;
+    private final Tokenizer tokenizer;
+    private final long imageTokenId;
+    private final PromptBuilder prompts;
+    private final GenerationSettings generation;
+    private final NDManager manager;
+    private final List<Object> owned;
+    private final long loadNanos;
+    private Stats lastStats;
+
+    public UnderstandingPipeline(VisionStack vision, LanguageModel llm, Tokenizer tokenizer, long imageTokenId,
+            PromptBuilder prompts, GenerationSettings generation, NDManager manager, List<Object> owned, long loadNanos) {
+        this.vision = vision;
+        this.llm = llm;
+        this.tokenizer = tokenizer;
+        this.imageTokenId = imageTokenId;
+        this.prompts = prompts;
+        this.generation = generation;
+        this.manager = manager;
+        this.owned = owned;
+        this.loadNanos = loadNanos;
+    }
+
+    /** Loads every component of {@code config}; the pipeline owns a child of {@code parent}. */
+    public static UnderstandingPipeline load(PipelineConfig config, ComponentLoader loader, NDManager parent) {
+        long start = System.nanoTime();
+        NDManager manager = parent.newSubManager();
+        List<Object> owned = new ArrayList<>();
+        try {
+            Path ckpt = config.checkpoint();
+            DataType dtype = config.dataType();
+            UnderstandingSettings s = config.settings(UnderstandingSettings.class);
+            ImageProcessor processor = part(config, "image_processor", Role.IMAGE_PROCESSOR, loader, manager, owned,
+                    "hf_image_processor");
+            Tiler tiler = config.component("tiling") == null ? new NoTiler()
+                    : part(config, "tiling", Role.TILER, loader, manager, owned, null);
+            VisionEncoder encoder = part(config, "encoder", Role.VISION_ENCODER, loader, manager, owned, null);
+            VisionEncoder hires = config.component("encoder_hires") == null ? null
+                    : part(config, "encoder_hires", Role.VISION_ENCODER, loader, manager, owned, null);
+            ImageProcessor hiresProcessor = hires == null ? null : part(config, "image_processor_hires",
+                    Role.IMAGE_PROCESSOR, loader, manager, owned, "hf_image_processor");
+            Connector connector = part(config, "connector", Role.CONNECTOR, loader, manager, owned, null);
+            LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null);
+            Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null);
+            NDArray newline = tiler instanceof AnyResTiler any && any.config().newline()
+                    ? newline(ckpt, s.newlineTensor(), llm.hiddenSize(), manager, dtype) : null;
+            VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector, newline,
+                    s.encoderBatchSize());
+            long imageToken = imageTokenId(s, ckpt, tokenizer);
+            GenerationSettings generation = GenerationDefaults.bind(config.section("generation"), ckpt, tokenizer);
+            return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
+                    new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken()), generation, manager, owned,
+                    System.nanoTime() - start);
+        } catch (RuntimeException | Error e) {
+            closeAll(owned);
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A component section, or the default type for slots that have one (loaded from the checkpoint). */
+    @SuppressWarnings("unchecked")
+    private static <T> T part(PipelineConfig config, String slot, Role role, ComponentLoader loader, NDManager manager,
+            List<Object> owned, String defaultType) {
+        ComponentSpec spec = config.component(slot);
+        if (spec == null) {
+            spec = ComponentLoader.spec(defaultType, config.checkpoint(), Map.of());
+        }
+        T part = loader.load(spec, role, config.checkpoint(), manager, config.dataType());
+        owned.add(part);
+        return part;
+    }
+
+    private static NDArray newline(Path ckpt, String tensor, int hidden, NDManager manager, DataType dtype) {
+        if (ckpt == null) {
+            throw new ConfigException("pipeline", 0, 0, "tiling", "anyres with a newline needs the checkpoint's '"
+                    + tensor + "' tensor; set 'checkpoint:' or 'tiling: {newline: false}'", null);
+        }
+        try (Checkpoint c = Checkpoint.open(ckpt)) {
+            if (!c.tensors().containsKey(tensor)) {
+                throw new ConfigException("pipeline", 0, 0, "newline_tensor", "the checkpoint has no tensor '" + tensor
+                        + "'; name it with newline_tensor or set 'tiling: {newline: false}'", null);
+            }
+            return c.weights(manager, dtype).get(tensor, new Shape(hidden));
+        }
+    }
+
+    private static long imageTokenId(UnderstandingSettings s, Path ckpt, Tokenizer tokenizer) {
+        if (s.imageTokenId() != null) {
+            return s.imageTokenId();
+        }
+        if (ckpt != null && Files.isRegularFile(ckpt.resolve("config.json"))) {
+            JsonObject c = JsonConfig.read(ckpt.resolve("config.json"));
+            for (String key : List.of("image_token_index", "image_token_id")) {
+                if (c.has(key) && c.get(key).isJsonPrimitive()) {
+                    return c.get(key).getAsLong();
+                }
+            }
+        }
+        return tokenizer.tokenId(s.imageToken()).orElseThrow(() -> new ConfigException("pipeline", 0, 0, "image_token",
+                "the tokenizer has no token '" + s.imageToken() + "'; set image_token or image_token_id", null));
+    }
+
+    /** Answers one prompt about some images with the pipeline's generation settings. */
+    public GenerationResult answer(List<RgbImage> images, String prompt, TextStreamer streamer) {
+        return answer(List.of(new Request(images, prompt)), generation, streamer);
+    }
+
+    /** Answers several prompts in one batch. */
+    public GenerationResult answer(List<Request> requests, GenerationSettings settings, TextStreamer streamer) {
+        List<long[]> rows = new ArrayList<>();
+        List<RgbImage> allImages = new ArrayList<>();
+        int imageTokens = 0;
+        for (Request r : requests) {
+            String text = prompts.build(r.prompt(), r.images().size(), tokenizer);
+            int[] counts = r.images().stream().mapToInt(i -> vision.tokens(i.width(), i.height())).toArray();
+            long[] ids = ImageSplice.expand(tokenizer.encode(text), imageTokenId, counts);
+            checkContext(ids.length, settings.maxNewTokens());
+            rows.add(ids);
+            allImages.addAll(r.images());
+            imageTokens += java.util.Arrays.stream(counts).sum();
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            long visionStart = System.nanoTime();
+            List<NDArray> features = allImages.isEmpty() ? List.of() : vision.encode(allImages, scope);
+            long visionNanos = System.nanoTime() - visionStart;
+            List<NDArray> embeds = new ArrayList<>();
+            int next = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                int n = requests.get(i).images().size();
+                embeds.add(ImageSplice.embed(llm, rows.get(i), imageTokenId, features.subList(next, next + n), scope));
+                next += n;
+            }
+            long[][] mask = new long[rows.size()][];
+            NDArray batch = ImageSplice.leftPad(embeds, mask, scope);
+            lastStats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
+            return new Generator(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer);
+        }
+    }
+
+    private void checkContext(int promptTokens, int maxNewTokens) {
+        if (promptTokens + Math.max(1, maxNewTokens) > llm.maxPositions()) {
+            throw new IllegalArgumentException("the prompt with its image tokens is " + promptTokens + " tokens; with "
+                    + "max_new_tokens " + maxNewTokens + " it does not fit the model's context of " + llm.maxPositions()
+                    + " positions (use fewer or smaller images, or a tiler with fewer tiles)");
+        }
+    }
+
+    public GenerationSettings generation() {
+        return generation;
+    }
+
+    public VisionStack vision() {
+        return vision;
+    }
+
+    public LanguageModel llm() {
+        return llm;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public long imageTokenId() {
+        return imageTokenId;
+    }
+
+    /** Timings and token counts of the last {@link #answer} call, or {@code null}. */
+    public Stats lastStats() {
+        return lastStats;
+    }
+
+    @Override
+    public void close() {
+        closeAll(owned);
+        manager.close();
+    }
+
+    private static void closeAll(List<Object> parts) {
+        for (Object p : parts) {
+            if (p instanceof Component c) {
+                c.close();
+            } else if (p instanceof AutoCloseable a) {
+                try {
+                    a.close();
+                } catch (Exception ignored) {
+                    // closing is best effort; the manager frees the native memory anyway
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.mix4j.pipelines.understanding;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.mix4j.api.ProgressListener;
+import org.mix4j.api.RgbImage;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.image.ImageDecoder;
+import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.RunOptions;
+import org.mix4j.pipelines.task.TaskRunner;
+import org.pf4j.Extension;
+
+/** {@code mix run} for {@code task: understanding}: the answer is streamed as it is generated. */
+@Extension
+public final class UnderstandingTaskRunner implements TaskRunner {
+
+    @Override
+    public String task() {
+        return "understanding";
+    }
+
+    @Override
+    public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
+            ProgressListener progress) {
+        if (options.prompt() == null) {
+            throw new ConfigException("command line", 0, 0, "--prompt", "task: understanding needs --prompt", null);
+        }
+        List<RgbImage> images = new ArrayList<>();
+        long decodeStart = System.nanoTime();
+        for (Path p : options.images()) {
+            images.add(ImageDecoder.readRgb(p)); // names the file when it is missing or cannot be decoded
+        }
+        long decodeNanos = System.nanoTime() - decodeStart;
+        try (NDManager manager = NDManager.newBaseManager();
+                UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
+            GenerationSettings s = pipeline.generation();
+            if (options.maxNewTokens() != null || options.seed() != null) {
+                s = new GenerationSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
+                        s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
+                        options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
+            }
+            GenerationResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())), s,
+                    (row, text) -> {
+                        out.print(text);
+                        out.flush();
+                    });
+            out.println();
+            if (options.stats()) {
+                UnderstandingPipeline.Stats st = pipeline.lastStats();
+                err.printf("[load %.2f s | decode images %.2f s | vision (tile, preprocess, encode, project) %.2f s, "
+                        + "%d image tokens | prefill %d tokens %.1f tokens/s | decode %d tokens %.1f tokens/s]%n",
+                        st.loadNanos() / 1e9, decodeNanos / 1e9, st.visionNanos() / 1e9, st.imageTokens(),
+                        r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(), r.decodeTokensPerSecond());
+                err.flush();
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+package org.mix4j.pipelines.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.EnvExpander;
+import org.mix4j.config.YamlLoader;
+
+class PipelineConfigTest {
+
+    static final String UNDERSTANDING = """
+            task: understanding
+            checkpoint: ${MIX_MODELS}/llava-v1.6-mistral-7b-hf
+            tiling:    { type: anyres, grid_pinpoints: [[336,672],[672,336],[672,672],[1008,336],[336,1008]] }
+            encoder:   { type: clip_vision, weights_prefix: vision_tower., feature_layer: -2, select: patch }
+            connector: { type: mlp, num_layers: 2, hidden_act: gelu, weights_prefix: multi_modal_projector. }
+            llm:       { type: llama, weights_prefix: language_model. }
+            tokenizer: { type: hf_tokenizer }
+            generation: { max_new_tokens: 256, temperature: 0, seed: 0 }
+            """;
+
+    static final String GENERATION = """
+            task: generation
+            checkpoint: ${MIX_MODELS}/stable-diffusion-v1-5
+            text_encoder: { type: clip_text, weights: text_encoder }
+            tokenizer:    { type: clip_bpe, path: tokenizer }
+            denoiser:     { type: unet2d_condition, weights: unet }
+            vae:          { type: autoencoder_kl, weights: vae, tiling: { enabled: true } }
+            scheduler:    { type: dpm_solver_pp, num_inference_steps: 25 }
+            guidance_scale: 7.5
+            size: [512, 512]
+            seed: 42
+            """;
+
+    private static PipelineConfig parse(String text) {
+        var root = new YamlLoader(EnvExpander.of(Map.of("MIX_MODELS", "/models"))).load(new StringReader(text), "p.yaml");
+        return PipelineConfig.parse(root, "p.yaml", Path.of("/base"));
+    }
+
+    @Test
+    void parsesTheDesignSketchOfAnUnderstandingPipeline() {
+        PipelineConfig c = parse(UNDERSTANDING);
+        assertEquals("understanding", c.task());
+        assertEquals(Path.of("/models/llava-v1.6-mistral-7b-hf"), c.checkpoint());
+        assertEquals("vision_tower.", c.component("encoder").weightsPrefix());
+        assertEquals("anyres", c.component("tiling").type());
+        assertEquals(256, c.settings(UnderstandingSettings.class).generation().maxNewTokens());
+        assertEquals(5, c.components().size());
+    }
+
+    @Test
+    void parsesTheDesignSketchOfAGenerationPipeline() {
+        PipelineConfig c = parse(GENERATION);
+        assertEquals("unet", c.component("denoiser").weights());
+        DiffusionSettings s = c.settings(DiffusionSettings.class);
+        assertEquals(7.5, s.guidanceScale());
+        assertEquals(java.util.List.of(512, 512), s.size());
+        assertEquals(42, s.seed());
+    }
+
+    @Test
+    void relativeCheckpointResolvesAgainstTheYamlDirectory() {
+        PipelineConfig c = parse("task: text\ncheckpoint: ../models/tiny\nllm: {type: llama}\ntokenizer: {type: hf_tokenizer}\n");
+        assertEquals(Path.of("/models/tiny"), c.checkpoint());
+    }
+
+    @Test
+    void float16IsAcceptedAndBfloat16IsRefusedWithTheReasonAndLine() {
+        String base = "task: text\nllm: {type: llama}\ntokenizer: {type: hf_tokenizer}\n";
+        assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, parse(base + "dtype: float16\n").dataType());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(base + "dtype: bfloat16\n"));
+        assertEquals("dtype", e.keyPath());
+        assertEquals(4, e.line());
+        assertTrue(e.getMessage().contains("abort the process on bfloat16"), e.getMessage());
+        assertEquals(java.util.List.of("float32", "float16"), e.validKeys());
+        ConfigException typo = assertThrows(ConfigException.class, () -> parse(base + "dtype: fp16\n"));
+        assertTrue(typo.getMessage().contains("'fp16' is not one of"), typo.getMessage());
+    }
+
+    @Test
+    void rejectsUnknownTaskListingTasks() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("task: painting\n"));
+        assertTrue(e.validKeys().contains("understanding") && e.validKeys().contains("generation"));
+        assertEquals(1, e.line());
+    }
+
+    @Test
+    void rejectsUnknownTopLevelKeyWithTheTasksKeys() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(GENERATION + "guidance: 3\n"));
+        assertEquals("guidance", e.keyPath());
+        assertEquals(11, e.line());
+        assertTrue(e.validKeys().contains("guidance_scale"));
+    }
+
+    @Test
+    void rejectsMissingComponentAndTypelessSection() {
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> parse("task: text\nllm: {type: llama}\n"));
+        assertEquals("tokenizer", missing.keyPath());
+        ConfigException typeless = assertThrows(ConfigException.class,
+                () -> parse("task: text\nllm: {weights: x}\ntokenizer: {type: hf_tokenizer}\n"));
+        assertEquals("llm.type", typeless.keyPath());
+    }
+
+    @Test
+    void rejectsBadSettingValuesAtTheirLine() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse(UNDERSTANDING.replace("temperature: 0", "temperature: -1")));
+        assertTrue(e.getMessage().contains("temperature must be >= 0"), e.getMessage());
+        ConfigException init = assertThrows(ConfigException.class,
+                () -> parse(UNDERSTANDING.replace("select: patch", "init: randomly")));
+        assertEquals("encoder.init", init.keyPath());
+    }
+}
