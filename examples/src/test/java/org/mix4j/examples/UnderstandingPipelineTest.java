@@ -21,8 +21,8 @@ import org.mix4j.MixRuntime;
 import org.mix4j.api.RgbImage;
 import org.mix4j.cli.Mix;
 import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline.Request;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
@@ -95,12 +95,12 @@ class UnderstandingPipelineTest {
     void batchedPromptsAnswerAsEachAlone() {
         try (UnderstandingPipeline p = load(EXAMPLES.resolve("understanding/tiny-llava.yaml"))) {
             RgbImage image = ImageDecoder.readRgb(IMAGE);
-            GenerationSettings greedy = new GenerationSettings(6, 0, 0, 1, 1, 0, List.of(), List.of(), false);
+            DecodingSettings greedy = new DecodingSettings(6, 0, 0, 1, 1, 0, List.of(), List.of(), false);
             Request a = new Request(List.of(image), "what is this ?");
             Request b = new Request(List.of(image, image), "<image> left , <image> right : which is bigger ?");
-            GenerationResult both = p.answer(List.of(a, b), greedy, null);
-            GenerationResult aloneA = p.answer(List.of(a), greedy, null);
-            GenerationResult aloneB = p.answer(List.of(b), greedy, null);
+            DecodeResult both = p.answer(List.of(a, b), greedy, null);
+            DecodeResult aloneA = p.answer(List.of(a), greedy, null);
+            DecodeResult aloneB = p.answer(List.of(b), greedy, null);
             assertEquals(java.util.Arrays.toString(aloneA.tokens().get(0)), java.util.Arrays.toString(both.tokens().get(0)));
             assertEquals(java.util.Arrays.toString(aloneB.tokens().get(0)), java.util.Arrays.toString(both.tokens().get(1)));
         }

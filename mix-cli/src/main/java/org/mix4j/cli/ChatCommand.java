@@ -7,7 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.mix4j.llm.tokenizer.ChatTemplateException;
-import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.text.ChatSession;
 import org.mix4j.pipelines.text.TextPipeline;
 import org.pf4j.Extension;
@@ -54,7 +54,7 @@ public final class ChatCommand implements Callable<Integer>, CliCommand {
                 if (line.isBlank()) {
                     continue;
                 }
-                GenerationResult r;
+                DecodeResult r;
                 try {
                     r = chat.send(line, (row, text) -> {
                         context.out().print(text);

@@ -5,8 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.YamlLoader;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.text.TextPipeline;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,14 +53,14 @@ final class TextOptions {
                 : TextPipeline.fromCheckpoint(model, context.runtime().loader(), manager);
     }
 
-    GenerationSettings apply(GenerationSettings s) {
-        return new GenerationSettings(maxNewTokens != null ? maxNewTokens : s.maxNewTokens(),
+    DecodingSettings apply(DecodingSettings s) {
+        return new DecodingSettings(maxNewTokens != null ? maxNewTokens : s.maxNewTokens(),
                 temperature != null ? temperature : s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
                 seed != null ? seed : s.seed(), s.eosTokenId(), s.stop(),
                 temperature != null ? Boolean.valueOf(temperature > 0) : s.doSample());
     }
 
-    static void printStats(PrintWriter err, TextPipeline p, GenerationResult r) {
+    static void printStats(PrintWriter err, TextPipeline p, DecodeResult r) {
         err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s]%n",
                 p.loadSeconds(), r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(),
                 r.decodeTokensPerSecond());

@@ -14,9 +14,9 @@ import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
 import org.mix4j.llm.llama.LlamaConfig;
 import org.mix4j.llm.llama.LlamaLanguageModel;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.decoding.Generator;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingLoop;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.tensor.TensorParallel;
 import org.pf4j.Extension;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mix bench llm}: prefill and KV-cached decode of LLaMA-family decoders at real shapes with
- * random weights, through the real generation loop ({@link Generator}: embedding, forward, logits
+ * random weights, through the real generation loop ({@link DecodingLoop}: embedding, forward, logits
  * to Java, token choice). Prefill is compared with the machine's matmul throughput (FLOPs from
  * {@link DecoderCost}), decode with its streaming-read bandwidth (weight bytes read per token).
  */
@@ -114,7 +114,7 @@ public final class LlmBench extends AbstractBenchSection {
                 run.note(String.format(Locale.ROOT, "%s: %.3f B parameters, %.2f GB of weights read per decoded token, "
                                 + "random init in %.1f s", subject, cost.totalParams() / 1e9,
                         cost.weightBytesPerToken(bytes) / 1e9, (System.nanoTime() - t0) / 1e9));
-                Generator generator = new Generator(model, null, manager);
+                DecodingLoop generator = new DecodingLoop(model, null, manager);
                 SplittableRandom random = new SplittableRandom(1);
                 for (int t : promptTokens) {
                     prefill(run, machine, generator, cost, subject, prompt(random, t, model.vocabSize()));
@@ -179,7 +179,7 @@ public final class LlmBench extends AbstractBenchSection {
         }
     }
 
-    private void prefill(BenchRun run, MachineProfile machine, Generator generator, DecoderCost cost, String subject,
+    private void prefill(BenchRun run, MachineProfile machine, DecodingLoop generator, DecoderCost cost, String subject,
             long[] prompt) {
         run.progress(subject + ": prefill of " + prompt.length + " tokens");
         double[] ms = new double[run.runs(3)];
@@ -196,14 +196,14 @@ public final class LlmBench extends AbstractBenchSection {
     }
 
     /** @return the median tokens/s */
-    private double decode(BenchRun run, MachineProfile machine, Generator generator, DecoderCost cost, String subject,
-            long[] prompt, int bytes, GenerationSettings settings, String metric) {
+    private double decode(BenchRun run, MachineProfile machine, DecodingLoop generator, DecoderCost cost, String subject,
+            long[] prompt, int bytes, DecodingSettings settings, String metric) {
         run.progress(subject + ": " + metric + ", " + settings.maxNewTokens() + " new tokens");
         generator.generate(List.of(prompt), withMaxNew(settings, Math.min(8, settings.maxNewTokens())), null);
         double[] ms = new double[run.runs(3)];
         int steps = 0;
         for (int i = 0; i < ms.length; i++) {
-            GenerationResult g = generator.generate(List.of(prompt), settings, null);
+            DecodeResult g = generator.generate(List.of(prompt), settings, null);
             steps = g.decodeSteps();
             ms[i] = g.decodeNanos() / 1e6;
         }
@@ -217,7 +217,7 @@ public final class LlmBench extends AbstractBenchSection {
     }
 
     /** Engine ops per decoded token and their time split, from one profiled generation on one thread. */
-    private static void profile(BenchRun run, Generator generator, String subject, long[] prompt) {
+    private static void profile(BenchRun run, DecodingLoop generator, String subject, long[] prompt) {
         int tokens = 8;
         int ways = TensorParallel.ways();
         TensorParallel.setWays(1); // the profiler records the calling thread's ops only
@@ -248,16 +248,16 @@ public final class LlmBench extends AbstractBenchSection {
     }
 
     /** Greedy, no stop ids: always exactly {@code maxNew} tokens. */
-    private static GenerationSettings greedy(int maxNew) {
-        return new GenerationSettings(maxNew, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), null);
+    private static DecodingSettings greedy(int maxNew) {
+        return new DecodingSettings(maxNew, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), null);
     }
 
-    private static GenerationSettings sampled(int maxNew) {
-        return new GenerationSettings(maxNew, 0.7, 50, 0.9, 1.0, 0, List.of(), List.of(), null);
+    private static DecodingSettings sampled(int maxNew) {
+        return new DecodingSettings(maxNew, 0.7, 50, 0.9, 1.0, 0, List.of(), List.of(), null);
     }
 
-    private static GenerationSettings withMaxNew(GenerationSettings s, int maxNew) {
-        return new GenerationSettings(maxNew, s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(), s.seed(),
+    private static DecodingSettings withMaxNew(DecodingSettings s, int maxNew) {
+        return new DecodingSettings(maxNew, s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(), s.seed(),
                 s.eosTokenId(), s.stop(), s.doSample());
     }
 }

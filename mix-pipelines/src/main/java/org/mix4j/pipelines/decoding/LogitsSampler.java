@@ -2,7 +2,7 @@ package org.mix4j.pipelines.decoding;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /**
  * Picks the next token from one row of final logits with Hugging Face's processor semantics, in
@@ -14,10 +14,10 @@ import org.mix4j.pipelines.task.GenerationSettings;
  */
 public final class LogitsSampler {
 
-    private final GenerationSettings settings;
+    private final DecodingSettings settings;
     private final SplittableRandom random;
 
-    public LogitsSampler(GenerationSettings settings) {
+    public LogitsSampler(DecodingSettings settings) {
         this.settings = settings;
         this.random = new SplittableRandom(settings.seed());
     }

@@ -4,6 +4,6 @@ import org.mix4j.config.OptionalKey;
 
 /** Top-level settings of {@code task: text} (chat and one-shot generation). */
 public record TextSettings(
-        @OptionalKey GenerationSettings generation,
+        @OptionalKey DecodingSettings generation,
         @OptionalKey String promptTemplate,
         @OptionalKey String systemPrompt) {}

@@ -16,7 +16,7 @@ import org.mix4j.config.OptionalKey;
  * @param encoderBatchSize tiles encoded per batch
  */
 public record UnderstandingSettings(
-        @OptionalKey GenerationSettings generation,
+        @OptionalKey DecodingSettings generation,
         @OptionalKey String promptTemplate,
         @Default("<image>") String imageToken,
         @OptionalKey Long imageTokenId,

@@ -16,15 +16,15 @@ import org.mix4j.api.Role;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.decoding.Generator;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingLoop;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.pf4j.Extension;
 
 /**
  * Golden cases of LLaMA-family causal LMs ({@code llama_causal_lm}, {@code qwen2_causal_lm}): the
  * logits of a padded batch with explicit position ids, and greedy {@code generated_ids} from
- * {@code prompt_ids} through the {@link Generator} (prefill + KV cache), as {@code generate()} did.
+ * {@code prompt_ids} through the {@link DecodingLoop} (prefill + KV cache), as {@code generate()} did.
  * The model type comes from the case's {@code config.json}, every size from the checkpoint.
  */
 @Extension
@@ -71,9 +71,9 @@ public final class CausalLmCaseRunner implements CaseRunner {
         }
         JsonObject gen = c.json().getAsJsonObject("generation");
         List<Long> eos = gen.has("eos_token_id") ? List.of(gen.get("eos_token_id").getAsLong()) : List.of();
-        GenerationSettings settings = new GenerationSettings(gen.get("max_new_tokens").getAsInt(), 0, 0, 1.0, 1.0, 0,
+        DecodingSettings settings = new DecodingSettings(gen.get("max_new_tokens").getAsInt(), 0, 0, 1.0, 1.0, 0,
                 eos, List.of(), false);
-        GenerationResult result = new Generator(model, null, manager).generate(prompts, settings, null);
+        DecodeResult result = new DecodingLoop(model, null, manager).generate(prompts, settings, null);
         int newTokens = result.tokens().stream().mapToInt(t -> t.length).max().orElse(0);
         long[] sequences = new long[(int) (rows * (length + newTokens))];
         long pad = gen.has("pad_token_id") ? gen.get("pad_token_id").getAsLong() : 0;

@@ -20,11 +20,11 @@ import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
 import org.mix4j.llm.llama.LlamaFamily;
 import org.mix4j.llm.tokenizer.HfTokenizer;
-import org.mix4j.pipelines.decoding.GenerationDefaults;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.decoding.Generator;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingDefaults;
+import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.decoding.TextStreamer;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.pipelines.task.TextSettings;
@@ -38,20 +38,20 @@ public final class TextPipeline implements AutoCloseable {
 
     private final LanguageModel llm;
     private final Tokenizer tokenizer;
-    private final GenerationSettings settings;
+    private final DecodingSettings settings;
     private final String promptTemplate;
     private final String systemPrompt;
-    private final Generator generator;
+    private final DecodingLoop generator;
     private final long loadNanos;
 
-    public TextPipeline(LanguageModel llm, Tokenizer tokenizer, GenerationSettings settings, String promptTemplate,
+    public TextPipeline(LanguageModel llm, Tokenizer tokenizer, DecodingSettings settings, String promptTemplate,
             String systemPrompt, NDManager manager, long loadNanos) {
         this.llm = llm;
         this.tokenizer = tokenizer;
         this.settings = settings;
         this.promptTemplate = promptTemplate;
         this.systemPrompt = systemPrompt;
-        this.generator = new Generator(llm, tokenizer, manager);
+        this.generator = new DecodingLoop(llm, tokenizer, manager);
         this.loadNanos = loadNanos;
     }
 
@@ -74,7 +74,7 @@ public final class TextPipeline implements AutoCloseable {
         Tokenizer tokenizer = loader.load(config.component("tokenizer"), Role.TOKENIZER, config.checkpoint(), manager, dtype);
         LanguageModel llm = loader.load(config.component("llm"), Role.LANGUAGE_MODEL, config.checkpoint(), manager, dtype);
         TextSettings text = config.settings(TextSettings.class);
-        GenerationSettings settings = GenerationDefaults.bind(generationYaml, config.checkpoint(), tokenizer);
+        DecodingSettings settings = DecodingDefaults.bind(generationYaml, config.checkpoint(), tokenizer);
         return new TextPipeline(llm, tokenizer, settings, text.promptTemplate(), text.systemPrompt(), manager,
                 System.nanoTime() - start);
     }
@@ -103,7 +103,7 @@ public final class TextPipeline implements AutoCloseable {
         return build(PipelineConfig.parse(node, "--model " + dir, null), null, loader, manager);
     }
 
-    public GenerationSettings settings() {
+    public DecodingSettings settings() {
         return settings;
     }
 
@@ -121,18 +121,18 @@ public final class TextPipeline implements AutoCloseable {
     }
 
     /** One-shot generation for a single user message (with the YAML system prompt, if any). */
-    public GenerationResult generate(String userText, GenerationSettings s, TextStreamer streamer) {
+    public DecodeResult generate(String userText, DecodingSettings s, TextStreamer streamer) {
         return complete(List.of(message("user", userText)), s, streamer);
     }
 
     /** Generates the assistant's next message for a conversation. */
-    public GenerationResult complete(List<Map<String, Object>> conversation, GenerationSettings s, TextStreamer streamer) {
+    public DecodeResult complete(List<Map<String, Object>> conversation, DecodingSettings s, TextStreamer streamer) {
         long[] ids = encodePrompt(conversation);
         return generator.generate(List.of(ids), s, streamer);
     }
 
     /** A multi-turn conversation that keeps its history. */
-    public ChatSession chat(GenerationSettings s) {
+    public ChatSession chat(DecodingSettings s) {
         return new ChatSession(this, s);
     }
 

@@ -5,8 +5,8 @@ import java.io.PrintWriter;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -29,13 +29,13 @@ public final class TextTaskRunner implements TaskRunner {
         }
         try (NDManager manager = NDManager.newBaseManager();
                 TextPipeline pipeline = TextPipeline.build(config, config.section("generation"), loader, manager)) {
-            GenerationSettings s = pipeline.settings();
+            DecodingSettings s = pipeline.settings();
             if (options.maxNewTokens() != null || options.seed() != null) {
-                s = new GenerationSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
+                s = new DecodingSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
                         s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
                         options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
             }
-            GenerationResult r = pipeline.generate(options.prompt(), s, (row, text) -> {
+            DecodeResult r = pipeline.generate(options.prompt(), s, (row, text) -> {
                 out.print(text);
                 out.flush();
             });

@@ -26,9 +26,9 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.decoding.Generator;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingLoop;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.tiling.NoTiler;
 import org.mix4j.weights.Checkpoint;
 import org.pf4j.Extension;
@@ -36,7 +36,7 @@ import org.pf4j.Extension;
 /**
  * Golden cases of LlavaForConditionalGeneration ({@code llava}) and LLaVA-NeXT anyres tiling
  * ({@code llava_next_tiling}), run with the understanding pipeline's parts: the components the
- * LLaVA preset names, {@link VisionStack}, {@link ImageSplice} and the {@link Generator}.
+ * LLaVA preset names, {@link VisionStack}, {@link ImageSplice} and the {@link DecodingLoop}.
  */
 @Extension
 public final class LlavaCaseRunner implements CaseRunner {
@@ -158,10 +158,10 @@ public final class LlavaCaseRunner implements CaseRunner {
             JsonObject gen = c.json().getAsJsonObject("generation");
             int row = gen.has("input_rows") ? gen.getAsJsonArray("input_rows").get(0).getAsInt() : 0;
             List<Long> eos = gen.has("eos_token_id") ? List.of(gen.get("eos_token_id").getAsLong()) : List.of();
-            GenerationSettings greedy = new GenerationSettings(gen.get("max_new_tokens").getAsInt(), 0, 0, 1.0, 1.0, 0,
+            DecodingSettings greedy = new DecodingSettings(gen.get("max_new_tokens").getAsInt(), 0, 0, 1.0, 1.0, 0,
                     eos, List.of(), false);
             long[][] rowMask = {mask.get(row).toLongArray()};
-            GenerationResult r = new Generator(llm, null, m).generate(batch.get(new NDIndex("{}:{}", row, row + 1)),
+            DecodeResult r = new DecodingLoop(llm, null, m).generate(batch.get(new NDIndex("{}:{}", row, row + 1)),
                     rowMask, List.of(idRows[row]), greedy, null);
             long[] generated = r.tokens().get(0);
             long[] sequence = java.util.Arrays.copyOf(idRows[row], idRows[row].length + generated.length);

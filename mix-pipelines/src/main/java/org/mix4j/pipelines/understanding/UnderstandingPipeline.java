@@ -23,11 +23,11 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.JsonConfig;
-import org.mix4j.pipelines.decoding.GenerationDefaults;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.decoding.Generator;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingDefaults;
+import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.decoding.TextStreamer;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.UnderstandingSettings;
 import org.mix4j.tiling.AnyResTiler;
@@ -42,7 +42,7 @@ import org.mix4j.weights.Checkpoint;
  *   <li>tile, preprocess, encode (batched) and project the images ({@link VisionStack});
  *   <li>expand each placeholder to as many tokens as its image has features, and check the context;
  *   <li>splice the features into the input embeddings ({@link ImageSplice});
- *   <li>generate, streaming text ({@link Generator}).
+ *   <li>generate, streaming text ({@link DecodingLoop}).
  * </ol>
  */
 public final class UnderstandingPipeline implements AutoCloseable {
@@ -58,14 +58,14 @@ public final class UnderstandingPipeline implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final long imageTokenId;
     private final PromptBuilder prompts;
-    private final GenerationSettings generation;
+    private final DecodingSettings generation;
     private final NDManager manager;
     private final List<Object> owned;
     private final long loadNanos;
     private Stats lastStats;
 
     public UnderstandingPipeline(VisionStack vision, LanguageModel llm, Tokenizer tokenizer, long imageTokenId,
-            PromptBuilder prompts, GenerationSettings generation, NDManager manager, List<Object> owned, long loadNanos) {
+            PromptBuilder prompts, DecodingSettings generation, NDManager manager, List<Object> owned, long loadNanos) {
         this.vision = vision;
         this.llm = llm;
         this.tokenizer = tokenizer;
@@ -103,7 +103,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
             VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector, newline,
                     s.encoderBatchSize());
             long imageToken = imageTokenId(s, ckpt, tokenizer);
-            GenerationSettings generation = GenerationDefaults.bind(config.section("generation"), ckpt, tokenizer);
+            DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer);
             return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
                     new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken()), generation, manager, owned,
                     System.nanoTime() - start);
@@ -158,12 +158,12 @@ public final class UnderstandingPipeline implements AutoCloseable {
     }
 
     /** Answers one prompt about some images with the pipeline's generation settings. */
-    public GenerationResult answer(List<RgbImage> images, String prompt, TextStreamer streamer) {
+    public DecodeResult answer(List<RgbImage> images, String prompt, TextStreamer streamer) {
         return answer(List.of(new Request(images, prompt)), generation, streamer);
     }
 
     /** Answers several prompts in one batch. */
-    public GenerationResult answer(List<Request> requests, GenerationSettings settings, TextStreamer streamer) {
+    public DecodeResult answer(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
         List<long[]> rows = new ArrayList<>();
         List<RgbImage> allImages = new ArrayList<>();
         int imageTokens = 0;
@@ -190,7 +190,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
             long[][] mask = new long[rows.size()][];
             NDArray batch = ImageSplice.leftPad(embeds, mask, scope);
             lastStats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
-            return new Generator(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer);
+            return new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer);
         }
     }
 
@@ -202,7 +202,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
         }
     }
 
-    public GenerationSettings generation() {
+    public DecodingSettings generation() {
         return generation;
     }
 

@@ -10,8 +10,8 @@ import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipelines.decoding.GenerationResult;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -40,13 +40,13 @@ public final class UnderstandingTaskRunner implements TaskRunner {
         long decodeNanos = System.nanoTime() - decodeStart;
         try (NDManager manager = NDManager.newBaseManager();
                 UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
-            GenerationSettings s = pipeline.generation();
+            DecodingSettings s = pipeline.generation();
             if (options.maxNewTokens() != null || options.seed() != null) {
-                s = new GenerationSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
+                s = new DecodingSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
                         s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
                         options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
             }
-            GenerationResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())), s,
+            DecodeResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())), s,
                     (row, text) -> {
                         out.print(text);
                         out.flush();

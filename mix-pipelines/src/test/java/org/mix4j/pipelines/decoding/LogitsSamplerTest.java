@@ -8,7 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /** Logits processing with Hugging Face's semantics, on hand-made rows. */
 class LogitsSamplerTest {
@@ -43,14 +43,14 @@ class LogitsSamplerTest {
 
     @Test
     void greedyTakesTheFirstMaximumAfterThePenalty() {
-        GenerationSettings s = new GenerationSettings(5, 0, 0, 1.0, 4.0, 0, List.of(), List.of(), null);
+        DecodingSettings s = new DecodingSettings(5, 0, 0, 1.0, 4.0, 0, List.of(), List.of(), null);
         // token 0 would win, but it was seen: 4 / 4 = 1 < 3; tokens 1 and 2 tie at 3
         assertEquals(1, new LogitsSampler(s).next(new float[] {4f, 3f, 3f}, new long[] {0}));
     }
 
     @Test
     void samplingDrawsOnlyFromTheFilteredSet() {
-        GenerationSettings s = new GenerationSettings(5, 0.7, 2, 1.0, 1.0, 42, List.of(), List.of(), true);
+        DecodingSettings s = new DecodingSettings(5, 0.7, 2, 1.0, 1.0, 42, List.of(), List.of(), true);
         LogitsSampler sampler = new LogitsSampler(s);
         Set<Integer> drawn = new HashSet<>();
         for (int i = 0; i < 200; i++) {
@@ -61,7 +61,7 @@ class LogitsSamplerTest {
 
     @Test
     void zeroTemperatureIsGreedyEvenWhenSamplingIsRequested() {
-        GenerationSettings s = new GenerationSettings(5, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), true);
+        DecodingSettings s = new DecodingSettings(5, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), true);
         assertTrue(!new LogitsSampler(s).sampling());
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.llm.TestData;
 import org.mix4j.llm.TinyCheckpoint;
 import org.mix4j.llm.TinyModels;
-import org.mix4j.pipelines.decoding.GenerationResult;
+import org.mix4j.pipelines.decoding.DecodeResult;
 
 /** task: text from YAML and from a bare checkpoint directory. */
 class TextPipelineTest {
@@ -93,7 +93,7 @@ class TextPipelineTest {
             assertArrayEquals(bytesAndSpecials("[Be brief.] Hi =>"),
                     p.encodePrompt(List.of(TextPipeline.message("user", "Hi"))));
             StringBuilder streamed = new StringBuilder();
-            GenerationResult r = p.generate("Hi", p.settings(), (row, text) -> streamed.append(text));
+            DecodeResult r = p.generate("Hi", p.settings(), (row, text) -> streamed.append(text));
             assertTrue(r.tokens().get(0).length <= 5);
             assertEquals(r.texts().get(0), streamed.toString());
         }

@@ -25,11 +25,11 @@ import org.mix4j.llm.TinyModels;
 import org.mix4j.llm.tokenizer.HfTokenizer;
 import org.mix4j.llm.tokenizer.HfTokenizerConfig;
 import org.mix4j.llm.tokenizer.HfTokenizerFactory;
-import org.mix4j.pipelines.decoding.GenerationResult.FinishReason;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult.FinishReason;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /** Generation on a tiny random model: greedy parity, batching, sampling, stops, memory. */
-class GeneratorTest {
+class DecodingLoopTest {
 
     private static final long[] PROMPT = {12, 200, 31, 7};
 
@@ -51,12 +51,12 @@ class GeneratorTest {
         manager.close();
     }
 
-    private static GenerationSettings greedy(int maxNew, List<Long> eos, List<String> stop) {
-        return new GenerationSettings(maxNew, 0, 0, 1.0, 1.0, 0, eos, stop, null);
+    private static DecodingSettings greedy(int maxNew, List<Long> eos, List<String> stop) {
+        return new DecodingSettings(maxNew, 0, 0, 1.0, 1.0, 0, eos, stop, null);
     }
 
-    private static GenerationSettings sampled(long seed) {
-        return new GenerationSettings(10, 1.0, 50, 0.95, 1.0, seed, List.of(), List.of(), true);
+    private static DecodingSettings sampled(long seed) {
+        return new DecodingSettings(10, 1.0, 50, 0.95, 1.0, seed, List.of(), List.of(), true);
     }
 
     /** Reference: argmax over a full forward of the whole sequence, every step, no cache. */
@@ -77,7 +77,7 @@ class GeneratorTest {
 
     @Test
     void greedyWithCacheEqualsNoCacheArgmaxLoop() {
-        GenerationResult r = new Generator(model, null, manager).generate(List.of(PROMPT), greedy(12, List.of(), List.of()),
+        DecodeResult r = new DecodingLoop(model, null, manager).generate(List.of(PROMPT), greedy(12, List.of(), List.of()),
                 null);
         assertArrayEquals(argmaxLoop(PROMPT, 12), r.tokens().get(0));
         assertEquals(FinishReason.LENGTH, r.finishReasons().get(0));
@@ -87,8 +87,8 @@ class GeneratorTest {
     void batchedLeftPaddedGenerationEqualsOneByOne() {
         long[] shortPrompt = {99, 3};
         long[] longPrompt = {5, 6, 7, 8, 9, 10, 11};
-        Generator g = new Generator(model, null, manager);
-        GenerationResult batch = g.generate(List.of(shortPrompt, longPrompt), greedy(8, List.of(), List.of()), null);
+        DecodingLoop g = new DecodingLoop(model, null, manager);
+        DecodeResult batch = g.generate(List.of(shortPrompt, longPrompt), greedy(8, List.of(), List.of()), null);
         assertArrayEquals(g.generate(List.of(shortPrompt), greedy(8, List.of(), List.of()), null).tokens().get(0),
                 batch.tokens().get(0));
         assertArrayEquals(g.generate(List.of(longPrompt), greedy(8, List.of(), List.of()), null).tokens().get(0),
@@ -103,7 +103,7 @@ class GeneratorTest {
         while (free[first] != stop) {
             first++;
         }
-        GenerationResult r = new Generator(model, null, manager).generate(List.of(PROMPT), greedy(6, List.of(stop),
+        DecodeResult r = new DecodingLoop(model, null, manager).generate(List.of(PROMPT), greedy(6, List.of(stop),
                 List.of()), null);
         assertArrayEquals(Arrays.copyOf(free, first + 1), r.tokens().get(0));
         assertEquals(FinishReason.STOP_TOKEN, r.finishReasons().get(0));
@@ -111,7 +111,7 @@ class GeneratorTest {
 
     @Test
     void samplingIsReproducibleWithASeed() {
-        Generator g = new Generator(model, null, manager);
+        DecodingLoop g = new DecodingLoop(model, null, manager);
         long[] a = g.generate(List.of(PROMPT), sampled(1), null).tokens().get(0);
         long[] b = g.generate(List.of(PROMPT), sampled(1), null).tokens().get(0);
         long[] c = g.generate(List.of(PROMPT), sampled(2), null).tokens().get(0);
@@ -124,7 +124,7 @@ class GeneratorTest {
         Path tok = TestData.resource("tiny-chat");
         try (HfTokenizer tokenizer = HfTokenizerFactory.load(tok, new HfTokenizerConfig("tokenizer.json", null, null,
                 null, "default"), JsonConfig.read(tok.resolve("tokenizer_config.json")))) {
-            Generator g = new Generator(model, tokenizer, manager);
+            DecodingLoop g = new DecodingLoop(model, tokenizer, manager);
             String free = g.generate(List.of(PROMPT), greedy(16, List.of(), List.of()), null).texts().get(0);
             int cut = -1;
             for (int i = 1; i < free.length() && cut < 0; i++) {
@@ -136,7 +136,7 @@ class GeneratorTest {
             assertTrue(cut > 0, "the free-running text has no usable stop character: " + free);
             String stop = String.valueOf(free.charAt(cut));
             StringBuilder streamed = new StringBuilder();
-            GenerationResult r = g.generate(List.of(PROMPT), greedy(16, List.of(), List.of(stop)),
+            DecodeResult r = g.generate(List.of(PROMPT), greedy(16, List.of(), List.of(stop)),
                     (row, text) -> streamed.append(text));
             assertEquals(free.substring(0, cut), r.texts().get(0));
             assertEquals(FinishReason.STOP_STRING, r.finishReasons().get(0));
@@ -148,10 +148,10 @@ class GeneratorTest {
     void nativeMemoryDoesNotGrowWithSteps() {
         List<Integer> counts = new ArrayList<>();
         int before = manager.getManagedArrays().size();
-        GenerationSettings settings = new GenerationSettings(200, 1.0, 0, 1.0, 1.2, 3, List.of(), List.of(), true);
+        DecodingSettings settings = new DecodingSettings(200, 1.0, 0, 1.0, 1.2, 3, List.of(), List.of(), true);
         // counts every array under the generator's manager as each forward pass starts
         LanguageModel counting = new CountingModel(model, () -> counts.add(manager.getManagedArrays().size()));
-        GenerationResult r = new Generator(counting, null, manager).generate(List.of(PROMPT), settings, null);
+        DecodeResult r = new DecodingLoop(counting, null, manager).generate(List.of(PROMPT), settings, null);
         assertEquals(200, r.tokens().get(0).length);
         assertEquals(200, counts.size(), "one prefill and 199 decode steps");
         assertEquals(counts.get(10), counts.get(190), "arrays held at step 10 vs step 190");

@@ -12,7 +12,7 @@ import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LastTokenLogits;
 import org.mix4j.api.LmOutput;
 import org.mix4j.api.Tokenizer;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /**
  * Autoregressive generation on top of any {@link LanguageModel}, as transformers'
@@ -22,7 +22,7 @@ import org.mix4j.pipelines.task.GenerationSettings;
  * stop id until every row is done. Each step runs in its own child manager; only the cache,
  * allocated once, outlives a step, so memory does not grow with the number of steps.
  */
-public final class Generator {
+public final class DecodingLoop {
 
     private final LanguageModel model;
     private final Tokenizer tokenizer;
@@ -32,14 +32,14 @@ public final class Generator {
      * @param tokenizer decodes text for stop strings and streaming; {@code null} for ids only
      * @param manager parent of every array a generation creates; freed when it returns
      */
-    public Generator(LanguageModel model, Tokenizer tokenizer, NDManager manager) {
+    public DecodingLoop(LanguageModel model, Tokenizer tokenizer, NDManager manager) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.manager = manager;
     }
 
     /** Generates a continuation of each prompt (batched, left-padded). */
-    public GenerationResult generate(List<long[]> prompts, GenerationSettings settings, TextStreamer streamer) {
+    public DecodeResult generate(List<long[]> prompts, DecodingSettings settings, TextStreamer streamer) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts to generate from");
         }
@@ -66,14 +66,14 @@ public final class Generator {
      * @param attentionMask {@code [B][T]}, 0 at padding
      * @param promptIds per row the ids the repetition penalty should count, or {@code null}
      */
-    public GenerationResult generate(NDArray inputsEmbeds, long[][] attentionMask, List<long[]> promptIds,
-            GenerationSettings settings, TextStreamer streamer) {
+    public DecodeResult generate(NDArray inputsEmbeds, long[][] attentionMask, List<long[]> promptIds,
+            DecodingSettings settings, TextStreamer streamer) {
         return run(step -> inputsEmbeds, attentionMask, promptIds, settings, streamer);
     }
 
-    private GenerationResult run(Function<NDManager, NDArray> prefillEmbeds, long[][] promptMask,
-            List<long[]> promptIds, GenerationSettings settings, TextStreamer streamer) {
-        GenerationBatch batch = new GenerationBatch(promptMask, promptIds, settings, tokenizer);
+    private DecodeResult run(Function<NDManager, NDArray> prefillEmbeds, long[][] promptMask,
+            List<long[]> promptIds, DecodingSettings settings, TextStreamer streamer) {
+        DecodeBatch batch = new DecodeBatch(promptMask, promptIds, settings, tokenizer);
         int promptLength = promptMask[0].length;
         if (promptLength > model.maxPositions()) {
             throw new IllegalArgumentException("prompt of " + promptLength + " tokens is longer than the model's context of "

@@ -14,7 +14,7 @@ import java.util.List;
  * @param decodeNanos time of all later steps
  * @param decodeSteps forward passes after the prefill
  */
-public record GenerationResult(List<long[]> tokens, List<String> texts, List<FinishReason> finishReasons,
+public record DecodeResult(List<long[]> tokens, List<String> texts, List<FinishReason> finishReasons,
         int promptTokens, long prefillNanos, long decodeNanos, int decodeSteps) {
 
     /** Why a row stopped. */

@@ -9,14 +9,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.mix4j.api.Tokenizer;
-import org.mix4j.pipelines.decoding.GenerationResult.FinishReason;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.decoding.DecodeResult.FinishReason;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /** Per-row bookkeeping: mask, positions, generated ids, stop checks, text. */
-final class GenerationBatch {
+final class DecodeBatch {
     private final int size;
     private final List<long[]> promptIds;
-    private final GenerationSettings settings;
+    private final DecodingSettings settings;
     private final Set<Long> stopIds;
     private final long filler;
     private final List<long[]> maskRows = new ArrayList<>();
@@ -26,7 +26,7 @@ final class GenerationBatch {
     private final StreamDecoder[] decoders;
     private int length;
 
-    GenerationBatch(long[][] mask, List<long[]> promptIds, GenerationSettings settings, Tokenizer tokenizer) {
+    DecodeBatch(long[][] mask, List<long[]> promptIds, DecodingSettings settings, Tokenizer tokenizer) {
         this.size = mask.length;
         this.promptIds = promptIds;
         this.settings = settings;
@@ -143,7 +143,7 @@ final class GenerationBatch {
         }
     }
 
-    GenerationResult result(long prefillNanos, long decodeNanos, int steps) {
+    DecodeResult result(long prefillNanos, long decodeNanos, int steps) {
         List<long[]> tokens = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         List<FinishReason> finish = new ArrayList<>();
@@ -154,6 +154,6 @@ final class GenerationBatch {
             finish.add(reasons[r] == null ? FinishReason.LENGTH : reasons[r]);
             promptTokens += (int) Arrays.stream(maskRows.get(r)).sum();
         }
-        return new GenerationResult(tokens, texts, finish, promptTokens, prefillNanos, decodeNanos, steps);
+        return new DecodeResult(tokens, texts, finish, promptTokens, prefillNanos, decodeNanos, steps);
     }
 }

@@ -12,7 +12,7 @@ import org.mix4j.api.Tokenizer;
 import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.JsonConfig;
-import org.mix4j.pipelines.task.GenerationSettings;
+import org.mix4j.pipelines.task.DecodingSettings;
 
 /**
  * Binds {@code generation:} settings as a checkpoint intends them: YAML values over the
@@ -20,17 +20,17 @@ import org.mix4j.pipelines.task.GenerationSettings;
  * given, are {@code eos_token_id} of generation_config.json, else of config.json, plus the
  * tokenizer's {@code eos_token} (chat models end a turn with it).
  */
-public final class GenerationDefaults {
+public final class DecodingDefaults {
 
-    private GenerationDefaults() {}
+    private DecodingDefaults() {}
 
-    public static GenerationSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer) {
+    public static DecodingSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer) {
         MapNode defaults = null;
         Path file = checkpoint == null ? null : checkpoint.resolve("generation_config.json");
         if (file != null && Files.isRegularFile(file)) {
             defaults = JsonConfig.toNode(JsonConfig.read(file), file.toString());
         }
-        GenerationSettings s = ConfigBinder.bind(GenerationSettings.class, yaml, defaults, "generation", Set.of());
+        DecodingSettings s = ConfigBinder.bind(DecodingSettings.class, yaml, defaults, "generation", Set.of());
         if (!s.eosTokenId().isEmpty()) {
             return s;
         }
@@ -41,8 +41,8 @@ public final class GenerationDefaults {
         return withEos(s, new ArrayList<>(stop));
     }
 
-    public static GenerationSettings withEos(GenerationSettings s, List<Long> eos) {
-        return new GenerationSettings(s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
+    public static DecodingSettings withEos(DecodingSettings s, List<Long> eos) {
+        return new DecodingSettings(s.maxNewTokens(), s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
                 s.seed(), eos, s.stop(), s.doSample());
     }
 

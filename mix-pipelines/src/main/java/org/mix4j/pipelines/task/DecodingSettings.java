@@ -13,7 +13,7 @@ import org.mix4j.config.OptionalKey;
  * @param topP 1 disables nucleus filtering
  * @param eosTokenId stop ids; empty means the model config's {@code eos_token_id}
  */
-public record GenerationSettings(
+public record DecodingSettings(
         @Default("256") int maxNewTokens,
         @Default("0") double temperature,
         @Default("0") int topK,
@@ -24,7 +24,7 @@ public record GenerationSettings(
         @Default("[]") List<String> stop,
         @OptionalKey Boolean doSample) {
 
-    public GenerationSettings {
+    public DecodingSettings {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
         }
