@@ -27,6 +27,15 @@ public interface Scheduler {
     /** {@code sqrt(acp[t]) * original + sqrt(1 - acp[t]) * noise}, for img2img. */
     NDArray addNoise(NDArray original, NDArray noise, double timestep);
 
+    /**
+     * Whether the timesteps are whole training steps (int64 in diffusers: DDIM, DPM-Solver, LCM)
+     * rather than fractional ones (Euler's interpolated sigmas). Reports and golden outputs write
+     * them with this type; the loop itself always passes doubles.
+     */
+    default boolean integerTimesteps() {
+        return true;
+    }
+
     /** An independent scheduler with the same configuration and no step state. */
     Scheduler copy();
 }

@@ -1,6 +1,7 @@
 package org.mix4j.api;
 
 import ai.djl.ndarray.NDArray;
+import java.util.OptionalInt;
 
 /** A text tower (CLIP text): token ids to hidden states and a pooled embedding. */
 public interface TextEncoder extends Component {
@@ -17,4 +18,12 @@ public interface TextEncoder extends Component {
 
     /** Longest sequence the position embedding covers. */
     int maxPositions();
+
+    /**
+     * Number of token ids the embedding table holds, when the encoder knows it; pipelines that take
+     * token ids from a user check them against it instead of failing inside the engine.
+     */
+    default OptionalInt vocabSize() {
+        return OptionalInt.empty();
+    }
 }

@@ -2,6 +2,7 @@ package org.mix4j.api;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How a large image becomes encoder-sized tiles, and how the tiles' features become one token
@@ -24,6 +25,15 @@ public interface Tiler {
      * @return {@code [N, D]}
      */
     NDArray merge(NDArray tileFeatures, TileLayout layout, TokenGrid tileGrid, NDArray newline);
+
+    /**
+     * The learned row separator {@code [D]} this tiler's model puts after each feature row
+     * (LLaVA-NeXT's {@code image_newline}), loaded with the tiler from its checkpoint; empty when
+     * it uses none. Pipelines pass it to {@link #merge}.
+     */
+    default Optional<NDArray> newline() {
+        return Optional.empty();
+    }
 
     /** Number of tokens {@link #merge} returns, known before anything runs. */
     int mergedTokens(TileLayout layout, TokenGrid tileGrid);

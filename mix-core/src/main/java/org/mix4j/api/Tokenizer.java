@@ -23,6 +23,16 @@ public interface Tokenizer {
      */
     TokenizedBatch encodeBatch(List<String> texts, int maxLength);
 
+    /**
+     * Longest token row the model behind this tokenizer takes ({@code model_max_length} of the
+     * tokenizer config, 77 for CLIP), or {@link Integer#MAX_VALUE} when the tokenizer names none.
+     * Pipelines that pad prompts to a fixed length pad to the shorter of this and the text
+     * encoder's positions.
+     */
+    default int modelMaxLength() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Id of a special token named in the tokenizer config ({@code eos_token}, {@code bos_token}, ...). */
     default OptionalLong specialId(String name) {
         return OptionalLong.empty();

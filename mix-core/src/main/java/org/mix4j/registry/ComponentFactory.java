@@ -38,6 +38,16 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
         return "config.json";
     }
 
+    /**
+     * The Hugging Face class this type reproduces, as a checkpoint's config file names it (the
+     * {@code _class_name} of a diffusers {@code scheduler_config.json}: {@code DDIMScheduler}), or
+     * "" when none. Layouts that turn a checkpoint into YAML find the type through
+     * {@link Registry#typeReproducing}, so plugin types take part like built-in ones.
+     */
+    default String checkpointClass() {
+        return "";
+    }
+
     /** Whether the component is built from tensors (encoders and models) or from files only. */
     default boolean hasWeights() {
         return switch (role()) {

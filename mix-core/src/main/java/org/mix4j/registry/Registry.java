@@ -103,6 +103,27 @@ public final class Registry {
                                 : ": no plugin '" + id + "' is installed (see 'mix plugins')");
     }
 
+    /**
+     * The type of {@code role} whose factory reproduces {@code checkpointClass} (see
+     * {@link ComponentFactory#checkpointClass}).
+     *
+     * @throws IllegalArgumentException naming the classes that are supported
+     */
+    public String typeReproducing(Role role, String checkpointClass) {
+        List<String> known = new ArrayList<>();
+        for (RegisteredComponent c : components(role)) {
+            String cls = c.factory().checkpointClass();
+            if (cls.equals(checkpointClass)) {
+                return c.type();
+            }
+            if (!cls.isEmpty()) {
+                known.add(cls + " (" + c.type() + ")");
+            }
+        }
+        throw new IllegalArgumentException("no " + role.displayName() + " reproduces class '" + checkpointClass
+                + "'; supported: " + String.join(", ", known));
+    }
+
     /** Plugins found, loaded or failed. */
     public List<PluginStatus> plugins() {
         return pluginStatus;

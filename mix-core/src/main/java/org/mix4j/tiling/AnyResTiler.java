@@ -3,6 +3,7 @@ package org.mix4j.tiling;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.mix4j.api.RgbImage;
 import org.mix4j.api.TileLayout;
 import org.mix4j.api.Tiler;
@@ -13,14 +14,23 @@ import org.mix4j.image.Resampler;
 /**
  * LLaVA-NeXT "anyres" tiling (see {@link AnyRes}): the image is fitted into the best grid
  * resolution, padded centred with black, cut into tile-size crops row-major, and preceded by the
- * whole image squashed to one tile. Features are merged by {@link FeaturePacking#packAnyRes}.
+ * whole image squashed to one tile. Features are merged by {@link FeaturePacking#packAnyRes}, with
+ * the model's learned {@code image_newline} after each row when the tiler was given one.
  */
 public final class AnyResTiler implements Tiler {
 
     private final AnyResTilerConfig config;
+    private final NDArray newline;
 
+    /** A tiler without a newline tensor (counting and splitting only, or a caller-supplied separator). */
     public AnyResTiler(AnyResTilerConfig config) {
+        this(config, null);
+    }
+
+    /** @param newline {@code [D]} the model's row separator, or {@code null} */
+    public AnyResTiler(AnyResTilerConfig config, NDArray newline) {
         this.config = config;
+        this.newline = newline;
     }
 
     @Override
@@ -58,6 +68,11 @@ public final class AnyResTiler implements Tiler {
     public int mergedTokens(TileLayout layout, TokenGrid tileGrid) {
         return FeaturePacking.packedTokens(layout.gridRows(), layout.gridCols(), tileGrid, layout.originalHeight(),
                 layout.originalWidth(), config.newline(), config.maxPatches());
+    }
+
+    @Override
+    public Optional<NDArray> newline() {
+        return Optional.ofNullable(newline);
     }
 
     public AnyResTilerConfig config() {

@@ -12,12 +12,14 @@ import org.mix4j.image.Resample;
  * @param tileSize side of one tile in pixels (the vision tower's {@code image_size})
  * @param maxPatches {@code N} of LLaVA-OneVision's {@code anyres_max_N}; 0 = no reduction
  * @param newline whether the model appends a learned newline after each feature row
+ * @param newlineTensor the checkpoint tensor holding that newline, {@code [D]}
  */
 public record AnyResTilerConfig(
         List<List<Integer>> gridPinpoints,
         int tileSize,
         @Default("0") int maxPatches,
         @Default("true") boolean newline,
+        @Default("image_newline") String newlineTensor,
         @Default("bicubic") Resample resample) {
 
     public AnyResTilerConfig {

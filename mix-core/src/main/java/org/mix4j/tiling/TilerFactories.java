@@ -1,11 +1,15 @@
 package org.mix4j.tiling;
 
+import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.mix4j.api.Role;
 import org.mix4j.api.Tiler;
+import org.mix4j.config.ConfigException;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
+import org.mix4j.weights.Checkpoint;
+import org.mix4j.weights.TensorInfo;
 import org.pf4j.Extension;
 
 /** Registry entries of the built-in tilers. */
@@ -48,9 +52,27 @@ public final class TilerFactories {
             return d;
         }
 
+        /** Loads the checkpoint's newline tensor when the config asks for one. */
         @Override
         public Tiler create(AnyResTilerConfig config, ComponentContext context) {
-            return new AnyResTiler(config);
+            return new AnyResTiler(config, config.newline() ? newline(config.newlineTensor(), context) : null);
+        }
+
+        private static NDArray newline(String tensor, ComponentContext context) {
+            if (context.directory() == null) {
+                throw new ConfigException("pipeline", 0, 0, "tiling", "anyres with a newline needs the checkpoint's '"
+                        + tensor + "' tensor; set 'checkpoint:' or 'tiling: {newline: false}'", null);
+            }
+            try (Checkpoint c = Checkpoint.open(context.directory())) {
+                TensorInfo info = c.tensors().get(tensor);
+                if (info == null || info.shape().dimension() != 1) {
+                    throw new ConfigException("pipeline", 0, 0, "tiling.newline_tensor", "the checkpoint has no "
+                            + (info == null ? "" : "one-dimensional ") + "tensor '" + tensor + "'"
+                            + (info == null ? "" : " (it is " + info.shape() + ")")
+                            + "; name it with 'tiling: {newline_tensor: ...}' or set 'tiling: {newline: false}'", null);
+                }
+                return c.weights(context.manager(), context.dtype()).get(tensor, info.shape());
+            }
         }
 
         @Override

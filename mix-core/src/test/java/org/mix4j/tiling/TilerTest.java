@@ -24,6 +24,7 @@ import org.mix4j.api.Tiler;
 import org.mix4j.config.ConfigException;
 import org.mix4j.golden.GoldenCase;
 import org.mix4j.registry.MixSettings;
+import org.mix4j.weights.Checkpoint;
 
 class TilerTest {
 
@@ -118,5 +119,31 @@ class TilerTest {
         ConfigException d = assertThrows(ConfigException.class, () -> runtime.loader().load("dynamic", Role.TILER, null,
                 Map.of("min_tiles", 4, "max_tiles", 2), manager, DataType.FLOAT32));
         assertTrue(d.getMessage().contains("min_tiles"), d.getMessage());
+    }
+
+    @Test
+    void anyresOwnsTheCheckpointsNewline() {
+        Tiler tiler = runtime.loader().load("anyres", Role.TILER, NEXT, Map.of(), manager, DataType.FLOAT32);
+        NDArray newline = tiler.newline().orElseThrow();
+        try (Checkpoint c = Checkpoint.open(NEXT)) {
+            NDArray stored = c.weights(manager, DataType.FLOAT32).get("image_newline");
+            assertArrayEquals(stored.toFloatArray(), newline.toFloatArray());
+        }
+        assertEquals(1, newline.getShape().dimension());
+        Tiler without = runtime.loader().load("anyres", Role.TILER, NEXT, Map.of("newline", false), manager,
+                DataType.FLOAT32);
+        assertTrue(without.newline().isEmpty());
+        assertTrue(new NoTiler().newline().isEmpty());
+    }
+
+    @Test
+    void anyresNewlineNeedsItsTensor() {
+        ConfigException missing = assertThrows(ConfigException.class, () -> runtime.loader().load("anyres", Role.TILER,
+                NEXT, Map.of("newline_tensor", "row_separator"), manager, DataType.FLOAT32));
+        assertTrue(missing.getMessage().contains("'row_separator'"), missing.getMessage());
+        ConfigException noCheckpoint = assertThrows(ConfigException.class, () -> runtime.loader().load("anyres",
+                Role.TILER, null, Map.of("grid_pinpoints", List.of(List.of(32, 64)), "tile_size", 32), manager,
+                DataType.FLOAT32));
+        assertTrue(noCheckpoint.getMessage().contains("newline: false"), noCheckpoint.getMessage());
     }
 }

@@ -5,7 +5,8 @@ import org.mix4j.api.Scheduler;
 /** A {@link Scheduler} that reproduces a diffusers class and exposes its schedule for inspection. */
 public interface DiffusersScheduler extends Scheduler {
 
-    /** Whether the timesteps are whole training steps (int64 in diffusers) rather than floats. */
+    /** Every diffusers scheduler states it: whole training steps (int64 in diffusers) or floats. */
+    @Override
     boolean integerTimesteps();
 
     /**

@@ -1,11 +1,8 @@
 package org.mix4j.diffusion.schedulers;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.mix4j.api.Role;
 import org.mix4j.api.Scheduler;
 import org.mix4j.registry.ComponentFactory;
-import org.mix4j.registry.RegisteredComponent;
 import org.mix4j.registry.Registry;
 
 /**
@@ -32,6 +29,11 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
         return false;
     }
 
+    @Override
+    default String checkpointClass() {
+        return diffusersClass();
+    }
+
     /**
      * The registered YAML type reproducing a diffusers scheduler class (the {@code _class_name} of a
      * {@code scheduler_config.json}).
@@ -39,16 +41,6 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
      * @throws IllegalArgumentException naming the classes that are supported
      */
     static String typeForDiffusersClass(Registry registry, String className) {
-        List<String> known = new ArrayList<>();
-        for (RegisteredComponent c : registry.components(Role.SCHEDULER)) {
-            if (c.factory() instanceof SchedulerFactory<?> f) {
-                if (f.diffusersClass().equals(className)) {
-                    return c.type();
-                }
-                known.add(f.diffusersClass() + " (" + c.type() + ")");
-            }
-        }
-        throw new IllegalArgumentException("no scheduler reproduces diffusers class '" + className + "'; supported: "
-                + String.join(", ", known));
+        return registry.typeReproducing(Role.SCHEDULER, className);
     }
 }

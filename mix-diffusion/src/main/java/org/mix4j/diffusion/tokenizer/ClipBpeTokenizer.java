@@ -93,6 +93,7 @@ public final class ClipBpeTokenizer implements Tokenizer {
     }
 
     /** {@code model_max_length} of the tokenizer config (77 for CLIP). */
+    @Override
     public int modelMaxLength() {
         return modelMaxLength;
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.encoders.layers.Attention;
@@ -144,6 +145,11 @@ public final class ClipTextEncoder implements TextEncoder {
     @Override
     public int maxPositions() {
         return config.maxPositionEmbeddings();
+    }
+
+    @Override
+    public OptionalInt vocabSize() {
+        return OptionalInt.of(config.vocabSize());
     }
 
     public ClipTextConfig config() {

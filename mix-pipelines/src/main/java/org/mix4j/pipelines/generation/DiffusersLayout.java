@@ -10,13 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mix4j.api.Role;
 import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode.Scalar;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
-import org.mix4j.diffusion.schedulers.SchedulerFactory;
 import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.registry.Registry;
@@ -130,7 +130,7 @@ public final class DiffusersLayout {
         }
         String cls = string(JsonConfig.read(config).get("_class_name"));
         try {
-            String type = SchedulerFactory.typeForDiffusersClass(registry, cls);
+            String type = registry.typeReproducing(Role.SCHEDULER, cls);
             return "scheduler:    { type: " + type + ", weights: scheduler }\n";
         } catch (IllegalArgumentException e) {
             return "# " + cls + " is not implemented here; ddim runs the same training schedule\n"

@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.List;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.Tokenizer;
-import org.mix4j.diffusion.tokenizer.ClipBpeTokenizer;
 
 /**
  * Section 1 of the pipeline, diffusers' {@code encode_prompt}: text to ids (padded to the model's
@@ -89,15 +88,13 @@ final class PromptEncoding {
     }
 
     /** int64 {@code [B, T]} padded to the shorter of the tokenizer's and the text encoder's maximum length. */
-    private static NDArray tokenize(Tokenizer tokenizer, TextEncoder textEncoder, List<String> texts, NDManager manager,
+    static NDArray tokenize(Tokenizer tokenizer, TextEncoder textEncoder, List<String> texts, NDManager manager,
             String what) {
         if (tokenizer == null) {
             throw new IllegalArgumentException("a text " + what + " needs a 'tokenizer:' section (or give token ids)");
         }
-        int maxLength = textEncoder == null ? Integer.MAX_VALUE : textEncoder.maxPositions();
-        if (tokenizer instanceof ClipBpeTokenizer clip) {
-            maxLength = Math.min(maxLength, clip.modelMaxLength());
-        }
+        int maxLength = Math.min(textEncoder == null ? Integer.MAX_VALUE : textEncoder.maxPositions(),
+                tokenizer.modelMaxLength());
         if (maxLength == Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot tell how long the token rows must be: the tokenizer has no "
                     + "model_max_length and there is no text encoder");

@@ -16,7 +16,6 @@ import java.util.Set;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
-import org.mix4j.diffusion.schedulers.DiffusersScheduler;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
 import org.mix4j.pipelines.generation.MultiDiffusionViews.View;
@@ -121,7 +120,7 @@ public final class StableDiffusionCaseRunner implements CaseRunner {
         StepRecorder recorder = new StepRecorder(manager);
         GenerationResult result = pipeline.generate(r, noise, recorder, ProgressListener.NONE, manager);
         recorder.outputs(noisePredName).forEach((name, value) -> out.put(prefix + name, value));
-        boolean integer = !(pipeline.components().scheduler() instanceof DiffusersScheduler d) || d.integerTimesteps();
+        boolean integer = pipeline.components().scheduler().integerTimesteps();
         out.put("timesteps", timesteps(recorder.timesteps(), integer, manager));
         out.put("timesteps_schedule", timesteps(recorder.schedule(), integer, manager));
         out.put(prefix + "latents_final", result.latents());

@@ -16,7 +16,6 @@ import org.mix4j.api.Tokenizer;
 import org.mix4j.api.VisionEncoder;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
-import org.mix4j.encoders.clip.ClipTextEncoder;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RetrievalSettings;
 
@@ -189,8 +188,8 @@ public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
         }
     }
 
-    private static void checkIds(TextEncoder text, long[][] ids) {
-        int vocab = text instanceof ClipTextEncoder clip ? clip.config().vocabSize() : Integer.MAX_VALUE;
+    static void checkIds(TextEncoder text, long[][] ids) {
+        int vocab = text.vocabSize().orElse(Integer.MAX_VALUE);
         for (long[] row : ids) {
             if (row.length > text.maxPositions()) {
                 throw new IllegalArgumentException(row.length + " tokens exceed the text encoder's "

@@ -12,7 +12,6 @@ import org.mix4j.config.OptionalKey;
  * @param systemPrompt optional system message for chat templates
  * @param imageTokenId id the placeholder expands to; default: the checkpoint's
  *     {@code image_token_index}, else the tokenizer's id of {@code image_token}
- * @param newlineTensor checkpoint tensor of the row separator tilers append ({@code image_newline})
  * @param encoderBatchSize tiles encoded per batch
  */
 public record UnderstandingSettings(
@@ -21,5 +20,4 @@ public record UnderstandingSettings(
         @Default("<image>") String imageToken,
         @OptionalKey Long imageTokenId,
         @OptionalKey String systemPrompt,
-        @Default("image_newline") String newlineTensor,
         @Default("8") int encoderBatchSize) {}

@@ -18,8 +18,6 @@ import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
-import org.mix4j.llm.llama.LlamaFamily;
-import org.mix4j.llm.tokenizer.HfTokenizer;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingDefaults;
 import org.mix4j.pipelines.decoding.DecodingLoop;
@@ -81,7 +79,8 @@ public final class TextPipeline implements AutoCloseable {
 
     /**
      * A pipeline for a Hugging Face checkpoint directory without YAML: the decoder type from
-     * {@code config.json model_type}, {@code hf_tokenizer}, the checkpoint's generation defaults.
+     * {@code config.json model_type} (any registered language-model type of that name),
+     * {@code hf_tokenizer}, the checkpoint's generation defaults.
      */
     public static TextPipeline fromCheckpoint(Path dir, ComponentLoader loader, NDManager manager) {
         Path configFile = dir.resolve("config.json");
@@ -90,9 +89,9 @@ public final class TextPipeline implements AutoCloseable {
         }
         JsonObject json = JsonConfig.read(configFile);
         String type = json.has("model_type") ? json.get("model_type").getAsString() : "";
-        if (!LlamaFamily.MODEL_TYPES.contains(type)) {
+        if (!CausalLmPreset.isLanguageModelType(loader.registry(), type)) {
             throw new ConfigException(configFile.toString(), 0, 0, "model_type", "'" + type
-                    + "' has no text pipeline preset", LlamaFamily.MODEL_TYPES);
+                    + "' has no text pipeline preset", CausalLmPreset.languageModelTypes(loader.registry()));
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("task", "text");
@@ -147,9 +146,9 @@ public final class TextPipeline implements AutoCloseable {
         if (promptTemplate != null) {
             return tokenizer.encode(renderPlain(messages));
         }
-        if (tokenizer instanceof HfTokenizer hf && hf.chatTemplate().isPresent()) {
+        if (tokenizer.hasChatTemplate()) {
             // the template writes the special tokens itself, as apply_chat_template(tokenize=True) assumes
-            return hf.encodeRaw(hf.applyChatTemplate(messages, true));
+            return tokenizer.encodeRaw(tokenizer.applyChatTemplate(messages, true));
         }
         StringBuilder plain = new StringBuilder();
         messages.forEach(m -> plain.append(plain.length() == 0 ? "" : "\n").append(m.get("content")));

@@ -30,7 +30,6 @@ import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.tiling.NoTiler;
-import org.mix4j.weights.Checkpoint;
 import org.pf4j.Extension;
 
 /**
@@ -71,7 +70,7 @@ public final class LlavaCaseRunner implements CaseRunner {
                 LanguageModel llm = loader.load(llmType, Role.LANGUAGE_MODEL, c.dir(),
                         Map.of("weights_prefix", "language_model."), m, DataType.FLOAT32)) {
             if (c.kind().equals("llava")) {
-                VisionStack stack = new VisionStack(null, new NoTiler(), encoder, null, null, connector, null, 8);
+                VisionStack stack = new VisionStack(null, new NoTiler(), encoder, null, null, connector, 8);
                 NDArray features = stack.project(c.tensor("pixel_values", m), null, m); // [images, M, D]
                 out.put("image_features", features);
                 List<NDArray> perImage = new ArrayList<>();
@@ -82,12 +81,9 @@ public final class LlavaCaseRunner implements CaseRunner {
             } else {
                 ImageProcessor processor = loader.load("hf_image_processor", Role.IMAGE_PROCESSOR, c.dir(), Map.of(), m,
                         DataType.FLOAT32);
-                Tiler tiler = loader.load("anyres", Role.TILER, c.dir(), Map.of(), m, DataType.FLOAT32);
-                NDArray newline;
-                try (Checkpoint ckpt = Checkpoint.open(c.dir())) {
-                    newline = ckpt.weights(m, DataType.FLOAT32).get("image_newline", new Shape(llm.hiddenSize()));
-                }
-                VisionStack stack = new VisionStack(processor, tiler, encoder, null, null, connector, newline, 8);
+                Tiler tiler = loader.load("anyres", Role.TILER, c.dir(), Map.of(), m, DataType.FLOAT32); // with image_newline
+                NDArray newline = tiler.newline().orElseThrow();
+                VisionStack stack = new VisionStack(processor, tiler, encoder, null, null, connector, 8);
                 processorOutputs(c, processor, tiler, out, m);
                 NDArray sizes = c.tensor("image_sizes", m);
                 NDArray pixels = c.tensor("pixel_values", m);

@@ -2,8 +2,6 @@ package org.mix4j.pipelines.understanding;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +28,7 @@ import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.UnderstandingSettings;
-import org.mix4j.tiling.AnyResTiler;
 import org.mix4j.tiling.NoTiler;
-import org.mix4j.weights.Checkpoint;
 
 /**
  * {@code task: understanding}: images and a prompt in, text out. Built from YAML through the
@@ -84,7 +80,6 @@ public final class UnderstandingPipeline implements AutoCloseable {
         List<Object> owned = new ArrayList<>();
         try {
             Path ckpt = config.checkpoint();
-            DataType dtype = config.dataType();
             UnderstandingSettings s = config.settings(UnderstandingSettings.class);
             ImageProcessor processor = part(config, "image_processor", Role.IMAGE_PROCESSOR, loader, manager, owned,
                     "hf_image_processor");
@@ -98,9 +93,8 @@ public final class UnderstandingPipeline implements AutoCloseable {
             Connector connector = part(config, "connector", Role.CONNECTOR, loader, manager, owned, null);
             LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null);
             Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null);
-            NDArray newline = tiler instanceof AnyResTiler any && any.config().newline()
-                    ? newline(ckpt, s.newlineTensor(), llm.hiddenSize(), manager, dtype) : null;
-            VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector, newline,
+            tiler.newline().ifPresent(n -> checkNewline(n, llm.hiddenSize()));
+            VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector,
                     s.encoderBatchSize());
             long imageToken = imageTokenId(s, ckpt, tokenizer);
             DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer);
@@ -127,17 +121,11 @@ public final class UnderstandingPipeline implements AutoCloseable {
         return part;
     }
 
-    private static NDArray newline(Path ckpt, String tensor, int hidden, NDManager manager, DataType dtype) {
-        if (ckpt == null) {
-            throw new ConfigException("pipeline", 0, 0, "tiling", "anyres with a newline needs the checkpoint's '"
-                    + tensor + "' tensor; set 'checkpoint:' or 'tiling: {newline: false}'", null);
-        }
-        try (Checkpoint c = Checkpoint.open(ckpt)) {
-            if (!c.tensors().containsKey(tensor)) {
-                throw new ConfigException("pipeline", 0, 0, "newline_tensor", "the checkpoint has no tensor '" + tensor
-                        + "'; name it with newline_tensor or set 'tiling: {newline: false}'", null);
-            }
-            return c.weights(manager, dtype).get(tensor, new Shape(hidden));
+    /** The tiler's row separator goes between language-model embeddings, so it has their width. */
+    private static void checkNewline(NDArray newline, int hidden) {
+        if (newline.getShape().dimension() != 1 || newline.getShape().get(0) != hidden) {
+            throw new ConfigException("pipeline", 0, 0, "tiling", "the tiler's newline tensor is "
+                    + newline.getShape() + ", the language model's embeddings are (" + hidden + ")", null);
         }
     }
 

@@ -31,15 +31,13 @@ public final class VisionStack {
     private final ImageProcessor hiresProcessor;
     private final VisionEncoder hiresEncoder;
     private final Connector connector;
-    private final NDArray newline;
     private final int batchSize;
 
     /**
      * @param hiresProcessor and {@code hiresEncoder}: both or neither
-     * @param newline {@code [D]} row separator of tilers that use one, or {@code null}
      */
     public VisionStack(ImageProcessor processor, Tiler tiler, VisionEncoder encoder, ImageProcessor hiresProcessor,
-            VisionEncoder hiresEncoder, Connector connector, NDArray newline, int batchSize) {
+            VisionEncoder hiresEncoder, Connector connector, int batchSize) {
         if ((hiresProcessor == null) != (hiresEncoder == null)) {
             throw new IllegalArgumentException("a high-resolution encoder needs its own image processor");
         }
@@ -52,7 +50,6 @@ public final class VisionStack {
         this.hiresProcessor = hiresProcessor;
         this.hiresEncoder = hiresEncoder;
         this.connector = connector;
-        this.newline = newline;
         this.batchSize = batchSize;
     }
 
@@ -92,6 +89,7 @@ public final class VisionStack {
             tiles.addAll(split);
         }
         List<NDArray> out = new ArrayList<>();
+        NDArray newline = tiler.newline().orElse(null);
         try (NDManager scope = manager.newSubManager()) {
             NDArray projected = projectTiles(tiles, scope); // [tiles, M, D]
             int offset = 0;

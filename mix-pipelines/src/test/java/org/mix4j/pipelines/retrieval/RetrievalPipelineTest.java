@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.encoders.EncoderTestSupport;
 import org.mix4j.golden.GoldenCase;
+import org.mix4j.pipelines.RoleOnlyComponents.ZeroTextEncoder;
 import org.mix4j.pipelines.task.PipelineConfig;
 
 /** The retrieval pipeline on the clip_full golden fixture (transformers CLIPModel outputs). */
@@ -193,5 +194,17 @@ class RetrievalPipelineTest extends EncoderTestSupport {
                 assertEquals(expected[r][i], actual[r][i], tol + tol * Math.abs(expected[r][i]), what + "[" + r + "][" + i + "]");
             }
         }
+    }
+
+    @Test
+    void tokenIdsAreCheckedAgainstAnyTextEncodersVocabulary() {
+        ZeroTextEncoder plugin = new ZeroTextEncoder(4, java.util.OptionalInt.of(10));
+        RetrievalPipeline.checkIds(plugin, new long[][] {{0, 9}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RetrievalPipeline.checkIds(plugin, new long[][] {{0, 10}}));
+        assertTrue(e.getMessage().contains("vocab_size 10"), e.getMessage());
+        RetrievalPipeline.checkIds(new ZeroTextEncoder(4, java.util.OptionalInt.empty()), new long[][] {{0, 1000}});
+        assertThrows(IllegalArgumentException.class,
+                () -> RetrievalPipeline.checkIds(plugin, new long[][] {{0, 1, 2, 3, 4}}), "longer than max positions");
     }
 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.llm.TestData;
 import org.mix4j.llm.TinyCheckpoint;
 import org.mix4j.llm.TinyModels;
+import org.mix4j.pipelines.RoleOnlyComponents.CharTokenizer;
 import org.mix4j.pipelines.decoding.DecodeResult;
 
 /** task: text from YAML and from a bare checkpoint directory. */
@@ -107,6 +108,20 @@ class TextPipelineTest {
             chat.send("Bye", null);
             assertEquals(List.of("user", "assistant", "user", "assistant"),
                     chat.history().stream().map(m -> m.get("role")).toList());
+        }
+    }
+
+    @Test
+    void aPluginTokenizersChatTemplateIsUsedAsTheBuiltInsIs() {
+        try (TextPipeline p = TextPipeline.fromCheckpoint(dir, TinyModels.loader(), manager)) {
+            CharTokenizer templated = new CharTokenizer(Integer.MAX_VALUE, true);
+            TextPipeline plugin = new TextPipeline(p.llm(), templated, p.settings(), null, null, manager, 0);
+            assertArrayEquals(templated.encodeRaw("[user]Hi[assistant]"),
+                    plugin.encodePrompt(List.of(TextPipeline.message("user", "Hi"))),
+                    "rendered by the template, special tokens left to it");
+            TextPipeline plain = new TextPipeline(p.llm(), new CharTokenizer(Integer.MAX_VALUE, false), p.settings(),
+                    null, null, manager, 0);
+            assertArrayEquals(new long[] {1, 'H', 'i'}, plain.encodePrompt(List.of(TextPipeline.message("user", "Hi"))));
         }
     }
 }
