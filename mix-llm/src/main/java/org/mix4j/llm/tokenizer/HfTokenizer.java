@@ -34,9 +34,10 @@ public final class HfTokenizer implements Tokenizer, Component {
     private final Boolean addEos;
     private final boolean cleanUpSpaces;
     private final ChatTemplate chatTemplate;
+    private final int modelMaxLength;
 
     HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Long> vocab, SpecialTokens special, Boolean addBos,
-            Boolean addEos, boolean cleanUpSpaces, ChatTemplate chatTemplate) {
+            Boolean addEos, boolean cleanUpSpaces, ChatTemplate chatTemplate, int modelMaxLength) {
         this.tokenizer = tokenizer;
         this.vocab = vocab;
         this.special = special;
@@ -44,6 +45,7 @@ public final class HfTokenizer implements Tokenizer, Component {
         this.addEos = addEos;
         this.cleanUpSpaces = cleanUpSpaces;
         this.chatTemplate = chatTemplate;
+        this.modelMaxLength = modelMaxLength;
     }
 
     /** Opens {@code file} of {@code dir}; the native tokenizer is freed by {@link #close()}. */
@@ -156,6 +158,11 @@ public final class HfTokenizer implements Tokenizer, Component {
     public OptionalLong specialId(String name) {
         String token = special.get(name);
         return token == null ? OptionalLong.empty() : tokenId(token);
+    }
+
+    @Override
+    public int modelMaxLength() {
+        return modelMaxLength;
     }
 
     @Override

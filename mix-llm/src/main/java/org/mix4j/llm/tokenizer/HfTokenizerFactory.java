@@ -62,7 +62,7 @@ public final class HfTokenizerFactory implements ComponentFactory<HfTokenizerCon
         Boolean cleanUp = bool(tokenizerConfig, "clean_up_tokenization_spaces");
         ChatTemplate template = chatTemplate(base, config, tokenizerConfig);
         return new HfTokenizer(HfTokenizer.openNative(file), HfTokenizer.readVocab(file), special, addBos, addEos,
-                Boolean.TRUE.equals(cleanUp), template);
+                Boolean.TRUE.equals(cleanUp), template, modelMaxLength(tokenizerConfig));
     }
 
     /**
@@ -107,6 +107,16 @@ public final class HfTokenizerFactory implements ComponentFactory<HfTokenizerCon
                     .map(n -> n.getAsJsonObject().get("name").getAsString()).toList());
         }
         return null;
+    }
+
+    /** {@code model_max_length}; transformers writes a huge float (1e30) for "none", read as unlimited. */
+    private static int modelMaxLength(JsonObject tokenizerConfig) {
+        JsonElement e = tokenizerConfig == null ? null : tokenizerConfig.get("model_max_length");
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            return Integer.MAX_VALUE;
+        }
+        double v = e.getAsDouble();
+        return v >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) v;
     }
 
     private static Boolean bool(JsonObject json, String key) {

@@ -115,4 +115,17 @@ class HfTokenizerTest {
             assertEquals("true", System.getProperty("ai.djl.offline", System.getenv("DJL_OFFLINE")));
         }
     }
+
+    @Test
+    void modelMaxLengthComesFromTheTokenizerConfig() {
+        try (HfTokenizer t = load("tiny-chat", defaults())) {
+            assertEquals(256, t.modelMaxLength());
+        }
+        Path d = TestData.resource("tiny-chat");
+        com.google.gson.JsonObject unset = JsonConfig.read(d.resolve("tokenizer_config.json"));
+        unset.addProperty("model_max_length", 1e30); // transformers' VERY_LARGE_INTEGER
+        try (HfTokenizer t = HfTokenizerFactory.load(d, defaults(), unset)) {
+            assertEquals(Integer.MAX_VALUE, t.modelMaxLength());
+        }
+    }
 }
