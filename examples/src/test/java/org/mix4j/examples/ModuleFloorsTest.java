@@ -1,0 +1,117 @@
+package org.mix4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module floors of docs/architecture.md: model modules, plugins and the pipelines import only
+ * their own packages and the plugin API (mix-core) — the pipelines find models through the registry,
+ * never by class — and only the CLI, the top floor, imports everything and knows the terminal
+ * libraries.
+ */
+class ModuleFloorsTest {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    /** A reference to a class by package, in an import or written out in code. */
+    private static final Pattern REFERENCE = Pattern.compile("(?<![\\w.])(org\\.mix4j\\.[a-z][\\w.]*?)\\.[A-Z]");
+    private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
+
+    /** Module directory -> floor (0: plugin API, 1: models and plugins, 2: pipelines, 3: the CLI). */
+    private static final Map<String, Integer> FLOORS = Map.of(
+            "mix-core", 0,
+            "mix-encoders", 1, "mix-connectors", 1, "mix-llm", 1, "mix-diffusion", 1,
+            "mix-pipelines", 2,
+            "mix-cli", 3,
+            "plugins/torchscript", 1, "plugins/pixel-shuffle", 1);
+
+    /** The module that owns a package (first match by prefix). */
+    private static String owner(String pkg) {
+        if (pkg.startsWith("org.mix4j.encoders")) {
+            return "mix-encoders";
+        }
+        if (pkg.startsWith("org.mix4j.connectors")) {
+            return "mix-connectors";
+        }
+        if (pkg.startsWith("org.mix4j.llm")) {
+            return "mix-llm";
+        }
+        if (pkg.startsWith("org.mix4j.diffusion")) {
+            return "mix-diffusion";
+        }
+        if (pkg.startsWith("org.mix4j.pipelines")) {
+            return "mix-pipelines";
+        }
+        if (pkg.startsWith("org.mix4j.cli")) {
+            return "mix-cli";
+        }
+        if (pkg.startsWith("org.mix4j.plugins.torchscript")) {
+            return "plugins/torchscript";
+        }
+        if (pkg.startsWith("org.mix4j.plugins.pixelshuffle")) {
+            return "plugins/pixel-shuffle";
+        }
+        return "mix-core";
+    }
+
+    @Test
+    void belowTheCliMainSourcesImportOnlyThemselvesAndThePluginApi() throws IOException {
+        List<String> violations = new ArrayList<>();
+        for (Map.Entry<String, Integer> module : FLOORS.entrySet()) {
+            Path src = ROOT.resolve(module.getKey()).resolve("src/main/java");
+            assertTrue(Files.isDirectory(src), "no sources at " + src);
+            for (Path file : javaFiles(src)) {
+                Matcher m = REFERENCE.matcher(COMMENT.matcher(Files.readString(file)).replaceAll(""));
+                while (m.find()) {
+                    String imported = m.group(1);
+                    String target = owner(imported);
+                    boolean ok = target.equals(module.getKey()) || target.equals("mix-core")
+                            || module.getKey().equals("mix-cli");
+                    if (!ok) {
+                        violations.add(ROOT.relativize(file) + " uses " + imported);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void onlyTheCliUsesTerminalLibraries() throws IOException {
+        List<String> violations = new ArrayList<>();
+        for (String module : FLOORS.keySet()) {
+            if (module.equals("mix-cli")) {
+                continue;
+            }
+            String pom = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+            for (String artifact : List.of("picocli", "progressbar")) {
+                if (pom.contains("<artifactId>" + artifact + "</artifactId>")) {
+                    violations.add(module + "/pom.xml depends on " + artifact);
+                }
+            }
+            for (Path file : javaFiles(ROOT.resolve(module).resolve("src/main/java"))) {
+                String text = Files.readString(file);
+                if (text.contains("import picocli.") || text.contains("import me.tongfei.")) {
+                    violations.add(ROOT.relativize(file) + " imports a terminal library");
+                }
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
+    private static List<Path> javaFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+    }
+}
