@@ -9,11 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.LayerNorm;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -77,7 +78,7 @@ public final class FlamingoResampler implements Connector {
                 attentionMask.tempAttach(scope);
             }
             NDArray x = inputOffset == null ? features : features.add(inputOffset); // [B, N, dim]
-            NDArray h = Scoped.batched(latents, s.get(0), scope); // [B, L, dim]
+            NDArray h = Scopes.batched(latents, s.get(0), scope); // [B, L, dim]
             NDArray bias = attentionMask == null ? null : latentBias(attentionMask, x.getDataType(), scope);
             for (Layer layer : layers) {
                 h = layer.forward(x, h, bias);
@@ -94,7 +95,7 @@ public final class FlamingoResampler implements Connector {
     /** Keys are {@code [features; latents]}: the features' mask, then ones; {@code [B, 1, 1, N+L]}. */
     private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
         NDArray ones = scope.ones(new Shape(mask.getShape().get(0), config.numLatents()), dtype);
-        return Attention.paddingBias(mask.toType(dtype, false).concat(ones, 1), dtype);
+        return AttentionMasks.padding(mask.toType(dtype, false).concat(ones, 1), dtype);
     }
 
     @Override
@@ -140,7 +141,7 @@ public final class FlamingoResampler implements Connector {
             NDArray q = Attention.splitHeads(toQ.forward(lat), heads, dimHead); // [B, H, L, D]
             NDArray k = Attention.splitHeads(kv.get(0), heads, dimHead); // [B, H, N+L, D]
             NDArray v = Attention.splitHeads(kv.get(1), heads, dimHead); // [B, H, N+L, D]
-            NDArray attended = Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(dimHead)); // [B, H, L, D]
+            NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return toOut.forward(Attention.mergeHeads(attended)); // [B, L, dim]
         }
     }

@@ -8,11 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.RmsNorm;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.RmsNorm;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -76,7 +77,7 @@ public final class PerceiverResampler implements Connector {
                 attentionMask.tempAttach(scope);
             }
             NDArray context = modalityProjection == null ? features : modalityProjection.forward(features);
-            NDArray compressed = Scoped.batched(latents, s.get(0), scope); // [B, L, hidden]
+            NDArray compressed = Scopes.batched(latents, s.get(0), scope); // [B, L, hidden]
             NDArray bias = attentionMask == null ? null : latentBias(attentionMask, context.getDataType(), scope);
             for (Layer layer : layers) {
                 compressed = layer.forward(compressed, context, bias);
@@ -91,7 +92,7 @@ public final class PerceiverResampler implements Connector {
     private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
         long batch = mask.getShape().get(0);
         NDArray ones = scope.ones(new Shape(batch, config.resamplerNLatents()), dtype);
-        return Attention.paddingBias(mask.toType(dtype, false).concat(ones, 1), dtype);
+        return AttentionMasks.padding(mask.toType(dtype, false).concat(ones, 1), dtype);
     }
 
     @Override
@@ -153,7 +154,7 @@ public final class PerceiverResampler implements Connector {
             NDArray q = Attention.splitHeads(qProj.forward(latents), heads, headDim); // [B, H, L, D]
             NDArray k = Attention.splitHeads(kProj.forward(keysIn), kvHeads, headDim); // [B, Hkv, N+L, D]
             NDArray v = Attention.splitHeads(vProj.forward(keysIn), kvHeads, headDim); // [B, Hkv, N+L, D]
-            NDArray attended = Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(headDim)); // [B, H, L, D]
+            NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return oProj.forward(Attention.mergeHeads(attended)); // [B, L, hidden]
         }
     }

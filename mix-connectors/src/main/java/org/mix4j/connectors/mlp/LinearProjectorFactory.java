@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.Role;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
 import org.pf4j.Extension;

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Linear;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**

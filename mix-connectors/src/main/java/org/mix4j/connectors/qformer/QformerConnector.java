@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.LayerNorm;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -87,7 +88,7 @@ public final class QformerConnector implements Connector {
         NDManager caller = features.getManager();
         try (NDManager scope = caller.newSubManager()) {
             tempAttach(scope, features, attentionMask);
-            NDArray queries = Scoped.batched(queryTokens, features.getShape().get(0), scope); // [B, Q, hidden]
+            NDArray queries = Scopes.batched(queryTokens, features.getShape().get(0), scope); // [B, Q, hidden]
             NDArray out = encode(queries, features, attentionMask);
             if (languageProjection != null) {
                 out = languageProjection.forward(out); // [B, Q, Dllm]
@@ -99,7 +100,7 @@ public final class QformerConnector implements Connector {
 
     private NDArray encode(NDArray queryEmbeds, NDArray encoderHiddenStates, NDArray encoderAttentionMask) {
         NDArray bias = encoderAttentionMask == null ? null
-                : Attention.paddingBias(encoderAttentionMask, encoderHiddenStates.getDataType()); // [B, 1, 1, N]
+                : AttentionMasks.padding(encoderAttentionMask, encoderHiddenStates.getDataType()); // [B, 1, 1, N]
         NDArray h = layernorm.forward(queryEmbeds);
         for (Layer layer : layers) {
             h = layer.forward(h, encoderHiddenStates, bias);
@@ -161,7 +162,7 @@ public final class QformerConnector implements Connector {
             NDArray q = Attention.splitHeads(query.forward(hidden), heads, headDim); // [B, H, Q, D]
             NDArray k = Attention.splitHeads(key.forward(kvSource), heads, headDim); // [B, H, S, D]
             NDArray v = Attention.splitHeads(value.forward(kvSource), heads, headDim); // [B, H, S, D]
-            return Attention.mergeHeads(Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(headDim))); // [B, Q, hidden]
+            return Attention.mergeHeads(Attention.grouped(q, k, v, bias)); // [B, Q, hidden]
         }
     }
 

@@ -7,15 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.ControlNet;
 import org.mix4j.api.DenoiserResiduals;
-import org.mix4j.diffusion.layers.Activations;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.unet.Transformer2d;
-import org.mix4j.diffusion.unet.Unet2dCondition;
 import org.mix4j.diffusion.unet.Unet2dCondition.TimestepEmbedding;
+import org.mix4j.diffusion.unet.Unet2dCondition;
 import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -49,7 +49,7 @@ public final class ControlNetModel implements ControlNet {
         this.controlnetCondEmbedding = ConditioningEmbedding.load(w, config.conditioningChannels(),
                 config.conditioningEmbeddingOutChannels(), first);
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
-                Activations.of(config.actFn(), "act_fn"), timeDim, 1.0, config.resnetTimeScaleShift().equals("scale_shift"));
+                Activation.of(config.actFn(), "act_fn"), timeDim, 1.0, config.resnetTimeScaleShift().equals("scale_shift"));
         int blocks = channels.size();
         int zero = 0;
         controlnetDownBlocks.add(Conv2d.load(w, "controlnet_down_blocks." + zero++, first, first, 1, 1, 0));
@@ -92,7 +92,7 @@ public final class ControlNetModel implements ControlNet {
             throw new IllegalArgumentException("controlnet: control image " + conditioning.getShape() + " must be " + f
                     + " times the latent " + sample.getShape() + " in height and width");
         }
-        NDList out = Scope.runList(() -> run(sample, timestep, encoderHiddenStates, conditioning, (float) scale),
+        NDList out = Scopes.runList(() -> run(sample, timestep, encoderHiddenStates, conditioning, (float) scale),
                 sample, timestep, encoderHiddenStates, conditioning);
         List<NDArray> down = new ArrayList<>(out.subList(0, out.size() - 1));
         return new DenoiserResiduals(down, out.get(out.size() - 1));
@@ -176,9 +176,9 @@ public final class ControlNetModel implements ControlNet {
 
         /** {@code [B, in, H, W]} -> {@code [B, out, H / f, W / f]}. */
         NDArray forward(NDArray image) {
-            NDArray h = Activations.silu(convIn.forward(image));
+            NDArray h = Activation.silu(convIn.forward(image));
             for (Conv2d block : blocks) {
-                h = Activations.silu(block.forward(h));
+                h = Activation.silu(block.forward(h));
             }
             return convOut.forward(h);
         }

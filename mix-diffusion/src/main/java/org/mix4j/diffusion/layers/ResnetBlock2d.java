@@ -3,6 +3,8 @@ package org.mix4j.diffusion.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.function.UnaryOperator;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -71,25 +73,25 @@ public final class ResnetBlock2d {
      * @return {@code [B, out, H, W]}
      */
     public NDArray forward(NDArray x, NDArray temb) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             UnaryOperator<NDArray> act = spec.act();
             // each temporary is closed once used: a resnet at 512x512 holds 130-270 MiB activations
             NDArray h = norm1.forward(x);
-            h = Scope.then(h, act.apply(h));
-            h = Scope.then(h, conv1.forward(h));
+            h = Scopes.then(h, act.apply(h));
+            h = Scopes.then(h, conv1.forward(h));
             if (timeEmbProj != null && temb != null) {
                 NDArray t = timeEmbProj.forward(act.apply(temb)).expandDims(2).expandDims(3); // [B, out(*2), 1, 1]
                 if (spec.scaleShift()) {
                     NDList scaleShift = t.split(2, 1);
-                    h = Scope.then(h, norm2.forward(h).muli(scaleShift.get(0).add(1f)).addi(scaleShift.get(1)));
+                    h = Scopes.then(h, norm2.forward(h).muli(scaleShift.get(0).add(1f)).addi(scaleShift.get(1)));
                 } else {
-                    h = Scope.then(h, norm2.forward(h.addi(t))); // h is conv1's fresh output
+                    h = Scopes.then(h, norm2.forward(h.addi(t))); // h is conv1's fresh output
                 }
             } else {
-                h = Scope.then(h, norm2.forward(h));
+                h = Scopes.then(h, norm2.forward(h));
             }
-            h = Scope.then(h, act.apply(h));
-            h = Scope.then(h, conv2.forward(h));
+            h = Scopes.then(h, act.apply(h));
+            h = Scopes.then(h, conv2.forward(h));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
             NDArray sum = h.addi(shortcut); // into conv2's fresh output: no new array
             if (shortcut != x) {

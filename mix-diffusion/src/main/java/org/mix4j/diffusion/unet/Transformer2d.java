@@ -3,14 +3,14 @@ package org.mix4j.diffusion.unet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
-import org.mix4j.diffusion.layers.Attention;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.LayerNorm;
-import org.mix4j.diffusion.layers.Linear;
-import org.mix4j.diffusion.layers.Scope;
+import org.mix4j.diffusion.layers.MultiHeadAttention;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -78,7 +78,7 @@ public final class Transformer2d {
      * @return {@code [B, C, H, W]}
      */
     NDArray forward(NDArray x, NDArray context) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             Shape s = x.getShape();
             long b = s.get(0);
             long c = s.get(1);
@@ -98,14 +98,14 @@ public final class Transformer2d {
     static final class BasicTransformerBlock {
 
         private final LayerNorm norm1;
-        private final Attention attn1;
+        private final MultiHeadAttention attn1;
         private final LayerNorm norm2;
-        private final Attention attn2;
+        private final MultiHeadAttention attn2;
         private final LayerNorm norm3;
         private final FeedForward ff;
         private final boolean onlyCrossAttention;
 
-        private BasicTransformerBlock(LayerNorm norm1, Attention attn1, LayerNorm norm2, Attention attn2,
+        private BasicTransformerBlock(LayerNorm norm1, MultiHeadAttention attn1, LayerNorm norm2, MultiHeadAttention attn2,
                 LayerNorm norm3, FeedForward ff, boolean onlyCrossAttention) {
             this.norm1 = norm1;
             this.attn1 = attn1;
@@ -120,9 +120,9 @@ public final class Transformer2d {
             long attn1Context = spec.onlyCrossAttention() ? spec.crossAttentionDim() : dim;
             return new BasicTransformerBlock(
                     LayerNorm.load(w, prefix + "norm1", dim, LAYER_NORM_EPS),
-                    Attention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false),
                     LayerNorm.load(w, prefix + "norm2", dim, LAYER_NORM_EPS),
-                    Attention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(), dimHead, false),
                     LayerNorm.load(w, prefix + "norm3", dim, LAYER_NORM_EPS),
                     FeedForward.load(w, prefix + "ff.", dim),
                     spec.onlyCrossAttention());
@@ -157,7 +157,7 @@ public final class Transformer2d {
         NDArray forward(NDArray x) {
             NDArray projected = proj.forward(x);
             NDList halves = projected.split(2, projected.getShape().dimension() - 1); // [B, N, inner] x 2
-            return out.forward(Activation.gelu(halves.get(1)).muli(halves.get(0)));
+            return out.forward(Activation.GELU.apply(halves.get(1)).muli(halves.get(0)));
         }
     }
 }

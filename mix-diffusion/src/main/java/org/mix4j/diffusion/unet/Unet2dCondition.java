@@ -12,15 +12,15 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.DenoiserResiduals;
-import org.mix4j.diffusion.layers.Activations;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.Linear;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.UpBlock;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -51,7 +51,7 @@ public final class Unet2dCondition implements Denoiser {
         this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), channels.get(0), config.convInKernel());
         this.timeEmbedding = TimestepEmbedding.load(w, config);
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
-                Activations.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
+                Activation.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
                 config.resnetTimeScaleShift().equals("scale_shift"));
 
         for (int i = 0; i < blocks; i++) {
@@ -84,7 +84,7 @@ public final class Unet2dCondition implements Denoiser {
         }
 
         this.convNormOut = GroupNorm.load(w, "conv_norm_out", config.normNumGroups(), channels.get(0), config.normEps());
-        this.convAct = Activations.of(config.actFn(), "act_fn");
+        this.convAct = Activation.of(config.actFn(), "act_fn");
         this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel());
     }
 
@@ -109,7 +109,7 @@ public final class Unet2dCondition implements Denoiser {
             }
             inputs.add(residuals.midBlock());
         }
-        return Scope.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
+        return Scopes.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
     }
 
     private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals) {
@@ -222,10 +222,10 @@ public final class Unet2dCondition implements Denoiser {
             this.flipSinToCos = flipSinToCos;
             this.freqShift = freqShift;
             this.linear1 = linear1;
-            this.act = Activations.of(actFn, "act_fn");
+            this.act = Activation.of(actFn, "act_fn");
             this.linear2 = linear2;
-            this.postAct = postAct == null ? null : Activations.of(postAct, "timestep_post_act");
-            this.embedAct = embedAct == null ? null : Activations.of(embedAct, "time_embedding_act_fn");
+            this.postAct = postAct == null ? null : Activation.of(postAct, "timestep_post_act");
+            this.embedAct = embedAct == null ? null : Activation.of(embedAct, "time_embedding_act_fn");
         }
 
         static TimestepEmbedding load(Weights w, Unet2dConditionConfig c) {

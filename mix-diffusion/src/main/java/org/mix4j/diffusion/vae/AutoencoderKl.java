@@ -9,15 +9,15 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
-import org.mix4j.diffusion.layers.Activations;
-import org.mix4j.diffusion.layers.Attention;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.Downsample2d;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.Linear;
+import org.mix4j.diffusion.layers.MultiHeadAttention;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.layers.Upsample2d;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -41,7 +41,7 @@ public final class AutoencoderKl implements Autoencoder {
         this.config = config;
         this.manager = manager;
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), EPS,
-                Activations.of(config.actFn(), "act_fn"), null, 1.0, false);
+                Activation.of(config.actFn(), "act_fn"), null, 1.0, false);
         int latent2 = 2 * config.latentChannels();
         this.encoder = Encoder.load(w.child("encoder."), config, resnet);
         this.decoder = Decoder.load(w.child("decoder."), config, resnet);
@@ -57,7 +57,7 @@ public final class AutoencoderKl implements Autoencoder {
      */
     @Override
     public LatentDistribution encode(NDArray pixels) {
-        NDList meanStd = Scope.runList(() -> {
+        NDList meanStd = Scopes.runList(() -> {
             NDArray moments = useTiles(pixels, config.tileSampleMinSize())
                     ? VaeTiling.run(pixels, config.tileSampleMinSize(), config.tileLatentMinSize(),
                             config.tileOverlapFactor(), this::moments)
@@ -89,7 +89,7 @@ public final class AutoencoderKl implements Autoencoder {
 
     /** Encoder and {@code quant_conv}: {@code [B, 2 * latent_channels, h, w]}. */
     private NDArray moments(NDArray pixels) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             NDArray h = encoder.forward(pixels);
             return quantConv == null ? h : quantConv.forward(h);
         }, pixels);
@@ -97,7 +97,7 @@ public final class AutoencoderKl implements Autoencoder {
 
     /** {@code post_quant_conv} and decoder. */
     private NDArray decodeTile(NDArray latents) {
-        return Scope.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
+        return Scopes.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
                 latents);
     }
 
@@ -165,19 +165,19 @@ public final class AutoencoderKl implements Autoencoder {
                     blocks,
                     MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(last), EPS),
-                    Activations.of(c.actFn(), "act_fn"),
+                    Activation.of(c.actFn(), "act_fn"),
                     Conv2d.same(w, "conv_out", ch.get(last), 2L * c.latentChannels(), 3));
         }
 
         NDArray forward(NDArray pixels) {
             NDArray h = convIn.forward(pixels);
             for (CodecBlock block : downBlocks) {
-                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
+                h = Scopes.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            h = Scope.then(h, midBlock.forward(h));
-            h = Scope.then(h, convNormOut.forward(h));
-            h = Scope.then(h, convAct.apply(h));
-            return Scope.then(h, convOut.forward(h));
+            h = Scopes.then(h, midBlock.forward(h));
+            h = Scopes.then(h, convNormOut.forward(h));
+            h = Scopes.then(h, convAct.apply(h));
+            return Scopes.then(h, convOut.forward(h));
         }
     }
 
@@ -221,19 +221,19 @@ public final class AutoencoderKl implements Autoencoder {
                     MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
                     blocks,
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(0), EPS),
-                    Activations.of(c.actFn(), "act_fn"),
+                    Activation.of(c.actFn(), "act_fn"),
                     Conv2d.same(w, "conv_out", ch.get(0), c.outChannels(), 3));
         }
 
         NDArray forward(NDArray latents) {
             NDArray h = convIn.forward(latents);
-            h = Scope.then(h, midBlock.forward(h));
+            h = Scopes.then(h, midBlock.forward(h));
             for (CodecBlock block : upBlocks) {
-                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
+                h = Scopes.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            h = Scope.then(h, convNormOut.forward(h));
-            h = Scope.then(h, convAct.apply(h));
-            return Scope.then(h, convOut.forward(h));
+            h = Scopes.then(h, convNormOut.forward(h));
+            h = Scopes.then(h, convAct.apply(h));
+            return Scopes.then(h, convOut.forward(h));
         }
     }
 
@@ -244,13 +244,13 @@ public final class AutoencoderKl implements Autoencoder {
             NDArray h = x;
             for (ResnetBlock2d resnet : resnets) {
                 NDArray next = resnet.forward(h, null);
-                h = h == x ? next : Scope.then(h, next); // the block's input belongs to the caller
+                h = h == x ? next : Scopes.then(h, next); // the block's input belongs to the caller
             }
             if (resampler == null) {
                 return h;
             }
             NDArray resampled = resampler.apply(h);
-            return h == x ? resampled : Scope.then(h, resampled);
+            return h == x ? resampled : Scopes.then(h, resampled);
         }
     }
 
@@ -277,9 +277,9 @@ public final class AutoencoderKl implements Autoencoder {
         NDArray forward(NDArray x) {
             NDArray h = first.forward(x, null);
             if (attention != null) {
-                h = Scope.then(h, attention.forward(h));
+                h = Scopes.then(h, attention.forward(h));
             }
-            return Scope.then(h, second.forward(h, null));
+            return Scopes.then(h, second.forward(h, null));
         }
     }
 
@@ -291,9 +291,9 @@ public final class AutoencoderKl implements Autoencoder {
     static final class SpatialAttention {
 
         private final GroupNorm groupNorm;
-        private final Attention attention;
+        private final MultiHeadAttention attention;
 
-        private SpatialAttention(GroupNorm groupNorm, Attention attention) {
+        private SpatialAttention(GroupNorm groupNorm, MultiHeadAttention attention) {
             this.groupNorm = groupNorm;
             this.attention = attention;
         }
@@ -301,7 +301,7 @@ public final class AutoencoderKl implements Autoencoder {
         static SpatialAttention load(Weights w, String prefix, long channels, int groups) {
             return new SpatialAttention(
                     GroupNorm.load(w, prefix + "group_norm", groups, channels, EPS),
-                    new Attention(
+                    new MultiHeadAttention(
                             projection(w, prefix, "to_q", "query", channels),
                             projection(w, prefix, "to_k", "key", channels),
                             projection(w, prefix, "to_v", "value", channels),
@@ -321,7 +321,7 @@ public final class AutoencoderKl implements Autoencoder {
 
         /** {@code [B, C, H, W]} -> same shape. */
         NDArray forward(NDArray x) {
-            return Scope.run(() -> {
+            return Scopes.run(() -> {
                 Shape s = x.getShape();
                 NDArray tokens = groupNorm.forward(x).reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1); // [B, HW, C]
                 NDArray attended = attention.forward(tokens, null); // [B, HW, C]

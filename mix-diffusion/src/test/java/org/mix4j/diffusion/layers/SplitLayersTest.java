@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mix4j.diffusion.DiffusionFixtures;
+import org.mix4j.nn.Linear;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.RandomWeights;
 import org.mix4j.weights.Weights;
@@ -65,7 +66,7 @@ class SplitLayersTest {
 
     @Test
     void attentionSplitByHeadsAndBlockedByRows() {
-        Attention attention = Attention.load(weights, "attn.", 32, 32, 2, 16, false);
+        MultiHeadAttention attention = MultiHeadAttention.load(weights, "attn.", 32, 32, 2, 16, false);
         NDArray x = manager.randomNormal(new Shape(2, 256, 32)); // 4 heads x 256 x 256 x 16 per product
         both(() -> attention.forward(x, null), 1e-5f);
         both(() -> attention.withMaxScoreElements(1000).forward(x, null), 1e-5f); // rows of 3 queries

@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TextEncoder;
-import org.mix4j.encoders.layers.Attention;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**
@@ -100,11 +100,11 @@ public final class ClipTextEncoder implements TextEncoder {
 
     /** The causal mask plus the padding mask, added as transformers adds them. */
     private NDArray mask(NDManager scope, NDArray attentionMask, int length) {
-        NDArray causal = Attention.causalMask(scope, length, dtype); // [1, 1, T, T]
+        NDArray causal = AttentionMasks.causal(scope, length, dtype); // [1, 1, T, T]
         if (attentionMask == null) {
             return causal;
         }
-        return causal.add(Attention.paddingMask(attentionMask, dtype)); // [B, 1, T, T]
+        return causal.add(AttentionMasks.padding(attentionMask, dtype)); // [B, 1, T, T]
     }
 
     /**

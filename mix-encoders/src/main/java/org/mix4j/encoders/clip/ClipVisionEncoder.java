@@ -13,9 +13,9 @@ import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.FeatureSelect;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
 import org.mix4j.encoders.layers.PatchEmbedding;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**

@@ -1,6 +1,9 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**

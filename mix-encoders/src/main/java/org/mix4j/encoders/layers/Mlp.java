@@ -1,6 +1,8 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /** The transformer MLP of CLIP and SigLIP: {@code fc2(act(fc1(x)))}. */

@@ -3,6 +3,7 @@ package org.mix4j.encoders.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**
@@ -25,7 +26,7 @@ public final class PatchEmbedding {
         NDArray bias = withBias ? weights.get(name + ".bias", new Shape(hidden)) : null;
         // a view of the kernel: the kernel stays open, as it owns the buffer the view reads
         NDArray flat = kernel.reshape(hidden, (long) channels * patchSize * patchSize); // [D, C*p*p]
-        this.projection = new Linear(flat.transpose(), bias);
+        this.projection = Linear.of(flat, bias);
     }
 
     /** {@code [B, C, H, W]} to {@code [B, (H/p)*(W/p), D]}, patches in row-major order. */

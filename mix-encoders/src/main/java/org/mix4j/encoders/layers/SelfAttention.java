@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**
@@ -37,7 +39,7 @@ public final class SelfAttention {
         NDArray fusedWeight = NDArrays.concat(new NDList(qwScaled, kw, vw), 0); // [3D, D]
         NDArray fusedBias = NDArrays.concat(new NDList(qbScaled, kb, vb), 0); // [3D]
         new NDList(qw, qb, kw, kb, vw, vb, qwScaled, qbScaled).close();
-        this.qkv = new Linear(fusedWeight.transpose(), fusedBias);
+        this.qkv = Linear.of(fusedWeight, fusedBias);
         this.outProj = Linear.load(weights, prefix + "out_proj", hidden, hidden, true);
     }
 

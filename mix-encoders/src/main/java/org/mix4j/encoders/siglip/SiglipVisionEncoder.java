@@ -14,11 +14,11 @@ import org.mix4j.api.TokenGrid;
 import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
 import org.mix4j.encoders.layers.Mlp;
 import org.mix4j.encoders.layers.PatchEmbedding;
-import org.mix4j.encoders.layers.Scopes;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
 import org.mix4j.weights.Weights;
 
 /**
@@ -94,7 +94,7 @@ public final class SiglipVisionEncoder implements VisionEncoder {
                 NDArray kvBias = NDArrays.concat(new NDList(b.get(1), b.get(2)), 0); // [2D]
                 NDList kept = new NDList(probeQueryT, kvWeight, kvBias);
                 kept.attach(load.getParentManager());
-                this.keyValue = new Linear(kvWeight.transpose(), kvBias);
+                this.keyValue = Linear.of(kvWeight, kvBias);
             }
             this.outProj = Linear.load(weights, prefix + "attention.out_proj", d, d, true);
             this.layernorm = LayerNorm.load(weights, prefix + "layernorm", d, config.layerNormEps());

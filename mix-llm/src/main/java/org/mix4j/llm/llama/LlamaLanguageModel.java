@@ -12,12 +12,13 @@ import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LastTokenLogits;
 import org.mix4j.api.LmOutput;
-import org.mix4j.llm.layers.Attention;
-import org.mix4j.llm.layers.Linear;
-import org.mix4j.llm.layers.RmsNorm;
 import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
 import org.mix4j.llm.layers.RotaryEmbedding;
 import org.mix4j.llm.layers.StaticKvCache;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -107,7 +108,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         try (NDManager step = caller.newSubManager()) {
             step.tempAttachAll(attentionMask == null ? new NDArray[] {embeds, positionIds}
                     : new NDArray[] {embeds, positionIds, attentionMask});
-            NDArray mask = Attention.causalMask(step, attentionMask, b, past, t, config.window());
+            NDArray mask = AttentionMasks.decoding(step, attentionMask, b, past, t, config.window());
             CosSin cs = rotaryEmb.compute(positionIds).to(dtype); // cast once per forward, not per layer
             NDArray h = embeds;
             for (int i = 0; i < layers.size(); i++) {
@@ -220,7 +221,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
                 k = all[0];
                 v = all[1];
             }
-            return oProj.forward(Attention.grouped(q, k, v, mask)); // [B, T, hidden]
+            return oProj.forward(Attention.mergeHeads(Attention.grouped(q, k, v, mask))); // [B, T, hidden]
         }
     }
 

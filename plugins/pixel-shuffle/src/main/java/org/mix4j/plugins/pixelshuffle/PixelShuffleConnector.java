@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.plugins.pixelshuffle.layers.LayerNorm;
-import org.mix4j.plugins.pixelshuffle.layers.Linear;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
 import org.mix4j.weights.Weights;
 
 /**

@@ -1,4 +1,4 @@
-package org.mix4j.llm.layers;
+package org.mix4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -11,9 +11,10 @@ import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.weights.Weights;
 
 /**
- * {@code y = x W^T + b} as in {@code torch.nn.Linear}. Several projections that read the same
- * input (q/k/v, gate/up) can be fused into one matrix at load time, so a decode step runs one
- * matrix product instead of three.
+ * {@code torch.nn.Linear}: {@code y = x W^T + b}, weights {@code <name>.weight [out, in]} and
+ * {@code <name>.bias [out]}. The product runs through {@link ParallelMatMul}, so a large one is split
+ * over threads. Several projections that read the same input (q/k/v, gate/up) can be fused into one
+ * matrix at load time, so a decode step runs one matrix product instead of three.
  */
 public final class Linear {
 
@@ -31,12 +32,20 @@ public final class Linear {
         this.inFeatures = weight.getShape().get(1);
     }
 
-    /** Wraps an existing {@code [out, in]} matrix (a tied LM head shares the embedding). */
+    /** Wraps tensors already loaded: an {@code [out, in]} matrix (a tied LM head, a 1x1 convolution's kernel). */
     public static Linear of(NDArray weight, NDArray bias) {
         return new Linear(weight, bias);
     }
 
-    /** Loads {@code name.weight} {@code [out, in]} and, when {@code bias}, {@code name.bias}. */
+    /** Loads {@code name.weight} and {@code name.bias}. */
+    public static Linear load(Weights weights, String name, long in, long out) {
+        return load(weights, name, in, out, true);
+    }
+
+    /**
+     * Loads {@code name.weight} {@code [out, in]} and, when {@code bias}, {@code name.bias}; {@code name}
+     * may be empty for a bare {@code weight} / {@code bias} pair.
+     */
     public static Linear load(Weights weights, String name, long in, long out, boolean bias) {
         return fused(weights, List.of(name), in, new long[] {out}, bias);
     }
@@ -49,9 +58,10 @@ public final class Linear {
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            ws.add(weights.get(names.get(i) + ".weight", new Shape(outs[i], in)));
+            String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
+            ws.add(weights.get(dot + "weight", new Shape(outs[i], in)));
             if (bias) {
-                bs.add(weights.get(names.get(i) + ".bias", new Shape(outs[i])));
+                bs.add(weights.get(dot + "bias", new Shape(outs[i])));
             }
         }
         return new Linear(concat(ws), bias ? concat(bs) : null);
@@ -95,6 +105,21 @@ public final class Linear {
         return joined;
     }
 
+    private static NDArray concat(List<NDArray> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        NDArray joined = NDArrays.concat(new NDList(parts), 0);
+        parts.forEach(NDArray::close); // the fused copy replaces them
+        return joined;
+    }
+
+    /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
+    public NDArray forward(NDArray x) {
+        NDArray y = weightT.apply(x);
+        return bias == null ? y : y.addi(bias);
+    }
+
     /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
     public NDArray rowsT(long from, long to) {
         return weight.get(new NDIndex("{}:{}", from, to)).transpose();
@@ -116,21 +141,6 @@ public final class Linear {
 
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
     public NDArray addBias(NDArray y) {
-        return bias == null ? y : y.addi(bias);
-    }
-
-    private static NDArray concat(List<NDArray> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
-        }
-        NDArray joined = NDArrays.concat(new NDList(parts), 0);
-        parts.forEach(NDArray::close); // the fused copy replaces them
-        return joined;
-    }
-
-    /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
-    public NDArray forward(NDArray x) {
-        NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
     }
 

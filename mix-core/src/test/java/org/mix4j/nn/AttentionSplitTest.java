@@ -1,4 +1,4 @@
-package org.mix4j.encoders.layers;
+package org.mix4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,7 +36,7 @@ class AttentionSplitTest {
         NDArray q = manager.randomNormal(new Shape(2, 4, 256, 32));
         NDArray k = manager.randomNormal(new Shape(2, 4, 256, 32));
         NDArray v = manager.randomNormal(new Shape(2, 4, 256, 32));
-        NDArray mask = Attention.causalMask(manager, 256, DataType.FLOAT32);
+        NDArray mask = AttentionMasks.causal(manager, 256, DataType.FLOAT32);
         TensorParallel.setWays(1);
         NDArray whole = Attention.scaledDotProduct(q, k, v, mask);
         TensorParallel.setWays(2);
@@ -55,8 +55,8 @@ class AttentionSplitTest {
         assertTrue(3L * 4 * 600 * 600 > Attention.MAX_SCORE_ELEMENTS);
         NDArray padding = manager.ones(new Shape(3, 600), DataType.INT64);
         padding.set(new ai.djl.ndarray.index.NDIndex("1, 500:"), 0); // image 1 has 100 padding tokens
-        NDArray perImage = Attention.causalMask(manager, 600, DataType.FLOAT32)
-                .add(Attention.paddingMask(padding, DataType.FLOAT32)); // [3, 1, 600, 600]
+        NDArray perImage = AttentionMasks.causal(manager, 600, DataType.FLOAT32)
+                .add(AttentionMasks.padding(padding, DataType.FLOAT32)); // [3, 1, 600, 600]
         NDArray perHead = manager.randomNormal(new Shape(3, 4, 600, 600)); // a mask that differs per head
         for (NDArray mask : new NDArray[] {null, perImage, perHead}) {
             TensorParallel.setWays(1);
@@ -71,7 +71,7 @@ class AttentionSplitTest {
     @Test
     void columnsOnTwoThreadsGiveTheSameProduct() {
         NDArray weight = manager.randomNormal(new Shape(600, 512)); // [out, in]
-        Linear linear = new Linear(weight.transpose(), manager.randomNormal(new Shape(600)));
+        Linear linear = Linear.of(weight, manager.randomNormal(new Shape(600)));
         NDArray x = manager.randomNormal(new Shape(2, 5, 512));
         TensorParallel.setWays(1);
         NDArray whole = linear.forward(x);
