@@ -13,7 +13,7 @@ import org.mix4j.tensor.TensorParallel;
  * {@code softmax(q k^T + mask) v}, in three layouts: heads split out ({@link #scaledDotProduct}),
  * heads still side by side in the projections ({@link #perHead}), and grouped key/value heads
  * ({@link #grouped}). Large attentions are computed in blocks of heads or query rows and their heads
- * shared out over {@link TensorParallel}'s threads; every output element is the same dot product
+ * shared out over the threads of a {@link TensorParallel}; every output element is the same dot product
  * whatever the blocking. Masks are built by {@link AttentionMasks}.
  */
 public final class Attention {
@@ -49,11 +49,12 @@ public final class Attention {
      * @param k {@code [B, H, Tk, Dh]}
      * @param v {@code [B, H, Tk, Dh]}
      * @param mask additive mask broadcastable to {@code [B, H, Tq, Tk]}, or {@code null}
+     * @param parallel threads the heads are shared out over
      * @return {@code [B, H, Tq, Dh]}
      */
-    public static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray mask) {
+    public static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray mask, TensorParallel parallel) {
         long heads = q.getShape().get(1);
-        int ways = (int) Math.min(TensorParallel.ways(), heads);
+        int ways = (int) Math.min(parallel.ways(), heads);
         long work = q.getShape().get(0) * heads * q.getShape().get(2) * k.getShape().get(2) * q.getShape().get(3);
         if (ways < 2 || work < MIN_SPLIT_MACS) {
             return attend(q, k, v, mask);
@@ -138,22 +139,24 @@ public final class Attention {
      * @param k {@code [B, M, H*D]}
      * @param v {@code [B, M, H*D]}
      * @param maxScoreElements the most score elements held at once ({@link #MAX_SCORE_ELEMENTS})
+     * @param parallel threads the heads are shared out over
      * @return {@code [B, N, H*D]}
      */
-    public static NDArray perHead(NDArray q, NDArray k, NDArray v, int heads, long maxScoreElements) {
+    public static NDArray perHead(NDArray q, NDArray k, NDArray v, int heads, long maxScoreElements,
+            TensorParallel parallel) {
         long batch = q.getShape().get(0);
         long n = q.getShape().get(1);
         long m = k.getShape().get(1);
         long dimHead = q.getShape().get(2) / heads;
         if (batch * heads * n * m <= maxScoreElements) { // one product for all heads
             return mergeHeads(scaledDotProduct(splitHeads(q, heads, dimHead), splitHeads(k, heads, dimHead),
-                    splitHeads(v, heads, dimHead), null));
+                    splitHeads(v, heads, dimHead), null, parallel));
         }
         long rowsPerBlock = Math.max(1, Math.min(n, maxScoreElements / Math.max(1, m)));
         NDArray out = q.getManager().create(new Shape(batch, n, heads * dimHead), q.getDataType());
         long pairs = batch * heads;
         long work = pairs * n * m * dimHead;
-        int ways = (int) Math.min(work < MIN_SPLIT_MACS ? 1 : TensorParallel.ways(), pairs);
+        int ways = (int) Math.min(work < MIN_SPLIT_MACS ? 1 : parallel.ways(), pairs);
         TensorParallel.map(ways, part -> {
             for (long pair = pairs * part / ways; pair < pairs * (part + 1) / ways; pair++) {
                 long b = pair / heads;

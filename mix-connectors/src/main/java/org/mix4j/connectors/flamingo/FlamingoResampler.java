@@ -15,6 +15,7 @@ import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -38,7 +39,7 @@ public final class FlamingoResampler implements Connector {
     private final LayerNorm norm;
     private final Linear proj;
 
-    FlamingoResampler(FlamingoResamplerConfig config, Weights weights, NDManager manager) {
+    FlamingoResampler(FlamingoResamplerConfig config, Weights weights, NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         long dim = config.hiddenSize();
@@ -54,10 +55,11 @@ public final class FlamingoResampler implements Connector {
         inputOffset = offset;
         latents = weights.get("latents", new Shape(config.numLatents(), dim));
         for (int i = 0; i < config.depth(); i++) {
-            layers.add(new Layer(config, weights.child("layers." + i + ".")));
+            layers.add(new Layer(config, weights.child("layers." + i + "."), parallel));
         }
         norm = LayerNorm.load(weights, "norm", dim, config.layerNormEps());
-        proj = config.outFeatures() == null ? null : Linear.load(weights, "proj", dim, config.outFeatures(), true);
+        proj = config.outFeatures() == null ? null : Linear.load(weights, "proj", dim, config.outFeatures(), true,
+                parallel);
     }
 
     @Override
@@ -123,15 +125,15 @@ public final class FlamingoResampler implements Connector {
         private final long heads;
         private final long dimHead;
 
-        PerceiverAttention(FlamingoResamplerConfig c, Weights w) {
+        PerceiverAttention(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
             long dim = c.hiddenSize();
             heads = c.heads();
             dimHead = c.dimHead();
             normMedia = LayerNorm.load(w, "norm_media", dim, c.layerNormEps());
             normLatents = LayerNorm.load(w, "norm_latents", dim, c.layerNormEps());
-            toQ = Linear.load(w, "to_q", dim, heads * dimHead, false);
-            toKv = Linear.load(w, "to_kv", dim, 2 * heads * dimHead, false);
-            toOut = Linear.load(w, "to_out", heads * dimHead, dim, false);
+            toQ = Linear.load(w, "to_q", dim, heads * dimHead, false, parallel);
+            toKv = Linear.load(w, "to_kv", dim, 2 * heads * dimHead, false, parallel);
+            toOut = Linear.load(w, "to_out", heads * dimHead, dim, false, parallel);
         }
 
         NDArray forward(NDArray x, NDArray latents, NDArray bias) {
@@ -152,12 +154,12 @@ public final class FlamingoResampler implements Connector {
         private final Linear up;
         private final Linear down;
 
-        FeedForward(FlamingoResamplerConfig c, Weights w) {
+        FeedForward(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
             long dim = c.hiddenSize();
             long inner = dim * c.ffMult();
             norm = LayerNorm.load(w, "0", dim, c.layerNormEps());
-            up = Linear.load(w, "1", dim, inner, false);
-            down = Linear.load(w, "3", inner, dim, false);
+            up = Linear.load(w, "1", dim, inner, false, parallel);
+            down = Linear.load(w, "3", inner, dim, false, parallel);
         }
 
         NDArray forward(NDArray x) {
@@ -170,9 +172,9 @@ public final class FlamingoResampler implements Connector {
         private final PerceiverAttention attention;
         private final FeedForward feedForward;
 
-        Layer(FlamingoResamplerConfig c, Weights w) {
-            attention = new PerceiverAttention(c, w.child("0."));
-            feedForward = new FeedForward(c, w.child("1."));
+        Layer(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
+            attention = new PerceiverAttention(c, w.child("0."), parallel);
+            feedForward = new FeedForward(c, w.child("1."), parallel);
         }
 
         NDArray forward(NDArray x, NDArray latents, NDArray bias) {

@@ -14,6 +14,7 @@ import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
 import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -36,19 +37,19 @@ public final class PerceiverResampler implements Connector {
     private final RmsNorm norm;
 
     PerceiverResampler(PerceiverResamplerConfig config, long inFeatures, long modalityIntermediate, Weights weights,
-            NDManager manager) {
+            NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         int hidden = config.hiddenSize();
         modalityProjection = config.modalityProjection()
                 ? new GatedMlp(inFeatures, modalityIntermediate, hidden, config.modalityHiddenAct(),
-                        weights.child("modality_projection."))
+                        weights.child("modality_projection."), parallel)
                 : null;
         inputWidth = config.modalityProjection() ? inFeatures : hidden;
         Weights resampler = weights.child(config.resamplerPrefix());
         latents = resampler.get("latents", new Shape(config.resamplerNLatents(), hidden));
         for (int i = 0; i < config.resamplerDepth(); i++) {
-            layers.add(new Layer(config, resampler.child("layers." + i + ".")));
+            layers.add(new Layer(config, resampler.child("layers." + i + "."), parallel));
         }
         norm = RmsNorm.load(resampler, "norm", hidden, config.rmsNormEps());
     }
@@ -117,10 +118,10 @@ public final class PerceiverResampler implements Connector {
         private final Linear downProj;
         private final Activation act;
 
-        GatedMlp(long in, long intermediate, long out, Activation act, Weights w) {
-            gateProj = Linear.load(w, "gate_proj", in, intermediate, false);
-            upProj = Linear.load(w, "up_proj", in, intermediate, false);
-            downProj = Linear.load(w, "down_proj", intermediate, out, false);
+        GatedMlp(long in, long intermediate, long out, Activation act, Weights w, TensorParallel parallel) {
+            gateProj = Linear.load(w, "gate_proj", in, intermediate, false, parallel);
+            upProj = Linear.load(w, "up_proj", in, intermediate, false, parallel);
+            downProj = Linear.load(w, "down_proj", intermediate, out, false, parallel);
             this.act = act;
         }
 
@@ -139,14 +140,14 @@ public final class PerceiverResampler implements Connector {
         private final long kvHeads;
         private final long headDim;
 
-        SelfAttention(PerceiverResamplerConfig c, Weights w) {
+        SelfAttention(PerceiverResamplerConfig c, Weights w, TensorParallel parallel) {
             heads = c.resamplerNHeads();
             kvHeads = c.numKeyValueHeads();
             headDim = c.resamplerHeadDim();
-            qProj = Linear.load(w, "q_proj", c.hiddenSize(), heads * headDim, false);
-            kProj = Linear.load(w, "k_proj", c.hiddenSize(), kvHeads * headDim, false);
-            vProj = Linear.load(w, "v_proj", c.hiddenSize(), kvHeads * headDim, false);
-            oProj = Linear.load(w, "o_proj", heads * headDim, c.hiddenSize(), false);
+            qProj = Linear.load(w, "q_proj", c.hiddenSize(), heads * headDim, false, parallel);
+            kProj = Linear.load(w, "k_proj", c.hiddenSize(), kvHeads * headDim, false, parallel);
+            vProj = Linear.load(w, "v_proj", c.hiddenSize(), kvHeads * headDim, false, parallel);
+            oProj = Linear.load(w, "o_proj", heads * headDim, c.hiddenSize(), false, parallel);
         }
 
         NDArray forward(NDArray latents, NDArray context, NDArray bias) {
@@ -167,13 +168,13 @@ public final class PerceiverResampler implements Connector {
         private final RmsNorm postAttentionLayernorm;
         private final GatedMlp mlp;
 
-        Layer(PerceiverResamplerConfig c, Weights w) {
+        Layer(PerceiverResamplerConfig c, Weights w, TensorParallel parallel) {
             int hidden = c.hiddenSize();
             inputLatentsNorm = RmsNorm.load(w, "input_latents_norm", hidden, c.rmsNormEps());
             inputContextNorm = RmsNorm.load(w, "input_context_norm", hidden, c.rmsNormEps());
-            selfAttn = new SelfAttention(c, w.child("self_attn."));
+            selfAttn = new SelfAttention(c, w.child("self_attn."), parallel);
             postAttentionLayernorm = RmsNorm.load(w, "post_attention_layernorm", hidden, c.rmsNormEps());
-            mlp = new GatedMlp(hidden, hidden * 4L, hidden, c.hiddenAct(), w.child("mlp."));
+            mlp = new GatedMlp(hidden, hidden * 4L, hidden, c.hiddenAct(), w.child("mlp."), parallel);
         }
 
         NDArray forward(NDArray latents, NDArray context, NDArray bias) {

@@ -45,7 +45,7 @@ public final class LinearProjectorFactory implements ComponentFactory<LinearProj
         long out = LlavaProjectorSizes.resolve(config.outFeatures(), context.weights(), "weight", 0, "out_features",
                 TYPE);
         return new MlpProjector(List.of(""), new long[] {in, out}, Activation.GELU, config.bias(), context.weights(),
-                context.manager());
+                context.manager(), context.parallel());
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -33,7 +34,8 @@ public final class QformerConnector implements Connector {
     private final List<Layer> layers = new ArrayList<>();
     private final Linear languageProjection;
 
-    QformerConnector(QformerConfig config, long projectionSize, Weights weights, NDManager manager) {
+    QformerConnector(QformerConfig config, long projectionSize, Weights weights, NDManager manager,
+            TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         int hidden = config.hiddenSize();
@@ -44,10 +46,10 @@ public final class QformerConnector implements Connector {
         Weights qformer = weights.child(config.qformerPrefix());
         layernorm = LayerNorm.load(qformer, "layernorm", hidden, config.layerNormEps());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new Layer(config, i, qformer.child("encoder.layer." + i + ".")));
+            layers.add(new Layer(config, i, qformer.child("encoder.layer." + i + "."), parallel));
         }
         languageProjection = config.languageProjection()
-                ? Linear.load(weights, "language_projection", hidden, projectionSize, true)
+                ? Linear.load(weights, "language_projection", hidden, projectionSize, true, parallel)
                 : null;
     }
 
@@ -150,12 +152,12 @@ public final class QformerConnector implements Connector {
         private final long heads;
         private final long headDim;
 
-        MultiHeadAttention(QformerConfig c, long kvWidth, Weights w) {
+        MultiHeadAttention(QformerConfig c, long kvWidth, Weights w, TensorParallel parallel) {
             heads = c.numAttentionHeads();
             headDim = c.hiddenSize() / heads;
-            query = Linear.load(w, "query", c.hiddenSize(), c.hiddenSize(), true);
-            key = Linear.load(w, "key", kvWidth, c.hiddenSize(), true);
-            value = Linear.load(w, "value", kvWidth, c.hiddenSize(), true);
+            query = Linear.load(w, "query", c.hiddenSize(), c.hiddenSize(), true, parallel);
+            key = Linear.load(w, "key", kvWidth, c.hiddenSize(), true, parallel);
+            value = Linear.load(w, "value", kvWidth, c.hiddenSize(), true, parallel);
         }
 
         NDArray forward(NDArray hidden, NDArray kvSource, NDArray bias) {
@@ -172,9 +174,9 @@ public final class QformerConnector implements Connector {
         private final Linear outputDense;
         private final LayerNorm outputLayerNorm;
 
-        AttentionBlock(QformerConfig c, long kvWidth, Weights w) {
-            attention = new MultiHeadAttention(c, kvWidth, w.child("attention."));
-            outputDense = Linear.load(w, "output.dense", c.hiddenSize(), c.hiddenSize(), true);
+        AttentionBlock(QformerConfig c, long kvWidth, Weights w, TensorParallel parallel) {
+            attention = new MultiHeadAttention(c, kvWidth, w.child("attention."), parallel);
+            outputDense = Linear.load(w, "output.dense", c.hiddenSize(), c.hiddenSize(), true, parallel);
             outputLayerNorm = LayerNorm.load(w, "output.LayerNorm", c.hiddenSize(), c.layerNormEps());
         }
 
@@ -191,10 +193,11 @@ public final class QformerConnector implements Connector {
         private final Linear outputDense;
         private final LayerNorm outputLayerNorm;
 
-        QueryFeedForward(QformerConfig c, Weights w) {
-            intermediateDense = Linear.load(w, "intermediate_query.dense", c.hiddenSize(), c.intermediateSize(), true);
+        QueryFeedForward(QformerConfig c, Weights w, TensorParallel parallel) {
+            intermediateDense = Linear.load(w, "intermediate_query.dense", c.hiddenSize(), c.intermediateSize(), true,
+                    parallel);
             act = c.hiddenAct();
-            outputDense = Linear.load(w, "output_query.dense", c.intermediateSize(), c.hiddenSize(), true);
+            outputDense = Linear.load(w, "output_query.dense", c.intermediateSize(), c.hiddenSize(), true, parallel);
             outputLayerNorm = LayerNorm.load(w, "output_query.LayerNorm", c.hiddenSize(), c.layerNormEps());
         }
 
@@ -211,12 +214,12 @@ public final class QformerConnector implements Connector {
         private final AttentionBlock crossattention;
         private final QueryFeedForward feedForward;
 
-        Layer(QformerConfig c, int index, Weights w) {
-            attention = new AttentionBlock(c, c.hiddenSize(), w.child("attention."));
+        Layer(QformerConfig c, int index, Weights w, TensorParallel parallel) {
+            attention = new AttentionBlock(c, c.hiddenSize(), w.child("attention."), parallel);
             crossattention = c.hasCrossAttention(index)
-                    ? new AttentionBlock(c, c.encoderHiddenSize(), w.child("crossattention."))
+                    ? new AttentionBlock(c, c.encoderHiddenSize(), w.child("crossattention."), parallel)
                     : null;
-            feedForward = new QueryFeedForward(c, w);
+            feedForward = new QueryFeedForward(c, w, parallel);
         }
 
         NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray encoderBias) {

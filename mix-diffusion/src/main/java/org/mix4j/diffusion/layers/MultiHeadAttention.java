@@ -3,6 +3,7 @@ package org.mix4j.diffusion.layers;
 import ai.djl.ndarray.NDArray;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -20,14 +21,17 @@ public final class MultiHeadAttention {
     private final int dimHead;
     private final float scale;
     private final long maxScoreElements;
+    private final TensorParallel parallel;
 
-    public MultiHeadAttention(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads, int dimHead) {
-        this(toQ, toK, toV, toOut, heads, dimHead, Attention.MAX_SCORE_ELEMENTS);
+    public MultiHeadAttention(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads, int dimHead,
+            TensorParallel parallel) {
+        this(toQ, toK, toV, toOut, heads, dimHead, Attention.MAX_SCORE_ELEMENTS, parallel);
     }
 
     private MultiHeadAttention(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads, int dimHead,
-            long maxScoreElements) {
+            long maxScoreElements, TensorParallel parallel) {
         this.maxScoreElements = maxScoreElements;
+        this.parallel = parallel;
         this.toQ = toQ;
         this.toK = toK;
         this.toV = toV;
@@ -44,19 +48,19 @@ public final class MultiHeadAttention {
      * @param contextDim width of the keys' source: {@code queryDim} for self-attention
      */
     public static MultiHeadAttention load(Weights weights, String prefix, long queryDim, long contextDim, int heads,
-            int dimHead, boolean qkvBias) {
+            int dimHead, boolean qkvBias, TensorParallel parallel) {
         long inner = (long) heads * dimHead;
         return new MultiHeadAttention(
-                Linear.load(weights, prefix + "to_q", queryDim, inner, qkvBias),
-                Linear.load(weights, prefix + "to_k", contextDim, inner, qkvBias),
-                Linear.load(weights, prefix + "to_v", contextDim, inner, qkvBias),
-                Linear.load(weights, prefix + "to_out.0", inner, queryDim, true),
-                heads, dimHead);
+                Linear.load(weights, prefix + "to_q", queryDim, inner, qkvBias, parallel),
+                Linear.load(weights, prefix + "to_k", contextDim, inner, qkvBias, parallel),
+                Linear.load(weights, prefix + "to_v", contextDim, inner, qkvBias, parallel),
+                Linear.load(weights, prefix + "to_out.0", inner, queryDim, true, parallel),
+                heads, dimHead, parallel);
     }
 
     /** The same attention with another limit on the score matrix held at once (tests of the chunked path). */
     MultiHeadAttention withMaxScoreElements(long elements) {
-        return new MultiHeadAttention(toQ, toK, toV, toOut, heads, dimHead, elements);
+        return new MultiHeadAttention(toQ, toK, toV, toOut, heads, dimHead, elements, parallel);
     }
 
     /**
@@ -70,6 +74,6 @@ public final class MultiHeadAttention {
         NDArray q = toQ.forward(x).muli(scale); // [B, N, H*D]
         NDArray k = toK.forward(source); // [B, M, H*D]
         NDArray v = toV.forward(source); // [B, M, H*D]
-        return toOut.forward(Attention.perHead(q, k, v, heads, maxScoreElements)); // [B, N, queryDim]
+        return toOut.forward(Attention.perHead(q, k, v, heads, maxScoreElements, parallel)); // [B, N, queryDim]
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import java.util.function.UnaryOperator;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -54,16 +55,17 @@ public final class ResnetBlock2d {
     }
 
     /** Loads {@code prefix + norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut}. */
-    public static ResnetBlock2d load(Weights w, String prefix, long in, long out, Spec spec) {
+    public static ResnetBlock2d load(Weights w, String prefix, long in, long out, Spec spec, TensorParallel parallel) {
         Linear timeEmbProj = spec.tembChannels() == null ? null
-                : Linear.load(w, prefix + "time_emb_proj", spec.tembChannels(), spec.scaleShift() ? 2 * out : out);
+                : Linear.load(w, prefix + "time_emb_proj", spec.tembChannels(), spec.scaleShift() ? 2 * out : out,
+                        parallel);
         return new ResnetBlock2d(
                 GroupNorm.load(w, prefix + "norm1", spec.groups(), in, spec.eps()),
-                Conv2d.same(w, prefix + "conv1", in, out, 3),
+                Conv2d.same(w, prefix + "conv1", in, out, 3, parallel),
                 timeEmbProj,
                 GroupNorm.load(w, prefix + "norm2", spec.groups(), out, spec.eps()),
-                Conv2d.same(w, prefix + "conv2", out, out, 3),
-                in == out ? null : Conv2d.load(w, prefix + "conv_shortcut", in, out, 1, 1, 0),
+                Conv2d.same(w, prefix + "conv2", out, out, 3, parallel),
+                in == out ? null : Conv2d.load(w, prefix + "conv_shortcut", in, out, 1, 1, 0, parallel),
                 spec);
     }
 

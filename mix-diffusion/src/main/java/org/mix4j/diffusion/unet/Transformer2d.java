@@ -11,6 +11,7 @@ import org.mix4j.nn.Activation;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -42,7 +43,7 @@ public final class Transformer2d {
             boolean onlyCrossAttention) {}
 
     /** Loads {@code prefix + norm, proj_in, transformer_blocks.i, proj_out} for {@code channels} channels. */
-    static Transformer2d load(Weights w, String prefix, long channels, Spec spec) {
+    static Transformer2d load(Weights w, String prefix, long channels, Spec spec, TensorParallel parallel) {
         if (spec.heads() <= 0 || channels < spec.heads()) {
             throw new IllegalArgumentException(prefix + ": " + spec.heads() + " attention heads for " + channels
                     + " channels (attention_head_dim is the number of heads in UNet2DConditionModel configs)");
@@ -51,25 +52,27 @@ public final class Transformer2d {
         long inner = (long) spec.heads() * dimHead;
         List<BasicTransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < spec.layers(); i++) {
-            blocks.add(BasicTransformerBlock.load(w, prefix + "transformer_blocks." + i + ".", inner, dimHead, spec));
+            blocks.add(BasicTransformerBlock.load(w, prefix + "transformer_blocks." + i + ".", inner, dimHead, spec,
+                    parallel));
         }
         return new Transformer2d(
                 GroupNorm.load(w, prefix + "norm", spec.groups(), channels, GROUP_NORM_EPS),
-                projection(w, prefix + "proj_in", channels, inner, spec.linearProjection()),
+                projection(w, prefix + "proj_in", channels, inner, spec.linearProjection(), parallel),
                 blocks,
-                projection(w, prefix + "proj_out", inner, channels, spec.linearProjection()));
+                projection(w, prefix + "proj_out", inner, channels, spec.linearProjection(), parallel));
     }
 
     /**
      * {@code proj_in} / {@code proj_out} as a Linear on tokens: a 1x1 convolution on the image is the
      * same map, so its {@code [out, in, 1, 1]} kernel is kept as {@code [out, in]}.
      */
-    private static Linear projection(Weights w, String name, long in, long out, boolean linear) {
+    private static Linear projection(Weights w, String name, long in, long out, boolean linear,
+            TensorParallel parallel) {
         if (linear) {
-            return Linear.load(w, name, in, out);
+            return Linear.load(w, name, in, out, parallel);
         }
         NDArray kernel = w.get(name + ".weight", new Shape(out, in, 1, 1)).reshape(out, in);
-        return Linear.of(kernel, w.get(name + ".bias", new Shape(out)));
+        return Linear.of(kernel, w.get(name + ".bias", new Shape(out)), parallel);
     }
 
     /**
@@ -116,15 +119,18 @@ public final class Transformer2d {
             this.onlyCrossAttention = onlyCrossAttention;
         }
 
-        static BasicTransformerBlock load(Weights w, String prefix, long dim, int dimHead, Spec spec) {
+        static BasicTransformerBlock load(Weights w, String prefix, long dim, int dimHead, Spec spec,
+                TensorParallel parallel) {
             long attn1Context = spec.onlyCrossAttention() ? spec.crossAttentionDim() : dim;
             return new BasicTransformerBlock(
                     LayerNorm.load(w, prefix + "norm1", dim, LAYER_NORM_EPS),
-                    MultiHeadAttention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false,
+                            parallel),
                     LayerNorm.load(w, prefix + "norm2", dim, LAYER_NORM_EPS),
-                    MultiHeadAttention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(),
+                            dimHead, false, parallel),
                     LayerNorm.load(w, prefix + "norm3", dim, LAYER_NORM_EPS),
-                    FeedForward.load(w, prefix + "ff.", dim),
+                    FeedForward.load(w, prefix + "ff.", dim, parallel),
                     spec.onlyCrossAttention());
         }
 
@@ -148,10 +154,10 @@ public final class Transformer2d {
             this.out = out;
         }
 
-        static FeedForward load(Weights w, String prefix, long dim) {
+        static FeedForward load(Weights w, String prefix, long dim, TensorParallel parallel) {
             long inner = 4 * dim;
-            return new FeedForward(Linear.load(w, prefix + "net.0.proj", dim, 2 * inner),
-                    Linear.load(w, prefix + "net.2", inner, dim));
+            return new FeedForward(Linear.load(w, prefix + "net.0.proj", dim, 2 * inner, parallel),
+                    Linear.load(w, prefix + "net.2", inner, dim, parallel));
         }
 
         NDArray forward(NDArray x) {

@@ -14,6 +14,7 @@ import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -36,7 +37,8 @@ public final class ClipTextEncoder implements TextEncoder {
     private final LayerNorm finalLayerNorm;
     private final Linear textProjection; // null when the checkpoint has none
 
-    public ClipTextEncoder(ClipTextConfig config, Weights weights, NDManager manager, DataType dtype) {
+    public ClipTextEncoder(ClipTextConfig config, Weights weights, NDManager manager, DataType dtype,
+            TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -47,11 +49,11 @@ public final class ClipTextEncoder implements TextEncoder {
                 new Shape(config.maxPositionEmbeddings(), d));
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new EncoderLayer(weights, "text_model.encoder.layers." + i + ".", d, config.intermediateSize(),
-                    config.numAttentionHeads(), config.layerNormEps(), config.hiddenAct()));
+                    config.numAttentionHeads(), config.layerNormEps(), config.hiddenAct(), parallel));
         }
         this.finalLayerNorm = LayerNorm.load(weights, "text_model.final_layer_norm", d, config.layerNormEps());
         this.textProjection = weights.contains("text_projection.weight")
-                ? Linear.load(weights, "text_projection", d, config.projectionDim(), false)
+                ? Linear.load(weights, "text_projection", d, config.projectionDim(), false, parallel)
                 : null;
     }
 
