@@ -70,6 +70,6 @@ public enum Activation implements UnaryOperator<NDArray> {
             }
         }
         throw new IllegalArgumentException(key + ": unknown activation '" + name + "'; valid: "
-                + String.join(", ", Arrays.stream(values()).map(Activation::key).toList()));
+                + String.join(", ", Arrays.stream(values()).map(Activation::key).toList()) + ", swish");
     }
 }
