@@ -13,8 +13,8 @@ import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
 import org.mix4j.config.ConfigException;
 import org.mix4j.connectors.ConnectorTestSupport;
-import org.mix4j.connectors.RawTensors.Tensor;
 import org.mix4j.connectors.RawTensors;
+import org.mix4j.connectors.RawTensors.Tensor;
 import org.mix4j.connectors.Reference;
 import org.mix4j.nn.Activation;
 
