@@ -36,6 +36,28 @@ public final class CliContext implements AutoCloseable {
         return home != null ? Path.of(home, "plugins") : Path.of("plugins");
     }
 
+    /**
+     * How many threads large tensor ops are split over: {@code -Dmix.threads}, else
+     * {@code $MIX_THREADS}, else one per available processor. Read once, when the runtime starts.
+     */
+    public static int defaultThreads() {
+        String property = System.getProperty("mix.threads");
+        String configured = property != null ? property : System.getenv("MIX_THREADS");
+        if (configured == null || configured.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        String source = property != null ? "-Dmix.threads" : "MIX_THREADS";
+        try {
+            int n = Integer.parseInt(configured.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(source + " must be a whole number >= 1, got '" + configured + "'");
+    }
+
     public Path pluginsDir() {
         return pluginsDir;
     }
@@ -56,7 +78,7 @@ public final class CliContext implements AutoCloseable {
     public synchronized MixRuntime runtime() {
         if (runtime == null) {
             List<Path> dirs = pluginsDir != null && Files.isDirectory(pluginsDir) ? List.of(pluginsDir) : List.of();
-            runtime = MixRuntime.start(new MixSettings(dirs));
+            runtime = MixRuntime.start(new MixSettings(dirs, defaultThreads()));
         }
         return runtime;
     }

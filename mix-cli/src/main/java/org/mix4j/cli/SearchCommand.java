@@ -68,7 +68,8 @@ public final class SearchCommand implements Callable<Integer>, CliCommand {
                 float[] q = query.text != null ? retrieval.embedText(query.text)
                         : retrieval.embedImages(List.of(new ImageDecoder().read(query.image)))[0];
                 int k = topK != null ? topK : retrieval.settings().topK();
-                try (EmbeddingIndex searchable = EmbeddingIndex.of(contents.embeddings(), contents.dim(), manager)) {
+                try (EmbeddingIndex searchable = EmbeddingIndex.of(contents.embeddings(), contents.dim(), manager,
+                        context.runtime().loader().parallel())) {
                     long start = System.nanoTime();
                     List<EmbeddingIndex.Hit> hits = searchable.search(q, k);
                     double ms = (System.nanoTime() - start) / 1e6;

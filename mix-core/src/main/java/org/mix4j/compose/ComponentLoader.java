@@ -19,9 +19,11 @@ import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
+import org.mix4j.registry.MixSettings;
 import org.mix4j.registry.RegisteredComponent;
 import org.mix4j.registry.Registry;
 import org.mix4j.registry.UnknownComponentException;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Checkpoint;
 import org.mix4j.weights.CheckpointException;
 import org.mix4j.weights.CheckpointWeights;
@@ -41,14 +43,30 @@ public final class ComponentLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ComponentLoader.class);
 
     private final Registry registry;
+    private final TensorParallel parallel;
 
     @Inject
-    public ComponentLoader(Registry registry) {
+    public ComponentLoader(Registry registry, MixSettings settings) {
+        this(registry, TensorParallel.forEngine(settings.threads()));
+    }
+
+    private ComponentLoader(Registry registry, TensorParallel parallel) {
         this.registry = registry;
+        this.parallel = parallel;
+    }
+
+    /** A loader whose components split their large ops over {@code parallel} instead. */
+    public ComponentLoader withParallel(TensorParallel parallel) {
+        return new ComponentLoader(registry, parallel);
     }
 
     public Registry registry() {
         return registry;
+    }
+
+    /** The threads the components this loader builds split their large ops over. */
+    public TensorParallel parallel() {
+        return parallel;
     }
 
     /** The factory for a section, or a {@link ConfigException} at its {@code type:} line. */
@@ -88,7 +106,7 @@ public final class ComponentLoader {
         JsonObject json = readConfig(factory, spec, checkpoint, dir);
         Record config = bind(factory, spec, json);
         if (!factory.hasWeights()) {
-            return factory.create(config, new ComponentContext(dir, null, manager, dtype, json, spec.seed()));
+            return factory.create(config, new ComponentContext(dir, null, manager, dtype, json, spec.seed(), parallel));
         }
         NDManager owned = manager.newSubManager();
         Checkpoint opened = null;
@@ -105,7 +123,8 @@ public final class ComponentLoader {
                 opened = Checkpoint.open(dir);
                 weights = opened.weights(owned, dtype).child(spec.weightsPrefix());
             }
-            T component = factory.create(config, new ComponentContext(dir, weights, owned, dtype, json, spec.seed()));
+            T component = factory.create(config, new ComponentContext(dir, weights, owned, dtype, json, spec.seed(),
+                    parallel));
             try {
                 weights.report().throwIfMissing();
             } catch (CheckpointException e) {

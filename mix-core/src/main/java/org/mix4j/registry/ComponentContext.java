@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -16,6 +17,8 @@ import org.mix4j.weights.Weights;
  * @param dtype floating-point type the component computes in
  * @param checkpointConfig the whole config file of {@code directory}, or {@code null}
  * @param seed seed for components that draw random numbers at construction
+ * @param parallel the threads large tensor ops of the component are split over
  */
 public record ComponentContext(
-        Path directory, Weights weights, NDManager manager, DataType dtype, JsonObject checkpointConfig, long seed) {}
+        Path directory, Weights weights, NDManager manager, DataType dtype, JsonObject checkpointConfig, long seed,
+        TensorParallel parallel) {}

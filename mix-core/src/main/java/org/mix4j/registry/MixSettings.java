@@ -2,24 +2,35 @@ package org.mix4j.registry;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.mix4j.tensor.TensorParallel;
 
 /**
  * Runtime settings chosen by the caller (CLI flags, a service's own config).
  *
  * @param pluginsDirs directories scanned for plugin jars and zips (may not exist)
+ * @param threads how many Java threads a large tensor op is split over when the engine itself runs
+ *     one intra-op thread ({@link org.mix4j.tensor.TensorParallel#forEngine}); 1 switches splitting off
  */
-public record MixSettings(List<Path> pluginsDirs) {
+public record MixSettings(List<Path> pluginsDirs, int threads) {
 
     public MixSettings {
         pluginsDirs = List.copyOf(pluginsDirs);
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
     }
 
-    /** No plugins: built-in components only. */
+    /** No plugins: built-in components only; one thread per available processor. */
     public static MixSettings builtInOnly() {
-        return new MixSettings(List.of());
+        return new MixSettings(List.of(), Runtime.getRuntime().availableProcessors());
     }
 
     public static MixSettings withPlugins(Path dir) {
-        return new MixSettings(List.of(dir));
+        return new MixSettings(List.of(dir), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The same settings with another thread count. */
+    public MixSettings withThreads(int n) {
+        return new MixSettings(pluginsDirs, n);
     }
 }

@@ -7,8 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 
 /**
  * {@code x · M} for a fixed matrix {@code M [in, out]} (usually the transposed view of a
- * {@code [out, in]} weight). When the product is large and {@link TensorParallel#ways()} is above
- * 1, it is computed as column blocks of {@code M} on that many threads and joined along the last
+ * {@code [out, in]} weight). When the product is large and its {@link TensorParallel} has more than
+ * one way, it is computed as column blocks of {@code M} on that many threads and joined along the last
  * axis; the blocks are views, so the weight is never copied. Each output element is the same dot
  * product either way.
  */
@@ -18,23 +18,24 @@ public final class ParallelMatMul {
     static final long MIN_SPLIT_MACS = 1L << 20;
 
     private final NDArray matrix;
+    private final int ways;
     private final long in;
     private final long out;
     private volatile NDArray[] blocks;
 
     /** @param matrix {@code [in, out]}; stays owned by the caller */
-    public ParallelMatMul(NDArray matrix) {
+    public ParallelMatMul(NDArray matrix, TensorParallel parallel) {
         if (matrix.getShape().dimension() != 2) {
             throw new IllegalArgumentException("expected a [in, out] matrix, got " + matrix.getShape());
         }
         this.matrix = matrix;
+        this.ways = parallel.ways();
         this.in = matrix.getShape().get(0);
         this.out = matrix.getShape().get(1);
     }
 
     /** Whether {@link #apply} would split the product with {@code x}. */
     public boolean splits(NDArray x) {
-        int ways = TensorParallel.ways();
         return ways > 1 && out >= 2L * ways && x.size() / in * in * out >= MIN_SPLIT_MACS;
     }
 
@@ -43,8 +44,7 @@ public final class ParallelMatMul {
         if (!splits(x)) {
             return x.matMul(matrix);
         }
-        int ways = TensorParallel.ways();
-        NDArray[] columns = blocks(ways);
+        NDArray[] columns = blocks();
         NDArray[] parts = TensorParallel.map(ways, i -> x.matMul(columns[i])); // [..., out / ways] each
         NDArray joined = NDArrays.concat(new NDList(parts), -1);
         for (NDArray p : parts) {
@@ -53,9 +53,9 @@ public final class ParallelMatMul {
         return joined;
     }
 
-    private NDArray[] blocks(int ways) {
+    private NDArray[] blocks() {
         NDArray[] b = blocks;
-        if (b == null || b.length != ways) {
+        if (b == null) {
             synchronized (this) {
                 b = new NDArray[ways];
                 for (int i = 0; i < ways; i++) {

@@ -21,44 +21,46 @@ import java.util.function.IntFunction;
  * coarse grain. With a multi-threaded engine this class does nothing ({@link #ways()} is 1), so the
  * two kinds of threads never multiply.
  *
- * <p>The number of ways is {@code -Dmix.threads=N} when set, else the available processors, and 1
- * whenever the engine itself runs more than one intra-op thread. Results are identical to the
- * unsplit op: every output element is computed by the same operation on the same inputs.
+ * <p>The number of ways is configuration: the runtime decides it once ({@link #forEngine}, from
+ * {@code MixSettings}) and hands it to each component in its {@code ComponentContext}, so two
+ * pipelines in one process can differ. Results are identical to the unsplit op: every output
+ * element is computed by the same operation on the same inputs. The worker threads are one shared
+ * pool of daemon threads.
  */
 public final class TensorParallel {
 
+    /** Every op whole, on the calling thread. */
+    public static final TensorParallel SERIAL = new TensorParallel(1);
+
     private static final String THREAD_PREFIX = "mix-tensor-";
 
-    private static volatile int ways = -1;
     private static volatile ExecutorService pool;
 
-    private TensorParallel() {}
+    private final int ways;
 
-    /** How many parts a splittable op is cut into (1 = run it whole). */
-    public static int ways() {
-        int w = ways;
-        if (w < 0) {
-            synchronized (TensorParallel.class) {
-                if (ways < 0) {
-                    ways = decideWays();
-                }
-                w = ways;
-            }
-        }
-        return w;
+    private TensorParallel(int ways) {
+        this.ways = ways;
     }
 
-    private static int decideWays() {
-        String configured = System.getProperty("mix.threads");
-        int wanted = Runtime.getRuntime().availableProcessors();
-        if (configured != null && !configured.isBlank()) {
-            try {
-                wanted = Integer.parseInt(configured.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("-Dmix.threads must be a whole number, got '" + configured + "'");
-            }
+    /** Splits ops {@code ways} ways (1 = run them whole). */
+    public static TensorParallel of(int ways) {
+        if (ways < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + ways);
         }
-        return engineThreads() == 1 ? Math.max(1, wanted) : 1;
+        return ways == 1 ? SERIAL : new TensorParallel(ways);
+    }
+
+    /**
+     * {@code threads} ways when the engine runs ops on one intra-op thread, else 1: with a
+     * multi-threaded engine the two kinds of threads would multiply.
+     */
+    public static TensorParallel forEngine(int threads) {
+        return of(engineThreads() == 1 ? threads : 1);
+    }
+
+    /** How many parts a splittable op is cut into (1 = run it whole). */
+    public int ways() {
+        return ways;
     }
 
     /** The engine's intra-op threads (PyTorch only, found by reflection); -1 when unknown. */
@@ -74,12 +76,9 @@ public final class TensorParallel {
         }
     }
 
-    /** Overrides the number of ways (tests; 1 switches splitting off). */
-    public static synchronized void setWays(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("ways must be >= 1, got " + n);
-        }
-        ways = n;
+    @Override
+    public String toString() {
+        return ways + (ways == 1 ? " way" : " ways");
     }
 
     /**

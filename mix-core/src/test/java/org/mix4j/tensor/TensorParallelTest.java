@@ -13,21 +13,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mix4j.tensor.TensorParallel;
 
 class TensorParallelTest {
 
     private NDManager manager;
-    private int ways;
 
     @BeforeEach
     void open() {
         manager = NDManager.newBaseManager();
-        ways = TensorParallel.ways();
     }
 
     @AfterEach
     void close() {
-        TensorParallel.setWays(ways);
         manager.close();
     }
 
@@ -75,15 +73,14 @@ class TensorParallelTest {
 
     @Test
     void refusesZeroWays() {
-        assertThrows(IllegalArgumentException.class, () -> TensorParallel.setWays(0));
+        assertThrows(IllegalArgumentException.class, () -> TensorParallel.of(0));
     }
 
     @Test
     void splitProductEqualsTheWholeProductAndSmallOnesStayWhole() {
         NDArray matrix = manager.randomNormal(new Shape(512, 600)); // [in, out]
-        ParallelMatMul product = new ParallelMatMul(matrix);
+        ParallelMatMul product = new ParallelMatMul(matrix, TensorParallel.of(2));
         NDArray x = manager.randomNormal(new Shape(3, 4, 512)); // 12 x 512 x 600 multiply-adds
-        TensorParallel.setWays(2);
         assertTrue(product.splits(x));
         NDArray split = product.apply(x);
         NDArray whole = x.matMul(matrix);
@@ -91,8 +88,7 @@ class TensorParallelTest {
         assertTrue(split.sub(whole).abs().max().getFloat() < 1e-5);
         NDArray small = manager.randomNormal(new Shape(1, 512));
         assertTrue(!product.splits(small), "a 512 x 600 matrix-vector product is below the split size");
-        TensorParallel.setWays(1);
-        assertTrue(!product.splits(x));
+        assertTrue(!new ParallelMatMul(matrix, TensorParallel.SERIAL).splits(x));
         assertNotEquals(0, product.apply(small).getShape().get(1));
     }
 }

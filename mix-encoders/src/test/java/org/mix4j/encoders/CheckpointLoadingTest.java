@@ -24,6 +24,7 @@ import org.mix4j.encoders.clip.ClipVisionConfig;
 import org.mix4j.encoders.clip.ClipVisionEncoder;
 import org.mix4j.encoders.siglip.SiglipVisionConfig;
 import org.mix4j.encoders.siglip.SiglipVisionEncoder;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Checkpoint;
 import org.mix4j.weights.CheckpointException;
 import org.mix4j.weights.CheckpointWeights;
@@ -97,8 +98,9 @@ class CheckpointLoadingTest extends EncoderTestSupport {
                 Record config = loader.bindConfig(ComponentLoader.spec(kind, fixture(kind), Map.of()),
                         Role.VISION_ENCODER, fixture(kind));
                 VisionEncoder encoder = config instanceof ClipVisionConfig clip
-                        ? new ClipVisionEncoder(clip, weights, m, DataType.FLOAT32)
-                        : new SiglipVisionEncoder((SiglipVisionConfig) config, weights, m, DataType.FLOAT32);
+                        ? new ClipVisionEncoder(clip, weights, m, DataType.FLOAT32, TensorParallel.SERIAL)
+                        : new SiglipVisionEncoder((SiglipVisionConfig) config, weights, m, DataType.FLOAT32,
+                                TensorParallel.SERIAL);
                 assertEquals(List.of(), weights.unused(), kind);
                 encoder.close();
             }

@@ -19,9 +19,9 @@ import org.mix4j.config.EnvExpander;
 import org.mix4j.config.YamlLoader;
 import org.mix4j.encoders.clip.ClipTextConfig;
 import org.mix4j.encoders.clip.ClipVisionConfig;
-import org.mix4j.encoders.layers.Activation;
 import org.mix4j.encoders.layers.FeatureSelect;
 import org.mix4j.encoders.siglip.SiglipVisionConfig;
+import org.mix4j.nn.Activation;
 
 /** Binding the encoders' YAML sections over checkpoint configs, as a pipeline file does. */
 class EncoderConfigTest extends EncoderTestSupport {

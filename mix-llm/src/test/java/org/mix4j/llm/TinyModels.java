@@ -10,6 +10,7 @@ import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.registry.MixSettings;
+import org.mix4j.tensor.TensorParallel;
 
 /** Tiny configs of the LLaMA family that differ from the golden fixtures in every size. */
 public final class TinyModels {
@@ -59,8 +60,15 @@ public final class TinyModels {
 
     /** Writes the checkpoint under {@code dir} and loads it as YAML would. */
     public static LanguageModel load(String config, Path dir, long seed, NDManager manager) throws IOException {
+        return load(config, dir, seed, manager, loader().parallel());
+    }
+
+    /** As {@link #load(String, Path, long, NDManager)}, splitting large ops over {@code parallel}. */
+    public static LanguageModel load(String config, Path dir, long seed, NDManager manager, TensorParallel parallel)
+            throws IOException {
         TinyCheckpoint.write(dir, config, seed);
         String type = com.google.gson.JsonParser.parseString(config).getAsJsonObject().get("model_type").getAsString();
-        return loader().load(type, Role.LANGUAGE_MODEL, dir, Map.of(), manager, DataType.FLOAT32);
+        return loader().withParallel(parallel).load(type, Role.LANGUAGE_MODEL, dir, Map.of(), manager,
+                DataType.FLOAT32);
     }
 }

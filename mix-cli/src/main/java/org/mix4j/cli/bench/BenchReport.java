@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import org.mix4j.Mix4j;
-import org.mix4j.tensor.TensorParallel;
 
 /** The environment line and the JSON report of a {@link BenchRun}. */
 final class BenchReport {
@@ -34,7 +33,7 @@ final class BenchReport {
         environment.addProperty("cores", Runtime.getRuntime().availableProcessors());
         environment.addProperty("num_threads", System.getProperty(THREADS, "default"));
         environment.addProperty("num_interop_threads", System.getProperty(INTEROP_THREADS, "default"));
-        environment.addProperty("split_ways", TensorParallel.ways());
+        environment.addProperty("split_ways", run.parallel().ways());
         environment.addProperty("aten_cpu_capability", envOr("ATEN_CPU_CAPABILITY", "the CPU's best"));
         environment.addProperty("glibc_tunables", envOr("GLIBC_TUNABLES", ""));
         environment.addProperty("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.mix4j.cli.CliContext;
 import org.mix4j.cli.ErrorMessages;
 import org.mix4j.compose.ComponentLoader;
+import org.mix4j.tensor.TensorParallel;
 
 /**
  * One {@code mix bench} invocation: the options, the machine yardsticks (measured on first use),
@@ -167,6 +168,11 @@ public final class BenchRun {
 
     public ComponentLoader loader() {
         return context.runtime().loader();
+    }
+
+    /** The threads the loaded components split their large ops over. */
+    public TensorParallel parallel() {
+        return loader().parallel();
     }
 
     public PrintWriter out() {

@@ -127,7 +127,8 @@ public final class LlmBench extends AbstractBenchSection {
                             "decode, top-k 50 top-p 0.9");
                 }
                 if (!noProfile && EngineProfiler.available()) {
-                    profile(run, generator, subject, prompt);
+                    model.close(); // its memory goes to the one-thread copy
+                    profile(run, overrides, type, manager, subject, prompt);
                 }
             }
         }
@@ -159,7 +160,8 @@ public final class LlmBench extends AbstractBenchSection {
                 long[][] shapes = layer < c.numHiddenLayers() ? layerShapes : new long[][] {{c.vocabSize(), d}};
                 for (long[] shape : shapes) {
                     NDArray w = m.randomNormal(0, 0.02f, new Shape(shape[0], shape[1]), type);
-                    products.add(new ParallelMatMul(w.transpose())); // [in, out] view, as Linear holds it
+                    // an [in, out] view, as Linear holds it
+                    products.add(new ParallelMatMul(w.transpose(), run.parallel()));
                     inputs.add(m.randomNormal(0, 1, new Shape(1, 1, shape[1]), type));
                     matrixBytes += shape[0] * shape[1] * bytes;
                 }
@@ -217,11 +219,13 @@ public final class LlmBench extends AbstractBenchSection {
     }
 
     /** Engine ops per decoded token and their time split, from one profiled generation on one thread. */
-    private static void profile(BenchRun run, DecodingLoop generator, String subject, long[] prompt) {
+    private static void profile(BenchRun run, Map<String, Object> overrides, DataType type, NDManager manager,
+            String subject, long[] prompt) {
         int tokens = 8;
-        int ways = TensorParallel.ways();
-        TensorParallel.setWays(1); // the profiler records the calling thread's ops only
-        try {
+        // a one-thread copy of the model: the profiler records the calling thread's ops only
+        try (LanguageModel serial = run.loader().withParallel(TensorParallel.SERIAL).load(
+                (String) overrides.get("model_type"), Role.LANGUAGE_MODEL, null, overrides, manager, type)) {
+            DecodingLoop generator = new DecodingLoop(serial, null, manager);
             EngineProfiler.Summary one = EngineProfiler.profile(
                     () -> generator.generate(List.of(prompt), greedy(1), null));
             EngineProfiler.Summary all = EngineProfiler.profile(
@@ -234,8 +238,6 @@ public final class LlmBench extends AbstractBenchSection {
                     + "in ops, %.0f%% of it in matrix products", subject, ops, opMs, 100 * kernelMs / opMs));
         } catch (Exception e) {
             run.note(subject + ": profiling failed: " + e.getMessage());
-        } finally {
-            TensorParallel.setWays(ways);
         }
     }
 

@@ -47,7 +47,7 @@ public record MachineProfile(double matmulGflops, double readGbs, double gemvGbs
 
     private static BenchResult matmul(BenchRun run, NDManager m) throws RuntimeException {
         NDArray a = m.randomNormal(new Shape(MATMUL, MATMUL));
-        ParallelMatMul b = new ParallelMatMul(m.randomNormal(new Shape(MATMUL, MATMUL)));
+        ParallelMatMul b = new ParallelMatMul(m.randomNormal(new Shape(MATMUL, MATMUL)), run.parallel());
         double[] ms = run.time(2, run.runs(10), () -> b.apply(a).close());
         return BenchResult.rate(SECTION, "fp32 matmul 2048x2048x2048", "throughput", "GFLOP/s", ms,
                 2.0 * MATMUL * MATMUL * MATMUL / 1e9);
@@ -55,7 +55,7 @@ public record MachineProfile(double matmulGflops, double readGbs, double gemvGbs
 
     private static BenchResult read(BenchRun run, NDManager m) {
         NDArray big = m.ones(new Shape(READ_FLOATS));
-        int ways = TensorParallel.ways();
+        int ways = run.parallel().ways();
         NDArray[] parts = new NDArray[ways]; // contiguous slices, one per thread
         for (int i = 0; i < ways; i++) {
             parts[i] = big.get(new NDIndex("{}:{}", READ_FLOATS * i / ways, READ_FLOATS * (i + 1) / ways));
@@ -71,7 +71,7 @@ public record MachineProfile(double matmulGflops, double readGbs, double gemvGbs
 
     private static BenchResult gemv(BenchRun run, NDManager m) {
         NDArray w = m.randomNormal(new Shape(GEMV, GEMV));
-        ParallelMatMul product = new ParallelMatMul(w.transpose()); // as a decoder's Linear does it
+        ParallelMatMul product = new ParallelMatMul(w.transpose(), run.parallel()); // as a decoder's Linear does it
         NDArray v = m.randomNormal(new Shape(1, GEMV));
         double[] ms = run.time(3, run.runs(20), () -> product.apply(v).close());
         w.close();

@@ -74,7 +74,7 @@ public final class RetrievalBench extends AbstractBenchSection {
             long fileBytes = Files.size(file);
             t0 = System.nanoTime();
             IndexContents loaded = IndexFile.read(file);
-            try (EmbeddingIndex index = EmbeddingIndex.of(loaded.embeddings(), dim, manager)) {
+            try (EmbeddingIndex index = EmbeddingIndex.of(loaded.embeddings(), dim, manager, run.parallel())) {
                 double loadMs = (System.nanoTime() - t0) / 1e6;
                 List<float[]> verifyQueries = new ArrayList<>();
                 double[] ms = timeQueries(index, random, verifyQueries, run.runs(queries));

@@ -91,14 +91,13 @@ public final class UnetBench extends AbstractBenchSection {
                         .detail("gflops", flops / 1e9 / r.median()));
                 if (!noProfile && EngineProfiler.available()) {
                     run.progress("profiled UNet step");
-                    // on one thread: the profiler records the calling thread's ops only
-                    int ways = TensorParallel.ways();
-                    TensorParallel.setWays(1);
+                    // a one-thread copy: the profiler records the calling thread's ops only
+                    unet.close(); // its memory goes to the copy
                     EngineProfiler.Summary s;
-                    try {
-                        s = EngineProfiler.profile(() -> unet.forward(sample, timestep, context, null).close(), trace);
-                    } finally {
-                        TensorParallel.setWays(ways);
+                    try (Denoiser serial = run.loader().withParallel(TensorParallel.SERIAL).load("unet2d_condition",
+                            Role.DENOISER, null, randomInit(UNET), manager, DataType.FLOAT32)) {
+                        s = EngineProfiler.profile(() -> serial.forward(sample, timestep, context, null).close(),
+                                trace);
                     }
                     run.params().addProperty("profiled_ops_per_step", s.ops());
                     run.params().addProperty("profiled_op_ms", s.opMillis());

@@ -9,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.LayerNorm;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -37,7 +39,7 @@ public final class FlamingoResampler implements Connector {
     private final LayerNorm norm;
     private final Linear proj;
 
-    FlamingoResampler(FlamingoResamplerConfig config, Weights weights, NDManager manager) {
+    FlamingoResampler(FlamingoResamplerConfig config, Weights weights, NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         long dim = config.hiddenSize();
@@ -53,10 +55,11 @@ public final class FlamingoResampler implements Connector {
         inputOffset = offset;
         latents = weights.get("latents", new Shape(config.numLatents(), dim));
         for (int i = 0; i < config.depth(); i++) {
-            layers.add(new Layer(config, weights.child("layers." + i + ".")));
+            layers.add(new Layer(config, weights.child("layers." + i + "."), parallel));
         }
         norm = LayerNorm.load(weights, "norm", dim, config.layerNormEps());
-        proj = config.outFeatures() == null ? null : Linear.load(weights, "proj", dim, config.outFeatures(), true);
+        proj = config.outFeatures() == null ? null : Linear.load(weights, "proj", dim, config.outFeatures(), true,
+                parallel);
     }
 
     @Override
@@ -77,7 +80,7 @@ public final class FlamingoResampler implements Connector {
                 attentionMask.tempAttach(scope);
             }
             NDArray x = inputOffset == null ? features : features.add(inputOffset); // [B, N, dim]
-            NDArray h = Scoped.batched(latents, s.get(0), scope); // [B, L, dim]
+            NDArray h = Scopes.batched(latents, s.get(0), scope); // [B, L, dim]
             NDArray bias = attentionMask == null ? null : latentBias(attentionMask, x.getDataType(), scope);
             for (Layer layer : layers) {
                 h = layer.forward(x, h, bias);
@@ -94,7 +97,7 @@ public final class FlamingoResampler implements Connector {
     /** Keys are {@code [features; latents]}: the features' mask, then ones; {@code [B, 1, 1, N+L]}. */
     private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
         NDArray ones = scope.ones(new Shape(mask.getShape().get(0), config.numLatents()), dtype);
-        return Attention.paddingBias(mask.toType(dtype, false).concat(ones, 1), dtype);
+        return AttentionMasks.padding(mask.toType(dtype, false).concat(ones, 1), dtype);
     }
 
     @Override
@@ -122,15 +125,15 @@ public final class FlamingoResampler implements Connector {
         private final long heads;
         private final long dimHead;
 
-        PerceiverAttention(FlamingoResamplerConfig c, Weights w) {
+        PerceiverAttention(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
             long dim = c.hiddenSize();
             heads = c.heads();
             dimHead = c.dimHead();
             normMedia = LayerNorm.load(w, "norm_media", dim, c.layerNormEps());
             normLatents = LayerNorm.load(w, "norm_latents", dim, c.layerNormEps());
-            toQ = Linear.load(w, "to_q", dim, heads * dimHead, false);
-            toKv = Linear.load(w, "to_kv", dim, 2 * heads * dimHead, false);
-            toOut = Linear.load(w, "to_out", heads * dimHead, dim, false);
+            toQ = Linear.load(w, "to_q", dim, heads * dimHead, false, parallel);
+            toKv = Linear.load(w, "to_kv", dim, 2 * heads * dimHead, false, parallel);
+            toOut = Linear.load(w, "to_out", heads * dimHead, dim, false, parallel);
         }
 
         NDArray forward(NDArray x, NDArray latents, NDArray bias) {
@@ -140,7 +143,7 @@ public final class FlamingoResampler implements Connector {
             NDArray q = Attention.splitHeads(toQ.forward(lat), heads, dimHead); // [B, H, L, D]
             NDArray k = Attention.splitHeads(kv.get(0), heads, dimHead); // [B, H, N+L, D]
             NDArray v = Attention.splitHeads(kv.get(1), heads, dimHead); // [B, H, N+L, D]
-            NDArray attended = Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(dimHead)); // [B, H, L, D]
+            NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return toOut.forward(Attention.mergeHeads(attended)); // [B, L, dim]
         }
     }
@@ -151,12 +154,12 @@ public final class FlamingoResampler implements Connector {
         private final Linear up;
         private final Linear down;
 
-        FeedForward(FlamingoResamplerConfig c, Weights w) {
+        FeedForward(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
             long dim = c.hiddenSize();
             long inner = dim * c.ffMult();
             norm = LayerNorm.load(w, "0", dim, c.layerNormEps());
-            up = Linear.load(w, "1", dim, inner, false);
-            down = Linear.load(w, "3", inner, dim, false);
+            up = Linear.load(w, "1", dim, inner, false, parallel);
+            down = Linear.load(w, "3", inner, dim, false, parallel);
         }
 
         NDArray forward(NDArray x) {
@@ -169,9 +172,9 @@ public final class FlamingoResampler implements Connector {
         private final PerceiverAttention attention;
         private final FeedForward feedForward;
 
-        Layer(FlamingoResamplerConfig c, Weights w) {
-            attention = new PerceiverAttention(c, w.child("0."));
-            feedForward = new FeedForward(c, w.child("1."));
+        Layer(FlamingoResamplerConfig c, Weights w, TensorParallel parallel) {
+            attention = new PerceiverAttention(c, w.child("0."), parallel);
+            feedForward = new FeedForward(c, w.child("1."), parallel);
         }
 
         NDArray forward(NDArray x, NDArray latents, NDArray bias) {

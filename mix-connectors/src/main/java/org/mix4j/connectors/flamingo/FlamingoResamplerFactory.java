@@ -37,7 +37,7 @@ public final class FlamingoResamplerFactory implements ComponentFactory<Flamingo
 
     @Override
     public Connector create(FlamingoResamplerConfig config, ComponentContext context) {
-        return new FlamingoResampler(config, context.weights(), context.manager());
+        return new FlamingoResampler(config, context.weights(), context.manager(), context.parallel());
     }
 
     @Override

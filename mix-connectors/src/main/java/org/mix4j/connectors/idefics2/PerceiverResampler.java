@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.RmsNorm;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.RmsNorm;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -35,19 +37,19 @@ public final class PerceiverResampler implements Connector {
     private final RmsNorm norm;
 
     PerceiverResampler(PerceiverResamplerConfig config, long inFeatures, long modalityIntermediate, Weights weights,
-            NDManager manager) {
+            NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         int hidden = config.hiddenSize();
         modalityProjection = config.modalityProjection()
                 ? new GatedMlp(inFeatures, modalityIntermediate, hidden, config.modalityHiddenAct(),
-                        weights.child("modality_projection."))
+                        weights.child("modality_projection."), parallel)
                 : null;
         inputWidth = config.modalityProjection() ? inFeatures : hidden;
         Weights resampler = weights.child(config.resamplerPrefix());
         latents = resampler.get("latents", new Shape(config.resamplerNLatents(), hidden));
         for (int i = 0; i < config.resamplerDepth(); i++) {
-            layers.add(new Layer(config, resampler.child("layers." + i + ".")));
+            layers.add(new Layer(config, resampler.child("layers." + i + "."), parallel));
         }
         norm = RmsNorm.load(resampler, "norm", hidden, config.rmsNormEps());
     }
@@ -76,7 +78,7 @@ public final class PerceiverResampler implements Connector {
                 attentionMask.tempAttach(scope);
             }
             NDArray context = modalityProjection == null ? features : modalityProjection.forward(features);
-            NDArray compressed = Scoped.batched(latents, s.get(0), scope); // [B, L, hidden]
+            NDArray compressed = Scopes.batched(latents, s.get(0), scope); // [B, L, hidden]
             NDArray bias = attentionMask == null ? null : latentBias(attentionMask, context.getDataType(), scope);
             for (Layer layer : layers) {
                 compressed = layer.forward(compressed, context, bias);
@@ -91,7 +93,7 @@ public final class PerceiverResampler implements Connector {
     private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
         long batch = mask.getShape().get(0);
         NDArray ones = scope.ones(new Shape(batch, config.resamplerNLatents()), dtype);
-        return Attention.paddingBias(mask.toType(dtype, false).concat(ones, 1), dtype);
+        return AttentionMasks.padding(mask.toType(dtype, false).concat(ones, 1), dtype);
     }
 
     @Override
@@ -116,10 +118,10 @@ public final class PerceiverResampler implements Connector {
         private final Linear downProj;
         private final Activation act;
 
-        GatedMlp(long in, long intermediate, long out, Activation act, Weights w) {
-            gateProj = Linear.load(w, "gate_proj", in, intermediate, false);
-            upProj = Linear.load(w, "up_proj", in, intermediate, false);
-            downProj = Linear.load(w, "down_proj", intermediate, out, false);
+        GatedMlp(long in, long intermediate, long out, Activation act, Weights w, TensorParallel parallel) {
+            gateProj = Linear.load(w, "gate_proj", in, intermediate, false, parallel);
+            upProj = Linear.load(w, "up_proj", in, intermediate, false, parallel);
+            downProj = Linear.load(w, "down_proj", intermediate, out, false, parallel);
             this.act = act;
         }
 
@@ -138,14 +140,14 @@ public final class PerceiverResampler implements Connector {
         private final long kvHeads;
         private final long headDim;
 
-        SelfAttention(PerceiverResamplerConfig c, Weights w) {
+        SelfAttention(PerceiverResamplerConfig c, Weights w, TensorParallel parallel) {
             heads = c.resamplerNHeads();
             kvHeads = c.numKeyValueHeads();
             headDim = c.resamplerHeadDim();
-            qProj = Linear.load(w, "q_proj", c.hiddenSize(), heads * headDim, false);
-            kProj = Linear.load(w, "k_proj", c.hiddenSize(), kvHeads * headDim, false);
-            vProj = Linear.load(w, "v_proj", c.hiddenSize(), kvHeads * headDim, false);
-            oProj = Linear.load(w, "o_proj", heads * headDim, c.hiddenSize(), false);
+            qProj = Linear.load(w, "q_proj", c.hiddenSize(), heads * headDim, false, parallel);
+            kProj = Linear.load(w, "k_proj", c.hiddenSize(), kvHeads * headDim, false, parallel);
+            vProj = Linear.load(w, "v_proj", c.hiddenSize(), kvHeads * headDim, false, parallel);
+            oProj = Linear.load(w, "o_proj", heads * headDim, c.hiddenSize(), false, parallel);
         }
 
         NDArray forward(NDArray latents, NDArray context, NDArray bias) {
@@ -153,7 +155,7 @@ public final class PerceiverResampler implements Connector {
             NDArray q = Attention.splitHeads(qProj.forward(latents), heads, headDim); // [B, H, L, D]
             NDArray k = Attention.splitHeads(kProj.forward(keysIn), kvHeads, headDim); // [B, Hkv, N+L, D]
             NDArray v = Attention.splitHeads(vProj.forward(keysIn), kvHeads, headDim); // [B, Hkv, N+L, D]
-            NDArray attended = Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(headDim)); // [B, H, L, D]
+            NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return oProj.forward(Attention.mergeHeads(attended)); // [B, L, hidden]
         }
     }
@@ -166,13 +168,13 @@ public final class PerceiverResampler implements Connector {
         private final RmsNorm postAttentionLayernorm;
         private final GatedMlp mlp;
 
-        Layer(PerceiverResamplerConfig c, Weights w) {
+        Layer(PerceiverResamplerConfig c, Weights w, TensorParallel parallel) {
             int hidden = c.hiddenSize();
             inputLatentsNorm = RmsNorm.load(w, "input_latents_norm", hidden, c.rmsNormEps());
             inputContextNorm = RmsNorm.load(w, "input_context_norm", hidden, c.rmsNormEps());
-            selfAttn = new SelfAttention(c, w.child("self_attn."));
+            selfAttn = new SelfAttention(c, w.child("self_attn."), parallel);
             postAttentionLayernorm = RmsNorm.load(w, "post_attention_layernorm", hidden, c.rmsNormEps());
-            mlp = new GatedMlp(hidden, hidden * 4L, hidden, c.hiddenAct(), w.child("mlp."));
+            mlp = new GatedMlp(hidden, hidden * 4L, hidden, c.hiddenAct(), w.child("mlp."), parallel);
         }
 
         NDArray forward(NDArray latents, NDArray context, NDArray bias) {

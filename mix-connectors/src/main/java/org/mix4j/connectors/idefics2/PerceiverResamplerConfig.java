@@ -2,7 +2,7 @@ package org.mix4j.connectors.idefics2;
 
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 
 /**
  * Idefics2PerceiverConfig's keys (class defaults of transformers 4.47), plus Idefics2Connector's

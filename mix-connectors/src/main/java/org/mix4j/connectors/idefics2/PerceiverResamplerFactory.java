@@ -70,7 +70,8 @@ public final class PerceiverResamplerFactory implements ComponentFactory<Perceiv
             intermediate = size(config.modalityIntermediateSize(), gate, 0, "modality_intermediate_size",
                     context.weights());
         }
-        return new PerceiverResampler(config, in, intermediate, context.weights(), context.manager());
+        return new PerceiverResampler(config, in, intermediate, context.weights(), context.manager(),
+                context.parallel());
     }
 
     private static long size(Integer configured, Shape stored, int axis, String key, Weights weights) {

@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.Role;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
 import org.pf4j.Extension;
@@ -45,7 +45,7 @@ public final class LinearProjectorFactory implements ComponentFactory<LinearProj
         long out = LlavaProjectorSizes.resolve(config.outFeatures(), context.weights(), "weight", 0, "out_features",
                 TYPE);
         return new MlpProjector(List.of(""), new long[] {in, out}, Activation.GELU, config.bias(), context.weights(),
-                context.manager());
+                context.manager(), context.parallel());
     }
 
     @Override

@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Linear;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -27,12 +28,12 @@ public final class MlpProjector implements Connector {
      * @param widths {@code names.size() + 1} widths: in, hidden..., out
      */
     MlpProjector(List<String> names, long[] widths, Activation hiddenAct, boolean bias, Weights weights,
-            NDManager manager) {
+            NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.hiddenAct = hiddenAct;
         this.linears = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            linears.add(Linear.load(weights, names.get(i), widths[i], widths[i + 1], bias));
+            linears.add(Linear.load(weights, names.get(i), widths[i], widths[i + 1], bias, parallel));
         }
     }
 

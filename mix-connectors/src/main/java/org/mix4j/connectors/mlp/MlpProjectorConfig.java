@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 
 /**
  * The {@code mlp} connector: {@code num_layers} linears with {@code hidden_act} between them.

@@ -57,7 +57,8 @@ public final class MlpProjectorFactory implements ComponentFactory<MlpProjectorC
             widths[i] = hidden;
         }
         widths[n] = out;
-        return new MlpProjector(names, widths, config.hiddenAct(), config.bias(), weights, context.manager());
+        return new MlpProjector(names, widths, config.hiddenAct(), config.bias(), weights, context.manager(),
+                context.parallel());
     }
 
     @Override

@@ -2,7 +2,7 @@ package org.mix4j.connectors.qformer;
 
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 
 /**
  * Blip2QFormerConfig's architecture keys (class defaults of transformers 4.47), plus where the

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.connectors.layers.Activation;
-import org.mix4j.connectors.layers.Attention;
-import org.mix4j.connectors.layers.LayerNorm;
-import org.mix4j.connectors.layers.Linear;
-import org.mix4j.connectors.layers.Scoped;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -32,7 +34,8 @@ public final class QformerConnector implements Connector {
     private final List<Layer> layers = new ArrayList<>();
     private final Linear languageProjection;
 
-    QformerConnector(QformerConfig config, long projectionSize, Weights weights, NDManager manager) {
+    QformerConnector(QformerConfig config, long projectionSize, Weights weights, NDManager manager,
+            TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         int hidden = config.hiddenSize();
@@ -43,10 +46,10 @@ public final class QformerConnector implements Connector {
         Weights qformer = weights.child(config.qformerPrefix());
         layernorm = LayerNorm.load(qformer, "layernorm", hidden, config.layerNormEps());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new Layer(config, i, qformer.child("encoder.layer." + i + ".")));
+            layers.add(new Layer(config, i, qformer.child("encoder.layer." + i + "."), parallel));
         }
         languageProjection = config.languageProjection()
-                ? Linear.load(weights, "language_projection", hidden, projectionSize, true)
+                ? Linear.load(weights, "language_projection", hidden, projectionSize, true, parallel)
                 : null;
     }
 
@@ -87,7 +90,7 @@ public final class QformerConnector implements Connector {
         NDManager caller = features.getManager();
         try (NDManager scope = caller.newSubManager()) {
             tempAttach(scope, features, attentionMask);
-            NDArray queries = Scoped.batched(queryTokens, features.getShape().get(0), scope); // [B, Q, hidden]
+            NDArray queries = Scopes.batched(queryTokens, features.getShape().get(0), scope); // [B, Q, hidden]
             NDArray out = encode(queries, features, attentionMask);
             if (languageProjection != null) {
                 out = languageProjection.forward(out); // [B, Q, Dllm]
@@ -99,7 +102,7 @@ public final class QformerConnector implements Connector {
 
     private NDArray encode(NDArray queryEmbeds, NDArray encoderHiddenStates, NDArray encoderAttentionMask) {
         NDArray bias = encoderAttentionMask == null ? null
-                : Attention.paddingBias(encoderAttentionMask, encoderHiddenStates.getDataType()); // [B, 1, 1, N]
+                : AttentionMasks.padding(encoderAttentionMask, encoderHiddenStates.getDataType()); // [B, 1, 1, N]
         NDArray h = layernorm.forward(queryEmbeds);
         for (Layer layer : layers) {
             h = layer.forward(h, encoderHiddenStates, bias);
@@ -149,19 +152,19 @@ public final class QformerConnector implements Connector {
         private final long heads;
         private final long headDim;
 
-        MultiHeadAttention(QformerConfig c, long kvWidth, Weights w) {
+        MultiHeadAttention(QformerConfig c, long kvWidth, Weights w, TensorParallel parallel) {
             heads = c.numAttentionHeads();
             headDim = c.hiddenSize() / heads;
-            query = Linear.load(w, "query", c.hiddenSize(), c.hiddenSize(), true);
-            key = Linear.load(w, "key", kvWidth, c.hiddenSize(), true);
-            value = Linear.load(w, "value", kvWidth, c.hiddenSize(), true);
+            query = Linear.load(w, "query", c.hiddenSize(), c.hiddenSize(), true, parallel);
+            key = Linear.load(w, "key", kvWidth, c.hiddenSize(), true, parallel);
+            value = Linear.load(w, "value", kvWidth, c.hiddenSize(), true, parallel);
         }
 
         NDArray forward(NDArray hidden, NDArray kvSource, NDArray bias) {
             NDArray q = Attention.splitHeads(query.forward(hidden), heads, headDim); // [B, H, Q, D]
             NDArray k = Attention.splitHeads(key.forward(kvSource), heads, headDim); // [B, H, S, D]
             NDArray v = Attention.splitHeads(value.forward(kvSource), heads, headDim); // [B, H, S, D]
-            return Attention.mergeHeads(Attention.attend(q, k, v, bias, 1.0 / Math.sqrt(headDim))); // [B, Q, hidden]
+            return Attention.mergeHeads(Attention.grouped(q, k, v, bias)); // [B, Q, hidden]
         }
     }
 
@@ -171,9 +174,9 @@ public final class QformerConnector implements Connector {
         private final Linear outputDense;
         private final LayerNorm outputLayerNorm;
 
-        AttentionBlock(QformerConfig c, long kvWidth, Weights w) {
-            attention = new MultiHeadAttention(c, kvWidth, w.child("attention."));
-            outputDense = Linear.load(w, "output.dense", c.hiddenSize(), c.hiddenSize(), true);
+        AttentionBlock(QformerConfig c, long kvWidth, Weights w, TensorParallel parallel) {
+            attention = new MultiHeadAttention(c, kvWidth, w.child("attention."), parallel);
+            outputDense = Linear.load(w, "output.dense", c.hiddenSize(), c.hiddenSize(), true, parallel);
             outputLayerNorm = LayerNorm.load(w, "output.LayerNorm", c.hiddenSize(), c.layerNormEps());
         }
 
@@ -190,10 +193,11 @@ public final class QformerConnector implements Connector {
         private final Linear outputDense;
         private final LayerNorm outputLayerNorm;
 
-        QueryFeedForward(QformerConfig c, Weights w) {
-            intermediateDense = Linear.load(w, "intermediate_query.dense", c.hiddenSize(), c.intermediateSize(), true);
+        QueryFeedForward(QformerConfig c, Weights w, TensorParallel parallel) {
+            intermediateDense = Linear.load(w, "intermediate_query.dense", c.hiddenSize(), c.intermediateSize(), true,
+                    parallel);
             act = c.hiddenAct();
-            outputDense = Linear.load(w, "output_query.dense", c.intermediateSize(), c.hiddenSize(), true);
+            outputDense = Linear.load(w, "output_query.dense", c.intermediateSize(), c.hiddenSize(), true, parallel);
             outputLayerNorm = LayerNorm.load(w, "output_query.LayerNorm", c.hiddenSize(), c.layerNormEps());
         }
 
@@ -210,12 +214,12 @@ public final class QformerConnector implements Connector {
         private final AttentionBlock crossattention;
         private final QueryFeedForward feedForward;
 
-        Layer(QformerConfig c, int index, Weights w) {
-            attention = new AttentionBlock(c, c.hiddenSize(), w.child("attention."));
+        Layer(QformerConfig c, int index, Weights w, TensorParallel parallel) {
+            attention = new AttentionBlock(c, c.hiddenSize(), w.child("attention."), parallel);
             crossattention = c.hasCrossAttention(index)
-                    ? new AttentionBlock(c, c.encoderHiddenSize(), w.child("crossattention."))
+                    ? new AttentionBlock(c, c.encoderHiddenSize(), w.child("crossattention."), parallel)
                     : null;
-            feedForward = new QueryFeedForward(c, w);
+            feedForward = new QueryFeedForward(c, w, parallel);
         }
 
         NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray encoderBias) {

@@ -77,7 +77,7 @@ public final class QformerFactory implements ComponentFactory<QformerConfig, Con
                         + " to read it from; set projection_size (the language model's hidden size)");
             }
         }
-        return new QformerConnector(config, projectionSize, context.weights(), context.manager());
+        return new QformerConnector(config, projectionSize, context.weights(), context.manager(), context.parallel());
     }
 
     @Override

@@ -16,7 +16,7 @@ import org.mix4j.connectors.ConnectorTestSupport;
 import org.mix4j.connectors.RawTensors;
 import org.mix4j.connectors.RawTensors.Tensor;
 import org.mix4j.connectors.Reference;
-import org.mix4j.connectors.layers.Activation;
+import org.mix4j.nn.Activation;
 
 /**
  * The LLaVA projector of the {@code llava} fixture, loaded as YAML would load it, against a float64

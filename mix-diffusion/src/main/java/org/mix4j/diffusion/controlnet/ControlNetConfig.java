@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.diffusion.layers.Activations;
+import org.mix4j.nn.Activation;
 
 /**
  * The keys of diffusers' {@code ControlNetModel} config that this implementation reads; defaults
@@ -65,7 +65,7 @@ public record ControlNetConfig(
             throw new IllegalArgumentException("conditioning_embedding_out_channels: must name at least one width");
         }
         conditioningEmbeddingOutChannels = List.copyOf(conditioningEmbeddingOutChannels);
-        Activations.of(actFn, "act_fn");
+        Activation.of(actFn, "act_fn");
         if (classEmbedType != null || numClassEmbeds != null) {
             throw new IllegalArgumentException("class_embed_type / num_class_embeds: class embeddings are not supported "
                     + "by controlnet; valid: null");

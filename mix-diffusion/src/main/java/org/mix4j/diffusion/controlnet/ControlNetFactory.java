@@ -27,7 +27,7 @@ public final class ControlNetFactory implements ComponentFactory<ControlNetConfi
 
     @Override
     public ControlNet create(ControlNetConfig config, ComponentContext context) {
-        return new ControlNetModel(config, context.weights(), context.manager());
+        return new ControlNetModel(config, context.weights(), context.manager(), context.parallel());
     }
 
     @Override

@@ -7,15 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.ControlNet;
 import org.mix4j.api.DenoiserResiduals;
-import org.mix4j.diffusion.layers.Activations;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.unet.Transformer2d;
 import org.mix4j.diffusion.unet.Unet2dCondition;
 import org.mix4j.diffusion.unet.Unet2dCondition.TimestepEmbedding;
 import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -37,22 +38,22 @@ public final class ControlNetModel implements ControlNet {
     private final List<Conv2d> controlnetDownBlocks = new ArrayList<>();
     private final Conv2d controlnetMidBlock;
 
-    public ControlNetModel(ControlNetConfig config, Weights w, NDManager manager) {
+    public ControlNetModel(ControlNetConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         List<Integer> channels = config.blockOutChannels();
         int first = channels.get(0);
         int timeDim = 4 * first;
         this.timeEmbedding = TimestepEmbedding.load(w, first, timeDim, config.flipSinToCos(), config.freqShift(),
-                config.actFn());
-        this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), first, 3);
+                config.actFn(), parallel);
+        this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), first, 3, parallel);
         this.controlnetCondEmbedding = ConditioningEmbedding.load(w, config.conditioningChannels(),
-                config.conditioningEmbeddingOutChannels(), first);
+                config.conditioningEmbeddingOutChannels(), first, parallel);
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
-                Activations.of(config.actFn(), "act_fn"), timeDim, 1.0, config.resnetTimeScaleShift().equals("scale_shift"));
+                Activation.of(config.actFn(), "act_fn"), timeDim, 1.0, config.resnetTimeScaleShift().equals("scale_shift"));
         int blocks = channels.size();
         int zero = 0;
-        controlnetDownBlocks.add(Conv2d.load(w, "controlnet_down_blocks." + zero++, first, first, 1, 1, 0));
+        controlnetDownBlocks.add(Conv2d.load(w, "controlnet_down_blocks." + zero++, first, first, 1, 1, 0, parallel));
         for (int i = 0; i < blocks; i++) {
             int in = channels.get(i == 0 ? 0 : i - 1);
             int out = channels.get(i);
@@ -60,15 +61,16 @@ public final class ControlNetModel implements ControlNet {
             Transformer2d.Spec transformer = config.downBlockTypes().get(i).equals("CrossAttnDownBlock2D")
                     ? transformerSpec(i) : null;
             downBlocks.add(DownBlock.load(w, "down_blocks." + i + ".", in, out, config.layersPerBlock(), resnet,
-                    transformer, last ? -1 : config.downsamplePadding()));
+                    transformer, last ? -1 : config.downsamplePadding(), parallel));
             for (int k = 0; k < config.layersPerBlock() + (last ? 0 : 1); k++) {
-                controlnetDownBlocks.add(Conv2d.load(w, "controlnet_down_blocks." + zero++, out, out, 1, 1, 0));
+                controlnetDownBlocks.add(Conv2d.load(w, "controlnet_down_blocks." + zero++, out, out, 1, 1, 0,
+                        parallel));
             }
         }
         int mid = channels.get(blocks - 1);
         this.midBlock = MidBlock.load(w, "mid_block.", mid, resnet.withOutputScaleFactor(config.midBlockScaleFactor()),
-                config.midBlockType().equals("UNetMidBlock2DCrossAttn") ? transformerSpec(blocks - 1) : null);
-        this.controlnetMidBlock = Conv2d.load(w, "controlnet_mid_block", mid, mid, 1, 1, 0);
+                config.midBlockType().equals("UNetMidBlock2DCrossAttn") ? transformerSpec(blocks - 1) : null, parallel);
+        this.controlnetMidBlock = Conv2d.load(w, "controlnet_mid_block", mid, mid, 1, 1, 0, parallel);
     }
 
     private Transformer2d.Spec transformerSpec(int block) {
@@ -92,7 +94,7 @@ public final class ControlNetModel implements ControlNet {
             throw new IllegalArgumentException("controlnet: control image " + conditioning.getShape() + " must be " + f
                     + " times the latent " + sample.getShape() + " in height and width");
         }
-        NDList out = Scope.runList(() -> run(sample, timestep, encoderHiddenStates, conditioning, (float) scale),
+        NDList out = Scopes.runList(() -> run(sample, timestep, encoderHiddenStates, conditioning, (float) scale),
                 sample, timestep, encoderHiddenStates, conditioning);
         List<NDArray> down = new ArrayList<>(out.subList(0, out.size() - 1));
         return new DenoiserResiduals(down, out.get(out.size() - 1));
@@ -162,23 +164,23 @@ public final class ControlNetModel implements ControlNet {
             this.convOut = convOut;
         }
 
-        static ConditioningEmbedding load(Weights w, int in, List<Integer> widths, int out) {
+        static ConditioningEmbedding load(Weights w, int in, List<Integer> widths, int out, TensorParallel parallel) {
             String p = "controlnet_cond_embedding.";
             List<Conv2d> blocks = new ArrayList<>();
             for (int i = 0; i < widths.size() - 1; i++) {
                 int c = widths.get(i);
-                blocks.add(Conv2d.same(w, p + "blocks." + (2 * i), c, c, 3));
-                blocks.add(Conv2d.load(w, p + "blocks." + (2 * i + 1), c, widths.get(i + 1), 3, 2, 1));
+                blocks.add(Conv2d.same(w, p + "blocks." + (2 * i), c, c, 3, parallel));
+                blocks.add(Conv2d.load(w, p + "blocks." + (2 * i + 1), c, widths.get(i + 1), 3, 2, 1, parallel));
             }
-            return new ConditioningEmbedding(Conv2d.same(w, p + "conv_in", in, widths.get(0), 3), blocks,
-                    Conv2d.same(w, p + "conv_out", widths.get(widths.size() - 1), out, 3));
+            return new ConditioningEmbedding(Conv2d.same(w, p + "conv_in", in, widths.get(0), 3, parallel), blocks,
+                    Conv2d.same(w, p + "conv_out", widths.get(widths.size() - 1), out, 3, parallel));
         }
 
         /** {@code [B, in, H, W]} -> {@code [B, out, H / f, W / f]}. */
         NDArray forward(NDArray image) {
-            NDArray h = Activations.silu(convIn.forward(image));
+            NDArray h = Activation.silu(convIn.forward(image));
             for (Conv2d block : blocks) {
-                h = Activations.silu(block.forward(h));
+                h = Activation.silu(block.forward(h));
             }
             return convOut.forward(h);
         }

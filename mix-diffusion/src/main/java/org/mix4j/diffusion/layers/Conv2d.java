@@ -18,33 +18,35 @@ public final class Conv2d {
     private final NDArray bias;
     private final Shape stride;
     private final Shape padding;
+    private final int ways;
     private volatile NDArray[][] blocks; // per way: [weight rows, bias rows], views
 
-    private Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
+    private Conv2d(NDArray weight, NDArray bias, int stride, int padding, TensorParallel parallel) {
         this.weight = weight;
         this.bias = bias;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
+        this.ways = parallel.ways();
     }
 
     /** Loads {@code name.weight} {@code [out, in, k, k]} and {@code name.bias} {@code [out]}. */
-    public static Conv2d load(Weights weights, String name, long in, long out, int kernel, int stride, int padding) {
+    public static Conv2d load(Weights weights, String name, long in, long out, int kernel, int stride, int padding,
+            TensorParallel parallel) {
         NDArray w = weights.get(name + ".weight", new Shape(out, in, kernel, kernel));
         NDArray b = weights.get(name + ".bias", new Shape(out));
-        return new Conv2d(w, b, stride, padding);
+        return new Conv2d(w, b, stride, padding, parallel);
     }
 
     /** A stride-1 convolution padded to keep the size ({@code padding = (k - 1) / 2}). */
-    public static Conv2d same(Weights weights, String name, long in, long out, int kernel) {
-        return load(weights, name, in, out, kernel, 1, (kernel - 1) / 2);
+    public static Conv2d same(Weights weights, String name, long in, long out, int kernel, TensorParallel parallel) {
+        return load(weights, name, in, out, kernel, 1, (kernel - 1) / 2, parallel);
     }
 
     /**
      * {@code [B, in, H, W]} -> {@code [B, out, H', W']}. A large convolution runs as blocks of output
-     * channels on {@link TensorParallel}'s threads, joined along the channel axis.
+     * channels on the threads of its {@link TensorParallel}, joined along the channel axis.
      */
     public NDArray forward(NDArray x) {
-        int ways = TensorParallel.ways();
         if (ways < 2 || macs(x) < MIN_SPLIT_MACS || weight.getShape().get(0) < 2L * ways) {
             return conv(x, weight, bias);
         }

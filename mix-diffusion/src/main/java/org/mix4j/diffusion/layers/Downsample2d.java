@@ -2,6 +2,7 @@ package org.mix4j.diffusion.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -22,8 +23,9 @@ public final class Downsample2d {
     }
 
     /** Loads {@code prefix + conv}. */
-    public static Downsample2d load(Weights w, String prefix, long channels, int padding) {
-        return new Downsample2d(Conv2d.load(w, prefix + "conv", channels, channels, 3, 2, padding), padding == 0);
+    public static Downsample2d load(Weights w, String prefix, long channels, int padding, TensorParallel parallel) {
+        return new Downsample2d(Conv2d.load(w, prefix + "conv", channels, channels, 3, 2, padding, parallel),
+                padding == 0);
     }
 
     /** {@code [B, C, H, W]} -> {@code [B, C, H/2, W/2]} (rounded as the padding decides). */

@@ -3,6 +3,9 @@ package org.mix4j.diffusion.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.function.UnaryOperator;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -52,16 +55,17 @@ public final class ResnetBlock2d {
     }
 
     /** Loads {@code prefix + norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut}. */
-    public static ResnetBlock2d load(Weights w, String prefix, long in, long out, Spec spec) {
+    public static ResnetBlock2d load(Weights w, String prefix, long in, long out, Spec spec, TensorParallel parallel) {
         Linear timeEmbProj = spec.tembChannels() == null ? null
-                : Linear.load(w, prefix + "time_emb_proj", spec.tembChannels(), spec.scaleShift() ? 2 * out : out);
+                : Linear.load(w, prefix + "time_emb_proj", spec.tembChannels(), spec.scaleShift() ? 2 * out : out,
+                        parallel);
         return new ResnetBlock2d(
                 GroupNorm.load(w, prefix + "norm1", spec.groups(), in, spec.eps()),
-                Conv2d.same(w, prefix + "conv1", in, out, 3),
+                Conv2d.same(w, prefix + "conv1", in, out, 3, parallel),
                 timeEmbProj,
                 GroupNorm.load(w, prefix + "norm2", spec.groups(), out, spec.eps()),
-                Conv2d.same(w, prefix + "conv2", out, out, 3),
-                in == out ? null : Conv2d.load(w, prefix + "conv_shortcut", in, out, 1, 1, 0),
+                Conv2d.same(w, prefix + "conv2", out, out, 3, parallel),
+                in == out ? null : Conv2d.load(w, prefix + "conv_shortcut", in, out, 1, 1, 0, parallel),
                 spec);
     }
 
@@ -71,25 +75,25 @@ public final class ResnetBlock2d {
      * @return {@code [B, out, H, W]}
      */
     public NDArray forward(NDArray x, NDArray temb) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             UnaryOperator<NDArray> act = spec.act();
             // each temporary is closed once used: a resnet at 512x512 holds 130-270 MiB activations
             NDArray h = norm1.forward(x);
-            h = Scope.then(h, act.apply(h));
-            h = Scope.then(h, conv1.forward(h));
+            h = Scopes.then(h, act.apply(h));
+            h = Scopes.then(h, conv1.forward(h));
             if (timeEmbProj != null && temb != null) {
                 NDArray t = timeEmbProj.forward(act.apply(temb)).expandDims(2).expandDims(3); // [B, out(*2), 1, 1]
                 if (spec.scaleShift()) {
                     NDList scaleShift = t.split(2, 1);
-                    h = Scope.then(h, norm2.forward(h).muli(scaleShift.get(0).add(1f)).addi(scaleShift.get(1)));
+                    h = Scopes.then(h, norm2.forward(h).muli(scaleShift.get(0).add(1f)).addi(scaleShift.get(1)));
                 } else {
-                    h = Scope.then(h, norm2.forward(h.addi(t))); // h is conv1's fresh output
+                    h = Scopes.then(h, norm2.forward(h.addi(t))); // h is conv1's fresh output
                 }
             } else {
-                h = Scope.then(h, norm2.forward(h));
+                h = Scopes.then(h, norm2.forward(h));
             }
-            h = Scope.then(h, act.apply(h));
-            h = Scope.then(h, conv2.forward(h));
+            h = Scopes.then(h, act.apply(h));
+            h = Scopes.then(h, conv2.forward(h));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
             NDArray sum = h.addi(shortcut); // into conv2's fresh output: no new array
             if (shortcut != x) {

@@ -2,6 +2,7 @@ package org.mix4j.diffusion.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /** diffusers {@code Upsample2D} with a convolution: nearest-neighbour 2x (or to a given size), then a 3x3 conv. */
@@ -17,8 +18,8 @@ public final class Upsample2d {
     }
 
     /** Loads {@code prefix + conv}. */
-    public static Upsample2d load(Weights w, String prefix, long channels) {
-        return new Upsample2d(Conv2d.same(w, prefix + "conv", channels, channels, 3));
+    public static Upsample2d load(Weights w, String prefix, long channels, TensorParallel parallel) {
+        return new Upsample2d(Conv2d.same(w, prefix + "conv", channels, channels, 3, parallel));
     }
 
     /**

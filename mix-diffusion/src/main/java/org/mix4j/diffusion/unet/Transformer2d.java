@@ -3,14 +3,15 @@ package org.mix4j.diffusion.unet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
-import org.mix4j.diffusion.layers.Attention;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.LayerNorm;
-import org.mix4j.diffusion.layers.Linear;
-import org.mix4j.diffusion.layers.Scope;
+import org.mix4j.diffusion.layers.MultiHeadAttention;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -42,7 +43,7 @@ public final class Transformer2d {
             boolean onlyCrossAttention) {}
 
     /** Loads {@code prefix + norm, proj_in, transformer_blocks.i, proj_out} for {@code channels} channels. */
-    static Transformer2d load(Weights w, String prefix, long channels, Spec spec) {
+    static Transformer2d load(Weights w, String prefix, long channels, Spec spec, TensorParallel parallel) {
         if (spec.heads() <= 0 || channels < spec.heads()) {
             throw new IllegalArgumentException(prefix + ": " + spec.heads() + " attention heads for " + channels
                     + " channels (attention_head_dim is the number of heads in UNet2DConditionModel configs)");
@@ -51,25 +52,27 @@ public final class Transformer2d {
         long inner = (long) spec.heads() * dimHead;
         List<BasicTransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < spec.layers(); i++) {
-            blocks.add(BasicTransformerBlock.load(w, prefix + "transformer_blocks." + i + ".", inner, dimHead, spec));
+            blocks.add(BasicTransformerBlock.load(w, prefix + "transformer_blocks." + i + ".", inner, dimHead, spec,
+                    parallel));
         }
         return new Transformer2d(
                 GroupNorm.load(w, prefix + "norm", spec.groups(), channels, GROUP_NORM_EPS),
-                projection(w, prefix + "proj_in", channels, inner, spec.linearProjection()),
+                projection(w, prefix + "proj_in", channels, inner, spec.linearProjection(), parallel),
                 blocks,
-                projection(w, prefix + "proj_out", inner, channels, spec.linearProjection()));
+                projection(w, prefix + "proj_out", inner, channels, spec.linearProjection(), parallel));
     }
 
     /**
      * {@code proj_in} / {@code proj_out} as a Linear on tokens: a 1x1 convolution on the image is the
      * same map, so its {@code [out, in, 1, 1]} kernel is kept as {@code [out, in]}.
      */
-    private static Linear projection(Weights w, String name, long in, long out, boolean linear) {
+    private static Linear projection(Weights w, String name, long in, long out, boolean linear,
+            TensorParallel parallel) {
         if (linear) {
-            return Linear.load(w, name, in, out);
+            return Linear.load(w, name, in, out, parallel);
         }
         NDArray kernel = w.get(name + ".weight", new Shape(out, in, 1, 1)).reshape(out, in);
-        return Linear.of(kernel, w.get(name + ".bias", new Shape(out)));
+        return Linear.of(kernel, w.get(name + ".bias", new Shape(out)), parallel);
     }
 
     /**
@@ -78,7 +81,7 @@ public final class Transformer2d {
      * @return {@code [B, C, H, W]}
      */
     NDArray forward(NDArray x, NDArray context) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             Shape s = x.getShape();
             long b = s.get(0);
             long c = s.get(1);
@@ -98,14 +101,14 @@ public final class Transformer2d {
     static final class BasicTransformerBlock {
 
         private final LayerNorm norm1;
-        private final Attention attn1;
+        private final MultiHeadAttention attn1;
         private final LayerNorm norm2;
-        private final Attention attn2;
+        private final MultiHeadAttention attn2;
         private final LayerNorm norm3;
         private final FeedForward ff;
         private final boolean onlyCrossAttention;
 
-        private BasicTransformerBlock(LayerNorm norm1, Attention attn1, LayerNorm norm2, Attention attn2,
+        private BasicTransformerBlock(LayerNorm norm1, MultiHeadAttention attn1, LayerNorm norm2, MultiHeadAttention attn2,
                 LayerNorm norm3, FeedForward ff, boolean onlyCrossAttention) {
             this.norm1 = norm1;
             this.attn1 = attn1;
@@ -116,15 +119,18 @@ public final class Transformer2d {
             this.onlyCrossAttention = onlyCrossAttention;
         }
 
-        static BasicTransformerBlock load(Weights w, String prefix, long dim, int dimHead, Spec spec) {
+        static BasicTransformerBlock load(Weights w, String prefix, long dim, int dimHead, Spec spec,
+                TensorParallel parallel) {
             long attn1Context = spec.onlyCrossAttention() ? spec.crossAttentionDim() : dim;
             return new BasicTransformerBlock(
                     LayerNorm.load(w, prefix + "norm1", dim, LAYER_NORM_EPS),
-                    Attention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn1.", dim, attn1Context, spec.heads(), dimHead, false,
+                            parallel),
                     LayerNorm.load(w, prefix + "norm2", dim, LAYER_NORM_EPS),
-                    Attention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(), dimHead, false),
+                    MultiHeadAttention.load(w, prefix + "attn2.", dim, spec.crossAttentionDim(), spec.heads(),
+                            dimHead, false, parallel),
                     LayerNorm.load(w, prefix + "norm3", dim, LAYER_NORM_EPS),
-                    FeedForward.load(w, prefix + "ff.", dim),
+                    FeedForward.load(w, prefix + "ff.", dim, parallel),
                     spec.onlyCrossAttention());
         }
 
@@ -148,16 +154,16 @@ public final class Transformer2d {
             this.out = out;
         }
 
-        static FeedForward load(Weights w, String prefix, long dim) {
+        static FeedForward load(Weights w, String prefix, long dim, TensorParallel parallel) {
             long inner = 4 * dim;
-            return new FeedForward(Linear.load(w, prefix + "net.0.proj", dim, 2 * inner),
-                    Linear.load(w, prefix + "net.2", inner, dim));
+            return new FeedForward(Linear.load(w, prefix + "net.0.proj", dim, 2 * inner, parallel),
+                    Linear.load(w, prefix + "net.2", inner, dim, parallel));
         }
 
         NDArray forward(NDArray x) {
             NDArray projected = proj.forward(x);
             NDList halves = projected.split(2, projected.getShape().dimension() - 1); // [B, N, inner] x 2
-            return out.forward(Activation.gelu(halves.get(1)).muli(halves.get(0)));
+            return out.forward(Activation.GELU.apply(halves.get(1)).muli(halves.get(0)));
         }
     }
 }

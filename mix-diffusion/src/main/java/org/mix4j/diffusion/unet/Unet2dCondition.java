@@ -12,15 +12,16 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.DenoiserResiduals;
-import org.mix4j.diffusion.layers.Activations;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.Linear;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.UpBlock;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -42,16 +43,16 @@ public final class Unet2dCondition implements Denoiser {
     private final UnaryOperator<NDArray> convAct;
     private final Conv2d convOut;
 
-    public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager) {
+    public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         List<Integer> channels = config.blockOutChannels();
         List<Integer> heads = config.headsPerBlock();
         int blocks = channels.size();
-        this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), channels.get(0), config.convInKernel());
-        this.timeEmbedding = TimestepEmbedding.load(w, config);
+        this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), channels.get(0), config.convInKernel(), parallel);
+        this.timeEmbedding = TimestepEmbedding.load(w, config, parallel);
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
-                Activations.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
+                Activation.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
                 config.resnetTimeScaleShift().equals("scale_shift"));
 
         for (int i = 0; i < blocks; i++) {
@@ -60,16 +61,16 @@ public final class Unet2dCondition implements Denoiser {
                     ? transformerSpec(heads.get(i), config.transformerLayersPerBlock().get(i), i) : null;
             downBlocks.add(DownBlock.load(w, "down_blocks." + i + ".", in, channels.get(i),
                     config.layersPerBlock().get(i), resnet, transformer,
-                    i == blocks - 1 ? -1 : config.downsamplePadding()));
+                    i == blocks - 1 ? -1 : config.downsamplePadding(), parallel));
         }
 
         int last = blocks - 1;
         this.midBlock = switch (config.midBlockType()) {
             case "UNetMidBlock2DCrossAttn" -> MidBlock.load(w, "mid_block.", channels.get(last),
                     resnet.withOutputScaleFactor(config.midBlockScaleFactor()),
-                    transformerSpec(heads.get(last), config.transformerLayersPerBlock().get(last), last));
+                    transformerSpec(heads.get(last), config.transformerLayersPerBlock().get(last), last), parallel);
             case "UNetMidBlock2D" -> MidBlock.load(w, "mid_block.", channels.get(last),
-                    resnet.withOutputScaleFactor(config.midBlockScaleFactor()), null);
+                    resnet.withOutputScaleFactor(config.midBlockScaleFactor()), null, parallel);
             default -> null;
         };
 
@@ -80,12 +81,13 @@ public final class Unet2dCondition implements Denoiser {
             Transformer2d.Spec transformer = config.upBlockTypes().get(i).equals("CrossAttnUpBlock2D")
                     ? transformerSpec(heads.get(down), config.transformerLayersPerBlock().get(down), down) : null;
             upBlocks.add(UpBlock.load(w, "up_blocks." + i + ".", in, channels.get(down), prevOut,
-                    config.layersPerBlock().get(down) + 1, resnet, transformer, i != last));
+                    config.layersPerBlock().get(down) + 1, resnet, transformer, i != last, parallel));
         }
 
         this.convNormOut = GroupNorm.load(w, "conv_norm_out", config.normNumGroups(), channels.get(0), config.normEps());
-        this.convAct = Activations.of(config.actFn(), "act_fn");
-        this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel());
+        this.convAct = Activation.of(config.actFn(), "act_fn");
+        this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel(),
+                parallel);
     }
 
     private Transformer2d.Spec transformerSpec(int heads, int layers, int block) {
@@ -109,7 +111,7 @@ public final class Unet2dCondition implements Denoiser {
             }
             inputs.add(residuals.midBlock());
         }
-        return Scope.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
+        return Scopes.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
     }
 
     private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals) {
@@ -222,26 +224,27 @@ public final class Unet2dCondition implements Denoiser {
             this.flipSinToCos = flipSinToCos;
             this.freqShift = freqShift;
             this.linear1 = linear1;
-            this.act = Activations.of(actFn, "act_fn");
+            this.act = Activation.of(actFn, "act_fn");
             this.linear2 = linear2;
-            this.postAct = postAct == null ? null : Activations.of(postAct, "timestep_post_act");
-            this.embedAct = embedAct == null ? null : Activations.of(embedAct, "time_embedding_act_fn");
+            this.postAct = postAct == null ? null : Activation.of(postAct, "timestep_post_act");
+            this.embedAct = embedAct == null ? null : Activation.of(embedAct, "time_embedding_act_fn");
         }
 
-        static TimestepEmbedding load(Weights w, Unet2dConditionConfig c) {
+        static TimestepEmbedding load(Weights w, Unet2dConditionConfig c, TensorParallel parallel) {
             int channels = c.blockOutChannels().get(0);
             int dim = c.timeEmbedDim();
             return new TimestepEmbedding(channels, c.flipSinToCos(), c.freqShift(),
-                    Linear.load(w, "time_embedding.linear_1", channels, dim), c.actFn(),
-                    Linear.load(w, "time_embedding.linear_2", dim, dim), c.timestepPostAct(), c.timeEmbeddingActFn());
+                    Linear.load(w, "time_embedding.linear_1", channels, dim, parallel), c.actFn(),
+                    Linear.load(w, "time_embedding.linear_2", dim, dim, parallel), c.timestepPostAct(),
+                            c.timeEmbeddingActFn());
         }
 
         /** {@code time_embedding.linear_1/2} of width {@code dim} over {@code channels} sinusoids, no extra activations. */
         public static TimestepEmbedding load(Weights w, int channels, int dim, boolean flipSinToCos, double freqShift,
-                String actFn) {
+                String actFn, TensorParallel parallel) {
             return new TimestepEmbedding(channels, flipSinToCos, freqShift,
-                    Linear.load(w, "time_embedding.linear_1", channels, dim), actFn,
-                    Linear.load(w, "time_embedding.linear_2", dim, dim), null, null);
+                    Linear.load(w, "time_embedding.linear_1", channels, dim, parallel), actFn,
+                    Linear.load(w, "time_embedding.linear_2", dim, dim, parallel), null, null);
         }
 
         /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}. */

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.diffusion.layers.Activations;
 import org.mix4j.diffusion.lora.LoraFile;
+import org.mix4j.nn.Activation;
 
 /**
  * The keys of diffusers' {@code UNet2DConditionModel} config that this implementation reads; the
@@ -83,12 +83,12 @@ public record Unet2dConditionConfig(
         if (reverseTransformerLayersPerBlock != null) {
             unsupported("reverse_transformer_layers_per_block", reverseTransformerLayersPerBlock, "null");
         }
-        Activations.of(actFn, "act_fn");
+        Activation.of(actFn, "act_fn");
         if (timeEmbeddingActFn != null) {
-            Activations.of(timeEmbeddingActFn, "time_embedding_act_fn");
+            Activation.of(timeEmbeddingActFn, "time_embedding_act_fn");
         }
         if (timestepPostAct != null) {
-            Activations.of(timestepPostAct, "timestep_post_act");
+            Activation.of(timestepPostAct, "timestep_post_act");
         }
         requireKnown("resnet_time_scale_shift", resnetTimeScaleShift, List.of("default", "scale_shift"));
         requireKnown("time_embedding_type", timeEmbeddingType, List.of("positional"));

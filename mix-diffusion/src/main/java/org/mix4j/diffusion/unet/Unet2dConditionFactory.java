@@ -29,10 +29,10 @@ public final class Unet2dConditionFactory implements ComponentFactory<Unet2dCond
     @Override
     public Denoiser create(Unet2dConditionConfig config, ComponentContext context) {
         if (config.lora().isEmpty()) {
-            return new Unet2dCondition(config, context.weights(), context.manager());
+            return new Unet2dCondition(config, context.weights(), context.manager(), context.parallel());
         }
         try (LoraWeights merged = LoraWeights.open(context.weights(), config.lora(), context.directory())) {
-            Unet2dCondition unet = new Unet2dCondition(config, merged, context.manager());
+            Unet2dCondition unet = new Unet2dCondition(config, merged, context.manager(), context.parallel());
             merged.requireAllApplied("unet2d_condition");
             return unet;
         }

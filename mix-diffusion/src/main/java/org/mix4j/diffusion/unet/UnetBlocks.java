@@ -6,6 +6,7 @@ import java.util.List;
 import org.mix4j.diffusion.layers.Downsample2d;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
 import org.mix4j.diffusion.layers.Upsample2d;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -36,17 +37,18 @@ public final class UnetBlocks {
          * @param downsamplePadding {@code -1} for the last block, which keeps its resolution
          */
         public static DownBlock load(Weights w, String prefix, long in, long out, int layers, ResnetBlock2d.Spec resnet,
-                Transformer2d.Spec transformer, int downsamplePadding) {
+                Transformer2d.Spec transformer, int downsamplePadding, TensorParallel parallel) {
             List<ResnetBlock2d> resnets = new ArrayList<>();
             List<Transformer2d> attentions = new ArrayList<>();
             for (int i = 0; i < layers; i++) {
-                resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + i + ".", i == 0 ? in : out, out, resnet));
+                resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + i + ".", i == 0 ? in : out, out, resnet,
+                        parallel));
                 if (transformer != null) {
-                    attentions.add(Transformer2d.load(w, prefix + "attentions." + i + ".", out, transformer));
+                    attentions.add(Transformer2d.load(w, prefix + "attentions." + i + ".", out, transformer, parallel));
                 }
             }
             Downsample2d down = downsamplePadding < 0 ? null
-                    : Downsample2d.load(w, prefix + "downsamplers.0.", out, downsamplePadding);
+                    : Downsample2d.load(w, prefix + "downsamplers.0.", out, downsamplePadding, parallel);
             return new DownBlock(resnets, attentions, down);
         }
 
@@ -86,13 +88,13 @@ public final class UnetBlocks {
 
         /** @param transformer {@code null} for {@code UNetMidBlock2D} (a single resnet) */
         public static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet,
-                Transformer2d.Spec transformer) {
+                Transformer2d.Spec transformer, TensorParallel parallel) {
             List<ResnetBlock2d> resnets = new ArrayList<>();
             List<Transformer2d> attentions = new ArrayList<>();
-            resnets.add(ResnetBlock2d.load(w, prefix + "resnets.0.", channels, channels, resnet));
+            resnets.add(ResnetBlock2d.load(w, prefix + "resnets.0.", channels, channels, resnet, parallel));
             if (transformer != null) {
-                attentions.add(Transformer2d.load(w, prefix + "attentions.0.", channels, transformer));
-                resnets.add(ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet));
+                attentions.add(Transformer2d.load(w, prefix + "attentions.0.", channels, transformer, parallel));
+                resnets.add(ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet, parallel));
             }
             return new MidBlock(resnets, attentions);
         }
@@ -126,18 +128,20 @@ public final class UnetBlocks {
          * @param transformer the transformers' spec, or {@code null} for {@code UpBlock2D}
          */
         static UpBlock load(Weights w, String prefix, long in, long out, long prevOut, int layers,
-                ResnetBlock2d.Spec resnet, Transformer2d.Spec transformer, boolean addUpsample) {
+                ResnetBlock2d.Spec resnet, Transformer2d.Spec transformer, boolean addUpsample,
+                        TensorParallel parallel) {
             List<ResnetBlock2d> resnets = new ArrayList<>();
             List<Transformer2d> attentions = new ArrayList<>();
             for (int i = 0; i < layers; i++) {
                 long skip = i == layers - 1 ? in : out;
                 long resnetIn = i == 0 ? prevOut : out;
-                resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + i + ".", resnetIn + skip, out, resnet));
+                resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + i + ".", resnetIn + skip, out, resnet,
+                        parallel));
                 if (transformer != null) {
-                    attentions.add(Transformer2d.load(w, prefix + "attentions." + i + ".", out, transformer));
+                    attentions.add(Transformer2d.load(w, prefix + "attentions." + i + ".", out, transformer, parallel));
                 }
             }
-            Upsample2d up = addUpsample ? Upsample2d.load(w, prefix + "upsamplers.0.", out) : null;
+            Upsample2d up = addUpsample ? Upsample2d.load(w, prefix + "upsamplers.0.", out, parallel) : null;
             return new UpBlock(resnets, attentions, up);
         }
 

@@ -9,15 +9,16 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
-import org.mix4j.diffusion.layers.Activations;
-import org.mix4j.diffusion.layers.Attention;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.Downsample2d;
 import org.mix4j.diffusion.layers.GroupNorm;
-import org.mix4j.diffusion.layers.Linear;
+import org.mix4j.diffusion.layers.MultiHeadAttention;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
-import org.mix4j.diffusion.layers.Scope;
 import org.mix4j.diffusion.layers.Upsample2d;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -37,17 +38,19 @@ public final class AutoencoderKl implements Autoencoder {
     private final Conv2d quantConv;
     private final Conv2d postQuantConv;
 
-    public AutoencoderKl(AutoencoderKlConfig config, Weights w, NDManager manager) {
+    public AutoencoderKl(AutoencoderKlConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), EPS,
-                Activations.of(config.actFn(), "act_fn"), null, 1.0, false);
+                Activation.of(config.actFn(), "act_fn"), null, 1.0, false);
         int latent2 = 2 * config.latentChannels();
-        this.encoder = Encoder.load(w.child("encoder."), config, resnet);
-        this.decoder = Decoder.load(w.child("decoder."), config, resnet);
-        this.quantConv = config.useQuantConv() ? Conv2d.load(w, "quant_conv", latent2, latent2, 1, 1, 0) : null;
+        this.encoder = Encoder.load(w.child("encoder."), config, resnet, parallel);
+        this.decoder = Decoder.load(w.child("decoder."), config, resnet, parallel);
+        this.quantConv = config.useQuantConv() ? Conv2d.load(w, "quant_conv", latent2, latent2, 1, 1, 0,
+                parallel) : null;
         this.postQuantConv = config.usePostQuantConv()
-                ? Conv2d.load(w, "post_quant_conv", config.latentChannels(), config.latentChannels(), 1, 1, 0) : null;
+                ? Conv2d.load(w, "post_quant_conv", config.latentChannels(), config.latentChannels(), 1, 1, 0,
+                        parallel) : null;
     }
 
     /**
@@ -57,7 +60,7 @@ public final class AutoencoderKl implements Autoencoder {
      */
     @Override
     public LatentDistribution encode(NDArray pixels) {
-        NDList meanStd = Scope.runList(() -> {
+        NDList meanStd = Scopes.runList(() -> {
             NDArray moments = useTiles(pixels, config.tileSampleMinSize())
                     ? VaeTiling.run(pixels, config.tileSampleMinSize(), config.tileLatentMinSize(),
                             config.tileOverlapFactor(), this::moments)
@@ -89,7 +92,7 @@ public final class AutoencoderKl implements Autoencoder {
 
     /** Encoder and {@code quant_conv}: {@code [B, 2 * latent_channels, h, w]}. */
     private NDArray moments(NDArray pixels) {
-        return Scope.run(() -> {
+        return Scopes.run(() -> {
             NDArray h = encoder.forward(pixels);
             return quantConv == null ? h : quantConv.forward(h);
         }, pixels);
@@ -97,7 +100,7 @@ public final class AutoencoderKl implements Autoencoder {
 
     /** {@code post_quant_conv} and decoder. */
     private NDArray decodeTile(NDArray latents) {
-        return Scope.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
+        return Scopes.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
                 latents);
     }
 
@@ -145,7 +148,7 @@ public final class AutoencoderKl implements Autoencoder {
             this.convOut = convOut;
         }
 
-        static Encoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet) {
+        static Encoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet, TensorParallel parallel) {
             List<Integer> ch = c.blockOutChannels();
             int last = ch.size() - 1;
             List<CodecBlock> blocks = new ArrayList<>();
@@ -154,30 +157,31 @@ public final class AutoencoderKl implements Autoencoder {
                 List<ResnetBlock2d> resnets = new ArrayList<>();
                 for (int j = 0; j < c.layersPerBlock(); j++) {
                     long in = j == 0 ? ch.get(Math.max(i - 1, 0)) : ch.get(i);
-                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, ch.get(i), resnet));
+                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, ch.get(i), resnet, parallel));
                 }
                 // padding 0: diffusers pads (0, 1, 0, 1) before the stride-2 conv
-                Downsample2d down = i == last ? null : Downsample2d.load(w, prefix + "downsamplers.0.", ch.get(i), 0);
+                Downsample2d down = i == last ? null : Downsample2d.load(w, prefix + "downsamplers.0.", ch.get(i), 0,
+                        parallel);
                 blocks.add(new CodecBlock(resnets, down == null ? null : down::forward));
             }
             return new Encoder(
-                    Conv2d.same(w, "conv_in", c.inChannels(), ch.get(0), 3),
+                    Conv2d.same(w, "conv_in", c.inChannels(), ch.get(0), 3, parallel),
                     blocks,
-                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
+                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention(), parallel),
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(last), EPS),
-                    Activations.of(c.actFn(), "act_fn"),
-                    Conv2d.same(w, "conv_out", ch.get(last), 2L * c.latentChannels(), 3));
+                    Activation.of(c.actFn(), "act_fn"),
+                    Conv2d.same(w, "conv_out", ch.get(last), 2L * c.latentChannels(), 3, parallel));
         }
 
         NDArray forward(NDArray pixels) {
             NDArray h = convIn.forward(pixels);
             for (CodecBlock block : downBlocks) {
-                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
+                h = Scopes.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            h = Scope.then(h, midBlock.forward(h));
-            h = Scope.then(h, convNormOut.forward(h));
-            h = Scope.then(h, convAct.apply(h));
-            return Scope.then(h, convOut.forward(h));
+            h = Scopes.then(h, midBlock.forward(h));
+            h = Scopes.then(h, convNormOut.forward(h));
+            h = Scopes.then(h, convAct.apply(h));
+            return Scopes.then(h, convOut.forward(h));
         }
     }
 
@@ -201,7 +205,7 @@ public final class AutoencoderKl implements Autoencoder {
             this.convOut = convOut;
         }
 
-        static Decoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet) {
+        static Decoder load(Weights w, AutoencoderKlConfig c, ResnetBlock2d.Spec resnet, TensorParallel parallel) {
             List<Integer> ch = c.blockOutChannels();
             int last = ch.size() - 1;
             List<CodecBlock> blocks = new ArrayList<>();
@@ -211,29 +215,29 @@ public final class AutoencoderKl implements Autoencoder {
                 List<ResnetBlock2d> resnets = new ArrayList<>();
                 for (int j = 0; j <= c.layersPerBlock(); j++) {
                     long in = j == 0 ? ch.get(last - Math.max(i - 1, 0)) : out;
-                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, out, resnet));
+                    resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, out, resnet, parallel));
                 }
-                Upsample2d up = i == last ? null : Upsample2d.load(w, prefix + "upsamplers.0.", out);
+                Upsample2d up = i == last ? null : Upsample2d.load(w, prefix + "upsamplers.0.", out, parallel);
                 blocks.add(new CodecBlock(resnets, up == null ? null : x -> up.forward(x, null)));
             }
             return new Decoder(
-                    Conv2d.same(w, "conv_in", c.latentChannels(), ch.get(last), 3),
-                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention()),
+                    Conv2d.same(w, "conv_in", c.latentChannels(), ch.get(last), 3, parallel),
+                    MidBlock.load(w, "mid_block.", ch.get(last), resnet, c.midBlockAddAttention(), parallel),
                     blocks,
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(0), EPS),
-                    Activations.of(c.actFn(), "act_fn"),
-                    Conv2d.same(w, "conv_out", ch.get(0), c.outChannels(), 3));
+                    Activation.of(c.actFn(), "act_fn"),
+                    Conv2d.same(w, "conv_out", ch.get(0), c.outChannels(), 3, parallel));
         }
 
         NDArray forward(NDArray latents) {
             NDArray h = convIn.forward(latents);
-            h = Scope.then(h, midBlock.forward(h));
+            h = Scopes.then(h, midBlock.forward(h));
             for (CodecBlock block : upBlocks) {
-                h = Scope.then(h, block.forward(h)); // each activation closed once the next exists
+                h = Scopes.then(h, block.forward(h)); // each activation closed once the next exists
             }
-            h = Scope.then(h, convNormOut.forward(h));
-            h = Scope.then(h, convAct.apply(h));
-            return Scope.then(h, convOut.forward(h));
+            h = Scopes.then(h, convNormOut.forward(h));
+            h = Scopes.then(h, convAct.apply(h));
+            return Scopes.then(h, convOut.forward(h));
         }
     }
 
@@ -244,13 +248,13 @@ public final class AutoencoderKl implements Autoencoder {
             NDArray h = x;
             for (ResnetBlock2d resnet : resnets) {
                 NDArray next = resnet.forward(h, null);
-                h = h == x ? next : Scope.then(h, next); // the block's input belongs to the caller
+                h = h == x ? next : Scopes.then(h, next); // the block's input belongs to the caller
             }
             if (resampler == null) {
                 return h;
             }
             NDArray resampled = resampler.apply(h);
-            return h == x ? resampled : Scope.then(h, resampled);
+            return h == x ? resampled : Scopes.then(h, resampled);
         }
     }
 
@@ -267,19 +271,21 @@ public final class AutoencoderKl implements Autoencoder {
             this.second = second;
         }
 
-        static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet, boolean addAttention) {
+        static MidBlock load(Weights w, String prefix, long channels, ResnetBlock2d.Spec resnet, boolean addAttention,
+                TensorParallel parallel) {
             return new MidBlock(
-                    ResnetBlock2d.load(w, prefix + "resnets.0.", channels, channels, resnet),
-                    addAttention ? SpatialAttention.load(w, prefix + "attentions.0.", channels, resnet.groups()) : null,
-                    ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet));
+                    ResnetBlock2d.load(w, prefix + "resnets.0.", channels, channels, resnet, parallel),
+                    addAttention ? SpatialAttention.load(w, prefix + "attentions.0.", channels, resnet.groups(),
+                            parallel) : null,
+                    ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet, parallel));
         }
 
         NDArray forward(NDArray x) {
             NDArray h = first.forward(x, null);
             if (attention != null) {
-                h = Scope.then(h, attention.forward(h));
+                h = Scopes.then(h, attention.forward(h));
             }
-            return Scope.then(h, second.forward(h, null));
+            return Scopes.then(h, second.forward(h, null));
         }
     }
 
@@ -291,37 +297,38 @@ public final class AutoencoderKl implements Autoencoder {
     static final class SpatialAttention {
 
         private final GroupNorm groupNorm;
-        private final Attention attention;
+        private final MultiHeadAttention attention;
 
-        private SpatialAttention(GroupNorm groupNorm, Attention attention) {
+        private SpatialAttention(GroupNorm groupNorm, MultiHeadAttention attention) {
             this.groupNorm = groupNorm;
             this.attention = attention;
         }
 
-        static SpatialAttention load(Weights w, String prefix, long channels, int groups) {
+        static SpatialAttention load(Weights w, String prefix, long channels, int groups, TensorParallel parallel) {
             return new SpatialAttention(
                     GroupNorm.load(w, prefix + "group_norm", groups, channels, EPS),
-                    new Attention(
-                            projection(w, prefix, "to_q", "query", channels),
-                            projection(w, prefix, "to_k", "key", channels),
-                            projection(w, prefix, "to_v", "value", channels),
-                            projection(w, prefix, "to_out.0", "proj_attn", channels),
-                            1, (int) channels));
+                    new MultiHeadAttention(
+                            projection(w, prefix, "to_q", "query", channels, parallel),
+                            projection(w, prefix, "to_k", "key", channels, parallel),
+                            projection(w, prefix, "to_v", "value", channels, parallel),
+                            projection(w, prefix, "to_out.0", "proj_attn", channels, parallel),
+                            1, (int) channels, parallel));
         }
 
-        private static Linear projection(Weights w, String prefix, String name, String legacyName, long channels) {
+        private static Linear projection(Weights w, String prefix, String name, String legacyName, long channels,
+                TensorParallel parallel) {
             String key = !w.contains(prefix + name + ".weight") && w.contains(prefix + legacyName + ".weight")
                     ? prefix + legacyName : prefix + name;
             Shape stored = w.shape(key + ".weight");
             NDArray weight = stored != null && stored.dimension() == 4
                     ? w.get(key + ".weight", new Shape(channels, channels, 1, 1)).reshape(channels, channels)
                     : w.get(key + ".weight", new Shape(channels, channels));
-            return Linear.of(weight, w.get(key + ".bias", new Shape(channels)));
+            return Linear.of(weight, w.get(key + ".bias", new Shape(channels)), parallel);
         }
 
         /** {@code [B, C, H, W]} -> same shape. */
         NDArray forward(NDArray x) {
-            return Scope.run(() -> {
+            return Scopes.run(() -> {
                 Shape s = x.getShape();
                 NDArray tokens = groupNorm.forward(x).reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1); // [B, HW, C]
                 NDArray attended = attention.forward(tokens, null); // [B, HW, C]

@@ -3,7 +3,7 @@ package org.mix4j.diffusion.vae;
 import java.util.List;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.diffusion.layers.Activations;
+import org.mix4j.nn.Activation;
 
 /**
  * The keys of diffusers' {@code AutoencoderKL} config (defaults are that class's), plus
@@ -64,7 +64,7 @@ public record AutoencoderKlConfig(
         }
         checkTypes("down_block_types", downBlockTypes, DOWN_BLOCK_TYPES, blocks);
         checkTypes("up_block_types", upBlockTypes, UP_BLOCK_TYPES, blocks);
-        Activations.of(actFn, "act_fn");
+        Activation.of(actFn, "act_fn");
         if (sampleSize.isEmpty()) {
             throw new IllegalArgumentException("sample_size: expected an integer or [height, width]");
         }

@@ -27,7 +27,7 @@ public final class AutoencoderKlFactory implements ComponentFactory<AutoencoderK
 
     @Override
     public Autoencoder create(AutoencoderKlConfig config, ComponentContext context) {
-        return new AutoencoderKl(config, context.weights(), context.manager());
+        return new AutoencoderKl(config, context.weights(), context.manager(), context.parallel());
     }
 
     @Override

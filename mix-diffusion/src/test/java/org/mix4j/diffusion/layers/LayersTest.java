@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mix4j.diffusion.DiffusionFixtures;
+import org.mix4j.nn.Activation;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.RandomWeights;
 import org.mix4j.weights.Weights;
 
@@ -63,7 +65,8 @@ class LayersTest {
 
     @Test
     void attentionGivesTheSameResultWhenTheScoresAreSplitByHead() {
-        Attention whole = Attention.load(weights, "attn.", 8, 6, 2, 4, false);
+        MultiHeadAttention whole = MultiHeadAttention.load(weights, "attn.", 8, 6, 2, 4, false,
+                TensorParallel.SERIAL);
         NDArray x = manager.randomNormal(new Shape(3, 10, 8));
         NDArray context = manager.randomNormal(new Shape(3, 5, 6));
         NDArray expected = whole.forward(x, context);
@@ -74,7 +77,8 @@ class LayersTest {
 
     @Test
     void attentionGivesTheSameResultWhenOneHeadsScoresAreSplitByRow() {
-        Attention whole = Attention.load(weights, "attn.", 8, 6, 2, 4, false);
+        MultiHeadAttention whole = MultiHeadAttention.load(weights, "attn.", 8, 6, 2, 4, false,
+                TensorParallel.SERIAL);
         NDArray x = manager.randomNormal(new Shape(3, 10, 8));
         NDArray context = manager.randomNormal(new Shape(3, 5, 6));
         NDArray expected = whole.forward(x, context);
@@ -86,7 +90,7 @@ class LayersTest {
     @Test
     void scopedForwardLeavesOnlyItsResultInTheCallersManager() {
         ResnetBlock2d resnet = ResnetBlock2d.load(weights, "res.", 4, 8,
-                new ResnetBlock2d.Spec(2, 1e-6, Activations::silu, 16, 1.0, false));
+                new ResnetBlock2d.Spec(2, 1e-6, Activation.SILU, 16, 1.0, false), TensorParallel.SERIAL);
         NDArray x = manager.randomNormal(new Shape(1, 4, 5, 5));
         NDArray temb = manager.randomNormal(new Shape(1, 16));
         int before = manager.getManagedArrays().size();

@@ -2,8 +2,8 @@ package org.mix4j.encoders.clip;
 
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
-import org.mix4j.encoders.layers.Activation;
 import org.mix4j.encoders.layers.FeatureLayer;
+import org.mix4j.nn.Activation;
 
 /**
  * {@code clip_text}: transformers' {@code CLIPTextConfig} keys, with that class's defaults.

@@ -10,11 +10,12 @@ import java.util.List;
 import java.util.OptionalInt;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TextEncoder;
-import org.mix4j.encoders.layers.Attention;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -37,7 +38,8 @@ public final class ClipTextEncoder implements TextEncoder {
     private final LayerNorm finalLayerNorm;
     private final Linear textProjection; // null when the checkpoint has none
 
-    public ClipTextEncoder(ClipTextConfig config, Weights weights, NDManager manager, DataType dtype) {
+    public ClipTextEncoder(ClipTextConfig config, Weights weights, NDManager manager, DataType dtype,
+            TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -48,11 +50,11 @@ public final class ClipTextEncoder implements TextEncoder {
                 new Shape(config.maxPositionEmbeddings(), d));
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new EncoderLayer(weights, "text_model.encoder.layers." + i + ".", d, config.intermediateSize(),
-                    config.numAttentionHeads(), config.layerNormEps(), config.hiddenAct()));
+                    config.numAttentionHeads(), config.layerNormEps(), config.hiddenAct(), parallel));
         }
         this.finalLayerNorm = LayerNorm.load(weights, "text_model.final_layer_norm", d, config.layerNormEps());
         this.textProjection = weights.contains("text_projection.weight")
-                ? Linear.load(weights, "text_projection", d, config.projectionDim(), false)
+                ? Linear.load(weights, "text_projection", d, config.projectionDim(), false, parallel)
                 : null;
     }
 
@@ -101,11 +103,11 @@ public final class ClipTextEncoder implements TextEncoder {
 
     /** The causal mask plus the padding mask, added as transformers adds them. */
     private NDArray mask(NDManager scope, NDArray attentionMask, int length) {
-        NDArray causal = Attention.causalMask(scope, length, dtype); // [1, 1, T, T]
+        NDArray causal = AttentionMasks.causal(scope, length, dtype); // [1, 1, T, T]
         if (attentionMask == null) {
             return causal;
         }
-        return causal.add(Attention.paddingMask(attentionMask, dtype)); // [B, 1, T, T]
+        return causal.add(AttentionMasks.padding(attentionMask, dtype)); // [B, 1, T, T]
     }
 
     /**

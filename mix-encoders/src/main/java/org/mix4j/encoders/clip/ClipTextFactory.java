@@ -29,7 +29,7 @@ public final class ClipTextFactory implements ComponentFactory<ClipTextConfig, T
 
     @Override
     public TextEncoder create(ClipTextConfig config, ComponentContext context) {
-        return new ClipTextEncoder(config, context.weights(), context.manager(), context.dtype());
+        return new ClipTextEncoder(config, context.weights(), context.manager(), context.dtype(), context.parallel());
     }
 
     @Override

@@ -1,9 +1,9 @@
 package org.mix4j.encoders.clip;
 
 import org.mix4j.config.Default;
-import org.mix4j.encoders.layers.Activation;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.FeatureSelect;
+import org.mix4j.nn.Activation;
 
 /**
  * {@code clip_vision}: transformers' {@code CLIPVisionConfig} keys (defaults are that class's), plus

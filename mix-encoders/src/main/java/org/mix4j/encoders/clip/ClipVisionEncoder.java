@@ -13,9 +13,10 @@ import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.FeatureSelect;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
 import org.mix4j.encoders.layers.PatchEmbedding;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -40,21 +41,22 @@ public final class ClipVisionEncoder implements VisionEncoder {
     private final LayerNorm postLayernorm;
     private final Linear visualProjection; // null when the checkpoint has none
 
-    public ClipVisionEncoder(ClipVisionConfig config, Weights weights, NDManager manager, DataType dtype) {
+    public ClipVisionEncoder(ClipVisionConfig config, Weights weights, NDManager manager, DataType dtype,
+            TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         int d = config.hiddenSize();
         double eps = config.layerNormEps();
-        this.embeddings = new Embeddings(weights, config);
+        this.embeddings = new Embeddings(weights, config, parallel);
         this.preLayrnorm = LayerNorm.load(weights, "vision_model.pre_layrnorm", d, eps);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new EncoderLayer(weights, "vision_model.encoder.layers." + i + ".", d, config.intermediateSize(),
-                    config.numAttentionHeads(), eps, config.hiddenAct()));
+                    config.numAttentionHeads(), eps, config.hiddenAct(), parallel));
         }
         this.postLayernorm = LayerNorm.load(weights, "vision_model.post_layernorm", d, eps);
         this.visualProjection = weights.contains("visual_projection.weight")
-                ? Linear.load(weights, "visual_projection", d, config.projectionDim(), false)
+                ? Linear.load(weights, "visual_projection", d, config.projectionDim(), false, parallel)
                 : null;
     }
 
@@ -64,11 +66,11 @@ public final class ClipVisionEncoder implements VisionEncoder {
         private final PatchEmbedding patchEmbedding;
         private final NDArray positionEmbedding; // [N + 1, D]
 
-        Embeddings(Weights weights, ClipVisionConfig config) {
+        Embeddings(Weights weights, ClipVisionConfig config, TensorParallel parallel) {
             int d = config.hiddenSize();
             this.classEmbedding = weights.get("vision_model.embeddings.class_embedding", new Shape(d));
             this.patchEmbedding = new PatchEmbedding(weights, "vision_model.embeddings.patch_embedding",
-                    config.numChannels(), d, config.patchSize(), false);
+                    config.numChannels(), d, config.patchSize(), false, parallel);
             this.positionEmbedding = weights.get("vision_model.embeddings.position_embedding.weight",
                     new Shape(config.numPositions(), d));
         }

@@ -29,7 +29,7 @@ public final class ClipVisionFactory implements ComponentFactory<ClipVisionConfi
 
     @Override
     public VisionEncoder create(ClipVisionConfig config, ComponentContext context) {
-        return new ClipVisionEncoder(config, context.weights(), context.manager(), context.dtype());
+        return new ClipVisionEncoder(config, context.weights(), context.manager(), context.dtype(), context.parallel());
     }
 
     @Override

@@ -1,6 +1,10 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import org.mix4j.nn.Activation;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -17,11 +21,11 @@ public final class EncoderLayer {
 
     /** Loads the layer under {@code prefix} (e.g. {@code vision_model.encoder.layers.3.}). */
     public EncoderLayer(Weights weights, String prefix, int hidden, int intermediate, int numHeads, double eps,
-            Activation activation) {
+            Activation activation, TensorParallel parallel) {
         this.layerNorm1 = LayerNorm.load(weights, prefix + "layer_norm1", hidden, eps);
-        this.selfAttn = new SelfAttention(weights, prefix + "self_attn.", hidden, numHeads);
+        this.selfAttn = new SelfAttention(weights, prefix + "self_attn.", hidden, numHeads, parallel);
         this.layerNorm2 = LayerNorm.load(weights, prefix + "layer_norm2", hidden, eps);
-        this.mlp = new Mlp(weights, prefix + "mlp.", hidden, intermediate, activation);
+        this.mlp = new Mlp(weights, prefix + "mlp.", hidden, intermediate, activation, parallel);
     }
 
     /**

@@ -3,6 +3,8 @@ package org.mix4j.encoders.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -18,14 +20,15 @@ public final class PatchEmbedding {
     private final Linear projection;
 
     /** Loads {@code name.weight [D, C, p, p]} and, when {@code withBias}, {@code name.bias [D]}. */
-    public PatchEmbedding(Weights weights, String name, int channels, int hidden, int patchSize, boolean withBias) {
+    public PatchEmbedding(Weights weights, String name, int channels, int hidden, int patchSize, boolean withBias,
+            TensorParallel parallel) {
         this.patchSize = patchSize;
         this.channels = channels;
         NDArray kernel = weights.get(name + ".weight", new Shape(hidden, channels, patchSize, patchSize));
         NDArray bias = withBias ? weights.get(name + ".bias", new Shape(hidden)) : null;
         // a view of the kernel: the kernel stays open, as it owns the buffer the view reads
         NDArray flat = kernel.reshape(hidden, (long) channels * patchSize * patchSize); // [D, C*p*p]
-        this.projection = new Linear(flat.transpose(), bias);
+        this.projection = Linear.of(flat, bias, parallel);
     }
 
     /** {@code [B, C, H, W]} to {@code [B, (H/p)*(W/p), D]}, patches in row-major order. */

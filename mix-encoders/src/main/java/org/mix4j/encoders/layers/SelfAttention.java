@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -18,10 +21,12 @@ public final class SelfAttention {
     private final int headDim;
     private final Linear qkv;
     private final Linear outProj;
+    private final TensorParallel parallel;
 
     /** Loads {@code prefix + "q_proj"} ... {@code prefix + "out_proj"}, each {@code [hidden, hidden]}. */
-    public SelfAttention(Weights weights, String prefix, int hidden, int numHeads) {
+    public SelfAttention(Weights weights, String prefix, int hidden, int numHeads, TensorParallel parallel) {
         this.numHeads = numHeads;
+        this.parallel = parallel;
         this.headDim = hidden / numHeads;
         double scale = 1.0 / Math.sqrt(headDim);
         Shape square = new Shape(hidden, hidden);
@@ -37,8 +42,8 @@ public final class SelfAttention {
         NDArray fusedWeight = NDArrays.concat(new NDList(qwScaled, kw, vw), 0); // [3D, D]
         NDArray fusedBias = NDArrays.concat(new NDList(qbScaled, kb, vb), 0); // [3D]
         new NDList(qw, qb, kw, kb, vw, vb, qwScaled, qbScaled).close();
-        this.qkv = new Linear(fusedWeight.transpose(), fusedBias);
-        this.outProj = Linear.load(weights, prefix + "out_proj", hidden, hidden, true);
+        this.qkv = Linear.of(fusedWeight, fusedBias, parallel);
+        this.outProj = Linear.load(weights, prefix + "out_proj", hidden, hidden, true, parallel);
     }
 
     /**
@@ -52,7 +57,7 @@ public final class SelfAttention {
         NDArray heads = qkv.forward(x) // [B, T, 3D]
                 .reshape(batch, length, 3, numHeads, headDim) // [B, T, 3, H, Dh]
                 .transpose(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-        NDArray context = Attention.scaledDotProduct(heads.get(0), heads.get(1), heads.get(2), mask);
+        NDArray context = Attention.scaledDotProduct(heads.get(0), heads.get(1), heads.get(2), mask, parallel);
         NDArray merged = context.transpose(0, 2, 1, 3).reshape(batch, length, (long) numHeads * headDim); // [B, T, D]
         return outProj.forward(merged);
     }

@@ -1,9 +1,9 @@
 package org.mix4j.encoders.siglip;
 
 import org.mix4j.config.Default;
-import org.mix4j.encoders.layers.Activation;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.FeatureSelect;
+import org.mix4j.nn.Activation;
 
 /**
  * {@code siglip_vision}: transformers' {@code SiglipVisionConfig} keys, with that class's defaults,

@@ -14,11 +14,12 @@ import org.mix4j.api.TokenGrid;
 import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
-import org.mix4j.encoders.layers.LayerNorm;
-import org.mix4j.encoders.layers.Linear;
 import org.mix4j.encoders.layers.Mlp;
 import org.mix4j.encoders.layers.PatchEmbedding;
-import org.mix4j.encoders.layers.Scopes;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.Scopes;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -40,22 +41,23 @@ public final class SiglipVisionEncoder implements VisionEncoder {
     private final LayerNorm postLayernorm;
     private final Head head; // null without vision_use_head
 
-    public SiglipVisionEncoder(SiglipVisionConfig config, Weights weights, NDManager manager, DataType dtype) {
+    public SiglipVisionEncoder(SiglipVisionConfig config, Weights weights, NDManager manager, DataType dtype,
+            TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         int d = config.hiddenSize();
         double eps = config.layerNormEps();
         this.patchEmbedding = new PatchEmbedding(weights, "vision_model.embeddings.patch_embedding",
-                config.numChannels(), d, config.patchSize(), true);
+                config.numChannels(), d, config.patchSize(), true, parallel);
         this.positionEmbedding = weights.get("vision_model.embeddings.position_embedding.weight",
                 new Shape(config.numPatches(), d));
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new EncoderLayer(weights, "vision_model.encoder.layers." + i + ".", d, config.intermediateSize(),
-                    config.numAttentionHeads(), eps, config.hiddenAct()));
+                    config.numAttentionHeads(), eps, config.hiddenAct(), parallel));
         }
         this.postLayernorm = LayerNorm.load(weights, "vision_model.post_layernorm", d, eps);
-        this.head = config.visionUseHead() ? new Head(weights, "vision_model.head.", config) : null;
+        this.head = config.visionUseHead() ? new Head(weights, "vision_model.head.", config, parallel) : null;
     }
 
     /**
@@ -73,7 +75,7 @@ public final class SiglipVisionEncoder implements VisionEncoder {
         private final LayerNorm layernorm;
         private final Mlp mlp;
 
-        Head(Weights weights, String prefix, SiglipVisionConfig config) {
+        Head(Weights weights, String prefix, SiglipVisionConfig config, TensorParallel parallel) {
             int d = config.hiddenSize();
             this.numHeads = config.numAttentionHeads();
             this.headDim = d / numHeads;
@@ -94,11 +96,11 @@ public final class SiglipVisionEncoder implements VisionEncoder {
                 NDArray kvBias = NDArrays.concat(new NDList(b.get(1), b.get(2)), 0); // [2D]
                 NDList kept = new NDList(probeQueryT, kvWeight, kvBias);
                 kept.attach(load.getParentManager());
-                this.keyValue = new Linear(kvWeight.transpose(), kvBias);
+                this.keyValue = Linear.of(kvWeight, kvBias, parallel);
             }
-            this.outProj = Linear.load(weights, prefix + "attention.out_proj", d, d, true);
+            this.outProj = Linear.load(weights, prefix + "attention.out_proj", d, d, true, parallel);
             this.layernorm = LayerNorm.load(weights, prefix + "layernorm", d, config.layerNormEps());
-            this.mlp = new Mlp(weights, prefix + "mlp.", d, config.intermediateSize(), config.hiddenAct());
+            this.mlp = new Mlp(weights, prefix + "mlp.", d, config.intermediateSize(), config.hiddenAct(), parallel);
         }
 
         /** {@code [B, N, D]} to {@code [B, D]}. */

@@ -29,7 +29,8 @@ public final class SiglipVisionFactory implements ComponentFactory<SiglipVisionC
 
     @Override
     public VisionEncoder create(SiglipVisionConfig config, ComponentContext context) {
-        return new SiglipVisionEncoder(config, context.weights(), context.manager(), context.dtype());
+        return new SiglipVisionEncoder(config, context.weights(), context.manager(), context.dtype(),
+                context.parallel());
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class LlamaFamily {
     }
 
     static LanguageModel create(LlamaConfig config, ComponentContext context) {
-        return new LlamaLanguageModel(config, context.weights(), context.manager(), context.dtype());
+        return new LlamaLanguageModel(config, context.weights(), context.manager(), context.dtype(),
+                context.parallel());
     }
 }

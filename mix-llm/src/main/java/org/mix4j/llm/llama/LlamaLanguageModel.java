@@ -12,12 +12,13 @@ import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LastTokenLogits;
 import org.mix4j.api.LmOutput;
-import org.mix4j.llm.layers.Attention;
-import org.mix4j.llm.layers.Linear;
-import org.mix4j.llm.layers.RmsNorm;
 import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
 import org.mix4j.llm.layers.RotaryEmbedding;
 import org.mix4j.llm.layers.StaticKvCache;
+import org.mix4j.nn.Attention;
+import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -39,7 +40,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
     private final Linear lmHead;
     private final RotaryEmbedding rotaryEmb;
 
-    public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype) {
+    public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype,
+            TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -47,11 +49,11 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         long hidden = config.hiddenSize();
         this.embedTokens = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new DecoderLayer(config, weights, "model.layers." + i + "."));
+            layers.add(new DecoderLayer(config, weights, "model.layers." + i + ".", parallel));
         }
         this.norm = RmsNorm.load(weights, "model.norm", hidden, config.rmsNormEps());
-        this.lmHead = config.tieWordEmbeddings() ? Linear.of(embedTokens, null)
-                : Linear.load(weights, "lm_head", hidden, vocab, false);
+        this.lmHead = config.tieWordEmbeddings() ? Linear.of(embedTokens, null, parallel)
+                : Linear.load(weights, "lm_head", hidden, vocab, false, parallel);
         this.rotaryEmb = new RotaryEmbedding(config.resolvedHeadDim(), config.ropeTheta(), config.rope());
     }
 
@@ -107,7 +109,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         try (NDManager step = caller.newSubManager()) {
             step.tempAttachAll(attentionMask == null ? new NDArray[] {embeds, positionIds}
                     : new NDArray[] {embeds, positionIds, attentionMask});
-            NDArray mask = Attention.causalMask(step, attentionMask, b, past, t, config.window());
+            NDArray mask = AttentionMasks.decoding(step, attentionMask, b, past, t, config.window());
             CosSin cs = rotaryEmb.compute(positionIds).to(dtype); // cast once per forward, not per layer
             NDArray h = embeds;
             for (int i = 0; i < layers.size(); i++) {
@@ -170,11 +172,11 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         private final RmsNorm postAttentionLayernorm;
         private final Mlp mlp;
 
-        DecoderLayer(LlamaConfig c, Weights w, String prefix) {
+        DecoderLayer(LlamaConfig c, Weights w, String prefix, TensorParallel parallel) {
             inputLayernorm = RmsNorm.load(w, prefix + "input_layernorm", c.hiddenSize(), c.rmsNormEps());
-            selfAttn = new SelfAttention(c, w, prefix + "self_attn.");
+            selfAttn = new SelfAttention(c, w, prefix + "self_attn.", parallel);
             postAttentionLayernorm = RmsNorm.load(w, prefix + "post_attention_layernorm", c.hiddenSize(), c.rmsNormEps());
-            mlp = new Mlp(c, w, prefix + "mlp.");
+            mlp = new Mlp(c, w, prefix + "mlp.", parallel);
         }
 
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
@@ -191,15 +193,15 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         private final int kvHeads;
         private final int headDim;
 
-        SelfAttention(LlamaConfig c, Weights w, String prefix) {
+        SelfAttention(LlamaConfig c, Weights w, String prefix, TensorParallel parallel) {
             heads = c.numAttentionHeads();
             kvHeads = c.kvHeads();
             headDim = c.resolvedHeadDim();
             long q = (long) heads * headDim;
             long kv = (long) kvHeads * headDim;
             qkvProj = Linear.fused(w, List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), c.hiddenSize(),
-                    new long[] {q, kv, kv}, c.qkvBias());
-            oProj = Linear.load(w, prefix + "o_proj", q, c.hiddenSize(), c.outputBias());
+                    new long[] {q, kv, kv}, c.qkvBias(), parallel);
+            oProj = Linear.load(w, prefix + "o_proj", q, c.hiddenSize(), c.outputBias(), parallel);
         }
 
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
@@ -220,13 +222,14 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
                 k = all[0];
                 v = all[1];
             }
-            return oProj.forward(Attention.grouped(q, k, v, mask)); // [B, T, hidden]
+            return oProj.forward(Attention.mergeHeads(Attention.grouped(q, k, v, mask))); // [B, T, hidden]
         }
     }
 
     /**
      * SwiGLU feed-forward (Shazeer 2020): {@code down(silu(gate(x)) * up(x))}, gate/up fused. The
-     * intermediate features are cut into shards, one per {@link TensorParallel} thread: a thread
+     * intermediate features are cut into shards, one per thread of the model's {@link TensorParallel}
+     * (the weight layout follows the thread count it is loaded with): a thread
      * computes its shard's gate, up, activation and its part of the down projection, and the parts
      * are summed; a decode step then joins threads once per MLP instead of after each product.
      */
@@ -237,13 +240,13 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         private final int shards;
         private final NDArray[][] shardWeights; // per shard: gate|up [D, 2w], its bias or null, down [w, D]
 
-        Mlp(LlamaConfig c, Weights w, String prefix) {
+        Mlp(LlamaConfig c, Weights w, String prefix, TensorParallel parallel) {
             intermediate = c.intermediateSize();
-            int ways = TensorParallel.ways();
+            int ways = parallel.ways();
             shards = ways > 1 && intermediate % ways == 0 ? ways : 1;
             gateUpProj = Linear.fusedShards(w, List.of(prefix + "gate_proj", prefix + "up_proj"), c.hiddenSize(),
-                    intermediate, c.mlpBias(), shards);
-            downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias());
+                    intermediate, c.mlpBias(), shards, parallel);
+            downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias(), parallel);
             long width = intermediate / shards;
             shardWeights = new NDArray[shards][];
             for (int s = 0; s < shards && shards > 1; s++) {
@@ -254,7 +257,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         }
 
         NDArray forward(NDArray x) {
-            if (shards > 1 && TensorParallel.ways() >= shards) {
+            if (shards > 1) {
                 NDArray[] parts = TensorParallel.map(shards, s -> shard(x, s)); // [..., D] each
                 NDArray y = parts[0];
                 for (int s = 1; s < shards; s++) {
@@ -263,18 +266,9 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
                 }
                 return downProj.addBias(y);
             }
-            NDArray fused = gateUpProj.forward(x); // [..., shards x (gate | up)]
-            NDArray act;
-            if (shards == 1) {
-                NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
-                act = silu(gateUp.get(0)).muli(gateUp.get(1));
-            } else { // the sharded layout, computed whole
-                Shape outer = fused.getShape().slice(0, fused.getShape().dimension() - 1);
-                NDArray grouped = fused.reshape(outer.addAll(new Shape(shards, 2, intermediate / shards)));
-                act = silu(grouped.get(new NDIndex("..., 0, :"))).muli(grouped.get(new NDIndex("..., 1, :")))
-                        .reshape(outer.addAll(new Shape(intermediate))); // [..., I]
-            }
-            return downProj.forward(act);
+            NDArray fused = gateUpProj.forward(x); // [..., gate | up]
+            NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
+            return downProj.forward(silu(gateUp.get(0)).muli(gateUp.get(1)));
         }
 
         /** Shard {@code s}: its gate, up and activation, and its part of the down projection. */

@@ -44,31 +44,36 @@ public final class EmbeddingIndex implements AutoCloseable {
     private final NDArray matrix; // [N, D] float16
     private final int count;
     private final int dim;
+    private final TensorParallel parallel;
     private NDArray[] rowBlocks;
 
-    private EmbeddingIndex(NDManager manager, NDArray matrix, int count, int dim) {
+    private EmbeddingIndex(NDManager manager, NDArray matrix, int count, int dim, TensorParallel parallel) {
         this.manager = manager;
         this.matrix = matrix;
         this.count = count;
         this.dim = dim;
+        this.parallel = parallel;
     }
 
-    /** An index over {@code count = embeddings.length / dim} rows; owns a child of {@code parent}. */
-    public static EmbeddingIndex of(short[] embeddings, int dim, NDManager parent) {
+    /**
+     * An index over {@code count = embeddings.length / dim} rows; owns a child of {@code parent}.
+     * A search of a large index scores blocks of rows on the threads of {@code parallel}.
+     */
+    public static EmbeddingIndex of(short[] embeddings, int dim, NDManager parent, TensorParallel parallel) {
         if (dim <= 0 || embeddings.length % dim != 0) {
             throw new IllegalArgumentException(embeddings.length + " values are not rows of dim " + dim);
         }
         int count = embeddings.length / dim;
         NDManager owned = parent.newSubManager();
         if (count == 0) {
-            return new EmbeddingIndex(owned, null, 0, dim);
+            return new EmbeddingIndex(owned, null, 0, dim, parallel);
         }
         try (NDManager scope = owned.newSubManager()) {
             // The engine only borrows a Java buffer's memory; duplicate() gives it its own copy.
             NDArray borrowed = scope.create(fp16Buffer(embeddings), new Shape(count, dim), DataType.FLOAT16);
             NDArray matrix = borrowed.duplicate();
             matrix.attach(owned);
-            return new EmbeddingIndex(owned, matrix, count, dim);
+            return new EmbeddingIndex(owned, matrix, count, dim, parallel);
         } catch (RuntimeException | Error e) {
             owned.close();
             throw e;
@@ -129,12 +134,12 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
 
     /**
-     * fp16 scores of every row, {@code [N]}. With {@link TensorParallel} threads the rows are cut
+     * fp16 scores of every row, {@code [N]}. With the index's threads the rows are cut
      * into blocks (views), one product per thread: the GEMV is bound by memory bandwidth, which one
      * core alone does not saturate.
      */
     private float[] score(NDArray queryArray) {
-        int ways = count >= MIN_SPLIT_ROWS ? TensorParallel.ways() : 1;
+        int ways = count >= MIN_SPLIT_ROWS ? parallel.ways() : 1;
         NDArray[] blocks = ways == 1 ? new NDArray[] {matrix} : rowBlocks(ways);
         NDArray[] parts = TensorParallel.map(ways, i -> blocks[i].matMul(queryArray)); // results join the matrix's manager
         float[] approx = new float[count];

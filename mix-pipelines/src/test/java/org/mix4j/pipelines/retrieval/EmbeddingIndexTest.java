@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.mix4j.tensor.TensorParallel;
 
 /** Top-k search against a brute-force double-precision scan of the stored (fp16) vectors. */
 class EmbeddingIndexTest {
@@ -79,7 +80,7 @@ class EmbeddingIndexTest {
         Random random = new Random(11);
         int dim = 64;
         short[] values = unitRows(3000, dim, random);
-        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root)) {
+        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root, TensorParallel.SERIAL)) {
             for (int query = 0; query < 20; query++) {
                 float[] q = new float[dim];
                 for (int i = 0; i < dim; i++) {
@@ -112,7 +113,7 @@ class EmbeddingIndexTest {
                 values[r * dim + i] = Fp16.fromFloat(v[i]);
             }
         }
-        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root)) {
+        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root, TensorParallel.SERIAL)) {
             List<EmbeddingIndex.Hit> expected = bruteForce(values, dim, base);
             assertSameTopK(expected, index.search(base, 25), 25);
         }
@@ -123,21 +124,21 @@ class EmbeddingIndexTest {
         int dim = 8;
         short[] values = unitRows(5, dim, new Random(13));
         float[] q = {1, 0, 0, 0, 0, 0, 0, 0};
-        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root)) {
+        try (EmbeddingIndex index = EmbeddingIndex.of(values, dim, root, TensorParallel.SERIAL)) {
             assertSameTopK(bruteForce(values, dim, q), index.search(q, 50), 50);
         }
     }
 
     @Test
     void emptyIndexFindsNothing() {
-        try (EmbeddingIndex index = EmbeddingIndex.of(new short[0], 16, root)) {
+        try (EmbeddingIndex index = EmbeddingIndex.of(new short[0], 16, root, TensorParallel.SERIAL)) {
             assertTrue(index.search(new float[16], 5).isEmpty());
         }
     }
 
     @Test
     void rejectsQueriesOfTheWrongWidthAndNonPositiveK() {
-        try (EmbeddingIndex index = EmbeddingIndex.of(unitRows(3, 8, new Random(14)), 8, root)) {
+        try (EmbeddingIndex index = EmbeddingIndex.of(unitRows(3, 8, new Random(14)), 8, root, TensorParallel.SERIAL)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> index.search(new float[7], 1));
             assertTrue(e.getMessage().contains("dim 7") && e.getMessage().contains("dim 8"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> index.search(new float[8], 0));
@@ -147,7 +148,8 @@ class EmbeddingIndexTest {
     @Test
     void searchesDoNotAccumulateNativeArrays() {
         int dim = 16;
-        try (NDManager m = root.newSubManager(); EmbeddingIndex index = EmbeddingIndex.of(unitRows(100, dim, new Random(15)), dim, m)) {
+        try (NDManager m = root.newSubManager(); EmbeddingIndex index = EmbeddingIndex.of(unitRows(100, dim,
+                new Random(15)), dim, m, TensorParallel.SERIAL)) {
             float[] q = new float[dim];
             q[0] = 1;
             index.search(q, 3);

@@ -20,6 +20,7 @@ import org.mix4j.encoders.EncoderTestSupport;
 import org.mix4j.golden.GoldenCase;
 import org.mix4j.pipelines.RoleOnlyComponents.ZeroTextEncoder;
 import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.tensor.TensorParallel;
 
 /** The retrieval pipeline on the clip_full golden fixture (transformers CLIPModel outputs). */
 class RetrievalPipelineTest extends EncoderTestSupport {
@@ -78,7 +79,7 @@ class RetrievalPipelineTest extends EncoderTestSupport {
             assertArrayClose(refImages, images, 1e-4, "image_embeds");
             assertArrayClose(refTexts, texts, 1e-4, "text_embeds");
 
-            try (EmbeddingIndex index = EmbeddingIndex.of(fp16(images), p.dim(), m)) {
+            try (EmbeddingIndex index = EmbeddingIndex.of(fp16(images), p.dim(), m, TensorParallel.SERIAL)) {
                 for (int t = 0; t < texts.length; t++) {
                     float[] refText = refTexts[t];
                     List<Integer> expected = IntStream.range(0, refImages.length).boxed()
@@ -102,7 +103,7 @@ class RetrievalPipelineTest extends EncoderTestSupport {
             float[][] texts = p.embedTokens(longRows(c.tensor("input_ids", m)), longRows(c.tensor("attention_mask", m)));
             int[] expected = c.json().getAsJsonArray("retrieval_argmax_text_per_image").asList().stream()
                     .mapToInt(e -> e.getAsInt()).toArray();
-            try (EmbeddingIndex index = EmbeddingIndex.of(fp16(texts), p.dim(), m)) {
+            try (EmbeddingIndex index = EmbeddingIndex.of(fp16(texts), p.dim(), m, TensorParallel.SERIAL)) {
                 int[] best = IntStream.range(0, images.length).map(i -> index.search(images[i], 1).get(0).row()).toArray();
                 assertArrayEquals(expected, best);
             }

@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
-import org.mix4j.plugins.pixelshuffle.layers.LayerNorm;
-import org.mix4j.plugins.pixelshuffle.layers.Linear;
+import org.mix4j.nn.LayerNorm;
+import org.mix4j.nn.Linear;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
@@ -32,13 +33,13 @@ public final class PixelShuffleConnector implements Connector {
     /** {@code mlp1.3}: LLM width to LLM width ({@code mlp1.2} is the GELU). */
     private final Linear mlp1Fc2;
 
-    PixelShuffleConnector(PixelShuffleConfig config, Weights weights, NDManager manager) {
+    PixelShuffleConnector(PixelShuffleConfig config, Weights weights, NDManager manager, TensorParallel parallel) {
         this.manager = manager;
         this.config = config;
         long shuffled = config.shuffledSize();
         this.mlp1Norm = LayerNorm.load(weights, "mlp1.0", shuffled, config.layerNormEps());
-        this.mlp1Fc1 = Linear.load(weights, "mlp1.1", shuffled, config.llmHiddenSize());
-        this.mlp1Fc2 = Linear.load(weights, "mlp1.3", config.llmHiddenSize(), config.llmHiddenSize());
+        this.mlp1Fc1 = Linear.load(weights, "mlp1.1", shuffled, config.llmHiddenSize(), parallel);
+        this.mlp1Fc2 = Linear.load(weights, "mlp1.3", config.llmHiddenSize(), config.llmHiddenSize(), parallel);
     }
 
     /** The mask is not used: features are projected per shuffled block, every token counts. */

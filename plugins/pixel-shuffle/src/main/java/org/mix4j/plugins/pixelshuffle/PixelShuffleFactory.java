@@ -65,7 +65,7 @@ public final class PixelShuffleFactory implements ComponentFactory<PixelShuffleC
 
     @Override
     public Connector create(PixelShuffleConfig config, ComponentContext context) {
-        return new PixelShuffleConnector(config, context.weights(), context.manager());
+        return new PixelShuffleConnector(config, context.weights(), context.manager(), context.parallel());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.mix4j.llm.layers;
+package org.mix4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -8,11 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.tensor.ParallelMatMul;
+import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
 /**
- * {@code y = x W^T + b} as in {@code torch.nn.Linear}. Several projections that read the same
- * input (q/k/v, gate/up) can be fused into one matrix at load time, so a decode step runs one
+ * {@code torch.nn.Linear}: {@code y = x W^T + b}, weights {@code <name>.weight [out, in]} and
+ * {@code <name>.bias [out]}. The product runs through {@link ParallelMatMul}, so a large one is split
+ * over the threads of the {@link TensorParallel} it is loaded with. Several projections that read the
+ * same input (q/k/v, gate/up) can be fused into one matrix at load time, so a decode step runs one
  * matrix product instead of three.
  */
 public final class Linear {
@@ -23,38 +26,49 @@ public final class Linear {
     private final long inFeatures;
     private final long outFeatures;
 
-    private Linear(NDArray weight, NDArray bias) {
+    private Linear(NDArray weight, NDArray bias, TensorParallel parallel) {
         this.weight = weight;
-        this.weightT = new ParallelMatMul(weight.transpose());
+        this.weightT = new ParallelMatMul(weight.transpose(), parallel);
         this.bias = bias;
         this.outFeatures = weight.getShape().get(0);
         this.inFeatures = weight.getShape().get(1);
     }
 
-    /** Wraps an existing {@code [out, in]} matrix (a tied LM head shares the embedding). */
-    public static Linear of(NDArray weight, NDArray bias) {
-        return new Linear(weight, bias);
+    /** Wraps tensors already loaded: an {@code [out, in]} matrix (a tied LM head, a 1x1 convolution's kernel). */
+    public static Linear of(NDArray weight, NDArray bias, TensorParallel parallel) {
+        return new Linear(weight, bias, parallel);
     }
 
-    /** Loads {@code name.weight} {@code [out, in]} and, when {@code bias}, {@code name.bias}. */
-    public static Linear load(Weights weights, String name, long in, long out, boolean bias) {
-        return fused(weights, List.of(name), in, new long[] {out}, bias);
+    /** Loads {@code name.weight} and {@code name.bias}. */
+    public static Linear load(Weights weights, String name, long in, long out, TensorParallel parallel) {
+        return load(weights, name, in, out, true, parallel);
+    }
+
+    /**
+     * Loads {@code name.weight} {@code [out, in]} and, when {@code bias}, {@code name.bias}; {@code name}
+     * may be empty for a bare {@code weight} / {@code bias} pair.
+     */
+    public static Linear load(Weights weights, String name, long in, long out, boolean bias,
+            TensorParallel parallel) {
+        return fused(weights, List.of(name), in, new long[] {out}, bias, parallel);
     }
 
     /**
      * Loads several projections of the same input and concatenates them along the output axis.
      * The output of {@link #forward} is then the projections side by side, in {@code names} order.
      */
-    public static Linear fused(Weights weights, List<String> names, long in, long[] outs, boolean bias) {
+    public static Linear fused(Weights weights, List<String> names, long in, long[] outs, boolean bias,
+            TensorParallel parallel) {
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            ws.add(weights.get(names.get(i) + ".weight", new Shape(outs[i], in)));
+            String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
+            ws.add(weights.get(dot + "weight", new Shape(outs[i], in)));
             if (bias) {
-                bs.add(weights.get(names.get(i) + ".bias", new Shape(outs[i])));
+                bs.add(weights.get(dot + "bias", new Shape(outs[i])));
             }
         }
-        return new Linear(concat(ws), bias ? concat(bs) : null);
+        return new Linear(concat(ws), bias ? concat(bs) : null, parallel);
     }
 
     /**
@@ -63,7 +77,8 @@ public final class Linear {
      * gate[k:2k], up[k:2k]} for two names and two shards). One shard is {@link #fused}'s layout. A
      * thread can then compute its shard of every projection with one product ({@link #rowsT}).
      */
-    public static Linear fusedShards(Weights weights, List<String> names, long in, long out, boolean bias, int shards) {
+    public static Linear fusedShards(Weights weights, List<String> names, long in, long out, boolean bias, int shards,
+            TensorParallel parallel) {
         if (shards < 1 || out % shards != 0) {
             throw new IllegalArgumentException("cannot cut " + out + " outputs into " + shards + " equal shards");
         }
@@ -75,7 +90,7 @@ public final class Linear {
                 bs.add(weights.get(name + ".bias", new Shape(out)));
             }
         }
-        return new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null);
+        return new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
     }
 
     private static NDArray interleave(List<NDArray> parts, int shards) {
@@ -93,6 +108,21 @@ public final class Linear {
         pieces.close();
         parts.forEach(NDArray::close);
         return joined;
+    }
+
+    private static NDArray concat(List<NDArray> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        NDArray joined = NDArrays.concat(new NDList(parts), 0);
+        parts.forEach(NDArray::close); // the fused copy replaces them
+        return joined;
+    }
+
+    /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
+    public NDArray forward(NDArray x) {
+        NDArray y = weightT.apply(x);
+        return bias == null ? y : y.addi(bias);
     }
 
     /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
@@ -116,21 +146,6 @@ public final class Linear {
 
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
     public NDArray addBias(NDArray y) {
-        return bias == null ? y : y.addi(bias);
-    }
-
-    private static NDArray concat(List<NDArray> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
-        }
-        NDArray joined = NDArrays.concat(new NDList(parts), 0);
-        parts.forEach(NDArray::close); // the fused copy replaces them
-        return joined;
-    }
-
-    /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
-    public NDArray forward(NDArray x) {
-        NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
     }
 

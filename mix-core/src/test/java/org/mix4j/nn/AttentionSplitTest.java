@@ -1,4 +1,4 @@
-package org.mix4j.encoders.layers;
+package org.mix4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,18 +15,17 @@ import org.mix4j.tensor.TensorParallel;
 /** Attention and linear layers give the same result when their heads / columns run on two threads. */
 class AttentionSplitTest {
 
+    private static final TensorParallel TWO = TensorParallel.of(2);
+
     private NDManager manager;
-    private int ways;
 
     @BeforeEach
     void open() {
         manager = NDManager.newBaseManager();
-        ways = TensorParallel.ways();
     }
 
     @AfterEach
     void close() {
-        TensorParallel.setWays(ways);
         manager.close();
     }
 
@@ -36,11 +35,9 @@ class AttentionSplitTest {
         NDArray q = manager.randomNormal(new Shape(2, 4, 256, 32));
         NDArray k = manager.randomNormal(new Shape(2, 4, 256, 32));
         NDArray v = manager.randomNormal(new Shape(2, 4, 256, 32));
-        NDArray mask = Attention.causalMask(manager, 256, DataType.FLOAT32);
-        TensorParallel.setWays(1);
-        NDArray whole = Attention.scaledDotProduct(q, k, v, mask);
-        TensorParallel.setWays(2);
-        NDArray split = Attention.scaledDotProduct(q, k, v, mask);
+        NDArray mask = AttentionMasks.causal(manager, 256, DataType.FLOAT32);
+        NDArray whole = Attention.scaledDotProduct(q, k, v, mask, TensorParallel.SERIAL);
+        NDArray split = Attention.scaledDotProduct(q, k, v, mask, TWO);
         assertEquals(whole.getShape(), split.getShape());
         assertTrue(whole.sub(split).abs().max().getFloat() < 1e-6);
     }
@@ -55,12 +52,11 @@ class AttentionSplitTest {
         assertTrue(3L * 4 * 600 * 600 > Attention.MAX_SCORE_ELEMENTS);
         NDArray padding = manager.ones(new Shape(3, 600), DataType.INT64);
         padding.set(new ai.djl.ndarray.index.NDIndex("1, 500:"), 0); // image 1 has 100 padding tokens
-        NDArray perImage = Attention.causalMask(manager, 600, DataType.FLOAT32)
-                .add(Attention.paddingMask(padding, DataType.FLOAT32)); // [3, 1, 600, 600]
+        NDArray perImage = AttentionMasks.causal(manager, 600, DataType.FLOAT32)
+                .add(AttentionMasks.padding(padding, DataType.FLOAT32)); // [3, 1, 600, 600]
         NDArray perHead = manager.randomNormal(new Shape(3, 4, 600, 600)); // a mask that differs per head
         for (NDArray mask : new NDArray[] {null, perImage, perHead}) {
-            TensorParallel.setWays(1);
-            NDArray blocked = Attention.scaledDotProduct(q, k, v, mask);
+            NDArray blocked = Attention.scaledDotProduct(q, k, v, mask, TensorParallel.SERIAL);
             NDArray scores = q.matMul(k.swapAxes(2, 3));
             NDArray expected = (mask == null ? scores : scores.add(mask)).softmax(-1).matMul(v);
             assertEquals(new Shape(3, 4, 600, 16), blocked.getShape());
@@ -71,12 +67,10 @@ class AttentionSplitTest {
     @Test
     void columnsOnTwoThreadsGiveTheSameProduct() {
         NDArray weight = manager.randomNormal(new Shape(600, 512)); // [out, in]
-        Linear linear = new Linear(weight.transpose(), manager.randomNormal(new Shape(600)));
+        NDArray bias = manager.randomNormal(new Shape(600));
         NDArray x = manager.randomNormal(new Shape(2, 5, 512));
-        TensorParallel.setWays(1);
-        NDArray whole = linear.forward(x);
-        TensorParallel.setWays(2);
-        NDArray split = linear.forward(x);
+        NDArray whole = Linear.of(weight, bias, TensorParallel.SERIAL).forward(x);
+        NDArray split = Linear.of(weight, bias, TWO).forward(x);
         assertEquals(new Shape(2, 5, 600), split.getShape());
         assertTrue(whole.sub(split).abs().max().getFloat() < 1e-5);
     }

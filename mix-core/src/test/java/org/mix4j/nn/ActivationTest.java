@@ -1,4 +1,4 @@
-package org.mix4j.encoders.layers;
+package org.mix4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

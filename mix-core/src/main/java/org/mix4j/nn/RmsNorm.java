@@ -1,4 +1,4 @@
-package org.mix4j.llm.layers;
+package org.mix4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -6,17 +6,23 @@ import ai.djl.ndarray.types.Shape;
 import org.mix4j.weights.Weights;
 
 /**
- * Root-mean-square layer norm (Zhang and Sennrich 2019) as LLaMA uses it: statistics in float32,
- * no mean subtraction, no bias, {@code weight * x / sqrt(mean(x^2) + eps)}.
+ * Root-mean-square layer norm (Zhang and Sennrich 2019) as LLaMA uses it: no mean subtraction, no
+ * bias, {@code weight * x / sqrt(mean(x^2) + eps)}, with the statistics of half-precision inputs
+ * taken in float32.
  */
 public final class RmsNorm {
 
     private final NDArray weight; // [D]
     private final float eps;
 
-    public RmsNorm(NDArray weight, double eps) {
+    private RmsNorm(NDArray weight, double eps) {
         this.weight = weight;
         this.eps = (float) eps;
+    }
+
+    /** Wraps a {@code [D]} weight already loaded. */
+    public static RmsNorm of(NDArray weight, double eps) {
+        return new RmsNorm(weight, eps);
     }
 
     public static RmsNorm load(Weights weights, String name, long dim, double eps) {
@@ -26,10 +32,11 @@ public final class RmsNorm {
     /** {@code [..., D]} -> {@code [..., D]} in {@code x}'s manager and dtype. */
     public NDArray forward(NDArray x) {
         DataType type = x.getDataType();
-        NDArray h = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        boolean half = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+        NDArray h = half ? x.toType(DataType.FLOAT32, false) : x;
         NDArray variance = h.square().mean(new int[] {-1}, true); // [..., 1]
         NDArray normed = h.div(variance.addi(eps).sqrt());
-        if (type != DataType.FLOAT32) {
+        if (half) {
             normed = normed.toType(type, false);
         }
         return normed.muli(weight);
