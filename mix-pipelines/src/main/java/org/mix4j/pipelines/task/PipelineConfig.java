@@ -45,7 +45,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
     public static PipelineConfig parse(MapNode root, String fileName, Path baseDir) {
         ConfigNode taskNode = root.get("task");
         if (!(taskNode instanceof Scalar ts) || ts.value() == null) {
-            throw new ConfigException(fileName, 1, 1, "task", "missing required key",
+            throw new ConfigException(taskNode != null ? taskNode.origin() : root.origin(), "task", "missing required key",
                     Tasks.ALL.stream().map(TaskSchema::task).toList());
         }
         TaskSchema schema = Tasks.find(String.valueOf(ts.value()));
@@ -67,7 +67,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
             if (n != null && !(n instanceof Scalar s && s.value() == null)) {
                 components.put(slot, ComponentSpec.parse(slot, n));
             } else if (schema.required().contains(slot)) {
-                throw new ConfigException(fileName, 1, 1, slot, "missing required component for task '"
+                throw new ConfigException(root.origin(), slot, "missing required component for task '"
                         + schema.task() + "'", null);
             }
         }

@@ -59,7 +59,7 @@ public final class TextPipeline implements AutoCloseable {
     public static TextPipeline load(Path yaml, ComponentLoader loader, NDManager manager) {
         PipelineConfig config = PipelineConfig.load(yaml);
         if (!config.task().equals(Tasks.TEXT.task())) {
-            throw new ConfigException(yaml.toString(), 1, 1, "task", "a text pipeline needs 'task: text', got '"
+            throw new ConfigException(config.root().get("task").origin(), "task", "a text pipeline needs 'task: text', got '"
                     + config.task() + "'", List.of("text"));
         }
         ConfigNode generation = new YamlLoader().load(yaml).get("generation");

@@ -99,13 +99,14 @@ public final class UnderstandingPipeline implements AutoCloseable {
             LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null);
             Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null);
             NDArray newline = tiler instanceof AnyResTiler any && any.config().newline()
-                    ? newline(ckpt, s.newlineTensor(), llm.hiddenSize(), manager, dtype) : null;
+                    ? newline(config, s.newlineTensor(), llm.hiddenSize(), manager, dtype) : null;
             VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector, newline,
                     s.encoderBatchSize());
-            long imageToken = imageTokenId(s, ckpt, tokenizer);
+            long imageToken = imageTokenId(s, config, tokenizer);
             DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer);
             return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
-                    new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken()), generation, manager, owned,
+                    new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken(),
+                            config.root().keyOrigin("prompt_template")), generation, manager, owned,
                     System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             closeAll(owned);
@@ -127,21 +128,23 @@ public final class UnderstandingPipeline implements AutoCloseable {
         return part;
     }
 
-    private static NDArray newline(Path ckpt, String tensor, int hidden, NDManager manager, DataType dtype) {
+    private static NDArray newline(PipelineConfig config, String tensor, int hidden, NDManager manager, DataType dtype) {
+        Path ckpt = config.checkpoint();
         if (ckpt == null) {
-            throw new ConfigException("pipeline", 0, 0, "tiling", "anyres with a newline needs the checkpoint's '"
+            throw new ConfigException(config.component("tiling").origin(), "tiling", "anyres with a newline needs the checkpoint's '"
                     + tensor + "' tensor; set 'checkpoint:' or 'tiling: {newline: false}'", null);
         }
         try (Checkpoint c = Checkpoint.open(ckpt)) {
             if (!c.tensors().containsKey(tensor)) {
-                throw new ConfigException("pipeline", 0, 0, "newline_tensor", "the checkpoint has no tensor '" + tensor
+                throw new ConfigException(config.root().keyOrigin("newline_tensor"), "newline_tensor", "the checkpoint has no tensor '" + tensor
                         + "'; name it with newline_tensor or set 'tiling: {newline: false}'", null);
             }
             return c.weights(manager, dtype).get(tensor, new Shape(hidden));
         }
     }
 
-    private static long imageTokenId(UnderstandingSettings s, Path ckpt, Tokenizer tokenizer) {
+    private static long imageTokenId(UnderstandingSettings s, PipelineConfig config, Tokenizer tokenizer) {
+        Path ckpt = config.checkpoint();
         if (s.imageTokenId() != null) {
             return s.imageTokenId();
         }
@@ -153,7 +156,8 @@ public final class UnderstandingPipeline implements AutoCloseable {
                 }
             }
         }
-        return tokenizer.tokenId(s.imageToken()).orElseThrow(() -> new ConfigException("pipeline", 0, 0, "image_token",
+        return tokenizer.tokenId(s.imageToken()).orElseThrow(() -> new ConfigException(config.root().keyOrigin("image_token"),
+                "image_token",
                 "the tokenizer has no token '" + s.imageToken() + "'; set image_token or image_token_id", null));
     }
 
