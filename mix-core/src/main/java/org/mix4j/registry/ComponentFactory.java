@@ -46,6 +46,16 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
         };
     }
 
+    /**
+     * The Hugging Face / diffusers names of what this factory loads: {@code config.json}
+     * {@code architectures} and {@code model_type} values, {@code model_index.json} and
+     * {@code _class_name} classes. Presets map a checkpoint to types through these
+     * ({@link Registry#forCheckpointClass}), so a plugin's factory is found the same way.
+     */
+    default java.util.List<String> checkpointClasses() {
+        return java.util.List.of();
+    }
+
     /** One line for {@code mix components}. */
     default String description() {
         return "";

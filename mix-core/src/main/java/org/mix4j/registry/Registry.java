@@ -66,6 +66,20 @@ public final class Registry {
         return byType.values().stream().filter(c -> c.role() == role).toList();
     }
 
+    /**
+     * The type of {@code role} whose factory declares the Hugging Face / diffusers name
+     * {@code name} ({@link ComponentFactory#checkpointClasses}), or {@code null}.
+     */
+    public RegisteredComponent forCheckpointClass(Role role, String name) {
+        return components(role).stream().filter(c -> c.factory().checkpointClasses().contains(name)).findFirst()
+                .orElse(null);
+    }
+
+    /** Every Hugging Face / diffusers name the types of {@code role} declare, for messages. */
+    public List<String> checkpointClasses(Role role) {
+        return components(role).stream().flatMap(c -> c.factory().checkpointClasses().stream()).toList();
+    }
+
     /** The factory registered under {@code type}, or {@code null}. */
     public RegisteredComponent find(String type) {
         return byType.get(type);

@@ -18,6 +18,11 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
     String diffusersClass();
 
     @Override
+    default List<String> checkpointClasses() {
+        return List.of(diffusersClass());
+    }
+
+    @Override
     default Role role() {
         return Role.SCHEDULER;
     }
