@@ -172,7 +172,7 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConfigException(Origin.of(option), "", "expects two positive integers as A" + separator + "B, got '"
-                + text + "'", null);
+        throw new IllegalArgumentException(option + " expects two positive integers as A" + separator + "B, got '"
+                + text + "'");
     }
 }
