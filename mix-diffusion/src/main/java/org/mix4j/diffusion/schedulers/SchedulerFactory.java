@@ -44,14 +44,13 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
      * @throws IllegalArgumentException naming the classes that are supported
      */
     static String typeForDiffusersClass(Registry registry, String className) {
+        RegisteredComponent c = registry.forCheckpointClass(Role.SCHEDULER, className);
+        if (c != null) {
+            return c.type();
+        }
         List<String> known = new ArrayList<>();
-        for (RegisteredComponent c : registry.components(Role.SCHEDULER)) {
-            if (c.factory() instanceof SchedulerFactory<?> f) {
-                if (f.diffusersClass().equals(className)) {
-                    return c.type();
-                }
-                known.add(f.diffusersClass() + " (" + c.type() + ")");
-            }
+        for (RegisteredComponent r : registry.components(Role.SCHEDULER)) {
+            r.factory().checkpointClasses().forEach(name -> known.add(name + " (" + r.type() + ")"));
         }
         throw new IllegalArgumentException("no scheduler reproduces diffusers class '" + className + "'; supported: "
                 + String.join(", ", known));
