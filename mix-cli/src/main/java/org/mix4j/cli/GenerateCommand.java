@@ -128,12 +128,13 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
 
     /** The setting flags as overrides of {@code root}, the pipeline's document. */
     ConfigOverrides overrides(MapNode root) {
+        int[] wh = size == null ? null : parseSize(size);
         ConfigOverrides o = new ConfigOverrides()
                 .set("negative_prompt", negative, "--negative")
                 .set("num_inference_steps", steps, "--steps")
                 .set("guidance_scale", guidance, "--guidance")
                 .set("seed", seed, "--seed")
-                .set("size", size == null ? null : List.of(parseSize(size)[0], parseSize(size)[1]), "--size")
+                .set("size", wh == null ? null : List.of(wh[0], wh[1]), "--size")
                 .set("strength", strength, "--strength")
                 .set("num_images_per_prompt", numImages, "--num-images")
                 .set("controlnet_conditioning_scale", controlScale, "--control-scale");
