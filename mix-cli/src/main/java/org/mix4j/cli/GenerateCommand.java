@@ -84,6 +84,9 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--control-scale", paramLabel = "S", description = "ControlNet: controlnet_conditioning_scale.")
     Double controlScale;
 
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "PNG to write (default out.png); "
             + "several images become NAME-0.png, NAME-1.png, ...")
     Path output;
@@ -137,7 +140,8 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
                 .set("size", wh == null ? null : List.of(wh[0], wh[1]), "--size")
                 .set("strength", strength, "--strength")
                 .set("num_images_per_prompt", numImages, "--num-images")
-                .set("controlnet_conditioning_scale", controlScale, "--control-scale");
+                .set("controlnet_conditioning_scale", controlScale, "--control-scale")
+                .set("device", device, "--device");
         if (tiling != null) {
             int[] ws = parsePair(tiling, "--tiling", ",");
             o.set("tiling.type", "multidiffusion", "--tiling").set("tiling.window", ws[0], "--tiling")

@@ -58,6 +58,9 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--temperature", description = "Overrides generation.temperature (0 = greedy).")
     Double temperature;
 
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = "--stats", description = "Print timings per stage and token counts.")
     boolean stats;
 
@@ -104,11 +107,11 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
                         "text output (understanding, text)");
             }
             return new ConfigOverrides().set("seed", seed, "--seed").set("num_inference_steps", steps, "--steps")
-                    .set("negative_prompt", negative, "--negative");
+                    .set("negative_prompt", negative, "--negative").set("device", device, "--device");
         }
         if (steps != null || negative != null) {
             throw SettingFlags.notFor(steps != null ? "--steps" : "--negative", task, "task 'generation'");
         }
-        return SettingFlags.decoding(maxNewTokens, temperature, seed);
+        return SettingFlags.decoding(maxNewTokens, temperature, seed).set("device", device, "--device");
     }
 }

@@ -30,6 +30,9 @@ final class TextOptions {
     @Option(names = "--seed", paramLabel = "S", description = "Overrides generation.seed.")
     Long seed;
 
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = "--stats", description = "Print load time and prefill / decode tokens per second.")
     boolean stats;
 
@@ -47,7 +50,8 @@ final class TextOptions {
      */
     PipelineConfig config(Registry registry) {
         check();
-        return SettingFlags.config(registry, pipeline, model, task -> SettingFlags.decoding(maxNewTokens, temperature, seed));
+        return SettingFlags.config(registry, pipeline, model, task -> SettingFlags.decoding(maxNewTokens, temperature, seed)
+                .set("device", device, "--device"));
     }
 
     static void printStats(PrintWriter err, TextPipeline p, DecodeResult r) {

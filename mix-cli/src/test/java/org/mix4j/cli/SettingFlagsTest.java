@@ -112,4 +112,14 @@ class SettingFlagsTest {
         assertEquals(direct.component("llm").type(), printed.component("llm").type());
         assertEquals(dir.toAbsolutePath().normalize(), printed.checkpoint());
     }
+
+    @Test
+    void aDeviceFlagIsCheckedLikeTheKey() {
+        assertEquals(ai.djl.Device.cpu(), chat("--model", dir.toString(), "--device", "cpu").device());
+        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> run("--model", dir.toString(), "--prompt", "Hi", "--device", "cuda:0"));
+            assertTrue(e.getMessage().startsWith("--device: device: 'cuda:0' is not available"), e.getMessage());
+        }
+    }
 }
