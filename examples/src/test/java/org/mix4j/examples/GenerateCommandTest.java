@@ -149,6 +149,39 @@ class GenerateCommandTest {
         assertTrue(r.err().contains("--size expects two positive integers"), r.err());
     }
 
+    @Test
+    void aFlagsBadValueIsReportedAsTheFlagBeforeAnythingLoads() {
+        Run guidance = mix("generate", EXAMPLE.toString(), "--prompt", "x", "--guidance", "-1");
+        assertTrue(guidance.code() != 0);
+        assertTrue(guidance.err().contains("error: --guidance: guidance_scale: guidance_scale must be >= 0"),
+                guidance.err());
+        Run steps = mix("generate", "--model", FIXTURE.toString(), "--tokenizer", TOKENIZER.toString(), "--prompt", "x",
+                "--steps", "0");
+        assertTrue(steps.err().contains("error: --steps: num_inference_steps: "), steps.err());
+        Run circular = mix("generate", EXAMPLE.toString(), "--prompt", "x", "--circular");
+        assertTrue(circular.err().contains("--circular: needs MultiDiffusion tiling"), circular.err());
+    }
+
+    @Test
+    void printConfigCarriesEveryFlagAndReadsBackToTheSameSettings(@TempDir Path dir) throws Exception {
+        String[] flags = {"--steps", "3", "--guidance", "5.5", "--seed", "9", "--size", "32x16", "--negative",
+            "it's blurry: no", "--num-images", "2", "--tiling", "8,4", "--circular"};
+        Run printed = mix(concat(new String[] {"generate", "--model", FIXTURE.toString(), "--tokenizer",
+            TOKENIZER.toString(), "--print-config"}, flags));
+        assertEquals(0, printed.code(), printed.err());
+        PipelineConfig config = PipelineConfig.parse(new YamlLoader().load(new StringReader(printed.out()), "printed"),
+                "printed", dir);
+        org.mix4j.pipelines.task.DiffusionSettings s = config.settings(org.mix4j.pipelines.task.DiffusionSettings.class);
+        assertEquals(3, s.numInferenceSteps());
+        assertEquals(5.5, s.guidanceScale());
+        assertEquals(9, s.seed());
+        assertEquals(List.of(32, 16), s.size());
+        assertEquals("it's blurry: no", s.negativePrompt());
+        assertEquals(2, s.numImagesPerPrompt());
+        assertEquals(new org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling("multidiffusion", 8, 4, true, 1),
+                s.tiling());
+    }
+
     private static String[] concat(String[] head, String... tail) {
         List<String> all = new ArrayList<>(Arrays.asList(head));
         all.addAll(Arrays.asList(tail));

@@ -68,6 +68,21 @@ class UnderstandingPipelineTest {
     }
 
     @Test
+    void aMissingNewlineTensorIsReportedAtItsKeyInTheFile(@TempDir Path dir) throws IOException {
+        String yaml = Files.readString(EXAMPLES.resolve("understanding/tiny-llava-next.yaml"))
+                .replace("../../testdata/golden/llava_next_tiling",
+                        ROOT.resolve("testdata/golden/llava_next_tiling").toAbsolutePath().normalize().toString())
+                + "newline_tensor: no_such_tensor\n";
+        Path file = dir.resolve("bad-newline.yaml");
+        Files.writeString(file, yaml);
+        org.mix4j.config.ConfigException e = assertThrows(org.mix4j.config.ConfigException.class,
+                () -> load(file).close());
+        assertEquals(file.toString(), e.file(), e.getMessage());
+        assertEquals(yaml.split("\n").length, e.line(), e.getMessage());
+        assertEquals("newline_tensor", e.keyPath());
+    }
+
+    @Test
     void bundledExamplesAnswerThroughMixRun() {
         for (String example : List.of("tiny-llava.yaml", "tiny-llava-next.yaml")) {
             Result r = mix("run", EXAMPLES.resolve("understanding/" + example).toString(), "--image", IMAGE.toString(),

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.mix4j.llm.tokenizer.ChatTemplateException;
 import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.text.ChatSession;
 import org.mix4j.pipelines.text.TextPipeline;
 import org.pf4j.Extension;
@@ -33,10 +34,11 @@ public final class ChatCommand implements Callable<Integer>, CliCommand {
 
     @Override
     public Integer call() throws IOException {
-        options.check();
+        PipelineConfig config = options.config(context.runtime().registry());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (NDManager manager = NDManager.newBaseManager(); TextPipeline pipeline = options.load(context, manager)) {
-            ChatSession chat = pipeline.chat(options.apply(pipeline.settings()));
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                TextPipeline pipeline = TextPipeline.build(config, context.runtime().loader(), manager)) {
+            ChatSession chat = pipeline.chat(pipeline.settings());
             context.err().println("chat ready (" + String.format("%.1f", pipeline.loadSeconds())
                     + " s to load); /reset clears, /exit quits");
             context.err().flush();

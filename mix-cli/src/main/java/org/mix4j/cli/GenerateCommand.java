@@ -1,17 +1,18 @@
 package org.mix4j.cli;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.MapNode;
+import org.mix4j.config.ConfigNode.Origin;
+import org.mix4j.config.ConfigNode.Scalar;
+import org.mix4j.config.ConfigOverrides;
+import org.mix4j.config.YamlLoader;
 import org.mix4j.pipelines.generation.DiffusersLayout;
-import org.mix4j.pipelines.generation.GenerationOptions;
 import org.mix4j.pipelines.generation.GenerationTaskRunner;
-import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
-import org.mix4j.pipelines.task.DiffusionSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Preset;
 import org.mix4j.pipelines.task.Presets;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
@@ -83,6 +84,9 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--control-scale", paramLabel = "S", description = "ControlNet: controlnet_conditioning_scale.")
     Double controlScale;
 
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "PNG to write (default out.png); "
             + "several images become NAME-0.png, NAME-1.png, ...")
     Path output;
@@ -101,81 +105,59 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
         }
         PipelineConfig config;
         if (model != null) {
-            String yaml = DiffusersLayout.yaml(model, DiffusersLayout.modelIndex(model), context.runtime().registry(),
-                    tokenizer, settingsYaml()).orElseThrow(() -> new ConfigException(model.toString(), 0, 0, "",
-                            "not a diffusers Stable Diffusion folder (model_index.json with one of "
-                                    + DiffusersLayout.PIPELINES + ")", null));
+            Preset.Document document = DiffusersLayout.document(model, DiffusersLayout.modelIndex(model),
+                    context.runtime().registry(), tokenizer).orElseThrow(() -> new ConfigException(
+                            Origin.of(model.toString()), "", "not a diffusers Stable Diffusion folder (model_index.json "
+                                    + "with one of " + DiffusersLayout.PIPELINES + ")", null));
             if (printConfig) {
-                context.out().print(yaml);
+                context.out().print(Presets.yaml(document, overrides(document.root())));
                 return 0;
             }
-            config = Presets.parse(yaml, model);
+            config = Presets.parse(document, model, overrides(document.root()));
         } else {
             if (printConfig || tokenizer != null) {
                 throw new IllegalArgumentException("--print-config and --tokenizer go with --model DIR");
             }
-            config = PipelineConfig.load(pipeline);
+            MapNode root = new YamlLoader().load(pipeline);
+            config = PipelineConfig.parse(overrides(root).applyTo(root), pipeline.toString(),
+                    pipeline.toAbsolutePath().getParent());
         }
-        int[] wh = size == null ? null : parseSize(size);
-        GenerationOptions options = new GenerationOptions(prompt, negative, steps, guidance, seed,
-                wh == null ? null : wh[0], wh == null ? null : wh[1], initImage, strength, numImages,
-                tiling(config), output, controlImage, controlScale);
-        for (Path file : GenerationTaskRunner.run(config, options, context.runtime().loader(), new ConsoleProgress())) {
+        GenerationTaskRunner.Inputs inputs = new GenerationTaskRunner.Inputs(prompt, initImage, controlImage, output);
+        for (Path file : GenerationTaskRunner.run(config, inputs, context.runtime().loader(), new ConsoleProgress())) {
             context.out().println(file);
         }
         return 0;
     }
 
-    /** The flags as top-level YAML settings, over diffusers' defaults (for {@code --print-config}). */
-    private Map<String, String> settingsYaml() {
-        Map<String, String> s = new LinkedHashMap<>(DiffusersLayout.defaultSettings());
-        if (steps != null) {
-            s.put("num_inference_steps", String.valueOf(steps));
-        }
-        if (guidance != null) {
-            s.put("guidance_scale", String.valueOf(guidance));
-        }
-        if (seed != null) {
-            s.put("seed", String.valueOf(seed));
-        }
-        if (size != null) {
-            int[] wh = parseSize(size);
-            s.put("size", "[" + wh[0] + ", " + wh[1] + "]");
-        }
-        if (negative != null) {
-            s.put("negative_prompt", Presets.quote(negative));
-        }
-        if (numImages != null) {
-            s.put("num_images_per_prompt", String.valueOf(numImages));
-        }
-        if (strength != null) {
-            s.put("strength", String.valueOf(strength));
-        }
-        if (controlScale != null) {
-            s.put("controlnet_conditioning_scale", String.valueOf(controlScale));
-        }
+    /** The setting flags as overrides of {@code root}, the pipeline's document. */
+    ConfigOverrides overrides(MapNode root) {
+        int[] wh = size == null ? null : parseSize(size);
+        ConfigOverrides o = new ConfigOverrides()
+                .set("negative_prompt", negative, "--negative")
+                .set("num_inference_steps", steps, "--steps")
+                .set("guidance_scale", guidance, "--guidance")
+                .set("seed", seed, "--seed")
+                .set("size", wh == null ? null : List.of(wh[0], wh[1]), "--size")
+                .set("strength", strength, "--strength")
+                .set("num_images_per_prompt", numImages, "--num-images")
+                .set("controlnet_conditioning_scale", controlScale, "--control-scale")
+                .set("device", device, "--device");
         if (tiling != null) {
             int[] ws = parsePair(tiling, "--tiling", ",");
-            s.put("tiling", "{ type: multidiffusion, window: " + ws[0] + ", stride: " + ws[1] + ", circular: "
-                    + circular + " }");
+            o.set("tiling.type", "multidiffusion", "--tiling").set("tiling.window", ws[0], "--tiling")
+                    .set("tiling.stride", ws[1], "--tiling").set("tiling.circular", circular, "--tiling");
+        } else if (circular) {
+            if (!(root.get("tiling") instanceof MapNode t) || isNone(t)) {
+                throw new ConfigException(Origin.of("--circular"), "", "needs MultiDiffusion tiling: add --tiling "
+                        + "WINDOW,STRIDE", null);
+            }
+            o.set("tiling.circular", true, "--circular");
         }
-        return s;
+        return o;
     }
 
-    /** {@code --tiling} (and {@code --circular}) over the pipeline's own tiling. */
-    private DenoiseTiling tiling(PipelineConfig config) {
-        DenoiseTiling base = config.settings(DiffusionSettings.class).tiling();
-        if (tiling != null) {
-            int[] ws = parsePair(tiling, "--tiling", ",");
-            return new DenoiseTiling("multidiffusion", ws[0], ws[1], circular, base == null ? 1 : base.viewBatchSize());
-        }
-        if (circular) {
-            if (base == null || base.type().equals("none")) {
-                throw new IllegalArgumentException("--circular needs MultiDiffusion tiling: add --tiling WINDOW,STRIDE");
-            }
-            return new DenoiseTiling(base.type(), base.window(), base.stride(), true, base.viewBatchSize());
-        }
-        return null;
+    private static boolean isNone(MapNode tiling) {
+        return tiling.get("type") instanceof Scalar s && "none".equals(s.value());
     }
 
     private static int[] parseSize(String text) {

@@ -4,10 +4,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.Origin;
+import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Preset;
 import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
+import org.mix4j.registry.Registry;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +55,12 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--max-new-tokens", description = "Overrides generation.max_new_tokens.")
     Integer maxNewTokens;
 
+    @Option(names = "--temperature", description = "Overrides generation.temperature (0 = greedy).")
+    Double temperature;
+
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = "--stats", description = "Print timings per stage and token counts.")
     boolean stats;
 
@@ -67,25 +77,41 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Override
     public Integer call() throws Exception {
         var registry = context.runtime().registry();
-        PipelineConfig config;
-        if (source.model != null) {
-            String yaml = Presets.yaml(registry, source.model);
-            if (printConfig) {
-                context.out().print(yaml);
-                return 0;
+        if (printConfig) {
+            if (source.model == null) {
+                throw new ConfigException(Origin.of("--print-config"), "", "needs --model DIR", null);
             }
-            config = Presets.parse(yaml, source.model);
-        } else {
-            if (printConfig) {
-                throw new ConfigException(source.yaml.toString(), 0, 0, "", "--print-config needs --model DIR", null);
-            }
-            config = PipelineConfig.load(source.yaml);
+            Preset.Document document = Presets.document(registry, source.model);
+            context.out().print(Presets.yaml(document, overrides(SettingFlags.task(document.root()))));
+            return 0;
         }
+        PipelineConfig config = config(registry);
         TaskRunner runner = registry.extensions(TaskRunner.class).stream()
                 .filter(r -> r.task().equals(config.task())).findFirst()
-                .orElseThrow(() -> new ConfigException(config.file(), 0, 0, "task",
+                .orElseThrow(() -> new ConfigException(config.root().keyOrigin("task"), "task",
                         "no module on the classpath runs task '" + config.task() + "'", null));
-        RunOptions options = new RunOptions(images, prompt, negative, output, stats, seed, steps, maxNewTokens);
+        RunOptions options = new RunOptions(images, prompt, output, stats);
         return runner.run(config, options, context.runtime().loader(), context.out(), context.err(), new ConsoleProgress());
+    }
+
+    /** The pipeline this command line runs: the YAML or the preset, with the flags in place. */
+    PipelineConfig config(Registry registry) {
+        return SettingFlags.config(registry, source.yaml, source.model, this::overrides);
+    }
+
+    /** The setting flags as overrides for {@code task}; a flag the task has no use for is refused. */
+    ConfigOverrides overrides(String task) {
+        if (task.equals("generation")) {
+            if (maxNewTokens != null || temperature != null) {
+                throw SettingFlags.notFor(maxNewTokens != null ? "--max-new-tokens" : "--temperature", task,
+                        "text output (understanding, text)");
+            }
+            return new ConfigOverrides().set("seed", seed, "--seed").set("num_inference_steps", steps, "--steps")
+                    .set("negative_prompt", negative, "--negative").set("device", device, "--device");
+        }
+        if (steps != null || negative != null) {
+            throw SettingFlags.notFor(steps != null ? "--steps" : "--negative", task, "task 'generation'");
+        }
+        return SettingFlags.decoding(maxNewTokens, temperature, seed).set("device", device, "--device");
     }
 }

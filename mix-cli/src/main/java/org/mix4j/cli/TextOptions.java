@@ -1,17 +1,17 @@
 package org.mix4j.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.mix4j.config.ConfigException;
-import org.mix4j.config.YamlLoader;
+import org.mix4j.config.ConfigNode.Origin;
 import org.mix4j.pipelines.decoding.DecodeResult;
-import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.text.TextPipeline;
+import org.mix4j.registry.Registry;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Options shared by {@code mix run} (text) and {@code mix chat}: what to load and generation overrides. */
+/** {@code mix chat}'s options: what to load and the {@code generation:} flags it shares with {@code mix run}. */
 final class TextOptions {
 
     @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A pipeline YAML.")
@@ -30,34 +30,28 @@ final class TextOptions {
     @Option(names = "--seed", paramLabel = "S", description = "Overrides generation.seed.")
     Long seed;
 
+    @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
+    String device;
+
     @Option(names = "--stats", description = "Print load time and prefill / decode tokens per second.")
     boolean stats;
 
     /** Exactly one of PIPELINE.yaml and --model. */
     void check() {
         if ((pipeline == null) == (model == null)) {
-            throw new ConfigException("command line", 0, 0, "PIPELINE.yaml", "give either a pipeline YAML or --model DIR",
+            throw new ConfigException(Origin.of("command line"), "PIPELINE.yaml", "give either a pipeline YAML or --model DIR",
                     null);
         }
     }
 
-    /** The YAML's task, read without loading anything. */
-    String task() {
-        Object task = new YamlLoader().load(pipeline).get("task") instanceof org.mix4j.config.ConfigNode.Scalar s
-                ? s.value() : null;
-        return String.valueOf(task);
-    }
-
-    TextPipeline load(CliContext context, NDManager manager) {
-        return pipeline != null ? TextPipeline.load(pipeline, context.runtime().loader(), manager)
-                : TextPipeline.fromCheckpoint(model, context.runtime().loader(), manager);
-    }
-
-    DecodingSettings apply(DecodingSettings s) {
-        return new DecodingSettings(maxNewTokens != null ? maxNewTokens : s.maxNewTokens(),
-                temperature != null ? temperature : s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
-                seed != null ? seed : s.seed(), s.eosTokenId(), s.stop(),
-                temperature != null ? Boolean.valueOf(temperature > 0) : s.doSample());
+    /**
+     * The pipeline: the YAML or {@code --model}'s preset with the flags in place, built exactly as
+     * {@code mix run} builds it.
+     */
+    PipelineConfig config(Registry registry) {
+        check();
+        return SettingFlags.config(registry, pipeline, model, task -> SettingFlags.decoding(maxNewTokens, temperature, seed)
+                .set("device", device, "--device"));
     }
 
     static void printStats(PrintWriter err, TextPipeline p, DecodeResult r) {

@@ -97,6 +97,16 @@ public final class ComponentLoader {
         ConfigBinder.checkKeys(factory.configType(), spec.options(), spec.path(), new java.util.LinkedHashSet<>(ComponentSpec.COMMON_KEYS));
     }
 
+    /** {@code factory.create}; a config error it raises without a location gets the section's. */
+    private static <T> T create(ComponentFactory<Record, T> factory, ComponentSpec spec, Record config,
+            ComponentContext context) {
+        try {
+            return factory.create(config, context);
+        } catch (ConfigException e) {
+            throw e.locatedAt(spec.origin(), spec.path());
+        }
+    }
+
     /** Loads a section. The component owns a child of {@code manager} and frees it on close. */
     @SuppressWarnings("unchecked")
     public <T> T load(ComponentSpec spec, Role role, Path checkpoint, NDManager manager, DataType dtype) {
@@ -106,7 +116,7 @@ public final class ComponentLoader {
         JsonObject json = readConfig(factory, spec, checkpoint, dir);
         Record config = bind(factory, spec, json);
         if (!factory.hasWeights()) {
-            return factory.create(config, new ComponentContext(dir, null, manager, dtype, json, spec.seed(), parallel));
+            return create(factory, spec, config, new ComponentContext(dir, null, manager, dtype, json, spec.seed(), parallel));
         }
         NDManager owned = manager.newSubManager();
         Checkpoint opened = null;
@@ -123,8 +133,7 @@ public final class ComponentLoader {
                 opened = Checkpoint.open(dir);
                 weights = opened.weights(owned, dtype).child(spec.weightsPrefix());
             }
-            T component = factory.create(config, new ComponentContext(dir, weights, owned, dtype, json, spec.seed(),
-                    parallel));
+            T component = create(factory, spec, config, new ComponentContext(dir, weights, owned, dtype, json, spec.seed(), parallel));
             try {
                 weights.report().throwIfMissing();
             } catch (CheckpointException e) {

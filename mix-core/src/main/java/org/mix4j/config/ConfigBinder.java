@@ -99,12 +99,27 @@ public final class ConfigBinder {
             if (cause instanceof ConfigException ce) {
                 throw ce;
             }
-            Origin o = section.origin();
-            throw new ConfigException(o.file(), o.line(), o.column(), path,
-                    cause.getMessage() == null ? cause.toString() : cause.getMessage(), null);
+            throw constructorError(section, path, byKey.keySet(), cause);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot construct " + type.getName(), e);
         }
+    }
+
+    /**
+     * A compact constructor's check as a config error. Checks name the key they test first
+     * ({@code "strength must be in (0, 1], got 2"}), so the error points at that value: its line, or
+     * the command-line flag an override came from.
+     */
+    private static ConfigException constructorError(MapNode section, String path, Set<String> keys, Throwable cause) {
+        String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        for (String key : keys) {
+            if (message.startsWith(key + " ")) {
+                ConfigNode value = present(section.get(key));
+                Origin o = value != null ? value.origin() : section.origin();
+                return new ConfigException(o, join(path, key), message, null);
+            }
+        }
+        return new ConfigException(section.origin(), path, message, null);
     }
 
     /**

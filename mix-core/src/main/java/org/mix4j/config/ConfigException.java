@@ -35,6 +35,36 @@ public class ConfigException extends RuntimeException {
         this.validKeys = validKeys == null ? List.of() : List.copyOf(validKeys);
     }
 
+    /**
+     * An error at {@code origin}: where the value was written, or for a missing key the enclosing
+     * mapping; {@code null} when the caller has no location (a {@link ConfigNode.Origin#UNKNOWN}).
+     */
+    public ConfigException(ConfigNode.Origin origin, String keyPath, String problem, Collection<String> validKeys) {
+        this(origin == null ? null : origin.file(), origin == null ? 0 : origin.line(),
+                origin == null ? 0 : origin.column(), keyPath, problem, validKeys);
+    }
+
+    /** Where the error is, as an {@link ConfigNode.Origin}. */
+    public ConfigNode.Origin origin() {
+        return new ConfigNode.Origin(file, line, column);
+    }
+
+    /**
+     * This error placed at {@code origin} under {@code pathPrefix} when it has no location of its
+     * own (a component factory knows its key but not where its section was written); unchanged
+     * otherwise.
+     */
+    public ConfigException locatedAt(ConfigNode.Origin origin, String pathPrefix) {
+        if (file != null) {
+            return this;
+        }
+        String path = keyPath == null || keyPath.isEmpty() ? pathPrefix
+                : pathPrefix == null || pathPrefix.isEmpty() ? keyPath : pathPrefix + "." + keyPath;
+        ConfigException located = new ConfigException(origin, path, problem, validKeys);
+        located.setStackTrace(getStackTrace());
+        return located;
+    }
+
     private static String format(String file, int line, int column, String keyPath, String problem,
             Collection<String> validKeys) {
         StringBuilder sb = new StringBuilder();

@@ -16,6 +16,9 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
 
     /** Where a value was written: file (or a description), 1-based line and column, 0 when unknown. */
     record Origin(String file, int line, int column) {
+        /** No location known yet; {@link ConfigException#locatedAt} fills one in. */
+        public static final Origin UNKNOWN = new Origin(null, 0, 0);
+
         public static Origin of(String file) {
             return new Origin(file, 0, 0);
         }

@@ -38,22 +38,22 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
         return "config.json";
     }
 
-    /**
-     * The Hugging Face class this type reproduces, as a checkpoint's config file names it (the
-     * {@code _class_name} of a diffusers {@code scheduler_config.json}: {@code DDIMScheduler}), or
-     * "" when none. Layouts that turn a checkpoint into YAML find the type through
-     * {@link Registry#typeReproducing}, so plugin types take part like built-in ones.
-     */
-    default String checkpointClass() {
-        return "";
-    }
-
     /** Whether the component is built from tensors (encoders and models) or from files only. */
     default boolean hasWeights() {
         return switch (role()) {
             case VISION_ENCODER, TEXT_ENCODER, CONNECTOR, LANGUAGE_MODEL, DENOISER, CONTROLNET, AUTOENCODER -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The Hugging Face / diffusers names of what this factory loads: {@code config.json}
+     * {@code architectures} and {@code model_type} values, {@code model_index.json} and
+     * {@code _class_name} classes. Presets map a checkpoint to types through these
+     * ({@link Registry#forCheckpointClass}), so a plugin's factory is found the same way.
+     */
+    default java.util.List<String> checkpointClasses() {
+        return java.util.List.of();
     }
 
     /** One line for {@code mix components}. */

@@ -66,6 +66,20 @@ public final class Registry {
         return byType.values().stream().filter(c -> c.role() == role).toList();
     }
 
+    /**
+     * The type of {@code role} whose factory declares the Hugging Face / diffusers name
+     * {@code name} ({@link ComponentFactory#checkpointClasses}), or {@code null}.
+     */
+    public RegisteredComponent forCheckpointClass(Role role, String name) {
+        return components(role).stream().filter(c -> c.factory().checkpointClasses().contains(name)).findFirst()
+                .orElse(null);
+    }
+
+    /** Every Hugging Face / diffusers name the types of {@code role} declare, for messages. */
+    public List<String> checkpointClasses(Role role) {
+        return components(role).stream().flatMap(c -> c.factory().checkpointClasses().stream()).toList();
+    }
+
     /** The factory registered under {@code type}, or {@code null}. */
     public RegisteredComponent find(String type) {
         return byType.get(type);
@@ -101,27 +115,6 @@ public final class Registry {
                 .map(p -> ": plugin '" + id + "' failed to load: " + p.error()).orElse(
                         pluginStatus.stream().anyMatch(p -> p.id().equals(id)) ? ""
                                 : ": no plugin '" + id + "' is installed (see 'mix plugins')");
-    }
-
-    /**
-     * The type of {@code role} whose factory reproduces {@code checkpointClass} (see
-     * {@link ComponentFactory#checkpointClass}).
-     *
-     * @throws IllegalArgumentException naming the classes that are supported
-     */
-    public String typeReproducing(Role role, String checkpointClass) {
-        List<String> known = new ArrayList<>();
-        for (RegisteredComponent c : components(role)) {
-            String cls = c.factory().checkpointClass();
-            if (cls.equals(checkpointClass)) {
-                return c.type();
-            }
-            if (!cls.isEmpty()) {
-                known.add(cls + " (" + c.type() + ")");
-            }
-        }
-        throw new IllegalArgumentException("no " + role.displayName() + " reproduces class '" + checkpointClass
-                + "'; supported: " + String.join(", ", known));
     }
 
     /** Plugins found, loaded or failed. */

@@ -21,6 +21,11 @@ public final class ControlNetFactory implements ComponentFactory<ControlNetConfi
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("ControlNetModel");
+    }
+
+    @Override
     public Class<ControlNetConfig> configType() {
         return ControlNetConfig.class;
     }

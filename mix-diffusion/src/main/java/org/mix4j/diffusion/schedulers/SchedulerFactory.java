@@ -1,8 +1,11 @@
 package org.mix4j.diffusion.schedulers;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.mix4j.api.Role;
 import org.mix4j.api.Scheduler;
 import org.mix4j.registry.ComponentFactory;
+import org.mix4j.registry.RegisteredComponent;
 import org.mix4j.registry.Registry;
 
 /**
@@ -13,6 +16,11 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
 
     /** The diffusers class name this type reproduces ({@code DDIMScheduler}). */
     String diffusersClass();
+
+    @Override
+    default List<String> checkpointClasses() {
+        return List.of(diffusersClass());
+    }
 
     @Override
     default Role role() {
@@ -29,11 +37,6 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
         return false;
     }
 
-    @Override
-    default String checkpointClass() {
-        return diffusersClass();
-    }
-
     /**
      * The registered YAML type reproducing a diffusers scheduler class (the {@code _class_name} of a
      * {@code scheduler_config.json}).
@@ -41,6 +44,15 @@ public interface SchedulerFactory<C extends Record> extends ComponentFactory<C, 
      * @throws IllegalArgumentException naming the classes that are supported
      */
     static String typeForDiffusersClass(Registry registry, String className) {
-        return registry.typeReproducing(Role.SCHEDULER, className);
+        RegisteredComponent c = registry.forCheckpointClass(Role.SCHEDULER, className);
+        if (c != null) {
+            return c.type();
+        }
+        List<String> known = new ArrayList<>();
+        for (RegisteredComponent r : registry.components(Role.SCHEDULER)) {
+            r.factory().checkpointClasses().forEach(name -> known.add(name + " (" + r.type() + ")"));
+        }
+        throw new IllegalArgumentException("no scheduler reproduces diffusers class '" + className + "'; supported: "
+                + String.join(", ", known));
     }
 }

@@ -42,6 +42,11 @@ public final class ClipBpeFactory implements ComponentFactory<ClipBpeConfig, Tok
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("CLIPTokenizer", "CLIPTokenizerFast");
+    }
+
+    @Override
     public Class<ClipBpeConfig> configType() {
         return ClipBpeConfig.class;
     }

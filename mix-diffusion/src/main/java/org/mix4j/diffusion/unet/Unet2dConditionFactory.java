@@ -22,6 +22,11 @@ public final class Unet2dConditionFactory implements ComponentFactory<Unet2dCond
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("UNet2DConditionModel");
+    }
+
+    @Override
     public Class<Unet2dConditionConfig> configType() {
         return Unet2dConditionConfig.class;
     }

@@ -21,6 +21,11 @@ public final class AutoencoderKlFactory implements ComponentFactory<AutoencoderK
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("AutoencoderKL");
+    }
+
+    @Override
     public Class<AutoencoderKlConfig> configType() {
         return AutoencoderKlConfig.class;
     }

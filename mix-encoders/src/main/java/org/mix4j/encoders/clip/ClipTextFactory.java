@@ -23,6 +23,11 @@ public final class ClipTextFactory implements ComponentFactory<ClipTextConfig, T
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("CLIPTextModel", "CLIPTextModelWithProjection", "clip_text_model");
+    }
+
+    @Override
     public Class<ClipTextConfig> configType() {
         return ClipTextConfig.class;
     }

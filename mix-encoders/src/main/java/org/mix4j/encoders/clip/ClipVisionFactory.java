@@ -23,6 +23,11 @@ public final class ClipVisionFactory implements ComponentFactory<ClipVisionConfi
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("CLIPVisionModel", "clip_vision_model");
+    }
+
+    @Override
     public Class<ClipVisionConfig> configType() {
         return ClipVisionConfig.class;
     }

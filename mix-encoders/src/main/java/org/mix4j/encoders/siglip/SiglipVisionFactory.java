@@ -23,6 +23,11 @@ public final class SiglipVisionFactory implements ComponentFactory<SiglipVisionC
     }
 
     @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("SiglipVisionModel", "siglip_vision_model");
+    }
+
+    @Override
     public Class<SiglipVisionConfig> configType() {
         return SiglipVisionConfig.class;
     }

@@ -7,6 +7,6 @@ import org.pf4j.Extension;
 public final class LlamaFactory extends LlamaFamilyFactory {
 
     public LlamaFactory() {
-        super("llama", "LLaMA 1-3 decoder (transformers LlamaForCausalLM)");
+        super("llama", "LLaMA 1-3 decoder (transformers LlamaForCausalLM)", "LlamaForCausalLM");
     }
 }

@@ -14,10 +14,13 @@ abstract class LlamaFamilyFactory implements ComponentFactory<LlamaConfig, Langu
 
     private final String type;
     private final String description;
+    private final String architecture;
 
-    LlamaFamilyFactory(String type, String description) {
+    /** @param architecture the transformers class ({@code LlamaForCausalLM}); the model_type is {@code type} */
+    LlamaFamilyFactory(String type, String description, String architecture) {
         this.type = type;
         this.description = description;
+        this.architecture = architecture;
     }
 
     @Override
@@ -28,6 +31,11 @@ abstract class LlamaFamilyFactory implements ComponentFactory<LlamaConfig, Langu
     @Override
     public Role role() {
         return Role.LANGUAGE_MODEL;
+    }
+
+    @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of(type, architecture);
     }
 
     @Override

@@ -7,6 +7,6 @@ import org.pf4j.Extension;
 public final class MistralFactory extends LlamaFamilyFactory {
 
     public MistralFactory() {
-        super("mistral", "Mistral decoder (transformers MistralForCausalLM; sliding window)");
+        super("mistral", "Mistral decoder (transformers MistralForCausalLM; sliding window)", "MistralForCausalLM");
     }
 }

@@ -7,6 +7,6 @@ import org.pf4j.Extension;
 public final class Qwen2Factory extends LlamaFamilyFactory {
 
     public Qwen2Factory() {
-        super("qwen2", "Qwen2 / Qwen2.5 decoder (transformers Qwen2ForCausalLM; q/k/v bias)");
+        super("qwen2", "Qwen2 / Qwen2.5 decoder (transformers Qwen2ForCausalLM; q/k/v bias)", "Qwen2ForCausalLM");
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.mix4j.api.Role;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.registry.ComponentContext;
 import org.mix4j.registry.ComponentFactory;
@@ -46,7 +47,7 @@ public final class HfTokenizerFactory implements ComponentFactory<HfTokenizerCon
     @Override
     public Tokenizer create(HfTokenizerConfig config, ComponentContext context) {
         if (context.directory() == null) {
-            throw new ConfigException("hf_tokenizer", 0, 0, "checkpoint", "no directory to read tokenizer.json from: set "
+            throw new ConfigException(ConfigNode.Origin.UNKNOWN, "", "no directory to read tokenizer.json from: set "
                     + "'checkpoint:' (or 'weights:' for a sub-folder)", null);
         }
         return load(context.directory(), config, context.checkpointConfig());

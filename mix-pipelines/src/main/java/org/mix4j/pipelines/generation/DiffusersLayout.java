@@ -6,7 +6,9 @@ import com.google.gson.JsonObject;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -15,17 +17,22 @@ import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode.Scalar;
 import org.mix4j.config.ConfigNode;
+import org.mix4j.config.ConfigOverrides;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
+import org.mix4j.pipelines.task.Preset;
 import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.registry.RegisteredComponent;
 import org.mix4j.registry.Registry;
 
 /**
  * A diffusers Stable Diffusion folder ({@code model_index.json} naming each component's class,
- * one sub-folder per component) as {@code task: generation} YAML: each class mapped to the mix4j
- * type that reproduces it, the scheduler's type from {@code scheduler/scheduler_config.json}
- * {@code _class_name}. Architecture values stay in the folders' config files.
+ * one sub-folder per component) as a {@code task: generation} document: each class mapped to the
+ * registered type whose factory declares it ({@link Registry#forCheckpointClass}), the scheduler's
+ * from {@code scheduler/scheduler_config.json} {@code _class_name}. Architecture values stay in the
+ * folders' config files; settings are the {@link org.mix4j.pipelines.task.DiffusionSettings}
+ * defaults unless overridden.
  */
 public final class DiffusersLayout {
 
@@ -33,61 +40,53 @@ public final class DiffusersLayout {
     public static final Set<String> PIPELINES = Set.of("StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
             "StableDiffusionPanoramaPipeline", "StableDiffusionControlNetPipeline");
 
-    private static final Map<String, String> TYPES = Map.of(
-            "CLIPTextModel", "clip_text",
-            "CLIPTextModelWithProjection", "clip_text",
-            "CLIPTokenizer", "clip_bpe",
-            "CLIPTokenizerFast", "clip_bpe",
-            "UNet2DConditionModel", "unet2d_condition",
-            "AutoencoderKL", "autoencoder_kl",
-            "ControlNetModel", "controlnet");
-
     private DiffusersLayout() {}
 
     /**
-     * The pipeline YAML for {@code dir}, or empty when its {@code model_index.json} is not a Stable
+     * The pipeline for {@code dir}, or empty when its {@code model_index.json} is not a Stable
      * Diffusion pipeline.
      *
      * @param tokenizer a tokenizer folder to use instead of the checkpoint's, or {@code null}
-     * @param settings top-level settings as YAML text by key ({@code num_inference_steps: "25"});
-     *     {@code null} for diffusers' defaults (50 steps, guidance 7.5)
      */
-    public static Optional<String> yaml(Path dir, JsonObject modelIndex, Registry registry, Path tokenizer,
-            Map<String, String> settings) {
+    public static Optional<Preset.Document> document(Path dir, JsonObject modelIndex, Registry registry,
+            Path tokenizer) {
         String pipeline = modelIndex == null ? null : string(modelIndex.get("_class_name"));
         if (pipeline == null || !PIPELINES.contains(pipeline)) {
             return Optional.empty();
         }
-        StringBuilder y = new StringBuilder();
-        y.append("# preset for ").append(pipeline).append(" (diffusers folder)\n");
-        y.append("task: generation\n");
-        y.append("checkpoint: ").append(Presets.quote(dir.toAbsolutePath().normalize().toString())).append('\n');
-        section(y, "text_encoder", modelIndex, "weights", "text_encoder");
+        List<String> comments = new ArrayList<>();
+        comments.add("preset for " + pipeline + " (diffusers folder)");
+        Map<String, Object> y = new LinkedHashMap<>();
+        y.put("task", "generation");
+        y.put("checkpoint", Presets.checkpoint(dir));
+        y.put("text_encoder", section(registry, Role.TEXT_ENCODER, modelIndex, "weights", "text_encoder"));
         if (tokenizer != null) {
-            y.append("tokenizer:    { type: clip_bpe, path: ")
-                    .append(Presets.quote(tokenizer.toAbsolutePath().normalize().toString())).append(" }\n");
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("type", "clip_bpe");
+            t.put("path", tokenizer.toAbsolutePath().normalize().toString());
+            y.put("tokenizer", t);
         } else if (className(modelIndex, "tokenizer") != null) {
-            section(y, "tokenizer", modelIndex, "path", "tokenizer");
+            y.put("tokenizer", section(registry, Role.TOKENIZER, modelIndex, "path", "tokenizer"));
         } else {
-            y.append("# tokenizer: none in this folder; add one, e.g. { type: clip_bpe, path: /path/to/tokenizer }\n");
+            comments.add("tokenizer: none in this folder; add one, e.g. { type: clip_bpe, path: /path/to/tokenizer }");
         }
-        section(y, "denoiser", modelIndex, "weights", "unet");
+        y.put("denoiser", section(registry, Role.DENOISER, modelIndex, "weights", "unet"));
         if (className(modelIndex, "controlnet") != null) {
-            section(y, "controlnet", modelIndex, "weights", "controlnet");
+            y.put("controlnet", section(registry, Role.CONTROLNET, modelIndex, "weights", "controlnet"));
         }
-        section(y, "vae", modelIndex, "weights", "vae");
-        y.append(schedulerSection(dir, registry));
-        Map<String, String> values = settings != null ? settings : defaultSettings();
-        values.forEach((key, value) -> y.append(key).append(": ").append(value).append('\n'));
-        return Optional.of(y.toString());
+        y.put("vae", section(registry, Role.AUTOENCODER, modelIndex, "weights", "vae"));
+        y.put("scheduler", scheduler(dir, registry, comments));
+        return Optional.of(Presets.document(dir, y, comments));
     }
 
-    /** diffusers' defaults: 50 steps, guidance 7.5. */
-    public static Map<String, String> defaultSettings() {
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("num_inference_steps", "50");
-        values.put("guidance_scale", "7.5");
-        return values;
+    /**
+     * The document for {@code dir} as YAML text with {@code overrides} in place (what
+     * {@code --print-config} prints), or empty when it is not a Stable Diffusion folder.
+     */
+    public static Optional<String> yaml(Path dir, JsonObject modelIndex, Registry registry, Path tokenizer,
+            ConfigOverrides overrides) {
+        return document(dir, modelIndex, registry, tokenizer)
+                .map(d -> Presets.yaml(d, overrides != null ? overrides : new ConfigOverrides()));
     }
 
     /** The component sections of pipeline YAML by slot, without the task's required-slot checks. */
@@ -109,33 +108,38 @@ public final class DiffusersLayout {
         return Files.isRegularFile(file) ? JsonConfig.read(file) : null;
     }
 
-    private static void section(StringBuilder y, String slot, JsonObject modelIndex, String key, String folder) {
+    private static Map<String, Object> section(Registry registry, Role role, JsonObject modelIndex, String key,
+            String folder) {
         String cls = className(modelIndex, folder);
         if (cls == null) {
             throw new IllegalArgumentException("model_index.json names no '" + folder + "' component");
         }
-        String type = TYPES.get(cls);
-        if (type == null) {
+        RegisteredComponent c = registry.forCheckpointClass(role, cls);
+        if (c == null) {
             throw new IllegalArgumentException("model_index.json: " + folder + " is a " + cls + ", which mix4j does not "
-                    + "implement; supported: " + TYPES.keySet());
+                    + "implement; supported: " + registry.checkpointClasses(role));
         }
-        y.append(String.format("%-13s { type: %s, %s: %s }%n", slot + ":", type, key, folder));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", c.type());
+        m.put(key, folder);
+        return m;
     }
 
     /** The scheduler type reproducing the folder's scheduler class; DDIM for classes mix4j lacks (PNDM). */
-    private static String schedulerSection(Path dir, Registry registry) {
+    private static Map<String, Object> scheduler(Path dir, Registry registry, List<String> comments) {
         Path config = dir.resolve("scheduler").resolve("scheduler_config.json");
         if (!Files.isRegularFile(config)) {
             throw new IllegalArgumentException(config + " does not exist: a diffusers folder keeps its scheduler there");
         }
         String cls = string(JsonConfig.read(config).get("_class_name"));
-        try {
-            String type = registry.typeReproducing(Role.SCHEDULER, cls);
-            return "scheduler:    { type: " + type + ", weights: scheduler }\n";
-        } catch (IllegalArgumentException e) {
-            return "# " + cls + " is not implemented here; ddim runs the same training schedule\n"
-                    + "scheduler:    { type: ddim, weights: scheduler }\n";
+        RegisteredComponent c = registry.forCheckpointClass(Role.SCHEDULER, cls);
+        if (c == null) {
+            comments.add(cls + " is not implemented here; ddim runs the same training schedule");
         }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", c != null ? c.type() : "ddim");
+        m.put("weights", "scheduler");
+        return m;
     }
 
     /** The class of a {@code model_index.json} entry {@code ["library", "Class"]}, or {@code null}. */

@@ -20,7 +20,7 @@ public final class DiffusersPreset implements Preset {
     }
 
     @Override
-    public Optional<String> yaml(Path dir, JsonObject config, JsonObject modelIndex) {
-        return DiffusersLayout.yaml(dir, modelIndex, registry, null, null);
+    public Optional<Document> document(Path dir, JsonObject config, JsonObject modelIndex) {
+        return DiffusersLayout.document(dir, modelIndex, registry, null);
     }
 }

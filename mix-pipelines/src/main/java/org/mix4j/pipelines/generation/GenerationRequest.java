@@ -10,7 +10,7 @@ import org.mix4j.pipelines.task.DiffusionSettings;
  * What one call of {@link StableDiffusionPipeline#generate} makes. The prompt is given at one of
  * three levels: text (needs the tokenizer and text encoder), token ids {@code [B, T]} (needs the
  * text encoder), or embeddings {@code [B, T, D]}. Built with {@link #builder()}; unset values take
- * diffusers' defaults.
+ * {@link DiffusionSettings#DEFAULTS}, and the values are checked by {@link DiffusionSettings}.
  */
 public final class GenerationRequest {
 
@@ -38,21 +38,9 @@ public final class GenerationRequest {
         if (given != 1) {
             throw new IllegalArgumentException("give the prompt exactly once: as text, token ids or embeddings");
         }
-        if (b.steps < 1) {
-            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + b.steps);
-        }
-        if (b.imagesPerPrompt < 1) {
-            throw new IllegalArgumentException("num_images_per_prompt must be >= 1, got " + b.imagesPerPrompt);
-        }
-        if (b.strength <= 0 || b.strength > 1) {
-            throw new IllegalArgumentException("strength must be in (0, 1], got " + b.strength);
-        }
-        if (b.width < 0 || b.height < 0) {
-            throw new IllegalArgumentException("width and height must be positive, got " + b.width + "x" + b.height);
-        }
-        if (b.tiling != null && !List.of("multidiffusion", "none").contains(b.tiling.type())) {
-            throw new IllegalArgumentException("tiling.type must be multidiffusion or none, got '" + b.tiling.type() + "'");
-        }
+        // the settings record's checks, the only ones (the builder's values are the same settings)
+        new DiffusionSettings(b.guidanceScale, b.steps, List.of(b.width, b.height), b.seed, b.imagesPerPrompt, "",
+                b.strength, 0.0, b.tiling, b.controlScale);
         this.prompts = b.prompts;
         this.negativePrompts = b.negativePrompts;
         this.promptIds = b.promptIds;
@@ -73,8 +61,9 @@ public final class GenerationRequest {
         this.controlScale = b.controlScale;
     }
 
+    /** A builder at {@link DiffusionSettings#DEFAULTS}. */
     public static Builder builder() {
-        return new Builder();
+        return builder(DiffusionSettings.DEFAULTS);
     }
 
     /** A builder holding a pipeline YAML's settings (size, steps, guidance, seed, tiling, ...). */
@@ -119,16 +108,16 @@ public final class GenerationRequest {
         private NDArray negativePromptEmbeds;
         private int width;
         private int height;
-        private int steps = 50;
-        private double guidanceScale = 7.5;
-        private int imagesPerPrompt = 1;
+        private int steps;
+        private double guidanceScale;
+        private int imagesPerPrompt;
         private long seed;
         private long[] seeds;
         private RgbImage initImage;
-        private double strength = 0.8;
+        private double strength;
         private DenoiseTiling tiling;
         private RgbImage controlImage;
-        private double controlScale = 1.0;
+        private double controlScale;
 
         public Builder prompt(String prompt) {
             return prompts(List.of(prompt));

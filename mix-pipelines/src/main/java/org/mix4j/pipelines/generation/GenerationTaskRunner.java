@@ -27,74 +27,62 @@ public final class GenerationTaskRunner implements TaskRunner {
         return "generation";
     }
 
-    /** {@code mix run}: {@code --prompt}, {@code --negative}, {@code --seed}, {@code --steps}, {@code -o}; an {@code --image} is the img2img start. */
+    /**
+     * What one run adds to the pipeline's settings: the inputs. Steps, guidance, seed, size and the
+     * rest are settings, set in the pipeline's tree ({@link org.mix4j.config.ConfigOverrides}).
+     *
+     * @param prompt the prompt (required)
+     * @param initImage img2img: the image to start from, or {@code null}
+     * @param controlImage ControlNet: the control image, or {@code null}
+     * @param output the PNG to write ({@code null}: {@code out.png}); several images become
+     *     {@code name-0.png}, {@code name-1.png}, ...
+     */
+    public record Inputs(String prompt, Path initImage, Path controlImage, Path output) {
+        public Inputs {
+            if (prompt == null) {
+                throw new IllegalArgumentException("a prompt is needed (--prompt)");
+            }
+        }
+    }
+
+    /** {@code mix run}: {@code --prompt}, {@code -o}; an {@code --image} is the img2img start. */
     @Override
     public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
             ProgressListener progress) {
         Path init = options.images().isEmpty() ? null : options.images().get(0);
-        GenerationOptions o = new GenerationOptions(options.prompt(), options.negativePrompt(), options.steps(), null,
-                options.seed(), null, null, init, null, null, null, options.output(), null, null);
-        for (Path file : run(config, o, loader, progress)) {
+        for (Path file : run(config, new Inputs(options.prompt(), init, null, options.output()), loader, progress)) {
             out.println(file);
         }
         return 0;
     }
 
     /**
-     * Runs {@code config} once with {@code options} on top of its settings.
+     * Runs {@code config} once with its settings on {@code inputs}.
      *
      * @return the PNG files written
      */
-    public static List<Path> run(PipelineConfig config, GenerationOptions options, ComponentLoader loader,
+    public static List<Path> run(PipelineConfig config, Inputs inputs, ComponentLoader loader,
             ProgressListener progress) {
         if (!config.task().equals("generation")) {
             throw new IllegalArgumentException(config.file() + ": task " + config.task() + " is not generation");
         }
-        GenerationRequest request = request(config.settings(DiffusionSettings.class), options);
-        try (NDManager manager = NDManager.newBaseManager();
+        GenerationRequest request = request(config.settings(DiffusionSettings.class), inputs);
+        try (NDManager manager = NDManager.newBaseManager(config.device());
                 GenerationComponents parts = GenerationComponents.load(config, loader, manager)) {
             try (GenerationResult result = new StableDiffusionPipeline(parts).generate(request, progress, manager)) {
-                return write(result.images(), options.output() != null ? options.output() : Path.of("out.png"));
+                return write(result.images(), inputs.output() != null ? inputs.output() : Path.of("out.png"));
             }
         }
     }
 
-    /** The pipeline's settings with the options' overrides. */
-    static GenerationRequest request(DiffusionSettings settings, GenerationOptions o) {
-        GenerationRequest.Builder b = GenerationRequest.builder(settings).prompt(o.prompt());
-        if (o.negative() != null) {
-            b.negativePrompt(o.negative());
+    /** The pipeline's settings with the run's inputs. */
+    static GenerationRequest request(DiffusionSettings settings, Inputs inputs) {
+        GenerationRequest.Builder b = GenerationRequest.builder(settings).prompt(inputs.prompt());
+        if (inputs.initImage() != null) {
+            b.initImage(ImageDecoder.readRgb(inputs.initImage()));
         }
-        if (o.steps() != null) {
-            b.steps(o.steps());
-        }
-        if (o.guidance() != null) {
-            b.guidanceScale(o.guidance());
-        }
-        if (o.seed() != null) {
-            b.seed(o.seed());
-        }
-        if (o.width() != null) {
-            b.size(o.width(), o.height());
-        }
-        if (o.initImage() != null) {
-            RgbImage image = ImageDecoder.readRgb(o.initImage());
-            b.initImage(image);
-        }
-        if (o.strength() != null) {
-            b.strength(o.strength());
-        }
-        if (o.numImages() != null) {
-            b.imagesPerPrompt(o.numImages());
-        }
-        if (o.tiling() != null) {
-            b.tiling(o.tiling());
-        }
-        if (o.controlImage() != null) {
-            b.controlImage(ImageDecoder.readRgb(o.controlImage()));
-        }
-        if (o.controlScale() != null) {
-            b.controlScale(o.controlScale());
+        if (inputs.controlImage() != null) {
+            b.controlImage(ImageDecoder.readRgb(inputs.controlImage()));
         }
         return b.build();
     }

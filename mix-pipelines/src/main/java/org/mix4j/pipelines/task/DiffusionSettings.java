@@ -1,6 +1,7 @@
 package org.mix4j.pipelines.task;
 
 import java.util.List;
+import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
 
@@ -23,9 +24,16 @@ public record DiffusionSettings(
         @OptionalKey DenoiseTiling tiling,
         @Default("1.0") double controlnetConditioningScale) {
 
+    /** Every value at its default: the one place diffusers' defaults (50 steps, 7.5, 0.8, ...) are written. */
+    public static final DiffusionSettings DEFAULTS = ConfigBinder.bind(DiffusionSettings.class, null, "");
+
     public DiffusionSettings {
-        if (size != null && size.size() != 2) {
-            throw new IllegalArgumentException("size must be [width, height], got " + size);
+        if (size != null && (size.size() != 2 || size.get(0) < 0 || size.get(1) < 0)) {
+            throw new IllegalArgumentException("size must be [width, height] (0 for the native size), got " + size);
+        }
+        if (guidanceScale < 0) {
+            throw new IllegalArgumentException("guidance_scale must be >= 0 (at 1 or below guidance is off), got "
+                    + guidanceScale);
         }
         if (numInferenceSteps < 1) {
             throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + numInferenceSteps);
@@ -48,6 +56,9 @@ public record DiffusionSettings(
     public record DenoiseTiling(@Default("multidiffusion") String type, @Default("64") int window, @Default("8") int stride,
             @Default("false") boolean circular, @Default("1") int viewBatchSize) {
         public DenoiseTiling {
+            if (!List.of("multidiffusion", "none").contains(type)) {
+                throw new IllegalArgumentException("type must be multidiffusion or none, got '" + type + "'");
+            }
             if (window < 1 || stride < 1) {
                 throw new IllegalArgumentException("window and stride must be >= 1");
             }

@@ -1,5 +1,6 @@
 package org.mix4j.pipelines.task;
 
+import ai.djl.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode.Origin;
 import org.mix4j.config.ConfigNode.Scalar;
 import org.mix4j.config.ConfigNode;
+import org.mix4j.config.ConfigOverrides;
 import org.mix4j.config.EnvExpander;
 import org.mix4j.config.YamlLoader;
 
@@ -26,17 +28,28 @@ import org.mix4j.config.YamlLoader;
  * @param file the YAML file (for messages), or a description
  * @param checkpoint checkpoint directory, resolved against the YAML's directory; {@code null} if none
  * @param dtype {@code float32} (default) or {@code float16} ({@link org.mix4j.tensor.ComputeTypes})
+ * @param device where the pipeline computes ({@link PipelineDevice}): the CPU unless {@code device:}
+ *     names a GPU the engine reports
  * @param root the whole document, for settings bound later against checkpoint files
  */
-public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, String dtype, String device,
+public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, String dtype, Device device,
         Map<String, ComponentSpec> components, Record settings, MapNode root) {
 
     public static PipelineConfig load(Path file) {
         return load(file, EnvExpander.system());
     }
 
+    /** Loads {@code file} with {@code overrides} (command-line flags, API calls) in place before binding. */
+    public static PipelineConfig load(Path file, ConfigOverrides overrides) {
+        return load(file, EnvExpander.system(), overrides);
+    }
+
     public static PipelineConfig load(Path file, EnvExpander env) {
-        MapNode root = new YamlLoader(env).load(file);
+        return load(file, env, new ConfigOverrides());
+    }
+
+    private static PipelineConfig load(Path file, EnvExpander env, ConfigOverrides overrides) {
+        MapNode root = overrides.applyTo(new YamlLoader(env).load(file));
         Path base = file.toAbsolutePath().getParent();
         return parse(root, file.toString(), base);
     }
@@ -45,7 +58,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
     public static PipelineConfig parse(MapNode root, String fileName, Path baseDir) {
         ConfigNode taskNode = root.get("task");
         if (!(taskNode instanceof Scalar ts) || ts.value() == null) {
-            throw new ConfigException(fileName, 1, 1, "task", "missing required key",
+            throw new ConfigException(taskNode != null ? taskNode.origin() : root.origin(), "task", "missing required key",
                     Tasks.ALL.stream().map(TaskSchema::task).toList());
         }
         TaskSchema schema = Tasks.find(String.valueOf(ts.value()));
@@ -67,7 +80,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
             if (n != null && !(n instanceof Scalar s && s.value() == null)) {
                 components.put(slot, ComponentSpec.parse(slot, n));
             } else if (schema.required().contains(slot)) {
-                throw new ConfigException(fileName, 1, 1, slot, "missing required component for task '"
+                throw new ConfigException(root.origin(), slot, "missing required component for task '"
                         + schema.task() + "'", null);
             }
         }
@@ -82,7 +95,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
             throw new ConfigException(o.file(), o.line(), o.column(), "dtype", org.mix4j.tensor.ComputeTypes.problem(dtype),
                     org.mix4j.tensor.ComputeTypes.NAMES);
         }
-        String device = text(root, "device", "cpu");
+        Device device = PipelineDevice.parse(root.get("device"));
         Set<String> notSettings = new java.util.HashSet<>(TaskSchema.COMMON_KEYS);
         notSettings.addAll(schema.slots().keySet());
         MapNode settingsNode = root.without(notSettings);

@@ -3,7 +3,9 @@ package org.mix4j.pipelines.text;
 import com.google.gson.JsonObject;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.mix4j.api.Role;
 import org.mix4j.pipelines.task.Preset;
@@ -13,8 +15,9 @@ import org.mix4j.registry.Registry;
 import org.pf4j.Extension;
 
 /**
- * {@code mix run --model DIR} for causal LMs whose {@code model_type} is a registered language-model
- * type ({@code llama}, {@code qwen2}, {@code mistral}): a text pipeline with the checkpoint's tokenizer.
+ * {@code mix run --model DIR} and {@code mix chat --model DIR} for causal LMs: a text pipeline of
+ * the language model whose factory declares the checkpoint's {@code model_type}, with the
+ * checkpoint's tokenizer and generation defaults ({@code generation_config.json}).
  */
 @Extension
 public final class CausalLmPreset implements Preset {
@@ -27,17 +30,19 @@ public final class CausalLmPreset implements Preset {
     }
 
     @Override
-    public Optional<String> yaml(Path dir, JsonObject config, JsonObject modelIndex) {
-        String type = config != null && config.has("model_type") ? config.get("model_type").getAsString() : "";
-        if (!isLanguageModelType(registry, type)) {
+    public Optional<Document> document(Path dir, JsonObject config, JsonObject modelIndex) {
+        String modelType = config != null && config.has("model_type") ? config.get("model_type").getAsString() : "";
+        RegisteredComponent llm = registry.forCheckpointClass(Role.LANGUAGE_MODEL, modelType);
+        if (llm == null) {
             return Optional.empty();
         }
-        return Optional.of("# preset for a " + type + " causal LM\n"
-                + "task: text\n"
-                + "checkpoint: " + Presets.quote(dir.toAbsolutePath().normalize().toString()) + "\n"
-                + "llm: { type: " + type + " }\n"
-                + "tokenizer: { type: hf_tokenizer }\n"
-                + "generation: { max_new_tokens: 256 }\n");
+        Map<String, Object> y = new LinkedHashMap<>();
+        y.put("task", "text");
+        y.put("checkpoint", Presets.checkpoint(dir));
+        y.put("llm", Map.of("type", llm.type()));
+        y.put("tokenizer", Map.of("type", "hf_tokenizer"));
+        return Optional.of(Presets.document(dir, y, List.of("preset for a " + modelType + " causal LM; generation "
+                + "settings from generation_config.json (add a 'generation:' section to change them)")));
     }
 
     /** Whether {@code modelType} names a registered language model (plugin types are namespaced, so never match). */

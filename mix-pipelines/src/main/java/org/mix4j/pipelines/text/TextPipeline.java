@@ -2,8 +2,6 @@ package org.mix4j.pipelines.text;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,16 +12,17 @@ import org.mix4j.api.Role;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
-import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
+import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingDefaults;
 import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.pipelines.task.TextSettings;
 
@@ -55,51 +54,32 @@ public final class TextPipeline implements AutoCloseable {
 
     /** Loads a pipeline YAML of {@code task: text}. */
     public static TextPipeline load(Path yaml, ComponentLoader loader, NDManager manager) {
-        PipelineConfig config = PipelineConfig.load(yaml);
-        if (!config.task().equals(Tasks.TEXT.task())) {
-            throw new ConfigException(yaml.toString(), 1, 1, "task", "a text pipeline needs 'task: text', got '"
-                    + config.task() + "'", List.of("text"));
-        }
-        ConfigNode generation = new YamlLoader().load(yaml).get("generation");
-        return build(config, generation instanceof MapNode m ? m : null, loader, manager);
+        return build(PipelineConfig.load(yaml, new ConfigOverrides()), loader, manager);
     }
 
-    /** Builds from a parsed config; {@code generationYaml} is its raw {@code generation:} section. */
-    public static TextPipeline build(PipelineConfig config, MapNode generationYaml, ComponentLoader loader,
-            NDManager manager) {
+    /**
+     * A pipeline for a checkpoint directory without YAML: the document its preset builds
+     * ({@link Presets}), the same one {@code mix run --model DIR} runs.
+     */
+    public static TextPipeline fromCheckpoint(Path dir, ComponentLoader loader, NDManager manager) {
+        return build(Presets.config(loader.registry(), dir, new ConfigOverrides()), loader, manager);
+    }
+
+    /** Builds from a parsed {@code task: text} config; generation settings from its {@code generation:} section. */
+    public static TextPipeline build(PipelineConfig config, ComponentLoader loader, NDManager manager) {
+        if (!config.task().equals(Tasks.TEXT.task())) {
+            ConfigNode task = config.root().get("task");
+            throw new ConfigException(task != null ? task.origin() : config.root().origin(), "task",
+                    "a text pipeline needs 'task: text', got '" + config.task() + "'", List.of("text"));
+        }
         long start = System.nanoTime();
         DataType dtype = config.dataType();
         Tokenizer tokenizer = loader.load(config.component("tokenizer"), Role.TOKENIZER, config.checkpoint(), manager, dtype);
         LanguageModel llm = loader.load(config.component("llm"), Role.LANGUAGE_MODEL, config.checkpoint(), manager, dtype);
         TextSettings text = config.settings(TextSettings.class);
-        DecodingSettings settings = DecodingDefaults.bind(generationYaml, config.checkpoint(), tokenizer);
+        DecodingSettings settings = DecodingDefaults.bind(config.section("generation"), config.checkpoint(), tokenizer);
         return new TextPipeline(llm, tokenizer, settings, text.promptTemplate(), text.systemPrompt(), manager,
                 System.nanoTime() - start);
-    }
-
-    /**
-     * A pipeline for a Hugging Face checkpoint directory without YAML: the decoder type from
-     * {@code config.json model_type} (any registered language-model type of that name),
-     * {@code hf_tokenizer}, the checkpoint's generation defaults.
-     */
-    public static TextPipeline fromCheckpoint(Path dir, ComponentLoader loader, NDManager manager) {
-        Path configFile = dir.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) {
-            throw new ConfigException(dir.toString(), 0, 0, "--model", "not a Hugging Face checkpoint: no config.json", null);
-        }
-        JsonObject json = JsonConfig.read(configFile);
-        String type = json.has("model_type") ? json.get("model_type").getAsString() : "";
-        if (!CausalLmPreset.isLanguageModelType(loader.registry(), type)) {
-            throw new ConfigException(configFile.toString(), 0, 0, "model_type", "'" + type
-                    + "' has no text pipeline preset", CausalLmPreset.languageModelTypes(loader.registry()));
-        }
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("task", "text");
-        root.put("checkpoint", dir.toAbsolutePath().toString());
-        root.put("llm", Map.of("type", type));
-        root.put("tokenizer", Map.of("type", "hf_tokenizer"));
-        MapNode node = (MapNode) ConfigNode.fromJava(root, ConfigNode.Origin.of("--model " + dir));
-        return build(PipelineConfig.parse(node, "--model " + dir, null), null, loader, manager);
     }
 
     public DecodingSettings settings() {

@@ -6,7 +6,6 @@ import org.mix4j.api.ProgressListener;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.pipelines.decoding.DecodeResult;
-import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -27,15 +26,9 @@ public final class TextTaskRunner implements TaskRunner {
         if (options.prompt() == null) {
             throw new ConfigException("command line", 0, 0, "--prompt", "task: text needs --prompt", null);
         }
-        try (NDManager manager = NDManager.newBaseManager();
-                TextPipeline pipeline = TextPipeline.build(config, config.section("generation"), loader, manager)) {
-            DecodingSettings s = pipeline.settings();
-            if (options.maxNewTokens() != null || options.seed() != null) {
-                s = new DecodingSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
-                        s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
-                        options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
-            }
-            DecodeResult r = pipeline.generate(options.prompt(), s, (row, text) -> {
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                TextPipeline pipeline = TextPipeline.build(config, loader, manager)) {
+            DecodeResult r = pipeline.generate(options.prompt(), pipeline.settings(), (row, text) -> {
                 out.print(text);
                 out.flush();
             });

@@ -2,11 +2,19 @@ package org.mix4j.pipelines.understanding;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mix4j.api.Role;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.pipelines.task.Preset;
+import org.mix4j.pipelines.task.Presets;
+import org.mix4j.registry.RegisteredComponent;
+import org.mix4j.registry.Registry;
 import org.pf4j.Extension;
 
 /**
@@ -24,33 +32,60 @@ public final class LlavaPreset implements Preset {
     private static final Set<String> ALL = Set.of("LlavaForConditionalGeneration", "LlavaNextForConditionalGeneration",
             "LlavaOnevisionForConditionalGeneration");
 
+    private final Registry registry;
+
+    @Inject
+    public LlavaPreset(Registry registry) {
+        this.registry = registry;
+    }
+
     @Override
-    public Optional<String> yaml(Path dir, JsonObject config, JsonObject modelIndex) {
+    public Optional<Document> document(Path dir, JsonObject config, JsonObject modelIndex) {
         String architecture = architecture(config);
         if (architecture == null || !ALL.contains(architecture)) {
             return Optional.empty();
         }
+        // transformers' LlavaConfig defaults: a CLIP vision tower and a LLaMA decoder
         JsonObject vision = JsonConfig.child(config, "vision_config");
         JsonObject text = JsonConfig.child(config, "text_config");
-        String encoder = vision != null && string(vision, "model_type", "").startsWith("siglip") ? "siglip_vision"
-                : "clip_vision";
-        String llm = text == null ? "llama" : string(text, "model_type", "llama");
-        StringBuilder y = new StringBuilder();
-        y.append("# preset for ").append(architecture).append('\n');
-        y.append("task: understanding\n");
-        y.append("checkpoint: ").append(org.mix4j.pipelines.task.Presets.quote(dir.toAbsolutePath().normalize().toString()))
-                .append('\n');
-        y.append("image_processor: { type: hf_image_processor }\n");
+        String encoder = type(Role.VISION_ENCODER, vision == null ? "clip_vision_model"
+                : string(vision, "model_type", "clip_vision_model"), "vision_config.model_type");
+        String llm = type(Role.LANGUAGE_MODEL, text == null ? "llama" : string(text, "model_type", "llama"),
+                "text_config.model_type");
+        Map<String, Object> y = new LinkedHashMap<>();
+        y.put("task", "understanding");
+        y.put("checkpoint", Presets.checkpoint(dir));
+        y.put("image_processor", Map.of("type", "hf_image_processor"));
         if (TILED.contains(architecture)) {
-            y.append("tiling:    { type: anyres }           # grid_pinpoints, tile_size from config.json\n");
+            y.put("tiling", Map.of("type", "anyres"));
         }
-        y.append("encoder:   { type: ").append(encoder)
-                .append(", weights_prefix: vision_tower. }   # feature_layer, select from config.json\n");
-        y.append("connector: { type: mlp, weights_prefix: multi_modal_projector. }\n");
-        y.append("llm:       { type: ").append(llm).append(", weights_prefix: language_model. }\n");
-        y.append("tokenizer: { type: hf_tokenizer }\n");
-        y.append("generation: { max_new_tokens: 256, temperature: 0 }\n");
-        return Optional.of(y.toString());
+        y.put("encoder", section(encoder, "vision_tower."));
+        y.put("connector", section("mlp", "multi_modal_projector."));
+        y.put("llm", section(llm, "language_model."));
+        y.put("tokenizer", Map.of("type", "hf_tokenizer"));
+        Map<String, Object> generation = new LinkedHashMap<>();
+        generation.put("max_new_tokens", 256);
+        generation.put("temperature", 0);
+        y.put("generation", generation);
+        return Optional.of(Presets.document(dir, y, List.of("preset for " + architecture,
+                "architecture values (grid_pinpoints, tile_size, feature_layer, select, ...) come from config.json")));
+    }
+
+    /** The registered type whose factory declares {@code name}. */
+    private String type(Role role, String name, String key) {
+        RegisteredComponent c = registry.forCheckpointClass(role, name);
+        if (c == null) {
+            throw new IllegalArgumentException("config.json " + key + " '" + name + "': no " + role.displayName()
+                    + " type declares it; known: " + registry.checkpointClasses(role));
+        }
+        return c.type();
+    }
+
+    private static Map<String, Object> section(String type, String weightsPrefix) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type);
+        m.put("weights_prefix", weightsPrefix);
+        return m;
     }
 
     private static String architecture(JsonObject config) {

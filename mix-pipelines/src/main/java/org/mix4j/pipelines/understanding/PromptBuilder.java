@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.Origin;
 
 /**
  * Writes the text of a multimodal prompt with one placeholder per image: through a plain
@@ -18,15 +19,18 @@ public final class PromptBuilder {
     private final String template;
     private final String systemPrompt;
     private final String placeholder;
+    private final Origin origin;
 
     /**
      * @param template {@code prompt_template} ({@code {prompt}}, {@code {system}} and optional
      *     {@code {image}} are substituted), or {@code null} for the chat template
+     * @param origin where {@code prompt_template} is (or would be) written, for errors
      */
-    public PromptBuilder(String template, String systemPrompt, String placeholder) {
+    public PromptBuilder(String template, String systemPrompt, String placeholder, Origin origin) {
         this.template = template;
         this.systemPrompt = systemPrompt;
         this.placeholder = placeholder;
+        this.origin = origin;
     }
 
     /** The prompt text for {@code userText} about {@code images} images. */
@@ -44,7 +48,7 @@ public final class PromptBuilder {
                     .replace("{prompt}", withImages);
         }
         if (!tokenizer.hasChatTemplate()) {
-            throw new ConfigException("pipeline", 0, 0, "prompt_template", "the tokenizer has no chat template; set a "
+            throw new ConfigException(origin, "prompt_template", "the tokenizer has no chat template; set a "
                     + "plain prompt_template such as \"USER: {prompt} ASSISTANT:\"", null);
         }
         List<Map<String, Object>> messages = new ArrayList<>();

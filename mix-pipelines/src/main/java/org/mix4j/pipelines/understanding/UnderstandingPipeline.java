@@ -93,13 +93,14 @@ public final class UnderstandingPipeline implements AutoCloseable {
             Connector connector = part(config, "connector", Role.CONNECTOR, loader, manager, owned, null);
             LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null);
             Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null);
-            tiler.newline().ifPresent(n -> checkNewline(n, llm.hiddenSize()));
+            tiler.newline().ifPresent(n -> checkNewline(n, llm.hiddenSize(), config));
             VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector,
                     s.encoderBatchSize());
-            long imageToken = imageTokenId(s, ckpt, tokenizer);
+            long imageToken = imageTokenId(s, config, tokenizer);
             DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer);
             return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
-                    new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken()), generation, manager, owned,
+                    new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken(),
+                            config.root().keyOrigin("prompt_template")), generation, manager, owned,
                     System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             closeAll(owned);
@@ -122,14 +123,15 @@ public final class UnderstandingPipeline implements AutoCloseable {
     }
 
     /** The tiler's row separator goes between language-model embeddings, so it has their width. */
-    private static void checkNewline(NDArray newline, int hidden) {
+    private static void checkNewline(NDArray newline, int hidden, PipelineConfig config) {
         if (newline.getShape().dimension() != 1 || newline.getShape().get(0) != hidden) {
-            throw new ConfigException("pipeline", 0, 0, "tiling", "the tiler's newline tensor is "
+            throw new ConfigException(config.component("tiling").origin(), "tiling", "the tiler's newline tensor is "
                     + newline.getShape() + ", the language model's embeddings are (" + hidden + ")", null);
         }
     }
 
-    private static long imageTokenId(UnderstandingSettings s, Path ckpt, Tokenizer tokenizer) {
+    private static long imageTokenId(UnderstandingSettings s, PipelineConfig config, Tokenizer tokenizer) {
+        Path ckpt = config.checkpoint();
         if (s.imageTokenId() != null) {
             return s.imageTokenId();
         }
@@ -141,7 +143,8 @@ public final class UnderstandingPipeline implements AutoCloseable {
                 }
             }
         }
-        return tokenizer.tokenId(s.imageToken()).orElseThrow(() -> new ConfigException("pipeline", 0, 0, "image_token",
+        return tokenizer.tokenId(s.imageToken()).orElseThrow(() -> new ConfigException(config.root().keyOrigin("image_token"),
+                "image_token",
                 "the tokenizer has no token '" + s.imageToken() + "'; set image_token or image_token_id", null));
     }
 

@@ -11,7 +11,6 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
-import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -38,15 +37,10 @@ public final class UnderstandingTaskRunner implements TaskRunner {
             images.add(ImageDecoder.readRgb(p)); // names the file when it is missing or cannot be decoded
         }
         long decodeNanos = System.nanoTime() - decodeStart;
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(config.device());
                 UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
-            DecodingSettings s = pipeline.generation();
-            if (options.maxNewTokens() != null || options.seed() != null) {
-                s = new DecodingSettings(options.maxNewTokens() != null ? options.maxNewTokens() : s.maxNewTokens(),
-                        s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(),
-                        options.seed() != null ? options.seed() : s.seed(), s.eosTokenId(), s.stop(), s.doSample());
-            }
-            DecodeResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())), s,
+            DecodeResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())),
+                    pipeline.generation(),
                     (row, text) -> {
                         out.print(text);
                         out.flush();

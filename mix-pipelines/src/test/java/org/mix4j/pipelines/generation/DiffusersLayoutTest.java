@@ -47,6 +47,17 @@ class DiffusersLayoutTest {
     }
 
     @Test
+    void factoriesDeclareTheCheckpointClassesTheyLoad() {
+        var r = registry();
+        assertEquals("unet2d_condition", r.forCheckpointClass(org.mix4j.api.Role.DENOISER, "UNet2DConditionModel").type());
+        assertEquals("clip_text", r.forCheckpointClass(org.mix4j.api.Role.TEXT_ENCODER, "CLIPTextModelWithProjection").type());
+        assertEquals("ddim", r.forCheckpointClass(org.mix4j.api.Role.SCHEDULER, "DDIMScheduler").type());
+        assertEquals("qwen2", r.forCheckpointClass(org.mix4j.api.Role.LANGUAGE_MODEL, "Qwen2ForCausalLM").type());
+        assertEquals("siglip_vision", r.forCheckpointClass(org.mix4j.api.Role.VISION_ENCODER, "siglip_vision_model").type());
+        assertEquals(null, r.forCheckpointClass(org.mix4j.api.Role.VISION_ENCODER, "UNet2DConditionModel"), "role matters");
+    }
+
+    @Test
     void otherPipelinesAreNotThisPresetsBusiness(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("model_index.json"), "{\"_class_name\": \"StableDiffusionXLPipeline\"}");
         Optional<String> yaml = DiffusersLayout.yaml(dir, DiffusersLayout.modelIndex(dir), registry(), null, null);

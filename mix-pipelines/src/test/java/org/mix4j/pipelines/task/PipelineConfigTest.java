@@ -117,4 +117,27 @@ class PipelineConfigTest {
                 () -> parse(UNDERSTANDING.replace("select: patch", "init: randomly")));
         assertEquals("encoder.init", init.keyPath());
     }
+
+    @Test
+    void aMissingComponentOrTaskIsReportedAtTheDocumentNotAtAnInventedLine() {
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> parse("# a text pipeline\n\ntask: text\nllm: {type: llama}\n"));
+        assertEquals("tokenizer", missing.keyPath());
+        assertEquals(3, missing.line(), missing.getMessage());
+        ConfigException noTask = assertThrows(ConfigException.class, () -> parse("# no task\nllm: {type: llama}\n"));
+        assertEquals(2, noTask.line(), noTask.getMessage());
+        ConfigException nullTask = assertThrows(ConfigException.class, () -> parse("llm: {type: llama}\ntask:\n"));
+        assertEquals(2, nullTask.line(), nullTask.getMessage());
+    }
+
+    @Test
+    void aSettingsCheckPointsAtTheValueItRejects() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(GENERATION + "strength: 2\n"));
+        assertEquals("strength", e.keyPath());
+        assertEquals(11, e.line());
+        ConfigException tiling = assertThrows(ConfigException.class,
+                () -> parse(GENERATION + "tiling: { type: mosaic }\n"));
+        assertEquals("tiling.type", tiling.keyPath());
+        assertEquals(11, tiling.line());
+    }
 }

@@ -124,4 +124,16 @@ class TextPipelineTest {
             assertArrayEquals(new long[] {1, 'H', 'i'}, plain.encodePrompt(List.of(TextPipeline.message("user", "Hi"))));
         }
     }
+
+    @Test
+    void aTokenizerWithoutADirectoryIsReportedAtItsSection() throws Exception {
+        Path yaml = dir.resolve("no-checkpoint.yaml");
+        Files.writeString(yaml, "task: text\nllm: { type: llama, init: random }\ntokenizer: { type: hf_tokenizer }\n");
+        org.mix4j.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.mix4j.config.ConfigException.class, () -> TextPipeline.load(yaml, TinyModels.loader(), manager));
+        assertEquals(yaml.toString(), e.file(), e.getMessage());
+        assertEquals(3, e.line(), e.getMessage());
+        assertEquals("tokenizer", e.keyPath());
+        assertTrue(e.getMessage().contains("no directory to read tokenizer.json from"), e.getMessage());
+    }
 }
