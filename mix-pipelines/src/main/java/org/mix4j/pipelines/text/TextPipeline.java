@@ -17,7 +17,6 @@ import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
-import org.mix4j.config.YamlLoader;
 import org.mix4j.llm.llama.LlamaFamily;
 import org.mix4j.llm.tokenizer.HfTokenizer;
 import org.mix4j.pipelines.decoding.DecodeResult;
@@ -57,13 +56,16 @@ public final class TextPipeline implements AutoCloseable {
 
     /** Loads a pipeline YAML of {@code task: text}. */
     public static TextPipeline load(Path yaml, ComponentLoader loader, NDManager manager) {
-        PipelineConfig config = PipelineConfig.load(yaml);
+        return load(PipelineConfig.load(yaml), loader, manager);
+    }
+
+    /** Loads a {@code task: text} config (from YAML, a checkpoint preset or {@code Pipelines.builder}). */
+    public static TextPipeline load(PipelineConfig config, ComponentLoader loader, NDManager manager) {
         if (!config.task().equals(Tasks.TEXT.task())) {
-            throw new ConfigException(yaml.toString(), 1, 1, "task", "a text pipeline needs 'task: text', got '"
+            throw new ConfigException(config.file(), 1, 1, "task", "a text pipeline needs 'task: text', got '"
                     + config.task() + "'", List.of("text"));
         }
-        ConfigNode generation = new YamlLoader().load(yaml).get("generation");
-        return build(config, generation instanceof MapNode m ? m : null, loader, manager);
+        return build(config, config.section("generation"), loader, manager);
     }
 
     /** Builds from a parsed config; {@code generationYaml} is its raw {@code generation:} section. */
