@@ -55,11 +55,12 @@ class DistributionTest {
 
     @Test
     void componentsListsNoPluginTypeUnlessAPluginIsInstalled() throws Exception {
-        // what ./mix runs: mix-cli's classes, its runtime classpath, mix.home at the repository root
+        // what ./mix runs: mix-cli's classes and its runtime classpath; an empty plugins directory,
+        // so that any plugin type listed could only come from the classpath
         String cp = Path.of("target", "classes").toAbsolutePath() + File.pathSeparator
                 + String.join(File.pathSeparator, launcherClasspath());
         Result r = exec(REPO, List.of(java(), "-Xmx1g", "-Dai.djl.offline=true", "-Dmix.home=" + REPO, "-cp", cp,
-                "org.mix4j.cli.Mix", "components"), null);
+                "org.mix4j.cli.Mix", "--plugins-dir", dir.resolve("plugins").toString(), "components"), null);
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("clip_vision ")), r.out());
         for (String line : r.out().lines().skip(1).toList()) {
