@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What ships: the classpath the source tree's {@code ./mix} runs ({@code target/classpath.txt}) and
- * the distribution this module assembles at {@code process-classes} ({@code target/mix4j-VERSION/}
+ * the distribution this module assembles at {@code process-test-classes} ({@code target/mix4j-VERSION/}
  * with {@code bin/mix} and {@code lib/}; {@code mvn package} tars the same files). Neither holds a
  * test jar or a plugin, and the packaged launcher runs an example from a folder outside the
  * source tree with nothing but a JDK.
@@ -37,7 +37,7 @@ class DistributionTest {
 
     private static List<String> launcherClasspath() throws IOException {
         Path file = Path.of("target", "classpath.txt");
-        assertTrue(Files.isRegularFile(file), file.toAbsolutePath() + " missing: the build writes it at process-classes");
+        assertTrue(Files.isRegularFile(file), file.toAbsolutePath() + " missing: the build writes it at process-test-classes");
         return Arrays.asList(Files.readString(file).strip().split(File.pathSeparator));
     }
 
@@ -112,7 +112,7 @@ class DistributionTest {
     private static Path dist() {
         try (Stream<Path> s = Files.list(Path.of("target"))) {
             List<Path> dirs = s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("mix4j-")).toList();
-            assertEquals(1, dirs.size(), "one target/mix4j-VERSION folder expected (assembled at process-classes): " + dirs);
+            assertEquals(1, dirs.size(), "one target/mix4j-VERSION folder expected (assembled at process-test-classes): " + dirs);
             return dirs.get(0).toAbsolutePath();
         } catch (IOException e) {
             throw new AssertionError("cannot list target", e);
