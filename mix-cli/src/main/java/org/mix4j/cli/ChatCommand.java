@@ -37,7 +37,7 @@ public final class ChatCommand implements Callable<Integer>, CliCommand {
         PipelineConfig config = options.config(context.runtime().registry());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (NDManager manager = NDManager.newBaseManager(config.device());
-                TextPipeline pipeline = TextPipeline.build(config, context.runtime().loader(), manager)) {
+                TextPipeline pipeline = TextPipeline.load(config, context.runtime().loader(), manager)) {
             ChatSession chat = pipeline.chat(pipeline.settings());
             context.err().println("chat ready (" + String.format("%.1f", pipeline.loadSeconds())
                     + " s to load); /reset clears, /exit quits");

@@ -54,7 +54,7 @@ public final class TextPipeline implements AutoCloseable {
 
     /** Loads a pipeline YAML of {@code task: text}. */
     public static TextPipeline load(Path yaml, ComponentLoader loader, NDManager manager) {
-        return build(PipelineConfig.load(yaml, new ConfigOverrides()), loader, manager);
+        return load(PipelineConfig.load(yaml, new ConfigOverrides()), loader, manager);
     }
 
     /**
@@ -62,11 +62,11 @@ public final class TextPipeline implements AutoCloseable {
      * ({@link Presets}), the same one {@code mix run --model DIR} runs.
      */
     public static TextPipeline fromCheckpoint(Path dir, ComponentLoader loader, NDManager manager) {
-        return build(Presets.config(loader.registry(), dir, new ConfigOverrides()), loader, manager);
+        return load(Presets.config(loader.registry(), dir, new ConfigOverrides()), loader, manager);
     }
 
     /** Builds from a parsed {@code task: text} config; generation settings from its {@code generation:} section. */
-    public static TextPipeline build(PipelineConfig config, ComponentLoader loader, NDManager manager) {
+    public static TextPipeline load(PipelineConfig config, ComponentLoader loader, NDManager manager) {
         if (!config.task().equals(Tasks.TEXT.task())) {
             ConfigNode task = config.root().get("task");
             throw new ConfigException(task != null ? task.origin() : config.root().origin(), "task",

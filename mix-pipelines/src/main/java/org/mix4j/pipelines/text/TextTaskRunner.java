@@ -27,7 +27,7 @@ public final class TextTaskRunner implements TaskRunner {
             throw new ConfigException("command line", 0, 0, "--prompt", "task: text needs --prompt", null);
         }
         try (NDManager manager = NDManager.newBaseManager(config.device());
-                TextPipeline pipeline = TextPipeline.build(config, loader, manager)) {
+                TextPipeline pipeline = TextPipeline.load(config, loader, manager)) {
             DecodeResult r = pipeline.generate(options.prompt(), pipeline.settings(), (row, text) -> {
                 out.print(text);
                 out.flush();

@@ -51,12 +51,8 @@ public final class PixelShuffleCaseRunner implements CaseRunner {
         }
     }
 
-    /**
-     * {@code pixel-shuffle:pixel_shuffle} when this runner was loaded from the plugin, the bare name
-     * when the plugin's classes are on the classpath (its own unit tests).
-     */
-    private String type() {
-        String plugin = loader.registry().pluginOf(getClass());
-        return plugin == null ? PixelShuffleFactory.TYPE : plugin + ":" + PixelShuffleFactory.TYPE;
+    /** The plugin's type, namespaced by its id wherever it runs. */
+    private static String type() {
+        return "pixel-shuffle:" + PixelShuffleFactory.TYPE;
     }
 }

@@ -18,8 +18,8 @@ import org.mix4j.golden.GoldenVerifier;
 import org.mix4j.registry.MixSettings;
 
 /**
- * The hand-checked {@code pixel_shuffle_connector} fixture passes through the plugin's runner, in
- * this JVM and, from the built plugin jar, through {@code mix plugins install} and {@code mix verify}
+ * The hand-checked {@code pixel_shuffle_connector} fixture passes through the plugin's runner with
+ * the plugin loaded from its built jar, in this JVM and through {@code mix plugins install} and {@code mix verify}
  * in a host that does not have the plugin's classes.
  */
 class PixelShuffleGoldenTest {
@@ -33,7 +33,9 @@ class PixelShuffleGoldenTest {
     @Test
     void fixturePassesThroughThePluginRunner() throws IOException {
         Path fixture = PixelShuffleFixture.write(dir.resolve("pixel_shuffle_connector"));
-        try (MixRuntime rt = MixRuntime.start(MixSettings.builtInOnly()); NDManager m = NDManager.newBaseManager()) {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Files.copy(MixProcess.pluginJar(), plugins.resolve(MixProcess.pluginJar().getFileName()));
+        try (MixRuntime rt = MixRuntime.start(MixSettings.withPlugins(plugins)); NDManager m = NDManager.newBaseManager()) {
             GoldenVerifier verifier = GoldenVerifier.fromRegistry(rt.registry());
             List<GoldenCase> cases = GoldenVerifier.discover(List.of(fixture));
             assertEquals(1, cases.size());

@@ -129,12 +129,8 @@ public final class TorchScriptCaseRunner implements CaseRunner {
         return a.asList().stream().map(e -> e.getAsLong()).toList();
     }
 
-    /**
-     * {@code torchscript:<name>} when this runner was loaded from the plugin, the bare name when the
-     * plugin's classes are on the classpath (its own unit tests).
-     */
-    private String type(String name) {
-        String plugin = loader.registry().pluginOf(getClass());
-        return plugin == null ? name : plugin + ":" + name;
+    /** The plugin's types are namespaced by its id wherever it runs: {@code torchscript:<name>}. */
+    private static String type(String name) {
+        return "torchscript:" + name;
     }
 }

@@ -33,6 +33,13 @@ final class MixProcess {
         }
     }
 
+    /** A plugins directory under {@code dir} holding a copy of the built jar, for an in-process runtime. */
+    static Path installed(Path dir) throws IOException {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Files.copy(pluginJar(), plugins.resolve(pluginJar().getFileName()));
+        return plugins;
+    }
+
     static Result run(String... args) throws IOException, InterruptedException {
         return runWithModels(null, args);
     }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.Connector;
 import org.mix4j.api.EncoderOutput;
@@ -30,19 +32,22 @@ import org.mix4j.registry.MixSettings;
 
 /**
  * The {@code torchscript_block} fixture (torch 1.13 traced archives) through the plugin's runner,
- * and the encoder's and connector's checks. The plugin's classes are on the test classpath, so its
- * types are registered here under their bare names ({@code encoder}, {@code connector}).
+ * and the encoder's and connector's checks, with the plugin loaded from its built jar (its classes
+ * are not on the test classpath): its types are {@code torchscript:encoder} and {@code torchscript:connector}.
  */
 class TorchScriptBlockTest {
 
     static final Path FIXTURE = Path.of(System.getProperty("mix.golden.dir"), "torchscript_block");
 
+    @TempDir
+    static Path dir;
+
     private static MixRuntime runtime;
     private static NDManager manager;
 
     @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
+    static void start() throws IOException {
+        runtime = MixRuntime.start(MixSettings.withPlugins(MixProcess.installed(dir)));
         manager = NDManager.newBaseManager();
     }
 
@@ -57,7 +62,7 @@ class TorchScriptBlockTest {
     }
 
     private static VisionEncoder encoder(Map<String, Object> keys) {
-        return runtime.loader().load("encoder", Role.VISION_ENCODER, FIXTURE, keys, manager, DataType.FLOAT32);
+        return runtime.loader().load("torchscript:encoder", Role.VISION_ENCODER, FIXTURE, keys, manager, DataType.FLOAT32);
     }
 
     @Test
@@ -102,7 +107,7 @@ class TorchScriptBlockTest {
             assertTrue(ex.getMessage().contains("returned features (1, 16, 32) but the YAML declares (1, 16, 64)")
                     && ex.getMessage().contains("hidden_size 64"), ex.getMessage());
         }
-        try (Connector c = runtime.loader().load("connector", Role.CONNECTOR, FIXTURE,
+        try (Connector c = runtime.loader().load("torchscript:connector", Role.CONNECTOR, FIXTURE,
                 Map.of("file", "connector.pt", "output_size", 48, "output_tokens", 4), manager, DataType.FLOAT32);
                 NDManager scope = manager.newSubManager()) {
             IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
@@ -114,7 +119,7 @@ class TorchScriptBlockTest {
 
     @Test
     void connectorKeepsTheGridAndChecksItsInputWidth() {
-        try (Connector c = runtime.loader().load("connector", Role.CONNECTOR, FIXTURE,
+        try (Connector c = runtime.loader().load("torchscript:connector", Role.CONNECTOR, FIXTURE,
                 Map.of("file", "connector.pt", "input_size", 32, "output_size", 48), manager, DataType.FLOAT32);
                 NDManager scope = manager.newSubManager()) {
             TokenGrid grid = new TokenGrid(2, 3, 1);
@@ -149,11 +154,11 @@ class TorchScriptBlockTest {
         assertTrue(missing.getMessage().contains("TorchScript file " + FIXTURE.resolve("nope.pt") + " does not exist"),
                 missing.getMessage());
         IllegalArgumentException relative = assertThrows(IllegalArgumentException.class, () -> runtime.loader().load(
-                "encoder", Role.VISION_ENCODER, null, encoderKeys(), manager, DataType.FLOAT32));
+                "torchscript:encoder", Role.VISION_ENCODER, null, encoderKeys(), manager, DataType.FLOAT32));
         assertTrue(relative.getMessage().contains("file 'encoder.pt' is relative but the component has no directory"),
                 relative.getMessage());
         IllegalArgumentException notTorch = assertThrows(IllegalArgumentException.class, () -> runtime.loader().load(
-                "connector", Role.CONNECTOR, FIXTURE, Map.of("file", "io.safetensors", "output_size", 48), manager,
+                "torchscript:connector", Role.CONNECTOR, FIXTURE, Map.of("file", "io.safetensors", "output_size", 48), manager,
                 DataType.FLOAT32));
         assertTrue(notTorch.getMessage().contains("cannot load TorchScript file"), notTorch.getMessage());
     }

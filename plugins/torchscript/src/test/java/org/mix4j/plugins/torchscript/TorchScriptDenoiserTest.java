@@ -26,7 +26,7 @@ import org.mix4j.registry.MixSettings;
 /**
  * {@code torchscript:denoiser} on a TorchScript module with three inputs, written by hand:
  * {@code 2 * sample + timestep[:, None, None, None] + mean(encoder_hidden_states)}, checked against
- * the same arithmetic in Java.
+ * the same arithmetic in Java. The plugin comes from its built jar.
  */
 class TorchScriptDenoiserTest {
 
@@ -46,7 +46,7 @@ class TorchScriptDenoiserTest {
                     _1 = torch.add(torch.mul(sample, 2.), _0)
                     return torch.add(_1, torch.mean(encoder_hidden_states))
                 """);
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
+        runtime = MixRuntime.start(MixSettings.withPlugins(MixProcess.installed(dir)));
         manager = NDManager.newBaseManager();
     }
 
@@ -57,7 +57,7 @@ class TorchScriptDenoiserTest {
     }
 
     private static Denoiser load(Map<String, Object> keys) {
-        return runtime.loader().load("denoiser", Role.DENOISER, dir, keys, manager, DataType.FLOAT32);
+        return runtime.loader().load("torchscript:denoiser", Role.DENOISER, dir, keys, manager, DataType.FLOAT32);
     }
 
     private static final Map<String, Object> KEYS = Map.of("file", "denoiser.pt", "in_channels", 2, "sample_size", 3);
