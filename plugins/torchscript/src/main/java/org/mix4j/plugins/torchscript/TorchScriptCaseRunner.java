@@ -60,32 +60,43 @@ public final class TorchScriptCaseRunner implements CaseRunner {
         }
     }
 
-    /** YAML keys of the encoder from its {@code modules} entry: input {@code [B, 3, H, W]}, output {@code [B, N, D]}. */
+    /**
+     * YAML keys of the encoder from its {@code modules} entry: input {@code [B, 3, H, W]}, output
+     * {@code [B, N, D]}. The grid is {@code [H / patch, W / patch]} with {@code sizes.patch}; without
+     * it, the patch that divides both sides and leaves at most one prefix token (CLS).
+     */
     private static Map<String, Object> encoderKeys(String file, JsonObject m) {
         List<Long> in = shape(m, "input");
         List<Long> out = shape(m, "output");
-        if (!in.get(2).equals(in.get(3))) {
-            throw new IllegalArgumentException(file + ": torchscript:encoder takes square images, the case has " + in);
-        }
+        long height = in.get(2);
+        long width = in.get(3);
         long tokens = out.get(1);
         JsonObject sizes = m.has("sizes") ? m.getAsJsonObject("sizes") : new JsonObject();
-        long rows;
-        long cols;
-        if (sizes.has("patch")) {
-            rows = in.get(2) / sizes.get("patch").getAsLong();
-            cols = in.get(3) / sizes.get("patch").getAsLong();
-        } else {
-            rows = cols = (long) Math.floor(Math.sqrt(tokens));
-        }
+        long patch = sizes.has("patch") ? sizes.get("patch").getAsLong() : patchFor(file, height, width, tokens);
+        long rows = height / patch;
+        long cols = width / patch;
         Map<String, Object> keys = new LinkedHashMap<>();
         keys.put("file", file);
-        keys.put("image_size", in.get(2));
+        keys.put("height", height);
+        keys.put("width", width);
         keys.put("grid", List.of(rows, cols));
         keys.put("hidden_size", out.get(2));
         keys.put("prefix_tokens", tokens - rows * cols);
         keys.put("input", name(m, "input"));
         keys.put("output", name(m, "output"));
         return keys;
+    }
+
+    private static long patchFor(String file, long height, long width, long tokens) {
+        for (long prefix = 0; prefix <= 1; prefix++) {
+            for (long p = 1; p <= Math.min(height, width); p++) {
+                if (height % p == 0 && width % p == 0 && (height / p) * (width / p) == tokens - prefix) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalArgumentException(file + ": no patch size divides " + height + "x" + width
+                + " (height x width) into " + tokens + " tokens (at most one prefix token); set sizes.patch in case.json");
     }
 
     private static Map<String, Object> connectorKeys(String file, JsonObject m) {

@@ -25,16 +25,17 @@ final class TorchScriptEncoder implements VisionEncoder {
     TorchScriptEncoder(TorchScriptEncoderConfig config, TorchScriptModule module) {
         this.config = config;
         this.module = module;
-        this.grid = new TokenGrid(config.grid().get(0), config.grid().get(1), config.prefixTokens());
+        this.grid = config.tokenGrid();
     }
 
     @Override
     public EncoderOutput encode(NDArray pixelValues) {
         Shape s = pixelValues.getShape();
-        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.imageSize() || s.get(3) != config.imageSize()) {
+        if (s.dimension() != 4 || s.get(1) != 3 || s.get(2) != config.height() || s.get(3) != config.width()) {
             throw new IllegalArgumentException("torchscript:encoder " + module.file().getFileName() + " expects "
-                    + config.input() + " [batch, 3, " + config.imageSize() + ", " + config.imageSize()
-                    + "] (image_size), got " + s);
+                    + config.input() + " [batch, 3, " + config.height() + ", " + config.width() + "] ("
+                    + config.sizeKeys() + "), got " + s + (s.dimension() == 4 && s.get(1) == 3
+                    ? ": " + s.get(2) + "x" + s.get(3) + " is not the declared " + size() + " (height x width)" : ""));
         }
         NDManager caller = pixelValues.getManager();
         try (NDManager scope = caller.newSubManager()) {
@@ -61,16 +62,28 @@ final class TorchScriptEncoder implements VisionEncoder {
     /** The traced size only: a trace cannot follow another input size. */
     @Override
     public TokenGrid grid(int height, int width) {
-        if (height != config.imageSize() || width != config.imageSize()) {
+        if (height != config.height() || width != config.width()) {
             throw new IllegalArgumentException("torchscript:encoder " + module.file().getFileName() + " was traced at "
-                    + config.imageSize() + "x" + config.imageSize() + " (image_size), not " + height + "x" + width);
+                    + size() + " (" + config.sizeKeys() + "), not " + height + "x" + width + " (height x width)");
         }
         return grid;
     }
 
+    /**
+     * The side of a square input. A module traced at another shape has none: pipelines plan with
+     * {@link #grid(int, int)}.
+     */
     @Override
     public int imageSize() {
-        return config.imageSize();
+        if (!config.square()) {
+            throw new IllegalStateException("torchscript:encoder " + module.file().getFileName() + " takes " + size()
+                    + " (height x width) inputs, not a square image_size");
+        }
+        return config.height();
+    }
+
+    private String size() {
+        return config.height() + "x" + config.width();
     }
 
     @Override

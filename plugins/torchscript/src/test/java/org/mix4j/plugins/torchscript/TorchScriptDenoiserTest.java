@@ -85,6 +85,21 @@ class TorchScriptDenoiserTest {
         }
     }
 
+    /** Latents of any size and batch pass through: sample_size is only the default size, not a check. */
+    @Test
+    void nonSquareLatentsOfBatchThreePassThrough() {
+        try (Denoiser d = load(KEYS); NDManager scope = manager.newSubManager()) {
+            NDArray sample = scope.arange(0f, 90f).reshape(3, 2, 3, 5).mul(0.1f);
+            NDArray out = d.forward(sample, scope.create(new float[] {1, 2, 3}), scope.ones(new Shape(3, 4, 2)), null);
+            assertEquals(new Shape(3, 2, 3, 5), out.getShape());
+            float[] in = sample.toFloatArray();
+            float[] actual = out.toFloatArray();
+            for (int i = 0; i < in.length; i++) {
+                assertEquals(2.0 * in[i] + (1 + i / 30) + 1, actual[i], 1e-4, "element " + i);
+            }
+        }
+    }
+
     @Test
     void repeatedStepsLeaveNoArraysBehind() {
         try (Denoiser d = load(KEYS); NDManager parent = manager.newSubManager()) {

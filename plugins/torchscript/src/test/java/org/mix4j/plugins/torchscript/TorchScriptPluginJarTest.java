@@ -100,8 +100,8 @@ class TorchScriptPluginJarTest {
             Record connector = rt.loader().bindConfig(pipeline.component("connector"), Role.CONNECTOR,
                     pipeline.checkpoint());
             assertEquals("torchscript", rt.registry().pluginOf(encoder.getClass()));
-            assertEquals("TorchScriptEncoderConfig[file=encoder.pt, imageSize=336, grid=[24, 24], hiddenSize=1024, "
-                    + "prefixTokens=0, input=pixel_values, output=features]", encoder.toString());
+            assertEquals("TorchScriptEncoderConfig[file=encoder.pt, imageSize=336, height=336, width=336, "
+                    + "grid=[24, 24], patchSize=null, hiddenSize=1024, prefixTokens=0, input=pixel_values, output=features]", encoder.toString());
             assertEquals("TorchScriptConnectorConfig[file=connector.pt, outputSize=4096, inputSize=1024, "
                     + "outputTokens=null, input=vision_features, output=projected]", connector.toString());
         }
