@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,5 +156,10 @@ public final class Linear {
 
     public long outFeatures() {
         return outFeatures;
+    }
+
+    /** The type of the weight, which inputs must have. */
+    public DataType dataType() {
+        return weight.getDataType();
     }
 }

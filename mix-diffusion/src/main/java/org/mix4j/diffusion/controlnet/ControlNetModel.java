@@ -3,6 +3,7 @@ package org.mix4j.diffusion.controlnet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.ControlNet;
@@ -104,9 +105,12 @@ public final class ControlNetModel implements ControlNet {
         // 1. time
         NDArray temb = timeEmbedding.forward(Unet2dCondition.broadcastTimestep(timestep, sample.getShape().get(0)));
 
-        // 2. conv_in plus the control image's embedding
+        // 2. conv_in plus the control image's embedding; inputs in the weights' type (a no-op in float32)
+        DataType dtype = convIn.dataType();
+        context = context.toType(dtype, false);
         NDArray cond = config.controlnetConditioningChannelOrder().equals("bgr") ? conditioning.flip(1) : conditioning;
-        NDArray x = convIn.forward(sample).add(controlnetCondEmbedding.forward(cond));
+        NDArray x = convIn.forward(sample.toType(dtype, false))
+                .add(controlnetCondEmbedding.forward(cond.toType(dtype, false)));
 
         // 3. down blocks, keeping every skip connection
         List<NDArray> skips = new ArrayList<>();

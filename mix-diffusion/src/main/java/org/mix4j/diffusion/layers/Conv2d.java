@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -57,6 +58,11 @@ public final class Conv2d {
             o.close();
         }
         return joined;
+    }
+
+    /** The type of the kernel, which inputs must have. */
+    public DataType dataType() {
+        return weight.getDataType();
     }
 
     private NDArray conv(NDArray x, NDArray w, NDArray b) {

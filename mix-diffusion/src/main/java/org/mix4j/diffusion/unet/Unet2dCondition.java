@@ -116,7 +116,12 @@ public final class Unet2dCondition implements Denoiser {
 
     private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals) {
         long batch = sample.getShape().get(0);
+        // the pipeline keeps latents in float32; the layers run in the weights' type (diffusers'
+        // `sample.to(unet.dtype)`), a no-op in float32
+        DataType dtype = convIn.dataType();
         NDArray x = config.centerInputSample() ? sample.mul(2f).sub(1f) : sample;
+        x = x.toType(dtype, false);
+        context = context.toType(dtype, false);
         NDArray temb = timeEmbedding.forward(broadcastTimestep(timestep, batch));
 
         // 1. down path, keeping every skip connection
@@ -180,7 +185,7 @@ public final class Unet2dCondition implements Denoiser {
         if (!x.getShape().equals(residual.getShape())) {
             throw new IllegalArgumentException(what + ": shape " + residual.getShape() + ", expected " + x.getShape());
         }
-        return x.add(residual);
+        return x.add(residual.toType(x.getDataType(), false));
     }
 
     @Override
@@ -247,9 +252,12 @@ public final class Unet2dCondition implements Denoiser {
                     Linear.load(w, "time_embedding.linear_2", dim, dim, parallel), null, null);
         }
 
-        /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}. */
+        /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}, in the type of the weights. */
         public NDArray forward(NDArray timesteps) {
-            NDArray h = linear2.forward(act.apply(linear1.forward(sinusoids(timesteps))));
+            // sinusoids in float32 (large timesteps times small frequencies), then the weights' type,
+            // as diffusers' `t_emb.to(dtype=sample.dtype)`
+            NDArray features = sinusoids(timesteps).toType(linear1.dataType(), false);
+            NDArray h = linear2.forward(act.apply(linear1.forward(features)));
             if (postAct != null) {
                 h = postAct.apply(h);
             }

@@ -3,6 +3,7 @@ package org.mix4j.diffusion.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,15 +94,22 @@ public final class AutoencoderKl implements Autoencoder {
     /** Encoder and {@code quant_conv}: {@code [B, 2 * latent_channels, h, w]}. */
     private NDArray moments(NDArray pixels) {
         return Scopes.run(() -> {
-            NDArray h = encoder.forward(pixels);
+            NDArray h = encoder.forward(pixels.toType(dtype(), false)); // the weights' type; no-op in float32
             return quantConv == null ? h : quantConv.forward(h);
         }, pixels);
     }
 
     /** {@code post_quant_conv} and decoder. */
     private NDArray decodeTile(NDArray latents) {
-        return Scopes.run(() -> decoder.forward(postQuantConv == null ? latents : postQuantConv.forward(latents)),
-                latents);
+        return Scopes.run(() -> {
+            NDArray z = latents.toType(dtype(), false); // the weights' type; no-op in float32
+            return decoder.forward(postQuantConv == null ? z : postQuantConv.forward(z));
+        }, latents);
+    }
+
+    /** The type the weights, and so every activation, have. */
+    private DataType dtype() {
+        return decoder.dataType();
     }
 
     @Override
@@ -227,6 +235,10 @@ public final class AutoencoderKl implements Autoencoder {
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(0), EPS),
                     Activation.of(c.actFn(), "act_fn"),
                     Conv2d.same(w, "conv_out", ch.get(0), c.outChannels(), 3, parallel));
+        }
+
+        DataType dataType() {
+            return convIn.dataType();
         }
 
         NDArray forward(NDArray latents) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,6 +19,10 @@ import org.mix4j.pipelines.generation.PromptEncoding.Conditioning;
  * denoiser on the unconditional and conditional rows in one batch, and classifier-free guidance
  * (Ho and Salimans 2022) {@code uncond + scale * (cond - uncond)} in float32, as diffusers
  * computes it.
+ *
+ * <p>Types: the latents stay float32 (the scheduler's arithmetic too); the denoiser and the
+ * ControlNet take them in and run in their own type ({@code dtype: float16}) and the prediction is
+ * widened back to float32 here, before guidance.
  *
  * <p>Two row layouts, each the reference's: the whole latent as {@code [uncond rows; cond rows]}
  * (StableDiffusionPipeline), and MultiDiffusion's views with every row doubled in place
@@ -79,7 +84,7 @@ final class GuidedDenoiser {
         NDArray timestep = timestep(input, t);
         DenoiserResiduals residuals = control == null ? null
                 : control.net().residuals(input, timestep, context, controlRows, control.scale());
-        NDArray eps = denoiser.forward(input, timestep, context, residuals);
+        NDArray eps = float32(denoiser.forward(input, timestep, context, residuals));
         if (!guided()) {
             return new Prediction(eps, residuals);
         }
@@ -104,7 +109,7 @@ final class GuidedDenoiser {
             NDArray rows = guided() ? doubleRows(controlWindows) : controlWindows;
             residuals = control.net().residuals(input, timestep, viewContext, rows, control.scale());
         }
-        NDArray eps = denoiser.forward(input, timestep, viewContext, residuals);
+        NDArray eps = float32(denoiser.forward(input, timestep, viewContext, residuals));
         if (!guided()) {
             return new Prediction(eps, residuals);
         }
@@ -122,6 +127,11 @@ final class GuidedDenoiser {
 
     private NDArray guide(NDArray uncond, NDArray cond) {
         return uncond.add(cond.sub(uncond).mul(guidanceScale));
+    }
+
+    /** A float16 prediction as float32; a float32 one unchanged (the same array). */
+    private static NDArray float32(NDArray x) {
+        return x.toType(DataType.FLOAT32, false);
     }
 
     /** {@code [R, ...]} -> {@code [2R, ...]} with each row twice in a row. */

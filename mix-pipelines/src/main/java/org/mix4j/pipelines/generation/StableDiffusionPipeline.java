@@ -2,6 +2,7 @@ package org.mix4j.pipelines.generation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.mix4j.api.Autoencoder;
@@ -85,7 +86,7 @@ public final class StableDiffusionPipeline {
             latents = loop.run(latents, timesteps, r.tiling, work);
 
             // 5. decode and post-process
-            NDArray decoded = decode(latents, r.tiling, work);
+            NDArray decoded = decode(latents, r.tiling, work).toType(DataType.FLOAT32, false); // VAE's type -> float32
             observer.decoded(decoded);
             NDArray image = Images.postprocess(decoded);
             for (NDArray a : new NDArray[] {latents, decoded, image}) {
@@ -176,8 +177,9 @@ public final class StableDiffusionPipeline {
         NDArray pixels = Images.pixelValues(init, work);
         LatentDistribution posterior = vae.encode(pixels); // [1, C, h, w] each
         long batch = latentShape.get(0);
-        NDArray mean = posterior.mean().repeat(0, batch);
-        NDArray std = posterior.std().repeat(0, batch);
+        // the posterior in the VAE's type; the latents are float32
+        NDArray mean = posterior.mean().toType(DataType.FLOAT32, false).repeat(0, batch);
+        NDArray std = posterior.std().toType(DataType.FLOAT32, false).repeat(0, batch);
         NDArray sample = mean.add(std.mul(noise.randn(Draw.VAE_SAMPLE, work, latentShape)));
         float scaling = (float) vae.scalingFactor();
         NDArray initLatents = vae.shiftFactor() == 0 ? sample.mul(scaling)
