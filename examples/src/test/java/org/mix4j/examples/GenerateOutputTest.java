@@ -80,6 +80,13 @@ class GenerateOutputTest {
         assertFalse(Files.exists(dir.resolve("out.xyz")));
     }
 
+    @Test
+    void runStatsReportPeakResidentMemory(@TempDir Path dir) {
+        Run r = mix("run", EXAMPLE, "--prompt", "x", "--steps", "1", "--stats", "-o", dir.resolve("s.png").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().matches("(?s).*\\[peak resident memory \\d+\\.\\d\\d GiB\\].*"), r.err());
+    }
+
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(f -> f.getFileName().toString()).sorted().toList();
