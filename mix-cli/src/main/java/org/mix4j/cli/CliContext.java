@@ -11,6 +11,7 @@ import org.mix4j.registry.MixSettings;
 public final class CliContext implements AutoCloseable {
 
     private final Path pluginsDir;
+    private boolean pluginsDirGiven;
     private final boolean debug;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -70,6 +71,11 @@ public final class CliContext implements AutoCloseable {
         return out;
     }
 
+    /** Marks the plugins directory as asked for ({@code --plugins-dir}): a missing one is warned about. */
+    void pluginsDirGiven() {
+        this.pluginsDirGiven = true;
+    }
+
     public PrintWriter err() {
         return err;
     }
@@ -78,6 +84,10 @@ public final class CliContext implements AutoCloseable {
     public synchronized MixRuntime runtime() {
         if (runtime == null) {
             List<Path> dirs = pluginsDir != null && Files.isDirectory(pluginsDir) ? List.of(pluginsDir) : List.of();
+            if (pluginsDirGiven && dirs.isEmpty()) {
+                err.println("warning: --plugins-dir " + pluginsDir + ": no such directory; no plugins loaded");
+                err.flush();
+            }
             runtime = MixRuntime.start(new MixSettings(dirs, defaultThreads()));
         }
         return runtime;

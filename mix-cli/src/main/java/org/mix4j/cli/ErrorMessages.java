@@ -18,8 +18,12 @@ public final class ErrorMessages {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        // the message is what a user acts on; the class name only helps a bug report, which --debug gives
         String msg = root.getMessage();
-        return root.getClass().getSimpleName() + (msg == null ? "" : ": " + msg) + " (run with --debug for details)";
+        if (msg == null || msg.isBlank()) {
+            msg = "internal error (" + root.getClass().getSimpleName() + ")";
+        }
+        return msg + " (run with --debug for details)";
     }
 
     public static int exitCode(Throwable e) {

@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Make images from a prompt with a task: generation pipeline (Stable Diffusion): text to image, "
                 + "image to image (--init-image), MultiDiffusion panoramas (--tiling), ControlNet (--control-image). "
-                + "Writes PNG files.")
+                + "Writes PNG (with the generation parameters in a 'parameters' text chunk, as A1111 does), JPEG, ... "
+                + "by the output's extension.")
 public final class GenerateCommand implements Callable<Integer>, CliCommand {
 
     @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A task: generation pipeline.")
@@ -87,8 +88,9 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "PNG to write (default out.png); "
-            + "several images become NAME-0.png, NAME-1.png, ...")
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Image to write (default out.png); "
+            + "the extension picks the format (png, jpg, bmp, gif, tif, ...); several images become NAME-0.png, "
+            + "NAME-1.png, ...; a directory (or a path without extension) gets 00000-SEED.png, 00001-SEED.png, ...")
     Path output;
 
     private CliContext context;

@@ -36,6 +36,9 @@ public final class Mix implements Callable<Integer> {
     synchronized CliContext context(PrintWriter out, PrintWriter err) {
         if (context == null) {
             context = new CliContext(pluginsDir != null ? pluginsDir : CliContext.defaultPluginsDir(), debug, out, err);
+            if (pluginsDir != null) {
+                context.pluginsDirGiven();
+            }
         }
         return context;
     }

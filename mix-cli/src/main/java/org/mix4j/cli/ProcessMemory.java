@@ -67,4 +67,10 @@ public final class ProcessMemory {
             return false;
         }
     }
+
+    /** {@code peak resident memory 1.23 GiB} (VmHWM, the whole process), or "" where the system does not say. */
+    public static String peakText() {
+        long peak = read().peakBytes();
+        return peak < 0 ? "" : String.format(java.util.Locale.ROOT, "peak resident memory %.2f GiB", peak / 1073741824.0);
+    }
 }

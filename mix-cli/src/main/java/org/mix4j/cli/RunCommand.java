@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
-    @Option(names = "--stats", description = "Print timings per stage and token counts.")
+    @Option(names = "--stats", description = "Print timings per stage, token counts and peak resident memory.")
     boolean stats;
 
     @Option(names = "--print-config", description = "With --model: print the pipeline YAML the preset builds, and exit.")
@@ -91,7 +91,13 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
                 .orElseThrow(() -> new ConfigException(config.root().keyOrigin("task"), "task",
                         "no module on the classpath runs task '" + config.task() + "'", null));
         RunOptions options = new RunOptions(images, prompt, output, stats);
-        return runner.run(config, options, context.runtime().loader(), context.out(), context.err(), new ConsoleProgress());
+        int code = runner.run(config, options, context.runtime().loader(), context.out(), context.err(),
+                new ConsoleProgress());
+        if (stats && !ProcessMemory.peakText().isEmpty()) {
+            context.err().println("[" + ProcessMemory.peakText() + "]");
+            context.err().flush();
+        }
+        return code;
     }
 
     /** The pipeline this command line runs: the YAML or the preset, with the flags in place. */

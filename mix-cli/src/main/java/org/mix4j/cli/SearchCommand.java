@@ -90,7 +90,12 @@ public final class SearchCommand implements Callable<Integer>, CliCommand {
         for (EmbeddingIndex.Hit hit : hits) {
             String rel = contents.entries().get(hit.row()).path();
             String shown = contents.root().isEmpty() ? rel : Path.of(contents.root()).resolve(rel).toString();
-            context.out().printf(Locale.ROOT, "%3d  %.4f  %s%n", rank++, hit.score(), shown);
+            context.out().printf(Locale.ROOT, "%3d  %.4f  %s%n", rank++, cosine(hit.score()), shown);
         }
+    }
+
+    /** A score as a cosine: float32 rounding can put a unit vector's dot product a little past 1 (1.0001). */
+    static double cosine(double score) {
+        return Math.max(-1.0, Math.min(1.0, score));
     }
 }

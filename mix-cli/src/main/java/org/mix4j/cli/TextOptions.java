@@ -33,7 +33,7 @@ final class TextOptions {
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
-    @Option(names = "--stats", description = "Print load time and prefill / decode tokens per second.")
+    @Option(names = "--stats", description = "Print load time, prefill / decode tokens per second and peak resident memory.")
     boolean stats;
 
     /** Exactly one of PIPELINE.yaml and --model. */
@@ -55,9 +55,10 @@ final class TextOptions {
     }
 
     static void printStats(PrintWriter err, TextPipeline p, DecodeResult r) {
-        err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s]%n",
+        String peak = ProcessMemory.peakText();
+        err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s%s]%n",
                 p.loadSeconds(), r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(),
-                r.decodeTokensPerSecond());
+                r.decodeTokensPerSecond(), peak.isEmpty() ? "" : " | " + peak);
         err.flush();
     }
 }

@@ -1,10 +1,15 @@
 package org.mix4j.pipelines.generation;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
+import java.util.stream.Stream;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
@@ -17,7 +22,8 @@ import org.pf4j.Extension;
 
 /**
  * {@code task: generation} for {@code mix run} and {@code mix generate}: loads the pipeline, makes
- * the images, writes them as PNG files.
+ * the images, writes them in the format of the output's extension (PNG with the generation
+ * parameters, JPEG, ...).
  */
 @Extension
 public final class GenerationTaskRunner implements TaskRunner {
@@ -34,8 +40,9 @@ public final class GenerationTaskRunner implements TaskRunner {
      * @param prompt the prompt (required)
      * @param initImage img2img: the image to start from, or {@code null}
      * @param controlImage ControlNet: the control image, or {@code null}
-     * @param output the PNG to write ({@code null}: {@code out.png}); several images become
-     *     {@code name-0.png}, {@code name-1.png}, ...
+     * @param output the image to write ({@code null}: {@code out.png}), its extension the format;
+     *     several images become {@code name-0.png}, {@code name-1.png}, ...; a directory gets
+     *     {@code 00000-SEED.png}, ...
      */
     public record Inputs(String prompt, Path initImage, Path controlImage, Path output) {
         public Inputs {
@@ -59,18 +66,28 @@ public final class GenerationTaskRunner implements TaskRunner {
     /**
      * Runs {@code config} once with its settings on {@code inputs}.
      *
-     * @return the PNG files written
+     * @return the image files written
      */
     public static List<Path> run(PipelineConfig config, Inputs inputs, ComponentLoader loader,
             ProgressListener progress) {
         if (!config.task().equals("generation")) {
             throw new IllegalArgumentException(config.file() + ": task " + config.task() + " is not generation");
         }
-        GenerationRequest request = request(config.settings(DiffusionSettings.class), inputs);
+        Path output = inputs.output() != null ? inputs.output() : Path.of("out.png");
+        checkOutput(output);
+        DiffusionSettings settings = config.settings(DiffusionSettings.class);
+        GenerationRequest request = request(settings, inputs);
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 GenerationComponents parts = GenerationComponents.load(config, loader, manager)) {
             try (GenerationResult result = new StableDiffusionPipeline(parts).generate(request, progress, manager)) {
-                return write(result.images(), inputs.output() != null ? inputs.output() : Path.of("out.png"));
+                List<RgbImage> images = result.images();
+                List<Path> files = outputFiles(output, images.size(), request::seed);
+                for (int i = 0; i < images.size(); i++) {
+                    RgbImage image = images.get(i);
+                    ImageFiles.write(image, files.get(i), GenerationParameters.of(config, inputs.prompt(),
+                            request.seed(i), image.width(), image.height(), request.img2img()));
+                }
+                return files;
             }
         }
     }
@@ -87,18 +104,49 @@ public final class GenerationTaskRunner implements TaskRunner {
         return b.build();
     }
 
-    /** {@code out.png} for one image; {@code out-0.png}, {@code out-1.png}, ... for several. */
-    static List<Path> write(List<RgbImage> images, Path output) {
+    /**
+     * Refuses an output whose extension ImageIO cannot write, before anything loads. A path
+     * without an extension is a directory.
+     */
+    static void checkOutput(Path output) {
+        if (!ImageFiles.extension(output).isEmpty() && !ImageFiles.writable(output) && !Files.isDirectory(output)) {
+            throw new IllegalArgumentException("-o " + output + ": cannot write ." + ImageFiles.extension(output)
+                    + " images; use one of " + ImageFiles.formats() + " (or a directory)");
+        }
+    }
+
+    /**
+     * The files of {@code n} images: {@code out.png} for one image, {@code out-0.png},
+     * {@code out-1.png}, ... for several; into a directory (an existing one, or a path without an
+     * extension) as A1111 names them, {@code NNNNN-SEED.png} with the next free number.
+     */
+    static List<Path> outputFiles(Path output, int n, IntToLongFunction seed) {
         List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(output) || ImageFiles.extension(output).isEmpty()) {
+            int next = 0;
+            for (int i = 0; i < n; i++) {
+                Path file;
+                do {
+                    file = output.resolve(String.format("%05d-%d.png", next++, seed.applyAsLong(i)));
+                } while (Files.exists(file) || numberTaken(output, next - 1));
+                files.add(file);
+            }
+            return files;
+        }
         String name = output.getFileName().toString();
         int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name;
-        String ext = dot > 0 ? name.substring(dot) : ".png";
-        for (int i = 0; i < images.size(); i++) {
-            Path file = images.size() == 1 ? output : output.resolveSibling(stem + "-" + i + ext);
-            Images.writePng(images.get(i), file);
-            files.add(file);
+        for (int i = 0; i < n; i++) {
+            files.add(n == 1 ? output : output.resolveSibling(name.substring(0, dot) + "-" + i + name.substring(dot)));
         }
         return files;
+    }
+
+    private static boolean numberTaken(Path dir, int number) {
+        String prefix = String.format("%05d-", number);
+        try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            return files.anyMatch(f -> f.getFileName().toString().startsWith(prefix));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
     }
 }

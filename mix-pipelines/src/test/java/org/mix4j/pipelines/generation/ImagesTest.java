@@ -65,10 +65,9 @@ class ImagesTest {
 
     @Test
     void severalImagesGetNumberedFiles(@TempDir Path dir) {
-        RgbImage one = new RgbImage(1, 1, new byte[] {1, 2, 3});
-        assertEquals(List.of(dir.resolve("a.png")), GenerationTaskRunner.write(List.of(one), dir.resolve("a.png")));
-        assertEquals(List.of(dir.resolve("a-0.png"), dir.resolve("a-1.png")),
-                GenerationTaskRunner.write(List.of(one, one), dir.resolve("a.png")));
+        assertEquals(List.of(dir.resolve("a.png")), GenerationTaskRunner.outputFiles(dir.resolve("a.png"), 1, i -> 9));
+        assertEquals(List.of(dir.resolve("a-0.jpg"), dir.resolve("a-1.jpg")),
+                GenerationTaskRunner.outputFiles(dir.resolve("a.jpg"), 2, i -> 9));
     }
 
     /** A float x with {@code x * 255f == target} exactly. */
