@@ -57,6 +57,15 @@ public final class AnyRes {
     }
 
     /**
+     * The margin {@code [top, left]} that 4.47's {@code _pad_for_patching} puts on each side of an
+     * image fitted to {@code [fitH, fitW]} inside {@code [targetH, targetW]}: {@code (target - fit) // 2}
+     * on both sides, so an odd difference leaves the padded image one pixel short of the target.
+     */
+    public static int[] padding(int fitH, int fitW, int targetH, int targetW) {
+        return new int[] {(targetH - fitH) / 2, (targetW - fitW) / 2};
+    }
+
+    /**
      * The region of a {@code [rows, cols]} feature map (tiles merged) that holds the image rather
      * than its padding: {@code [top, bottom, left, right)}.
      */

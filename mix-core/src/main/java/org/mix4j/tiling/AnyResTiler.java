@@ -13,7 +13,7 @@ import org.mix4j.image.Resampler;
 
 /**
  * LLaVA-NeXT "anyres" tiling (see {@link AnyRes}): the image is fitted into the best grid
- * resolution, padded centred with black, cut into tile-size crops row-major, and preceded by the
+ * resolution, padded centred with black, cut into tile-size crops row-major (see {@link #split}), and preceded by the
  * whole image squashed to one tile. Features are merged by {@link FeaturePacking#packAnyRes}, with
  * the model's learned {@code image_newline} after each row when the tiler was given one.
  */
@@ -39,20 +39,29 @@ public final class AnyResTiler implements Tiler {
         return new TileLayout(width, height, best[0] / config.tileSize(), best[1] / config.tileSize(), true, false);
     }
 
+    /**
+     * As transformers 4.47's {@code get_image_patches}: the fitted image is padded by
+     * {@code (target - fitted) // 2} on both sides, so an odd margin leaves the padded image one pixel
+     * short of the grid and the last row or column of tiles one pixel narrow; the image processor then
+     * resizes those tiles by their shortest edge and center-crops them, as the reference does.
+     */
     @Override
     public List<RgbImage> split(RgbImage image) {
         int tile = config.tileSize();
         TileLayout layout = plan(image.width(), image.height());
-        int targetH = layout.gridRows() * tile;
-        int targetW = layout.gridCols() * tile;
-        int[] fit = AnyRes.fitSize(image.height(), image.width(), targetH, targetW);
+        int[] fit = AnyRes.fitSize(image.height(), image.width(), layout.gridRows() * tile, layout.gridCols() * tile);
         RgbImage resized = Resampler.resize(image, fit[1], fit[0], config.resample());
-        RgbImage padded = ImageOps.pad(resized, targetW, targetH, (targetW - fit[1]) / 2, (targetH - fit[0]) / 2, 0, 0, 0);
+        int[] pad = AnyRes.padding(fit[0], fit[1], layout.gridRows() * tile, layout.gridCols() * tile);
+        int paddedH = fit[0] + 2 * pad[0];
+        int paddedW = fit[1] + 2 * pad[1];
+        RgbImage padded = ImageOps.pad(resized, paddedW, paddedH, pad[1], pad[0], 0, 0, 0);
         List<RgbImage> tiles = new ArrayList<>();
         tiles.add(Resampler.resize(image, tile, tile, config.resample()));
-        for (int row = 0; row < layout.gridRows(); row++) {
-            for (int col = 0; col < layout.gridCols(); col++) {
-                tiles.add(ImageOps.crop(padded, col * tile, row * tile, tile, tile));
+        for (int top = 0; top < paddedH; top += tile) { // divide_to_patches: rows, then columns
+            for (int left = 0; left < paddedW; left += tile) {
+                int w = Math.min(tile, paddedW - left);
+                int h = Math.min(tile, paddedH - top);
+                tiles.add(ImageOps.crop(padded, left, top, w, h));
             }
         }
         return tiles;
