@@ -209,7 +209,7 @@ class UnderstandingPipelineTest {
         assertTrue(r.out().contains("task: understanding") && r.out().contains("type: anyres")
                 && r.out().contains("weights_prefix: language_model."), r.out());
         Result plain = mix("run", "--model", ROOT.resolve("testdata/golden/llava").toString(), "--print-config");
-        assertFalse(plain.out().contains("anyres"), plain.out());
+        assertFalse(plain.out().contains("type: anyres"), plain.out()); // not the bare word: it may be in the path
     }
 
     @Test
