@@ -213,11 +213,11 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
                 Record bound;
                 if (ckpt == null && spec.weights() == null && spec.config() == null) {
                     loader.checkKeys(spec, role);
-                    bound = bindQuietly(loader, spec, role);
+                    bound = spec.init() == ComponentSpec.Init.RANDOM ? bindQuietly(loader, spec, role) : null;
                 } else {
                     bound = loader.bindConfig(spec, role, ckpt);
                 }
-                if (bound != null) {
+                if (bound != null && widthsAreReal(spec, ckpt)) {
                     dimensions.put(e.getKey(), loader.dimensions(spec, role, bound));
                 }
             } catch (ConfigException ce) {
@@ -226,6 +226,15 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
         }
         errors.addAll(Compatibility.check(this, dimensions));
         return new Validation(this, List.copyOf(errors), List.copyOf(warnings));
+    }
+
+    /**
+     * Whether a bound config holds the widths a run would build: not when class defaults stand in
+     * for a checkpoint config that is not here (only a random component is built from the YAML alone).
+     */
+    private static boolean widthsAreReal(ComponentSpec spec, Path checkpoint) {
+        return checkpoint != null || spec.config() != null || spec.init() == ComponentSpec.Init.RANDOM
+                || spec.weights() != null && Path.of(spec.weights()).isAbsolute();
     }
 
     /** The config bound from the YAML alone, or {@code null} when it needs values a checkpoint would give. */

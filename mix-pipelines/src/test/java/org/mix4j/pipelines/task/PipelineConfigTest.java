@@ -210,4 +210,19 @@ class PipelineConfigTest {
         PipelineConfig.Validation v = check(TINY_UNDERSTANDING.replace("in_features: 16, out_features: 24", ""));
         assertTrue(v.ok(), messages(v).toString());
     }
+
+    @Test
+    void classDefaultsStandingInForAnAbsentCheckpointAreNotCompared() {
+        PipelineConfig.Validation v = check("""
+                task: generation
+                checkpoint: /nowhere/stable-diffusion-v1-5
+                text_encoder: { type: clip_text, weights: text_encoder }
+                tokenizer:    { type: clip_bpe, path: tokenizer }
+                denoiser:     { type: unet2d_condition, weights: unet }
+                vae:          { type: autoencoder_kl, weights: vae }
+                scheduler:    { type: ddim }
+                """);
+        assertTrue(v.ok(), messages(v).toString());
+        assertEquals(1, v.warnings().size(), v.warnings().toString());
+    }
 }
