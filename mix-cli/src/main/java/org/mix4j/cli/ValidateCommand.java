@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check pipeline YAML files: structure, component types and their keys (against the "
-                + "checkpoint's config.json when the checkpoint is present). Exit code 1 on any error.")
+                + "checkpoint's config.json when the checkpoint is present), and whether the components' widths "
+                + "fit one another. Reports every problem; exit code 1 on any error.")
 final class ValidateCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Parameters(arity = "1..*", paramLabel = "PIPELINE.yaml")
@@ -27,8 +28,8 @@ final class ValidateCommand implements Callable<Integer>, Mix.ContextAware {
         int bad = 0;
         for (Path file : files) {
             try {
-                PipelineConfig config = PipelineConfig.load(file);
-                PipelineConfig.Validation v = config.validate(context.runtime().loader());
+                PipelineConfig.Validation v = PipelineConfig.check(file, context.runtime().loader());
+                PipelineConfig config = v.config();
                 v.warnings().forEach(w -> context.out().println("warning: " + w));
                 v.errors().forEach(e -> context.err().println("error: " + e.getMessage()));
                 if (!v.ok()) {

@@ -61,6 +61,41 @@ class MixCliTest {
     }
 
     @Test
+    void validateReportsAMisspeltKeyAndAMissingSlotTogether() throws IOException {
+        Path yaml = dir.resolve("pipe.yaml");
+        Files.writeString(yaml, "task: text\nllm:\n  type: llama\n  init: random\nmax_new_tokns: 3\n");
+        Result r = mix("validate", yaml.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(yaml + ":5:1: max_new_tokns: unknown key for task 'text'"), r.err());
+        assertTrue(r.err().contains(yaml + ":1:1: tokenizer: missing required component for task 'text'"), r.err());
+    }
+
+    @Test
+    void validateReportsComponentsWhoseWidthsDoNotFitAtTheirSections() throws IOException {
+        Path checkpoint = Path.of(System.getProperty("mix.golden.dir"), "sd_pipeline").toAbsolutePath();
+        String good = "task: generation\ncheckpoint: " + checkpoint + "\n"
+                + "text_encoder: { type: clip_text, weights: text_encoder }\n"
+                + "tokenizer: { type: clip_bpe, path: tokenizer }\n"
+                + "denoiser: { type: unet2d_condition, weights: unet }\n"
+                + "vae: { type: autoencoder_kl, weights: vae }\n"
+                + "scheduler: { type: ddim, path: scheduler }\n";
+        Path ok = dir.resolve("ok.yaml");
+        Files.writeString(ok, good);
+        Result fits = mix("validate", ok.toString());
+        assertEquals(0, fits.code(), fits.err());
+        assertTrue(fits.out().contains("OK"), fits.out());
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, good.replace("weights: text_encoder }", "weights: text_encoder, hidden_size: 16 }")
+                .replace("weights: vae }", "weights: vae, latent_channels: 3 }"));
+        Result r = mix("validate", bad.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains(bad + ":3:15: text_encoder: output width 16 does not match denoiser "
+                + "cross_attention_dim 32"), r.err());
+        assertTrue(r.err().contains(bad + ":6:6: vae: latent channels 3 does not match denoiser in_channels 4"),
+                r.err());
+    }
+
+    @Test
     void validateAcceptsAGoodFileAndReportsMalformedYaml() throws IOException {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "task: text\nllm: [\n");

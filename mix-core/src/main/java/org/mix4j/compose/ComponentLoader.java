@@ -97,6 +97,13 @@ public final class ComponentLoader {
         ConfigBinder.checkKeys(factory.configType(), spec.options(), spec.path(), new java.util.LinkedHashSet<>(ComponentSpec.COMMON_KEYS));
     }
 
+    /** The widths {@code config} (bound for {@code spec}) fixes, by {@link ComponentFactory#dimensions}'s names. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Long> dimensions(ComponentSpec spec, Role role, Record config) {
+        ComponentFactory<Record, ?> factory = (ComponentFactory<Record, ?>) factory(spec, role).factory();
+        return factory.configType().isInstance(config) ? factory.dimensions(config) : Map.of();
+    }
+
     /** {@code factory.create}; a config error it raises without a location gets the section's. */
     private static <T> T create(ComponentFactory<Record, T> factory, ComponentSpec spec, Record config,
             ComponentContext context) {

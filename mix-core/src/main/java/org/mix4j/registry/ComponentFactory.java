@@ -56,6 +56,27 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
         return java.util.List.of();
     }
 
+    /**
+     * The widths a pipeline must match across components, read from the bound config before any
+     * weight is read: {@code output_width}, {@code input_width}, {@code hidden_size},
+     * {@code cross_attention_dim}, {@code latent_channels}, {@code in_channels}, {@code vocab_size}.
+     * A width the config does not fix is left out; {@code mix validate} skips what is not declared.
+     */
+    default java.util.Map<String, Long> dimensions(C config) {
+        return java.util.Map.of();
+    }
+
+    /** {@code name, value, ...} as a dimensions map, leaving out {@code null} values. */
+    static java.util.Map<String, Long> widths(Object... nameValuePairs) {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < nameValuePairs.length; i += 2) {
+            if (nameValuePairs[i + 1] instanceof Number n) {
+                out.put((String) nameValuePairs[i], n.longValue());
+            }
+        }
+        return out;
+    }
+
     /** One line for {@code mix components}. */
     default String description() {
         return "";

@@ -41,6 +41,12 @@ public final class FlamingoResamplerFactory implements ComponentFactory<Flamingo
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(FlamingoResamplerConfig config) {
+        return ComponentFactory.widths("input_width", config.hiddenSize(), "output_width",
+                config.outFeatures() != null ? config.outFeatures() : config.hiddenSize());
+    }
+
+    @Override
     public String description() {
         return "Flamingo perceiver resampler: num_latents latents attend to the features (LayerNorm, GELU FFN)";
     }

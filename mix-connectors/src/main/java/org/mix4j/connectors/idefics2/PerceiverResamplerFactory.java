@@ -93,6 +93,12 @@ public final class PerceiverResamplerFactory implements ComponentFactory<Perceiv
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(PerceiverResamplerConfig config) {
+        return ComponentFactory.widths("input_width", config.modalityProjection() ? config.inFeatures() : null,
+                "output_width", config.hiddenSize());
+    }
+
+    @Override
     public String description() {
         return "Idefics2 perceiver resampler: resampler_n_latents latents attend to the features (RMSNorm, GQA)";
     }

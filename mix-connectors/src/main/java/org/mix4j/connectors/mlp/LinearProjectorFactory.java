@@ -49,6 +49,11 @@ public final class LinearProjectorFactory implements ComponentFactory<LinearProj
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(LinearProjectorConfig config) {
+        return ComponentFactory.widths("input_width", config.inFeatures(), "output_width", config.outFeatures());
+    }
+
+    @Override
     public String description() {
         return "one linear layer (weight, bias) from vision width to LLM width";
     }

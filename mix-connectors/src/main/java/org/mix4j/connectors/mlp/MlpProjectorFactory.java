@@ -62,6 +62,11 @@ public final class MlpProjectorFactory implements ComponentFactory<MlpProjectorC
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(MlpProjectorConfig config) {
+        return ComponentFactory.widths("input_width", config.inFeatures(), "output_width", config.outFeatures());
+    }
+
+    @Override
     public String description() {
         return "LLaVA projector: num_layers linears with hidden_act between (linear_1..linear_N)";
     }

@@ -81,6 +81,12 @@ public final class QformerFactory implements ComponentFactory<QformerConfig, Con
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(QformerConfig config) {
+        return ComponentFactory.widths("input_width", config.encoderHiddenSize(), "output_width",
+                config.languageProjection() ? config.projectionSize() : config.hiddenSize());
+    }
+
+    @Override
     public String description() {
         return "BLIP-2 Q-Former: num_query_tokens learned queries cross-attend to the image features";
     }

@@ -36,6 +36,11 @@ public final class ControlNetFactory implements ComponentFactory<ControlNetConfi
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(ControlNetConfig config) {
+        return ComponentFactory.widths("in_channels", config.inChannels(), "cross_attention_dim", config.crossAttentionDim());
+    }
+
+    @Override
     public String description() {
         return "diffusers ControlNetModel: residuals for a unet2d_condition from a control image";
     }

@@ -44,6 +44,12 @@ public final class Unet2dConditionFactory implements ComponentFactory<Unet2dCond
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(Unet2dConditionConfig config) {
+        return ComponentFactory.widths("in_channels", config.inChannels(), "cross_attention_dim",
+                config.crossAttentionDim().stream().distinct().count() == 1 ? config.crossAttentionDim().get(0) : null);
+    }
+
+    @Override
     public String description() {
         return "diffusers UNet2DConditionModel (Stable Diffusion 1.x/2.x denoiser)";
     }

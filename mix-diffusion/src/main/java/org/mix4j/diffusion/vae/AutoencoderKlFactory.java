@@ -36,6 +36,11 @@ public final class AutoencoderKlFactory implements ComponentFactory<AutoencoderK
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(AutoencoderKlConfig config) {
+        return ComponentFactory.widths("latent_channels", config.latentChannels());
+    }
+
+    @Override
     public String description() {
         return "diffusers AutoencoderKL (Stable Diffusion VAE), tiled encode/decode with 'tiling: {enabled: true}'";
     }

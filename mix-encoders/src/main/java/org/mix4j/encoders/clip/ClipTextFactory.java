@@ -43,6 +43,12 @@ public final class ClipTextFactory implements ComponentFactory<ClipTextConfig, T
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(ClipTextConfig config) {
+        return ComponentFactory.widths("output_width", config.hiddenSize(), "hidden_size", config.hiddenSize(),
+                "vocab_size", config.vocabSize());
+    }
+
+    @Override
     public String description() {
         return "CLIP text transformer (transformers CLIPTextModel[WithProjection]); pooled at EOS";
     }

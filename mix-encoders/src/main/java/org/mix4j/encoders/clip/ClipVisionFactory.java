@@ -43,6 +43,11 @@ public final class ClipVisionFactory implements ComponentFactory<ClipVisionConfi
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(ClipVisionConfig config) {
+        return ComponentFactory.widths("output_width", config.hiddenSize());
+    }
+
+    @Override
     public String description() {
         return "CLIP ViT vision tower (transformers CLIPVisionModel[WithProjection]); features from feature_layer";
     }

@@ -44,6 +44,11 @@ public final class SiglipVisionFactory implements ComponentFactory<SiglipVisionC
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(SiglipVisionConfig config) {
+        return ComponentFactory.widths("output_width", config.hiddenSize());
+    }
+
+    @Override
     public String description() {
         return "SigLIP vision tower (transformers SiglipVisionModel) with attention-pooling head";
     }

@@ -54,6 +54,11 @@ abstract class LlamaFamilyFactory implements ComponentFactory<LlamaConfig, Langu
     }
 
     @Override
+    public java.util.Map<String, Long> dimensions(LlamaConfig config) {
+        return ComponentFactory.widths("hidden_size", config.hiddenSize(), "vocab_size", config.vocabSize());
+    }
+
+    @Override
     public String description() {
         return description;
     }

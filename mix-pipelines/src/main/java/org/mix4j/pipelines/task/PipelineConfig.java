@@ -56,6 +56,93 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
 
     /** Parses a document already read; relative checkpoint paths resolve against {@code baseDir}. */
     public static PipelineConfig parse(MapNode root, String fileName, Path baseDir) {
+        List<ConfigException> problems = new ArrayList<>();
+        PipelineConfig config = parse(root, fileName, baseDir, problems);
+        if (!problems.isEmpty()) {
+            throw problems.get(0);
+        }
+        return config;
+    }
+
+    /**
+     * Reads {@code file} and reports every problem: its structure (unknown top-level keys, missing
+     * components, dtype, device, settings), each component's keys, and whether the components' widths
+     * fit ({@link Compatibility}). A malformed file or an unknown task still throws.
+     */
+    public static Validation check(Path file, ComponentLoader loader) {
+        MapNode root = new YamlLoader(EnvExpander.system()).load(file);
+        return check(root, file.toString(), file.toAbsolutePath().getParent(), loader);
+    }
+
+    /** {@link #check(Path, ComponentLoader)} of a document already read. */
+    public static Validation check(MapNode root, String fileName, Path baseDir, ComponentLoader loader) {
+        List<ConfigException> structure = new ArrayList<>();
+        PipelineConfig config = parse(root, fileName, baseDir, structure);
+        Validation components = config.validate(loader);
+        List<ConfigException> errors = new ArrayList<>(structure);
+        errors.addAll(components.errors());
+        return new Validation(config, List.copyOf(errors), components.warnings());
+    }
+
+    /**
+     * Parses, adding each structural problem to {@code problems} and going on where it can; only a
+     * missing or unknown task stops it (thrown). Settings are {@code null} when they failed to bind.
+     */
+    private static PipelineConfig parse(MapNode root, String fileName, Path baseDir, List<ConfigException> problems) {
+        TaskSchema schema = schema(root, fileName);
+        List<String> keys = schema.keys();
+        Set<String> unknown = new java.util.HashSet<>();
+        for (String key : root.entries().keySet()) {
+            if (!keys.contains(key)) {
+                unknown.add(key);
+                problems.add(new ConfigException(root.keyOrigin(key), key, "unknown key for task '" + schema.task() + "'",
+                        keys));
+            }
+        }
+        Map<String, ComponentSpec> components = new LinkedHashMap<>();
+        for (String slot : schema.slots().keySet()) {
+            ConfigNode n = root.get(slot);
+            if (n != null && !(n instanceof Scalar s && s.value() == null)) {
+                try {
+                    components.put(slot, ComponentSpec.parse(slot, n));
+                } catch (ConfigException e) {
+                    problems.add(e);
+                }
+            } else if (schema.required().contains(slot)) {
+                problems.add(new ConfigException(root.origin(), slot, "missing required component for task '"
+                        + schema.task() + "'", null));
+            }
+        }
+        Path checkpoint = null;
+        if (root.get("checkpoint") instanceof Scalar c && c.value() != null) {
+            Path p = Path.of(String.valueOf(c.value()));
+            checkpoint = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+        }
+        String dtype = text(root, "dtype", "float32");
+        if (!org.mix4j.tensor.ComputeTypes.NAMES.contains(dtype)) {
+            problems.add(new ConfigException(root.get("dtype").origin(), "dtype",
+                    org.mix4j.tensor.ComputeTypes.problem(dtype), org.mix4j.tensor.ComputeTypes.NAMES));
+            dtype = "float32";
+        }
+        Device device = Device.cpu();
+        try {
+            device = PipelineDevice.parse(root.get("device"));
+        } catch (ConfigException e) {
+            problems.add(e);
+        }
+        Set<String> notSettings = new java.util.HashSet<>(TaskSchema.COMMON_KEYS);
+        notSettings.addAll(schema.slots().keySet());
+        notSettings.addAll(unknown);
+        Record settings = null;
+        try {
+            settings = ConfigBinder.bind(schema.settingsType(), root.without(notSettings), null, "", Set.of());
+        } catch (ConfigException e) {
+            problems.add(e);
+        }
+        return new PipelineConfig(fileName, schema, checkpoint, dtype, device, components, settings, root);
+    }
+
+    private static TaskSchema schema(MapNode root, String fileName) {
         ConfigNode taskNode = root.get("task");
         if (!(taskNode instanceof Scalar ts) || ts.value() == null) {
             throw new ConfigException(taskNode != null ? taskNode.origin() : root.origin(), "task", "missing required key",
@@ -66,41 +153,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
             throw new ConfigException(fileName, ts.origin().line(), ts.origin().column(), "task",
                     "unknown task '" + ts.value() + "'", Tasks.ALL.stream().map(TaskSchema::task).toList());
         }
-        List<String> keys = schema.keys();
-        for (String key : root.entries().keySet()) {
-            if (!keys.contains(key)) {
-                Origin o = root.keyOrigin(key);
-                throw new ConfigException(o.file(), o.line(), o.column(), key, "unknown key for task '"
-                        + schema.task() + "'", keys);
-            }
-        }
-        Map<String, ComponentSpec> components = new LinkedHashMap<>();
-        for (String slot : schema.slots().keySet()) {
-            ConfigNode n = root.get(slot);
-            if (n != null && !(n instanceof Scalar s && s.value() == null)) {
-                components.put(slot, ComponentSpec.parse(slot, n));
-            } else if (schema.required().contains(slot)) {
-                throw new ConfigException(root.origin(), slot, "missing required component for task '"
-                        + schema.task() + "'", null);
-            }
-        }
-        Path checkpoint = null;
-        if (root.get("checkpoint") instanceof Scalar c && c.value() != null) {
-            Path p = Path.of(String.valueOf(c.value()));
-            checkpoint = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
-        }
-        String dtype = text(root, "dtype", "float32");
-        if (!org.mix4j.tensor.ComputeTypes.NAMES.contains(dtype)) {
-            Origin o = root.get("dtype").origin();
-            throw new ConfigException(o.file(), o.line(), o.column(), "dtype", org.mix4j.tensor.ComputeTypes.problem(dtype),
-                    org.mix4j.tensor.ComputeTypes.NAMES);
-        }
-        Device device = PipelineDevice.parse(root.get("device"));
-        Set<String> notSettings = new java.util.HashSet<>(TaskSchema.COMMON_KEYS);
-        notSettings.addAll(schema.slots().keySet());
-        MapNode settingsNode = root.without(notSettings);
-        Record settings = ConfigBinder.bind(schema.settingsType(), settingsNode, null, "", Set.of());
-        return new PipelineConfig(fileName, schema, checkpoint, dtype, device, components, settings, root);
+        return schema;
     }
 
     /** The raw {@code key:} section of the document, or {@code null}. */
@@ -127,8 +180,12 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
         return (S) settings;
     }
 
-    /** Outcome of {@link #validate}: problems that stop a run, and things worth knowing. */
-    public record Validation(List<ConfigException> errors, List<String> warnings) {
+    /**
+     * Outcome of {@link #validate} or {@link #check}: problems that stop a run, and things worth knowing.
+     *
+     * @param config what was parsed (its settings may be {@code null} when they are among the errors)
+     */
+    public record Validation(PipelineConfig config, List<ConfigException> errors, List<String> warnings) {
         public boolean ok() {
             return errors.isEmpty();
         }
@@ -136,7 +193,8 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
 
     /**
      * Resolves every component type and binds its config against the checkpoint's config files,
-     * collecting the errors of every component rather than stopping at the first.
+     * collecting the errors of every component rather than stopping at the first, then checks that
+     * the bound components' widths fit one another ({@link Compatibility}).
      */
     public Validation validate(ComponentLoader loader) {
         List<String> warnings = new ArrayList<>();
@@ -147,19 +205,45 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
                     + "supply were not checked");
             ckpt = null;
         }
+        Map<String, Map<String, Long>> dimensions = new LinkedHashMap<>();
         for (Map.Entry<String, ComponentSpec> e : components.entrySet()) {
             ComponentSpec spec = e.getValue();
+            org.mix4j.api.Role role = schema.slots().get(e.getKey());
             try {
+                Record bound;
                 if (ckpt == null && spec.weights() == null && spec.config() == null) {
-                    loader.checkKeys(spec, schema.slots().get(e.getKey()));
+                    loader.checkKeys(spec, role);
+                    bound = spec.init() == ComponentSpec.Init.RANDOM ? bindQuietly(loader, spec, role) : null;
                 } else {
-                    loader.bindConfig(spec, schema.slots().get(e.getKey()), ckpt);
+                    bound = loader.bindConfig(spec, role, ckpt);
+                }
+                if (bound != null && widthsAreReal(spec, ckpt)) {
+                    dimensions.put(e.getKey(), loader.dimensions(spec, role, bound));
                 }
             } catch (ConfigException ce) {
                 errors.add(ce);
             }
         }
-        return new Validation(List.copyOf(errors), List.copyOf(warnings));
+        errors.addAll(Compatibility.check(this, dimensions));
+        return new Validation(this, List.copyOf(errors), List.copyOf(warnings));
+    }
+
+    /**
+     * Whether a bound config holds the widths a run would build: not when class defaults stand in
+     * for a checkpoint config that is not here (only a random component is built from the YAML alone).
+     */
+    private static boolean widthsAreReal(ComponentSpec spec, Path checkpoint) {
+        return checkpoint != null || spec.config() != null || spec.init() == ComponentSpec.Init.RANDOM
+                || spec.weights() != null && Path.of(spec.weights()).isAbsolute();
+    }
+
+    /** The config bound from the YAML alone, or {@code null} when it needs values a checkpoint would give. */
+    private static Record bindQuietly(ComponentLoader loader, ComponentSpec spec, org.mix4j.api.Role role) {
+        try {
+            return loader.bindConfig(spec, role, null);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static String text(MapNode root, String key, String fallback) {

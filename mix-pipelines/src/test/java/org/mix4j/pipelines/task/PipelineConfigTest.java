@@ -140,4 +140,89 @@ class PipelineConfigTest {
         assertEquals("tiling.type", tiling.keyPath());
         assertEquals(11, tiling.line());
     }
+
+    private static PipelineConfig.Validation check(String text) {
+        var root = new YamlLoader(EnvExpander.of(Map.of())).load(new StringReader(text), "p.yaml");
+        return PipelineConfig.check(root, "p.yaml", null, org.mix4j.llm.TinyModels.loader());
+    }
+
+    private static java.util.List<String> messages(PipelineConfig.Validation v) {
+        return v.errors().stream().map(Throwable::getMessage).toList();
+    }
+
+    @Test
+    void checkReportsAMisspeltKeyAMissingSlotAndAComponentKeyInOneRun() {
+        PipelineConfig.Validation v = check("""
+                task: text
+                llm: { type: llama, init: random, hiden_size: 8 }
+                generaton: { max_new_tokens: 4 }
+                dtype: fp16
+                """);
+        java.util.List<String> m = messages(v);
+        assertEquals(4, m.size(), String.join("\n", m));
+        assertTrue(m.stream().anyMatch(e -> e.startsWith("p.yaml:3:1: generaton: unknown key for task 'text'")), m.toString());
+        assertTrue(m.stream().anyMatch(e -> e.contains("tokenizer: missing required component")), m.toString());
+        assertTrue(m.stream().anyMatch(e -> e.startsWith("p.yaml:4:8: dtype:")), m.toString());
+        assertTrue(m.stream().anyMatch(e -> e.startsWith("p.yaml:2:") && e.contains("llm.hiden_size: unknown key")),
+                m.toString());
+    }
+
+    static final String TINY_UNDERSTANDING = """
+            task: understanding
+            encoder:
+              type: clip_vision
+              init: random
+              hidden_size: 16
+              intermediate_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+              image_size: 8
+              patch_size: 4
+            connector: { type: mlp, init: random, in_features: 16, out_features: 24 }
+            llm:
+              type: llama
+              init: random
+              vocab_size: 50
+              hidden_size: 24
+              intermediate_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+            tokenizer: { type: hf_tokenizer }
+            """;
+
+    @Test
+    void tinyMatchingComponentsValidate() {
+        PipelineConfig.Validation v = check(TINY_UNDERSTANDING);
+        assertTrue(v.ok(), messages(v).toString());
+    }
+
+    @Test
+    void widthMismatchesAreReportedAtTheSectionThatFeedsTheOther() {
+        PipelineConfig.Validation v = check(TINY_UNDERSTANDING.replace("in_features: 16, out_features: 24",
+                "in_features: 12, out_features: 32"));
+        assertEquals(java.util.List.of(
+                "p.yaml:3:3: encoder: output width 16 does not match connector input_width 12",
+                "p.yaml:11:12: connector: output width 32 does not match llm hidden_size 24"), messages(v));
+    }
+
+    @Test
+    void undeclaredWidthsAreSkipped() {
+        PipelineConfig.Validation v = check(TINY_UNDERSTANDING.replace("in_features: 16, out_features: 24", ""));
+        assertTrue(v.ok(), messages(v).toString());
+    }
+
+    @Test
+    void classDefaultsStandingInForAnAbsentCheckpointAreNotCompared() {
+        PipelineConfig.Validation v = check("""
+                task: generation
+                checkpoint: /nowhere/stable-diffusion-v1-5
+                text_encoder: { type: clip_text, weights: text_encoder }
+                tokenizer:    { type: clip_bpe, path: tokenizer }
+                denoiser:     { type: unet2d_condition, weights: unet }
+                vae:          { type: autoencoder_kl, weights: vae }
+                scheduler:    { type: ddim }
+                """);
+        assertTrue(v.ok(), messages(v).toString());
+        assertEquals(1, v.warnings().size(), v.warnings().toString());
+    }
 }
