@@ -104,6 +104,15 @@ public final class TextPipeline implements AutoCloseable {
         return complete(List.of(message("user", userText)), s, streamer);
     }
 
+    /** One reply per user message, decoded as one left-padded batch; rows keep the order of {@code userTexts}. */
+    public DecodeResult generateAll(List<String> userTexts, DecodingSettings s, TextStreamer streamer) {
+        List<long[]> rows = new ArrayList<>();
+        for (String t : userTexts) {
+            rows.add(encodePrompt(List.of(message("user", t))));
+        }
+        return generator.generate(rows, s, streamer);
+    }
+
     /** Generates the assistant's next message for a conversation. */
     public DecodeResult complete(List<Map<String, Object>> conversation, DecodingSettings s, TextStreamer streamer) {
         long[] ids = encodePrompt(conversation);

@@ -6,12 +6,13 @@ import org.mix4j.api.ProgressListener;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.Answers;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
 import org.pf4j.Extension;
 
-/** {@code mix run} for {@code task: text}: one reply to {@code --prompt}, streamed. */
+/** {@code mix run} for {@code task: text}: one reply per {@code --prompt}, batched; a single one is streamed. */
 @Extension
 public final class TextTaskRunner implements TaskRunner {
 
@@ -28,11 +29,8 @@ public final class TextTaskRunner implements TaskRunner {
         }
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 TextPipeline pipeline = TextPipeline.load(config, loader, manager)) {
-            DecodeResult r = pipeline.generate(options.prompt(), pipeline.settings(), (row, text) -> {
-                out.print(text);
-                out.flush();
-            });
-            out.println();
+            DecodeResult r = pipeline.generateAll(options.prompts(), pipeline.settings(), Answers.streamer(options, out));
+            Answers.print(options, r, out);
             if (options.stats()) {
                 err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s]%n",
                         pipeline.loadSeconds(), r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(),

@@ -11,12 +11,13 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.task.Answers;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
 import org.pf4j.Extension;
 
-/** {@code mix run} for {@code task: understanding}: the answer is streamed as it is generated. */
+/** {@code mix run} for {@code task: understanding}: one answer per {@code --prompt} about the same images, batched; a single one is streamed. */
 @Extension
 public final class UnderstandingTaskRunner implements TaskRunner {
 
@@ -39,13 +40,10 @@ public final class UnderstandingTaskRunner implements TaskRunner {
         long decodeNanos = System.nanoTime() - decodeStart;
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
-            DecodeResult r = pipeline.answer(List.of(new UnderstandingPipeline.Request(images, options.prompt())),
-                    pipeline.generation(),
-                    (row, text) -> {
-                        out.print(text);
-                        out.flush();
-                    });
-            out.println();
+            List<UnderstandingPipeline.Request> requests = options.prompts().stream()
+                    .map(p -> new UnderstandingPipeline.Request(images, p)).toList();
+            DecodeResult r = pipeline.answer(requests, pipeline.generation(), Answers.streamer(options, out));
+            Answers.print(options, r, out);
             if (options.stats()) {
                 UnderstandingPipeline.Stats st = pipeline.lastStats();
                 err.printf("[load %.2f s | decode images %.2f s | vision (tile, preprocess, encode, project) %.2f s, "

@@ -1,0 +1,106 @@
+package org.mix4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.llm.TestData;
+import org.mix4j.llm.TinyCheckpoint;
+
+/** {@code mix run}'s batch, JSON and sampling flags on the bundled tiny pipelines. */
+class RunCommandTest {
+
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final String LLAVA = REPO.resolve("examples/understanding/tiny-llava.yaml").toString();
+    private static final String FIELD = REPO.resolve("examples/images/field.png").toString();
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {}
+
+    private Result mix(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Mix.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private String answer(String prompt) {
+        Result r = mix("run", LLAVA, "--image", FIELD, "--prompt", prompt, "--max-new-tokens", "4");
+        assertEquals(0, r.code(), r.err());
+        return r.out().strip();
+    }
+
+    @Test
+    void twoPromptsGiveTheAnswersOfTwoSingleRunsInOrder() {
+        String a = answer("What is in the picture?");
+        String b = answer("Describe it");
+        Result r = mix("run", LLAVA, "--image", FIELD, "--prompt", "What is in the picture?", "--prompt", "Describe it",
+                "--max-new-tokens", "4");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of(a, b), r.out().strip().lines().map(String::strip).toList(), r.out());
+    }
+
+    @Test
+    void jsonPrintsOneObjectPerAnswer() {
+        Result r = mix("run", LLAVA, "--image", FIELD, "--prompt", "What is in the picture?", "--prompt", "Describe it",
+                "--max-new-tokens", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        for (int i = 0; i < 2; i++) {
+            JsonObject o = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+            assertEquals(i, o.get("prompt").getAsInt());
+            assertTrue(o.has("answer") && o.has("finish_reason"), lines.get(i));
+            assertTrue(o.get("tokens").getAsInt() <= 3, lines.get(i));
+        }
+    }
+
+    @Test
+    void samplingFlagsReachThePresetYaml() throws Exception {
+        Path model = textCheckpoint();
+        Result r = mix("run", "--model", model.toString(), "--print-config", "--top-p", "0.5", "--top-k", "7",
+                "--system", "Be brief.", "--dtype", "float16", "--temperature", "0.7");
+        assertEquals(0, r.code(), r.err());
+        for (String s : List.of("top_p: 0.5", "top_k: 7", "Be brief.", "dtype: float16", "temperature: 0.7")) {
+            assertTrue(r.out().contains(s), s + " missing from:\n" + r.out());
+        }
+    }
+
+    @Test
+    void twoTextPromptsGiveTheAnswersOfTwoSingleRuns() throws Exception {
+        String model = textCheckpoint().toString();
+        Result a = mix("run", "--model", model, "--prompt", "Hi", "--max-new-tokens", "3");
+        Result b = mix("run", "--model", model, "--prompt", "Hello there", "--max-new-tokens", "3");
+        Result both = mix("run", "--model", model, "--prompt", "Hi", "--prompt", "Hello there", "--max-new-tokens", "3");
+        assertEquals(0, both.code(), both.err());
+        assertEquals(List.of(a.out().strip(), b.out().strip()), both.out().strip().lines().map(String::strip).toList());
+    }
+
+    @Test
+    void samplingFlagIsRefusedForGeneration() {
+        Result r = mix("run", REPO.resolve("examples/generation/tiny-sd.yaml").toString(), "--prompt", "x", "--top-k", "3");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("--top-k"), r.err());
+    }
+
+    private Path textCheckpoint() throws Exception {
+        Path model = dir.resolve("tiny-chat");
+        Files.createDirectories(model);
+        Path resources = TestData.resource("tiny-chat");
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            Files.copy(resources.resolve(f), model.resolve(f));
+        }
+        TinyCheckpoint.write(model, Files.readString(resources.resolve("config.json")), 21);
+        return model;
+    }
+}
