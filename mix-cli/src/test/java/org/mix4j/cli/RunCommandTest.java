@@ -93,6 +93,26 @@ class RunCommandTest {
         assertTrue(r.err().contains("--top-k"), r.err());
     }
 
+    @Test
+    void smallContextModelPresetCapsMaxNewTokens() throws Exception {
+        // the golden tiny LLaVA has 256 positions; the preset asks for 256 new tokens after the prompt
+        Path model = dir.resolve("tiny-llava");
+        Files.createDirectories(model);
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(REPO.resolve("testdata/golden/llava").resolve(f), model.resolve(f));
+        }
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(REPO.resolve("examples/understanding/tiny-tokenizer").resolve(f), model.resolve(f));
+        }
+        Files.writeString(model.resolve("preprocessor_config.json"), "{\"size\": {\"shortest_edge\": 32}, "
+                + "\"crop_size\": {\"height\": 32, \"width\": 32}, \"do_center_crop\": true}");
+        Result r = mix("run", "--model", model.toString(), "--image", FIELD, "--prompt", "What is in the picture?",
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out().strip()).getAsJsonObject();
+        assertTrue(o.get("tokens").getAsInt() > 0, r.out());
+    }
+
     private Path textCheckpoint() throws Exception {
         Path model = dir.resolve("tiny-chat");
         Files.createDirectories(model);
