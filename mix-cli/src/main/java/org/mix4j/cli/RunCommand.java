@@ -41,6 +41,10 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
             description = "The prompt; repeat for several, answered in order in one batch (understanding, text).")
     List<String> prompts;
 
+    @Option(names = "--input", paramLabel = "FILE.jsonl", description = "Requests, one JSON object a line: "
+            + "{\"prompt\", \"images\", max_new_tokens, temperature, top_p, top_k, seed}; answers out as JSON lines.")
+    Path input;
+
     @Option(names = "--json", description = "Print one JSON object per answer: prompt index, answer, finish_reason, tokens.")
     boolean json;
 
@@ -106,7 +110,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
                 .filter(r -> r.task().equals(config.task())).findFirst()
                 .orElseThrow(() -> new ConfigException(config.root().keyOrigin("task"), "task",
                         "no module on the classpath runs task '" + config.task() + "'", null));
-        RunOptions options = new RunOptions(images, prompts, output, stats, json);
+        RunOptions options = new RunOptions(images, prompts, output, stats, json, input);
         int code = runner.run(config, options, context.runtime().loader(), context.out(), context.err(),
                 new ConsoleProgress());
         if (stats && !ProcessMemory.peakText().isEmpty()) {

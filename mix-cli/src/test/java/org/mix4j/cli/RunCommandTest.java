@@ -66,6 +66,27 @@ class RunCommandTest {
     }
 
     @Test
+    void jsonlInputAnswersEachLineAndReportsABadLineByNumber() throws Exception {
+        String image = FIELD.replace("\\", "\\\\");
+        Path requests = dir.resolve("requests.jsonl");
+        Files.writeString(requests, String.join("\n",
+                "{\"prompt\": \"What is in the picture?\", \"images\": [\"" + image + "\"], \"max_new_tokens\": 4}",
+                "{\"prompt\": \"broken\", ",
+                "",
+                "{\"prompt\": \"Describe it\", \"images\": [\"" + image + "\"], \"max_new_tokens\": 2, \"seed\": 3}",
+                "{\"images\": []}") + "\n");
+        Result r = mix("run", LLAVA, "--input", requests.toString());
+        assertEquals(1, r.code(), "a bad line makes the exit code 1, after all lines: " + r.err());
+        List<JsonObject> lines = r.out().strip().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(List.of(1, 2, 4, 5), lines.stream().map(o -> o.get("line").getAsInt()).toList(), r.out());
+        assertTrue(lines.get(0).has("answer"), r.out());
+        assertEquals(answer("What is in the picture?"), lines.get(0).get("answer").getAsString().strip());
+        assertTrue(lines.get(1).get("error").getAsString().contains(":2:"), r.out());
+        assertTrue(lines.get(2).get("tokens").getAsInt() <= 2, r.out());
+        assertTrue(lines.get(3).get("error").getAsString().contains("prompt"), r.out());
+    }
+
+    @Test
     void samplingFlagsReachThePresetYaml() throws Exception {
         Path model = textCheckpoint();
         Result r = mix("run", "--model", model.toString(), "--print-config", "--top-p", "0.5", "--top-k", "7",

@@ -13,8 +13,10 @@ import java.util.List;
  * @param output where to write results (images), or {@code null}
  * @param stats print timings per stage
  * @param json print one JSON object per result instead of plain text
+ * @param input a JSONL file of requests ({@link JsonlRequests}), or {@code null}
  */
-public record RunOptions(List<Path> images, List<String> prompts, Path output, boolean stats, boolean json) {
+public record RunOptions(List<Path> images, List<String> prompts, Path output, boolean stats, boolean json,
+        Path input) {
 
     public RunOptions {
         images = images == null ? List.of() : List.copyOf(images);

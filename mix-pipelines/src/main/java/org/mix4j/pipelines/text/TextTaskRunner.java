@@ -1,12 +1,14 @@
 package org.mix4j.pipelines.text;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.io.PrintWriter;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.task.Answers;
+import org.mix4j.pipelines.task.JsonlRequests;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -23,9 +25,20 @@ public final class TextTaskRunner implements TaskRunner {
 
     @Override
     public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
-            ProgressListener progress) {
+            ProgressListener progress) throws IOException {
+        if (options.input() != null) {
+            try (NDManager manager = NDManager.newBaseManager(config.device());
+                    TextPipeline pipeline = TextPipeline.load(config, loader, manager)) {
+                return JsonlRequests.run(options.input(), pipeline.settings(), (prompt, images, s) -> {
+                    if (!images.isEmpty()) {
+                        throw new IllegalArgumentException("task: text takes no images");
+                    }
+                    return pipeline.generate(prompt, s, (row, text) -> {});
+                }, out);
+            }
+        }
         if (options.prompt() == null) {
-            throw new ConfigException("command line", 0, 0, "--prompt", "task: text needs --prompt", null);
+            throw new ConfigException("command line", 0, 0, "--prompt", "task: text needs --prompt or --input", null);
         }
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 TextPipeline pipeline = TextPipeline.load(config, loader, manager)) {

@@ -1,6 +1,7 @@
 package org.mix4j.pipelines.understanding;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import org.mix4j.config.ConfigException;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.task.Answers;
+import org.mix4j.pipelines.task.JsonlRequests;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.RunOptions;
 import org.mix4j.pipelines.task.TaskRunner;
@@ -28,9 +30,16 @@ public final class UnderstandingTaskRunner implements TaskRunner {
 
     @Override
     public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
-            ProgressListener progress) {
+            ProgressListener progress) throws IOException {
+        if (options.input() != null) {
+            try (NDManager manager = NDManager.newBaseManager(config.device());
+                    UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
+                return JsonlRequests.run(options.input(), pipeline.generation(), (prompt, images, s) -> pipeline.answer(
+                        List.of(new UnderstandingPipeline.Request(images, prompt)), s, (row, text) -> {}), out);
+            }
+        }
         if (options.prompt() == null) {
-            throw new ConfigException("command line", 0, 0, "--prompt", "task: understanding needs --prompt", null);
+            throw new ConfigException("command line", 0, 0, "--prompt", "task: understanding needs --prompt or --input", null);
         }
         List<RgbImage> images = new ArrayList<>();
         long decodeStart = System.nanoTime();
