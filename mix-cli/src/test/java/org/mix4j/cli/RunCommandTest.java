@@ -134,6 +134,35 @@ class RunCommandTest {
         assertTrue(o.get("tokens").getAsInt() > 0, r.out());
     }
 
+    @Test
+    void searchJsonGivesPathAndScorePerHit() throws Exception {
+        Path images = dir.resolve("images");
+        Files.createDirectories(images);
+        Files.copy(Path.of(FIELD), images.resolve("a.png"));
+        Files.copy(Path.of(FIELD), images.resolve("b.png"));
+        String yaml = REPO.resolve("examples/retrieval/tiny.yaml").toString();
+        String index = dir.resolve("tiny.index").toString();
+        Result made = mix("index", yaml, "--images", images.toString(), "--out", index);
+        assertEquals(0, made.code(), made.err());
+        Result r = mix("search", yaml, "--index", index, "--image", FIELD, "--json");
+        assertEquals(0, r.code(), r.err());
+        List<JsonObject> hits = r.out().strip().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(2, hits.size(), r.out());
+        assertTrue(hits.get(0).get("path").getAsString().endsWith(".png"), r.out());
+        assertTrue(hits.get(0).get("score").getAsDouble() > 0.99, r.out());
+    }
+
+    @Test
+    void generateJsonGivesPathAndSeedPerImage() {
+        Path out = dir.resolve("imgs");
+        Result r = mix("generate", REPO.resolve("examples/generation/tiny-sd.yaml").toString(), "--prompt", "a cat",
+                "--steps", "2", "--seed", "5", "--num-images", "2", "-o", out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        List<JsonObject> files = r.out().strip().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(List.of(5L, 6L), files.stream().map(o -> o.get("seed").getAsLong()).toList(), r.out());
+        files.forEach(o -> assertTrue(Files.exists(Path.of(o.get("path").getAsString())), r.out()));
+    }
+
     private Path textCheckpoint() throws Exception {
         Path model = dir.resolve("tiny-chat");
         Files.createDirectories(model);
