@@ -84,6 +84,10 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--stats", description = "Print timings per stage, token counts and peak resident memory.")
     boolean stats;
 
+    @Option(names = "--print-prompt",
+            description = "Print each prompt as the model reads it (system prompt, chat template), and exit.")
+    boolean printPrompt;
+
     @Option(names = "--print-config", description = "With --model: print the pipeline YAML the preset builds, and exit.")
     boolean printConfig;
 
@@ -110,7 +114,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
                 .filter(r -> r.task().equals(config.task())).findFirst()
                 .orElseThrow(() -> new ConfigException(config.root().keyOrigin("task"), "task",
                         "no module on the classpath runs task '" + config.task() + "'", null));
-        RunOptions options = new RunOptions(images, prompts, output, stats, json, input);
+        RunOptions options = new RunOptions(images, prompts, output, stats, json, input, printPrompt);
         int code = runner.run(config, options, context.runtime().loader(), context.out(), context.err(),
                 new ConsoleProgress());
         if (stats && !ProcessMemory.peakText().isEmpty()) {

@@ -98,6 +98,22 @@ class RunCommandTest {
     }
 
     @Test
+    void printPromptShowsTheSystemFlagInTheRenderedPrompt() throws Exception {
+        Result r = mix("run", "--model", textCheckpoint().toString(), "--prompt", "Hi there", "--system", "Be brief.",
+                "--print-prompt");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Be brief.") && r.out().contains("Hi there"), r.out());
+        assertTrue(r.out().indexOf("Be brief.") < r.out().indexOf("Hi there"), r.out());
+    }
+
+    @Test
+    void printPromptShowsTheImagePlaceholder() {
+        Result r = mix("run", LLAVA, "--image", FIELD, "--prompt", "What is in the picture?", "--print-prompt");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("<image>") && r.out().contains("What is in the picture?"), r.out());
+    }
+
+    @Test
     void twoTextPromptsGiveTheAnswersOfTwoSingleRuns() throws Exception {
         String model = textCheckpoint().toString();
         Result a = mix("run", "--model", model, "--prompt", "Hi", "--max-new-tokens", "3");

@@ -14,9 +14,10 @@ import java.util.List;
  * @param stats print timings per stage
  * @param json print one JSON object per result instead of plain text
  * @param input a JSONL file of requests ({@link JsonlRequests}), or {@code null}
+ * @param printPrompt print each rendered prompt (chat template applied) instead of answering
  */
 public record RunOptions(List<Path> images, List<String> prompts, Path output, boolean stats, boolean json,
-        Path input) {
+        Path input, boolean printPrompt) {
 
     public RunOptions {
         images = images == null ? List.of() : List.copyOf(images);

@@ -42,6 +42,11 @@ public final class TextTaskRunner implements TaskRunner {
         }
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 TextPipeline pipeline = TextPipeline.load(config, loader, manager)) {
+            if (options.printPrompt()) {
+                options.prompts().forEach(p -> out.println(pipeline.renderPrompt(p)));
+                out.flush();
+                return 0;
+            }
             DecodeResult r = pipeline.generateAll(options.prompts(), pipeline.settings(), Answers.streamer(options, out));
             Answers.print(options, r, out);
             if (options.stats()) {

@@ -153,6 +153,11 @@ public final class UnderstandingPipeline implements AutoCloseable {
         return answer(List.of(new Request(images, prompt)), generation, streamer);
     }
 
+    /** The prompt text the model reads for {@code prompt} about {@code images} images, chat template applied. */
+    public String renderPrompt(String prompt, int images) {
+        return prompts.build(prompt, images, tokenizer);
+    }
+
     /** Answers several prompts in one batch. */
     public DecodeResult answer(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
         List<long[]> rows = new ArrayList<>();

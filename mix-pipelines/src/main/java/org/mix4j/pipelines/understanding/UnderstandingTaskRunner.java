@@ -49,6 +49,11 @@ public final class UnderstandingTaskRunner implements TaskRunner {
         long decodeNanos = System.nanoTime() - decodeStart;
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 UnderstandingPipeline pipeline = UnderstandingPipeline.load(config, loader, manager)) {
+            if (options.printPrompt()) {
+                options.prompts().forEach(p -> out.println(pipeline.renderPrompt(p, images.size())));
+                out.flush();
+                return 0;
+            }
             List<UnderstandingPipeline.Request> requests = options.prompts().stream()
                     .map(p -> new UnderstandingPipeline.Request(images, p)).toList();
             DecodeResult r = pipeline.answer(requests, pipeline.generation(), Answers.streamer(options, out));
