@@ -131,8 +131,11 @@ class UnderstandingPipelineTest {
         Result missing = mix("run", yaml.toString(), "--image", dir.resolve("nope.png").toString(), "--prompt", "x");
         assertNotEquals(0, missing.code());
         assertTrue(missing.err().contains("nope.png"), missing.err());
-        Result context = mix("run", yaml.toString(), "--image", IMAGE.toString(), "--prompt", "x",
+        // max_new_tokens is capped to the context the prompt leaves (as for task: text); a prompt with no room is an error
+        Result capped = mix("run", yaml.toString(), "--image", IMAGE.toString(), "--prompt", "x",
                 "--max-new-tokens", "1000");
+        assertEquals(0, capped.code(), capped.err());
+        Result context = mix("run", yaml.toString(), "--image", IMAGE.toString(), "--prompt", "x ".repeat(300));
         assertNotEquals(0, context.code());
         assertTrue(context.err().contains("context of 256 positions"), context.err());
         assertFalse(context.err().contains("\tat "), context.err());

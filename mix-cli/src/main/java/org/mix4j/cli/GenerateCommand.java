@@ -85,6 +85,9 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--control-scale", paramLabel = "S", description = "ControlNet: controlnet_conditioning_scale.")
     Double controlScale;
 
+    @Option(names = "--json", description = "Print one JSON object per image written: path and seed.")
+    boolean json;
+
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
@@ -125,9 +128,8 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
                     pipeline.toAbsolutePath().getParent());
         }
         GenerationTaskRunner.Inputs inputs = new GenerationTaskRunner.Inputs(prompt, initImage, controlImage, output);
-        for (Path file : GenerationTaskRunner.run(config, inputs, context.runtime().loader(), new ConsoleProgress())) {
-            context.out().println(file);
-        }
+        GenerationTaskRunner.print(config, GenerationTaskRunner.run(config, inputs, context.runtime().loader(),
+                new ConsoleProgress()), json, context.out());
         return 0;
     }
 

@@ -37,8 +37,16 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--image", paramLabel = "PATH", description = "An input image (repeat for several).")
     List<Path> images;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt.")
-    String prompt;
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "The prompt; repeat for several, answered in order in one batch (understanding, text).")
+    List<String> prompts;
+
+    @Option(names = "--input", paramLabel = "FILE.jsonl", description = "Requests, one JSON object a line: "
+            + "{\"prompt\", \"images\", max_new_tokens, temperature, top_p, top_k, seed}; answers out as JSON lines.")
+    Path input;
+
+    @Option(names = "--json", description = "Print one JSON object per answer: prompt index, answer, finish_reason, tokens.")
+    boolean json;
 
     @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt (generation).")
     String negative;
@@ -58,11 +66,27 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--temperature", description = "Overrides generation.temperature (0 = greedy).")
     Double temperature;
 
+    @Option(names = "--top-p", paramLabel = "P", description = "Overrides generation.top_p (nucleus sampling).")
+    Double topP;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Overrides generation.top_k (0 = off).")
+    Integer topK;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "Overrides system_prompt (understanding, text).")
+    String system;
+
+    @Option(names = "--dtype", paramLabel = "T", description = "Overrides dtype: (float32, float16).")
+    String dtype;
+
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
     @Option(names = "--stats", description = "Print timings per stage, token counts and peak resident memory.")
     boolean stats;
+
+    @Option(names = "--print-prompt",
+            description = "Print each prompt as the model reads it (system prompt, chat template), and exit.")
+    boolean printPrompt;
 
     @Option(names = "--print-config", description = "With --model: print the pipeline YAML the preset builds, and exit.")
     boolean printConfig;
@@ -90,7 +114,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
                 .filter(r -> r.task().equals(config.task())).findFirst()
                 .orElseThrow(() -> new ConfigException(config.root().keyOrigin("task"), "task",
                         "no module on the classpath runs task '" + config.task() + "'", null));
-        RunOptions options = new RunOptions(images, prompt, output, stats);
+        RunOptions options = new RunOptions(images, prompts, output, stats, json, input, printPrompt);
         int code = runner.run(config, options, context.runtime().loader(), context.out(), context.err(),
                 new ConsoleProgress());
         if (stats && !ProcessMemory.peakText().isEmpty()) {
@@ -108,16 +132,21 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     /** The setting flags as overrides for {@code task}; a flag the task has no use for is refused. */
     ConfigOverrides overrides(String task) {
         if (task.equals("generation")) {
-            if (maxNewTokens != null || temperature != null) {
-                throw SettingFlags.notFor(maxNewTokens != null ? "--max-new-tokens" : "--temperature", task,
-                        "text output (understanding, text)");
+            String textFlag = maxNewTokens != null ? "--max-new-tokens" : temperature != null ? "--temperature"
+                    : topP != null ? "--top-p" : topK != null ? "--top-k" : system != null ? "--system" : null;
+            if (textFlag != null) {
+                throw SettingFlags.notFor(textFlag, task, "text output (understanding, text)");
             }
             return new ConfigOverrides().set("seed", seed, "--seed").set("num_inference_steps", steps, "--steps")
-                    .set("negative_prompt", negative, "--negative").set("device", device, "--device");
+                    .set("negative_prompt", negative, "--negative").set("device", device, "--device")
+                    .set("dtype", dtype, "--dtype");
         }
         if (steps != null || negative != null) {
             throw SettingFlags.notFor(steps != null ? "--steps" : "--negative", task, "task 'generation'");
         }
-        return SettingFlags.decoding(maxNewTokens, temperature, seed).set("device", device, "--device");
+        return SettingFlags.decoding(maxNewTokens, temperature, seed)
+                .set("generation.top_p", topP, "--top-p").set("generation.top_k", topK, "--top-k")
+                .set("system_prompt", system, "--system")
+                .set("device", device, "--device").set("dtype", dtype, "--dtype");
     }
 }

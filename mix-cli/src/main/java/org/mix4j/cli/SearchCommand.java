@@ -35,6 +35,9 @@ public final class SearchCommand implements Callable<Integer>, CliCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Query query;
 
+    @Option(names = "--json", description = "Print one JSON object per hit: rank, path, score.")
+    boolean json;
+
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", description = "How many results (default: the YAML's top_k).")
     Integer topK;
 
@@ -84,14 +87,29 @@ public final class SearchCommand implements Callable<Integer>, CliCommand {
     }
 
     private void print(IndexContents contents, List<EmbeddingIndex.Hit> hits, double ms) {
+        if (json) {
+            int rank = 1;
+            for (EmbeddingIndex.Hit hit : hits) {
+                com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                o.addProperty("rank", rank++);
+                o.addProperty("path", shown(contents, hit));
+                o.addProperty("score", cosine(hit.score()));
+                context.out().println(o);
+            }
+            context.out().flush();
+            return;
+        }
         String what = query.text != null ? "text \"" + query.text + "\"" : "image " + query.image;
         context.out().printf(Locale.ROOT, "top %d of %d images for %s (%.1f ms)%n", hits.size(), contents.count(), what, ms);
         int rank = 1;
         for (EmbeddingIndex.Hit hit : hits) {
-            String rel = contents.entries().get(hit.row()).path();
-            String shown = contents.root().isEmpty() ? rel : Path.of(contents.root()).resolve(rel).toString();
-            context.out().printf(Locale.ROOT, "%3d  %.4f  %s%n", rank++, cosine(hit.score()), shown);
+            context.out().printf(Locale.ROOT, "%3d  %.4f  %s%n", rank++, cosine(hit.score()), shown(contents, hit));
         }
+    }
+
+    private static String shown(IndexContents contents, EmbeddingIndex.Hit hit) {
+        String rel = contents.entries().get(hit.row()).path();
+        return contents.root().isEmpty() ? rel : Path.of(contents.root()).resolve(rel).toString();
     }
 
     /** A score as a cosine: float32 rounding can put a unit vector's dot product a little past 1 (1.0001). */

@@ -57,10 +57,25 @@ public final class GenerationTaskRunner implements TaskRunner {
     public int run(PipelineConfig config, RunOptions options, ComponentLoader loader, PrintWriter out, PrintWriter err,
             ProgressListener progress) {
         Path init = options.images().isEmpty() ? null : options.images().get(0);
-        for (Path file : run(config, new Inputs(options.prompt(), init, null, options.output()), loader, progress)) {
-            out.println(file);
-        }
+        print(config, run(config, new Inputs(options.prompt(), init, null, options.output()), loader, progress),
+                options.json(), out);
         return 0;
+    }
+
+    /** The files written, a path a line, or with {@code json} one {@code {"path", "seed"}} object a line. */
+    public static void print(PipelineConfig config, List<Path> files, boolean json, PrintWriter out) {
+        long seed = config.settings(DiffusionSettings.class).seed();
+        for (int i = 0; i < files.size(); i++) {
+            if (json) {
+                com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                o.addProperty("path", files.get(i).toString());
+                o.addProperty("seed", seed + i); // image i uses seed + i (GenerationRequest.seed)
+                out.println(o);
+            } else {
+                out.println(files.get(i));
+            }
+        }
+        out.flush();
     }
 
     /**

@@ -104,6 +104,15 @@ public final class TextPipeline implements AutoCloseable {
         return complete(List.of(message("user", userText)), s, streamer);
     }
 
+    /** One reply per user message, decoded as one left-padded batch; rows keep the order of {@code userTexts}. */
+    public DecodeResult generateAll(List<String> userTexts, DecodingSettings s, TextStreamer streamer) {
+        List<long[]> rows = new ArrayList<>();
+        for (String t : userTexts) {
+            rows.add(encodePrompt(List.of(message("user", t))));
+        }
+        return generator.generate(rows, s, streamer);
+    }
+
     /** Generates the assistant's next message for a conversation. */
     public DecodeResult complete(List<Map<String, Object>> conversation, DecodingSettings s, TextStreamer streamer) {
         long[] ids = encodePrompt(conversation);
@@ -117,6 +126,13 @@ public final class TextPipeline implements AutoCloseable {
 
     /** The token ids of the prompt for {@code conversation} (system prompt added when configured). */
     public long[] encodePrompt(List<Map<String, Object>> conversation) {
+        String text = renderPrompt(conversation);
+        // the chat template writes the special tokens itself, as apply_chat_template(tokenize=True) assumes
+        return promptTemplate == null && tokenizer.hasChatTemplate() ? tokenizer.encodeRaw(text) : tokenizer.encode(text);
+    }
+
+    /** The prompt text for {@code conversation}: prompt_template, else the chat template, else the plain messages. */
+    public String renderPrompt(List<Map<String, Object>> conversation) {
         List<Map<String, Object>> messages = new ArrayList<>();
         boolean hasSystem = conversation.stream().anyMatch(m -> "system".equals(m.get("role")));
         if (systemPrompt != null && !hasSystem) {
@@ -124,15 +140,19 @@ public final class TextPipeline implements AutoCloseable {
         }
         messages.addAll(conversation);
         if (promptTemplate != null) {
-            return tokenizer.encode(renderPlain(messages));
+            return renderPlain(messages);
         }
         if (tokenizer.hasChatTemplate()) {
-            // the template writes the special tokens itself, as apply_chat_template(tokenize=True) assumes
-            return tokenizer.encodeRaw(tokenizer.applyChatTemplate(messages, true));
+            return tokenizer.applyChatTemplate(messages, true);
         }
         StringBuilder plain = new StringBuilder();
         messages.forEach(m -> plain.append(plain.length() == 0 ? "" : "\n").append(m.get("content")));
-        return tokenizer.encode(plain.toString());
+        return plain.toString();
+    }
+
+    /** {@link #renderPrompt} of one user message. */
+    public String renderPrompt(String userText) {
+        return renderPrompt(List.of(message("user", userText)));
     }
 
     // prompt_template per user turn, each earlier reply appended after its turn

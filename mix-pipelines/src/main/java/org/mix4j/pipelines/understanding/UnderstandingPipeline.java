@@ -153,6 +153,11 @@ public final class UnderstandingPipeline implements AutoCloseable {
         return answer(List.of(new Request(images, prompt)), generation, streamer);
     }
 
+    /** The prompt text the model reads for {@code prompt} about {@code images} images, chat template applied. */
+    public String renderPrompt(String prompt, int images) {
+        return prompts.build(prompt, images, tokenizer);
+    }
+
     /** Answers several prompts in one batch. */
     public DecodeResult answer(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
         List<long[]> rows = new ArrayList<>();
@@ -162,7 +167,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
             String text = prompts.build(r.prompt(), r.images().size(), tokenizer);
             int[] counts = r.images().stream().mapToInt(i -> vision.tokens(i.width(), i.height())).toArray();
             long[] ids = ImageSplice.expand(tokenizer.encode(text), imageTokenId, counts);
-            checkContext(ids.length, settings.maxNewTokens());
+            checkContext(ids.length);
             rows.add(ids);
             allImages.addAll(r.images());
             imageTokens += java.util.Arrays.stream(counts).sum();
@@ -185,10 +190,12 @@ public final class UnderstandingPipeline implements AutoCloseable {
         }
     }
 
-    private void checkContext(int promptTokens, int maxNewTokens) {
-        if (promptTokens + Math.max(1, maxNewTokens) > llm.maxPositions()) {
-            throw new IllegalArgumentException("the prompt with its image tokens is " + promptTokens + " tokens; with "
-                    + "max_new_tokens " + maxNewTokens + " it does not fit the model's context of " + llm.maxPositions()
+    // max_new_tokens is capped to the room left by the prompt (DecodingLoop), as for task: text;
+    // only a prompt that leaves no room for one token is an error
+    private void checkContext(int promptTokens) {
+        if (promptTokens + 1 > llm.maxPositions()) {
+            throw new IllegalArgumentException("the prompt with its image tokens is " + promptTokens + " tokens; it "
+                    + "leaves no room for an answer in the model's context of " + llm.maxPositions()
                     + " positions (use fewer or smaller images, or a tiler with fewer tiles)");
         }
     }
