@@ -206,6 +206,20 @@ class PipelineConfigTest {
     }
 
     @Test
+    void aTokenizerWithMoreIdsThanTheEmbeddingHasRowsIsReported() {
+        String tokenizer = org.mix4j.llm.TestData.resource("tiny-chat").toAbsolutePath().toString(); // ids 0..268 (the model pads its embedding to 272)
+        String yaml = """
+                task: text
+                llm: { type: llama, init: random, vocab_size: VOCAB, hidden_size: 8, intermediate_size: 16,
+                       num_hidden_layers: 1, num_attention_heads: 2 }
+                tokenizer: { type: hf_tokenizer, weights: "DIR" }
+                """.replace("DIR", tokenizer);
+        assertTrue(check(yaml.replace("VOCAB", "272")).ok(), messages(check(yaml.replace("VOCAB", "272"))).toString());
+        assertEquals(java.util.List.of("p.yaml:4:12: tokenizer: vocab size 269 exceeds llm vocab_size 200"),
+                messages(check(yaml.replace("VOCAB", "200"))));
+    }
+
+    @Test
     void undeclaredWidthsAreSkipped() {
         PipelineConfig.Validation v = check(TINY_UNDERSTANDING.replace("in_features: 16, out_features: 24", ""));
         assertTrue(v.ok(), messages(v).toString());
