@@ -89,4 +89,15 @@ class TextCommandsTest {
         assertEquals(1, mix(out, err, "chat", "--model", dir.toString(), "--context", "1"), err.toString());
         assertTrue(err.toString().contains("--context"), err.toString());
     }
+
+    @Test
+    void inputTogetherWithPromptIsRefusedBeforeAnythingLoads() throws Exception {
+        Path jsonl = dir.resolve("requests.jsonl");
+        Files.writeString(jsonl, "{\"prompt\": \"Hi\"}\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, mix(out, err, "run", "--model", dir.toString(), "--input", jsonl.toString(), "--prompt", "Yo"));
+        assertTrue(err.toString().contains("--input") && err.toString().contains("either"), err.toString());
+        assertEquals("", out.toString(), "nothing was answered");
+    }
 }
