@@ -109,6 +109,10 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
             context.out().print(Presets.yaml(document, overrides(SettingFlags.task(document.root()))));
             return 0;
         }
+        if (input != null && (prompts != null || images != null)) {
+            throw new ConfigException(Origin.of("command line"), "--input", "takes every prompt and image from " + input
+                    + "; give either --input or --prompt/--image", null);
+        }
         PipelineConfig config = config(registry);
         TaskRunner runner = registry.extensions(TaskRunner.class).stream()
                 .filter(r -> r.task().equals(config.task())).findFirst()

@@ -6,7 +6,6 @@ import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode.Origin;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.registry.Registry;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,8 +26,20 @@ final class TextOptions {
     @Option(names = "--temperature", paramLabel = "T", description = "Overrides generation.temperature (0 = greedy).")
     Double temperature;
 
+    @Option(names = "--top-p", paramLabel = "P", description = "Overrides generation.top_p (nucleus sampling).")
+    Double topP;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Overrides generation.top_k (0 = off).")
+    Integer topK;
+
     @Option(names = "--seed", paramLabel = "S", description = "Overrides generation.seed.")
     Long seed;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "Overrides system_prompt.")
+    String system;
+
+    @Option(names = "--dtype", paramLabel = "T", description = "Overrides dtype: (float32, float16).")
+    String dtype;
 
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
@@ -51,13 +62,17 @@ final class TextOptions {
     PipelineConfig config(Registry registry) {
         check();
         return SettingFlags.config(registry, pipeline, model, task -> SettingFlags.decoding(maxNewTokens, temperature, seed)
-                .set("device", device, "--device"));
+                .set("generation.top_p", topP, "--top-p").set("generation.top_k", topK, "--top-k")
+                .set("system_prompt", system, "--system")
+                .set("device", device, "--device").set("dtype", dtype, "--dtype"));
     }
 
-    static void printStats(PrintWriter err, TextPipeline p, DecodeResult r) {
+    /** One turn's timings; the prefill counts the positions it computed, and those a kept cache held. */
+    static void printStats(PrintWriter err, double loadSeconds, DecodeResult r) {
         String peak = ProcessMemory.peakText();
-        err.printf("[load %.2f s | prefill %d tokens, %.1f tokens/s | decode %d tokens, %.1f tokens/s%s]%n",
-                p.loadSeconds(), r.promptTokens(), r.prefillTokensPerSecond(), r.generatedTokens(),
+        String reused = r.reusedPromptTokens() == 0 ? "" : " (" + r.reusedPromptTokens() + " more reused from the cache)";
+        err.printf("[load %.2f s | prefill %d tokens%s, %.1f tokens/s | decode %d tokens, %.1f tokens/s%s]%n",
+                loadSeconds, r.prefilledTokens(), reused, r.prefillTokensPerSecond(), r.generatedTokens(),
                 r.decodeTokensPerSecond(), peak.isEmpty() ? "" : " | " + peak);
         err.flush();
     }

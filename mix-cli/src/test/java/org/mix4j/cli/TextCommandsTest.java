@@ -59,4 +59,45 @@ class TextCommandsTest {
             System.setIn(stdin);
         }
     }
+
+    @Test
+    void slashCommandsAreNotSentToTheModel() {
+        InputStream stdin = System.in;
+        try {
+            String lines = "/help\nHi\n/system Be brief.\n/system\n/bogus\n/image a.png\n//slash\n/reset\n/exit\n";
+            System.setIn(new ByteArrayInputStream(lines.getBytes(StandardCharsets.UTF_8)));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = mix(out, err, "chat", "--model", dir.toString(), "--max-new-tokens", "2", "--stats");
+            assertEquals(0, code, err.toString());
+            String e = err.toString();
+            for (String expected : List.of("/system TEXT", "system prompt set", "system prompt: Be brief.",
+                    "unknown command /bogus", "images need a task: understanding", "conversation cleared",
+                    "reused from the cache")) {
+                assertTrue(e.contains(expected), expected + " in: " + e);
+            }
+            assertEquals(2, e.split("\\[load ", -1).length - 1, "two messages went to the model (Hi, /slash): " + e);
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void chatRefusesATooSmallContext() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, mix(out, err, "chat", "--model", dir.toString(), "--context", "1"), err.toString());
+        assertTrue(err.toString().contains("--context"), err.toString());
+    }
+
+    @Test
+    void inputTogetherWithPromptIsRefusedBeforeAnythingLoads() throws Exception {
+        Path jsonl = dir.resolve("requests.jsonl");
+        Files.writeString(jsonl, "{\"prompt\": \"Hi\"}\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, mix(out, err, "run", "--model", dir.toString(), "--input", jsonl.toString(), "--prompt", "Yo"));
+        assertTrue(err.toString().contains("--input") && err.toString().contains("either"), err.toString());
+        assertEquals("", out.toString(), "nothing was answered");
+    }
 }

@@ -12,6 +12,14 @@ public interface KvCache extends AutoCloseable {
     /** Capacity in positions. */
     int capacity();
 
+    /**
+     * Forgets every position from {@code length} on, so the next forward writes there: a
+     * conversation that keeps its cache rewinds to the prefix its next prompt shares.
+     *
+     * @throws IllegalArgumentException if {@code length} is negative or past {@link #length()}
+     */
+    void truncate(int length);
+
     @Override
     void close();
 }

@@ -97,11 +97,15 @@ public final class ComponentLoader {
         ConfigBinder.checkKeys(factory.configType(), spec.options(), spec.path(), new java.util.LinkedHashSet<>(ComponentSpec.COMMON_KEYS));
     }
 
-    /** The widths {@code config} (bound for {@code spec}) fixes, by {@link ComponentFactory#dimensions}'s names. */
+    /**
+     * The widths {@code config} (bound for {@code spec}) fixes, by {@link ComponentFactory#dimensions}'s names.
+     *
+     * @param checkpoint the pipeline's checkpoint directory, or {@code null}
+     */
     @SuppressWarnings("unchecked")
-    public Map<String, Long> dimensions(ComponentSpec spec, Role role, Record config) {
+    public Map<String, Long> dimensions(ComponentSpec spec, Role role, Record config, Path checkpoint) {
         ComponentFactory<Record, ?> factory = (ComponentFactory<Record, ?>) factory(spec, role).factory();
-        return factory.configType().isInstance(config) ? factory.dimensions(config) : Map.of();
+        return factory.configType().isInstance(config) ? factory.dimensions(config, directory(spec, checkpoint)) : Map.of();
     }
 
     /** {@code factory.create}; a config error it raises without a location gets the section's. */

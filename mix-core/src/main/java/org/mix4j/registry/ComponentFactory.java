@@ -66,6 +66,15 @@ public interface ComponentFactory<C extends Record, T> extends ExtensionPoint {
         return java.util.Map.of();
     }
 
+    /**
+     * {@link #dimensions(Record)} of a component whose files are in {@code directory}
+     * ({@code null} when there is none): for widths only its files fix, such as a tokenizer's
+     * vocabulary. Reads no weights.
+     */
+    default java.util.Map<String, Long> dimensions(C config, java.nio.file.Path directory) {
+        return dimensions(config);
+    }
+
     /** {@code name, value, ...} as a dimensions map, leaving out {@code null} values. */
     static java.util.Map<String, Long> widths(Object... nameValuePairs) {
         java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();

@@ -73,6 +73,14 @@ public final class StaticKvCache implements KvCache {
         length = 0;
     }
 
+    @Override
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " positions to " + newLength);
+        }
+        length = newLength; // stale positions past the end are overwritten before they are read again
+    }
+
     public int batch() {
         return batch;
     }

@@ -44,6 +44,20 @@ public final class HfTokenizerFactory implements ComponentFactory<HfTokenizerCon
         return null;
     }
 
+    /** {@code vocab_size}: one more than the largest id of tokenizer.json (vocabulary and added tokens). */
+    @Override
+    public java.util.Map<String, Long> dimensions(HfTokenizerConfig config, Path directory) {
+        if (directory == null) {
+            return java.util.Map.of();
+        }
+        Path file = (Files.isRegularFile(directory) ? directory.getParent() : directory).resolve(config.file());
+        if (!Files.isRegularFile(file)) {
+            return java.util.Map.of();
+        }
+        long largest = HfTokenizer.readVocab(file).values().stream().mapToLong(Long::longValue).max().orElse(-1);
+        return largest < 0 ? java.util.Map.of() : java.util.Map.of("vocab_size", largest + 1);
+    }
+
     @Override
     public Tokenizer create(HfTokenizerConfig config, ComponentContext context) {
         if (context.directory() == null) {

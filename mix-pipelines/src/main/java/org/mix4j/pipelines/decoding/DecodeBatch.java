@@ -63,18 +63,24 @@ final class DecodeBatch {
         return m.create(flat, new Shape(size, length));
     }
 
-    /** {@code cumsum(mask) - 1}, with 1 at padded positions (what transformers uses). */
-    NDArray prefillPositions(NDManager m) {
-        long[] flat = new long[size * length];
+    /**
+     * {@code cumsum(mask) - 1}, with 1 at padded positions (what transformers uses), of the columns
+     * from {@code from} on (the earlier ones are already in the cache).
+     */
+    NDArray prefillPositions(NDManager m, int from) {
+        int width = length - from;
+        long[] flat = new long[size * width];
         for (int r = 0; r < size; r++) {
             long count = 0;
             for (int c = 0; c < length; c++) {
                 long v = maskRows.get(r)[c];
                 count += v;
-                flat[r * length + c] = v == 0 ? 1 : count - 1;
+                if (c >= from) {
+                    flat[r * width + c - from] = v == 0 ? 1 : count - 1;
+                }
             }
         }
-        return m.create(flat, new Shape(size, length));
+        return m.create(flat, new Shape(size, width));
     }
 
     /** Adds the column of the token just chosen; returns its positions {@code [B, 1]}. */
@@ -128,6 +134,15 @@ final class DecodeBatch {
         return out;
     }
 
+    /** Ends every row still generating (the caller cancelled). */
+    void cancel() {
+        for (int r = 0; r < size; r++) {
+            if (reasons[r] == null) {
+                reasons[r] = FinishReason.CANCELLED;
+            }
+        }
+    }
+
     boolean allFinished() {
         return Arrays.stream(reasons).allMatch(x -> x != null);
     }
@@ -143,7 +158,7 @@ final class DecodeBatch {
         }
     }
 
-    DecodeResult result(long prefillNanos, long decodeNanos, int steps) {
+    DecodeResult result(int reused, long prefillNanos, long decodeNanos, int steps) {
         List<long[]> tokens = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         List<FinishReason> finish = new ArrayList<>();
@@ -154,6 +169,6 @@ final class DecodeBatch {
             finish.add(reasons[r] == null ? FinishReason.LENGTH : reasons[r]);
             promptTokens += (int) Arrays.stream(maskRows.get(r)).sum();
         }
-        return new DecodeResult(tokens, texts, finish, promptTokens, prefillNanos, decodeNanos, steps);
+        return new DecodeResult(tokens, texts, finish, promptTokens, reused, prefillNanos, decodeNanos, steps);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
@@ -75,40 +76,85 @@ public final class DecodingLoop {
             List<long[]> promptIds, DecodingSettings settings, TextStreamer streamer) {
         DecodeBatch batch = new DecodeBatch(promptMask, promptIds, settings, tokenizer);
         int promptLength = promptMask[0].length;
+        checkContext(promptLength);
+        int maxNew = Math.min(settings.maxNewTokens(), model.maxPositions() - promptLength);
+        if (maxNew <= 0) {
+            return batch.result(0, 0, 0, 0);
+        }
+        try (NDManager run = manager.newSubManager();
+                KvCache cache = model.newCache(run, batch.size(), promptLength + maxNew)) {
+            return decode(cache, batch, 0, prefillEmbeds, maxNew, settings, streamer, NOT_CANCELLED, run);
+        }
+    }
+
+    /**
+     * Continues one sequence whose first {@code cache.length()} positions the cache already holds:
+     * prefills the rest of the prompt, then decodes. What is decoded (all but the last token
+     * chosen) stays in the cache.
+     *
+     * @param promptIds the whole prompt's ids, for the repetition penalty and the result's counts
+     * @param suffixEmbeds the embeddings {@code [1, T - cache.length(), D]} of the positions the
+     *     cache does not hold
+     * @param cancelled polled after each token; when it answers true the row ends as
+     *     {@link DecodeResult.FinishReason#CANCELLED}
+     */
+    public DecodeResult continueSequence(KvCache cache, long[] promptIds, Function<NDManager, NDArray> suffixEmbeds,
+            DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled) {
+        int past = cache.length();
+        if (past >= promptIds.length) {
+            throw new IllegalArgumentException("the cache holds " + past + " positions but the prompt has only "
+                    + promptIds.length + "; at least one must be new");
+        }
+        long[][] mask = new long[1][promptIds.length];
+        Arrays.fill(mask[0], 1);
+        DecodeBatch batch = new DecodeBatch(mask, List.of(promptIds), settings, tokenizer);
+        checkContext(promptIds.length);
+        int maxNew = Math.min(settings.maxNewTokens(), Math.min(model.maxPositions(), cache.capacity()) - promptIds.length);
+        if (maxNew <= 0) {
+            return batch.result(past, 0, 0, 0);
+        }
+        try (NDManager run = manager.newSubManager()) {
+            return decode(cache, batch, past, suffixEmbeds, maxNew, settings, streamer, cancelled, run);
+        }
+    }
+
+    private static final BooleanSupplier NOT_CANCELLED = () -> false;
+
+    private void checkContext(int promptLength) {
         if (promptLength > model.maxPositions()) {
             throw new IllegalArgumentException("prompt of " + promptLength + " tokens is longer than the model's context of "
                     + model.maxPositions() + " positions");
         }
-        int maxNew = Math.min(settings.maxNewTokens(), model.maxPositions() - promptLength);
-        if (maxNew <= 0) {
-            return batch.result(0, 0, 0);
-        }
+    }
+
+    private DecodeResult decode(KvCache cache, DecodeBatch batch, int past, Function<NDManager, NDArray> prefillEmbeds,
+            int maxNew, DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled, NDManager run) {
         LogitsSampler sampler = new LogitsSampler(settings);
         long start = System.nanoTime();
         long prefillNanos;
         int steps = 0;
-        try (NDManager run = manager.newSubManager();
-                KvCache cache = model.newCache(run, batch.size(), promptLength + maxNew)) {
-            float[][] logits;
+        float[][] logits;
+        try (NDManager step = run.newSubManager()) {
+            logits = lastLogits(prefillEmbeds.apply(step), batch.prefillPositions(step, past), batch.mask(step), cache);
+        }
+        prefillNanos = System.nanoTime() - start;
+        while (true) {
+            long[] next = batch.choose(logits, sampler, maxNew, streamer);
+            if (!batch.allFinished() && cancelled.getAsBoolean()) {
+                batch.cancel();
+            }
+            if (batch.allFinished()) {
+                break;
+            }
             try (NDManager step = run.newSubManager()) {
-                logits = lastLogits(prefillEmbeds.apply(step), batch.prefillPositions(step), batch.mask(step), cache);
+                NDArray positions = batch.extend(step); // one more column of mask, [B, 1] positions
+                NDArray embeds = model.embed(step.create(next, new Shape(next.length, 1)));
+                logits = lastLogits(embeds, positions, batch.mask(step), cache);
             }
-            prefillNanos = System.nanoTime() - start;
-            while (true) {
-                long[] next = batch.choose(logits, sampler, maxNew, streamer);
-                if (batch.allFinished()) {
-                    break;
-                }
-                try (NDManager step = run.newSubManager()) {
-                    NDArray positions = batch.extend(step); // one more column of mask, [B, 1] positions
-                    NDArray embeds = model.embed(step.create(next, new Shape(next.length, 1)));
-                    logits = lastLogits(embeds, positions, batch.mask(step), cache);
-                }
-                steps++;
-            }
+            steps++;
         }
         batch.flush(streamer);
-        return batch.result(prefillNanos, System.nanoTime() - start - prefillNanos, steps);
+        return batch.result(past, prefillNanos, System.nanoTime() - start - prefillNanos, steps);
     }
 
     /** The last position's logits of every row, {@code [B][V]}. */

@@ -39,8 +39,19 @@ final class Compatibility {
     private Compatibility() {}
 
     /** One error per mismatch, at the origin of the first component's section. */
-    static List<ConfigException> check(PipelineConfig config, Map<String, Map<String, Long>> dimensions) {
+    static List<ConfigException> check(PipelineConfig config, Map<String, Map<String, Long>> declared) {
         List<ConfigException> errors = new ArrayList<>();
+        Map<String, Map<String, Long>> dimensions = new java.util.HashMap<>(declared);
+        String hires = "";
+        Long low = declared.getOrDefault("encoder", Map.of()).get("output_width");
+        Long high = declared.getOrDefault("encoder_hires", Map.of()).get("output_width");
+        if (low != null && high != null) {
+            // the two encoders' features are concatenated per token before the connector
+            Map<String, Long> both = new java.util.HashMap<>(declared.get("encoder"));
+            both.put("output_width", low + high);
+            dimensions.put("encoder", both);
+            hires = " (encoder " + low + " + encoder_hires " + high + ")";
+        }
         for (Rule rule : RULES.getOrDefault(config.task(), List.of())) {
             Long from = dimensions.getOrDefault(rule.from(), Map.of()).get(rule.fromWidth());
             Long to = dimensions.getOrDefault(rule.to(), Map.of()).get(rule.toWidth());
@@ -49,6 +60,7 @@ final class Compatibility {
             }
             ComponentSpec spec = config.component(rule.from());
             String problem = rule.fromWidth().replace('_', ' ') + " " + from
+                    + (rule.from().equals("encoder") && rule.fromWidth().equals("output_width") ? hires : "")
                     + (rule.atMost() ? " exceeds " : " does not match ") + rule.to() + " " + rule.toWidth() + " " + to;
             errors.add(new ConfigException(spec.origin(), rule.from(), problem, null));
         }

@@ -218,7 +218,7 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
                     bound = loader.bindConfig(spec, role, ckpt);
                 }
                 if (bound != null && widthsAreReal(spec, ckpt)) {
-                    dimensions.put(e.getKey(), loader.dimensions(spec, role, bound));
+                    dimensions.put(e.getKey(), loader.dimensions(spec, role, bound, ckpt));
                 }
             } catch (ConfigException ce) {
                 errors.add(ce);

@@ -16,6 +16,7 @@ import org.mix4j.config.ConfigNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.config.YamlLoader;
 import org.mix4j.config.ConfigOverrides;
+import org.mix4j.pipelines.chat.ChatSession;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingDefaults;
 import org.mix4j.pipelines.decoding.DecodingLoop;
@@ -39,6 +40,7 @@ public final class TextPipeline implements AutoCloseable {
     private final String promptTemplate;
     private final String systemPrompt;
     private final DecodingLoop generator;
+    private final NDManager manager;
     private final long loadNanos;
 
     public TextPipeline(LanguageModel llm, Tokenizer tokenizer, DecodingSettings settings, String promptTemplate,
@@ -49,6 +51,7 @@ public final class TextPipeline implements AutoCloseable {
         this.promptTemplate = promptTemplate;
         this.systemPrompt = systemPrompt;
         this.generator = new DecodingLoop(llm, tokenizer, manager);
+        this.manager = manager;
         this.loadNanos = loadNanos;
     }
 
@@ -119,9 +122,14 @@ public final class TextPipeline implements AutoCloseable {
         return generator.generate(List.of(ids), s, streamer);
     }
 
-    /** A multi-turn conversation that keeps its history. */
-    public ChatSession chat(DecodingSettings s) {
-        return new ChatSession(this, s);
+    /**
+     * A multi-turn conversation that keeps its history and its KV cache between turns.
+     *
+     * @param context positions the conversation may use (capped at the model's); older turns are
+     *     dropped beyond it
+     */
+    public ChatSession chat(DecodingSettings s, int context) {
+        return new ChatSession(new TextChat(this), s, context, manager);
     }
 
     /** The token ids of the prompt for {@code conversation} (system prompt added when configured). */

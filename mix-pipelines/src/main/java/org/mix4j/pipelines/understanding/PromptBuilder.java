@@ -33,42 +33,60 @@ public final class PromptBuilder {
         this.origin = origin;
     }
 
+    /** One message of a conversation; {@code images} counts the images sent with a user message. */
+    public record Message(String role, String text, int images) {}
+
     /** The prompt text for {@code userText} about {@code images} images. */
     public String build(String userText, int images, Tokenizer tokenizer) {
-        String text = userText == null ? "" : userText;
-        int written = count(text, placeholder);
-        if (written != 0 && written != images) {
-            throw new IllegalArgumentException("the prompt has " + written + " image placeholder(s) '" + placeholder
-                    + "' but " + images + " image(s) were given");
+        return build(List.of(new Message("user", userText, images)), null, tokenizer);
+    }
+
+    /**
+     * The prompt text for a conversation whose last message is the user's, with the generation
+     * prompt for the reply.
+     *
+     * @param system the system prompt, or {@code null} for the configured one
+     */
+    public String build(List<Message> conversation, String system, Tokenizer tokenizer) {
+        String systemText = system != null ? system : systemPrompt;
+        int images = 0;
+        int[] written = new int[conversation.size()];
+        for (int i = 0; i < conversation.size(); i++) {
+            Message m = conversation.get(i);
+            written[i] = count(text(m), placeholder);
+            if (written[i] != 0 && written[i] != m.images()) {
+                throw new IllegalArgumentException("the prompt has " + written[i] + " image placeholder(s) '" + placeholder
+                        + "' but " + m.images() + " image(s) were given");
+            }
+            images += m.images();
         }
         if (template != null) {
-            String withImages = written == 0 && !template.contains("{image}") ? placeholders(images) + text : text;
-            return template.replace("{image}", written == 0 ? placeholders(images) : "")
-                    .replace("{system}", systemPrompt == null ? "" : systemPrompt)
-                    .replace("{prompt}", withImages);
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < conversation.size(); i++) {
+                Message m = conversation.get(i);
+                if (m.role().equals("user")) {
+                    sb.append(fillTemplate(text(m), m.images(), written[i], systemText));
+                } else if (m.role().equals("assistant")) {
+                    sb.append(text(m)); // each earlier reply follows its turn, as task: text writes it
+                }
+            }
+            return sb.toString();
         }
         if (!tokenizer.hasChatTemplate()) {
             throw new ConfigException(origin, "prompt_template", "the tokenizer has no chat template; set a "
                     + "plain prompt_template such as \"USER: {prompt} ASSISTANT:\"", null);
         }
-        List<Map<String, Object>> messages = new ArrayList<>();
-        if (systemPrompt != null) {
-            messages.add(message("system", systemPrompt));
-        }
-        messages.add(Map.of("role", "user", "content", parts(text, images, written)));
         String rendered = null;
         RuntimeException failure = null;
         try {
-            rendered = tokenizer.applyChatTemplate(messages, true);
+            rendered = tokenizer.applyChatTemplate(messages(conversation, systemText, written, true), true);
         } catch (RuntimeException e) {
             failure = e;
         }
         if (rendered == null || count(rendered, placeholder) != images) {
             // a template that expects plain-string content: placeholders go into the text itself
-            messages.set(messages.size() - 1,
-                    message("user", written == 0 && images > 0 ? placeholders(images) + text : text));
             try {
-                rendered = tokenizer.applyChatTemplate(messages, true);
+                rendered = tokenizer.applyChatTemplate(messages(conversation, systemText, written, false), true);
             } catch (RuntimeException e) {
                 throw failure != null ? failure : e;
             }
@@ -78,6 +96,39 @@ public final class PromptBuilder {
                     + " image placeholder(s) for " + images + " image(s); set prompt_template to control the prompt");
         }
         return rendered;
+    }
+
+    private String fillTemplate(String text, int images, int written, String systemText) {
+        String withImages = written == 0 && !template.contains("{image}") ? placeholders(images) + text : text;
+        return template.replace("{image}", written == 0 ? placeholders(images) : "")
+                .replace("{system}", systemText == null ? "" : systemText)
+                .replace("{prompt}", withImages);
+    }
+
+    /** Chat-template messages: content as llava-hf style parts, or as plain strings with placeholders in the text. */
+    private List<Map<String, Object>> messages(List<Message> conversation, String systemText, int[] written,
+            boolean asParts) {
+        List<Map<String, Object>> messages = new ArrayList<>();
+        if (systemText != null) {
+            messages.add(message("system", systemText));
+        }
+        for (int i = 0; i < conversation.size(); i++) {
+            Message m = conversation.get(i);
+            String text = text(m);
+            if (asParts) {
+                Map<String, Object> msg = new LinkedHashMap<>();
+                msg.put("role", m.role());
+                msg.put("content", parts(text, m.images(), written[i]));
+                messages.add(msg);
+            } else {
+                messages.add(message(m.role(), written[i] == 0 && m.images() > 0 ? placeholders(m.images()) + text : text));
+            }
+        }
+        return messages;
+    }
+
+    private static String text(Message m) {
+        return m.text() == null ? "" : m.text();
     }
 
     /** Content parts: the user's placeholders become image parts in place; else images come first. */

@@ -21,6 +21,7 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.JsonConfig;
+import org.mix4j.pipelines.chat.ChatSession;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingDefaults;
 import org.mix4j.pipelines.decoding.DecodingLoop;
@@ -198,6 +199,25 @@ public final class UnderstandingPipeline implements AutoCloseable {
                     + "leaves no room for an answer in the model's context of " + llm.maxPositions()
                     + " positions (use fewer or smaller images, or a tiler with fewer tiles)");
         }
+    }
+
+    /**
+     * A multi-turn conversation about images: a message may bring images, the KV cache is kept
+     * between turns and each image is encoded once.
+     *
+     * @param context positions the conversation may use (capped at the model's)
+     */
+    public ChatSession chat(DecodingSettings settings, int context) {
+        return new ChatSession(new UnderstandingChat(this, manager), settings, context, manager);
+    }
+
+    /** Seconds spent loading the components. */
+    public double loadSeconds() {
+        return loadNanos / 1e9;
+    }
+
+    PromptBuilder prompts() {
+        return prompts;
     }
 
     public DecodingSettings generation() {

@@ -206,6 +206,35 @@ class PipelineConfigTest {
     }
 
     @Test
+    void aTokenizerWithMoreIdsThanTheEmbeddingHasRowsIsReported() {
+        String tokenizer = org.mix4j.llm.TestData.resource("tiny-chat").toAbsolutePath().toString(); // ids 0..268 (the model pads its embedding to 272)
+        String yaml = """
+                task: text
+                llm: { type: llama, init: random, vocab_size: VOCAB, hidden_size: 8, intermediate_size: 16,
+                       num_hidden_layers: 1, num_attention_heads: 2 }
+                tokenizer: { type: hf_tokenizer, weights: "DIR" }
+                """.replace("DIR", tokenizer);
+        assertTrue(check(yaml.replace("VOCAB", "272")).ok(), messages(check(yaml.replace("VOCAB", "272"))).toString());
+        assertEquals(java.util.List.of("p.yaml:4:12: tokenizer: vocab size 269 exceeds llm vocab_size 200"),
+                messages(check(yaml.replace("VOCAB", "200"))));
+    }
+
+    @Test
+    void aHighResolutionEncodersWidthAddsToTheConnectorsInput() {
+        String hires = TINY_UNDERSTANDING.replace("connector: {", """
+                encoder_hires: { type: clip_vision, init: random, hidden_size: 8, intermediate_size: 16,
+                                 num_hidden_layers: 1, num_attention_heads: 2, image_size: 8, patch_size: 4 }
+                image_processor_hires: { type: hf_image_processor }
+                connector: {""");
+        assertTrue(check(hires.replace("in_features: 16", "in_features: 24")).ok(),
+                messages(check(hires.replace("in_features: 16", "in_features: 24"))).toString());
+        java.util.List<String> m = messages(check(hires));
+        assertEquals(1, m.size(), m.toString());
+        assertTrue(m.get(0).endsWith("encoder: output width 24 (encoder 16 + encoder_hires 8) does not match connector "
+                + "input_width 16"), m.toString());
+    }
+
+    @Test
     void undeclaredWidthsAreSkipped() {
         PipelineConfig.Validation v = check(TINY_UNDERSTANDING.replace("in_features: 16, out_features: 24", ""));
         assertTrue(v.ok(), messages(v).toString());

@@ -101,17 +101,6 @@ class TextPipelineTest {
     }
 
     @Test
-    void chatSessionKeepsHistory() {
-        try (TextPipeline p = TextPipeline.fromCheckpoint(dir, TinyModels.loader(), manager)) {
-            ChatSession chat = p.chat(p.settings());
-            chat.send("Hi", null);
-            chat.send("Bye", null);
-            assertEquals(List.of("user", "assistant", "user", "assistant"),
-                    chat.history().stream().map(m -> m.get("role")).toList());
-        }
-    }
-
-    @Test
     void aPluginTokenizersChatTemplateIsUsedAsTheBuiltInsIs() {
         try (TextPipeline p = TextPipeline.fromCheckpoint(dir, TinyModels.loader(), manager)) {
             CharTokenizer templated = new CharTokenizer(Integer.MAX_VALUE, true);
