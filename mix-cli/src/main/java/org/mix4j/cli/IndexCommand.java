@@ -20,7 +20,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = "Encode every image under a folder (png, jpg, jpeg, bmp, gif; recursively) with the image tower "
                 + "of a 'task: retrieval' pipeline into an index file. Re-running encodes only new or changed files "
-                + "and drops deleted ones; unreadable images are reported and skipped.")
+                + "and drops deleted ones; entries under a folder that is missing or cannot be read are kept, and a "
+                + "run that would remove more than half of the entries stops unless --prune is given. An image that "
+                + "fails is reported and skipped. The previous index is kept as INDEX.bak.")
 public final class IndexCommand implements Callable<Integer>, CliCommand {
 
     @Parameters(index = "0", paramLabel = "PIPELINE.yaml")
@@ -42,6 +44,10 @@ public final class IndexCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--max-pixels", paramLabel = "N", description = "Skip images larger than this (default: PIL's limit).")
     Long maxPixels;
 
+    @Option(names = "--prune", description = "The files are really gone: remove their entries even when that is "
+            + "more than half of the index, and drop the entries of missing sub-folders.")
+    boolean prune;
+
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
@@ -62,8 +68,14 @@ public final class IndexCommand implements Callable<Integer>, CliCommand {
             int batch = batchSize != null ? batchSize : retrieval.settings().batchSize();
             Indexer indexer = new Indexer(retrieval, decoder, batch, Duration.ofSeconds(Math.max(0, saveInterval)),
                     progress, s -> context.err().println("skipped " + s.path() + ": " + s.reason()));
-            Indexer.Result result = indexer.index(images, out);
+            Indexer.Result result = indexer.index(images, out, prune);
+            result.held().forEach(h -> context.err().println("warning: " + h.describe()));
             context.out().println(result.summary() + (result.written() ? " -> " + out : " (" + out + " already up to date)"));
+            if (result.nothingIndexed()) {
+                context.err().println("error: none of the images under " + images + " could be indexed ("
+                        + result.skipped().size() + " skipped, listed above)");
+                return 1;
+            }
             if (!result.skipped().isEmpty()) {
                 context.out().println(result.skipped().size() + " file(s) could not be read and were skipped (listed above)");
             }

@@ -9,6 +9,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -31,21 +32,48 @@ public final class ImageFolder {
      * What a scan found.
      *
      * @param images image files sorted by relative path
-     * @param unreadable sub-folders or files the walk could not open, with the reason
+     * @param unreadable sub-folders or files the walk could not open, with the reason (the folder
+     *     itself under its absolute path, everything else relative)
+     * @param listed the folders whose whole listing was read, relative ({@code ""}: the folder
+     *     itself): only there does a missing file mean that it is gone
      */
-    public record Scan(List<ImageFile> images, List<Indexer.Skipped> unreadable) {}
+    public record Scan(List<ImageFile> images, List<Indexer.Skipped> unreadable, Set<String> listed) {
+
+        public Scan {
+            images = List.copyOf(images);
+            unreadable = List.copyOf(unreadable);
+            listed = Set.copyOf(listed);
+        }
+
+        /** Whether the walk failed on {@code relative} (a folder or a file). */
+        public boolean couldNotRead(String relative) {
+            return unreadable.stream().anyMatch(s -> s.path().equals(relative));
+        }
+    }
 
     private ImageFolder() {}
 
     public static Scan scan(Path folder) {
         if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException(folder + ": not a folder of images");
+            throw new IllegalArgumentException(folder + ": not a folder of images (missing, or its drive is not "
+                    + "mounted?); nothing was indexed");
         }
         Path root = folder.toAbsolutePath().normalize();
         List<ImageFile> images = new ArrayList<>();
         List<Indexer.Skipped> unreadable = new ArrayList<>();
+        Set<String> listed = new HashSet<>();
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    if (e == null) {
+                        listed.add(relative(root, dir));
+                    } else {
+                        unreadable.add(new Indexer.Skipped(name(root, dir), "cannot list: " + e));
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isRegularFile() && isImage(file)) {
@@ -57,7 +85,7 @@ public final class ImageFolder {
 
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    unreadable.add(new Indexer.Skipped(relative(root, file), "cannot read: " + e));
+                    unreadable.add(new Indexer.Skipped(name(root, file), "cannot read: " + e));
                     return FileVisitResult.CONTINUE;
                 }
             });
@@ -65,13 +93,19 @@ public final class ImageFolder {
             throw new UncheckedIOException(folder + ": cannot list images: " + e.getMessage(), e);
         }
         images.sort(Comparator.comparing(ImageFile::relative));
-        return new Scan(images, unreadable);
+        return new Scan(images, unreadable, listed);
     }
 
     static boolean isImage(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** How a failure is reported: relative, or the folder's own absolute path. */
+    private static String name(Path root, Path file) {
+        String rel = relative(root, file);
+        return rel.isEmpty() ? root.toString() : rel;
     }
 
     private static String relative(Path root, Path file) {

@@ -5,13 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +27,7 @@ import java.util.zip.CRC32;
  * "MXIE"                  end marker
  * </pre>
  * Writing goes to a temporary file in the same folder that is then moved over the target, so a
- * crash or an interrupt leaves the previous index intact.
+ * crash or an interrupt leaves the previous index intact ({@link AtomicFile}).
  */
 public final class IndexFile {
 
@@ -43,45 +39,16 @@ public final class IndexFile {
 
     private IndexFile() {}
 
-    /** Writes {@code contents} to {@code file} atomically (temp file in the same folder, then a move). */
+    /**
+     * Writes {@code contents} to {@code file} atomically (temp file in the same folder, a move, a
+     * flush of the folder); when {@code file} is a symbolic link, the file it points to is replaced.
+     */
     public static void write(Path file, IndexContents contents) {
-        Path target = file.toAbsolutePath();
-        Path tmp = null;
         try {
-            Files.createDirectories(target.getParent());
-            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            tmp.toFile().deleteOnExit(); // an interrupted run (Ctrl-C) leaves no temp file behind
-            keepPermissions(target, tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeTo(ch, contents);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            AtomicFile.write(file, ch -> writeTo(ch, contents));
         } catch (IOException e) {
             throw new IndexFileException(file, "cannot write the index: " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the write already failed; that error is the one to report
-                }
-            }
         }
-    }
-
-    /** The replacement gets the old file's permissions, or rw-r--r-- (a temp file starts as rw-------). */
-    private static void keepPermissions(Path target, Path tmp) throws IOException {
-        if (!tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return;
-        }
-        Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target)
-                : PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     private static void writeTo(FileChannel ch, IndexContents contents) throws IOException {

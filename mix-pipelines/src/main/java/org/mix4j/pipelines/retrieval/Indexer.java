@@ -4,38 +4,59 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.mix4j.api.ProgressListener;
-import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecodeException;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.retrieval.ImageFolder.ImageFile;
 
 /**
  * Builds or updates an index of a folder of images. Files whose size and modification time match
  * their entry keep their embedding; new and changed files are encoded in batches; entries whose
- * file is gone are dropped. Images that cannot be decoded are reported and left out. The index is
- * written atomically at the end and, during long runs, every {@code saveInterval}, so an
- * interrupted run keeps what it had finished and never corrupts the file.
+ * file is gone are dropped, but only where the folder could be listed ({@link IndexPlan}), and a run
+ * that would drop more than half of the entries, or keep entries of missing folders under a new
+ * root, is refused unless {@code prune} confirms it. An
+ * image that fails in any way (decoding, size, preprocessing, the encoder) is reported by name and
+ * left out ({@link BatchEncoder}). The index is written atomically at the end and, during long runs, every
+ * {@code saveInterval}, so an interrupted run keeps what it had finished and never corrupts the
+ * file; the index the run started from is kept as {@code INDEX.bak} ({@link IndexSaver}).
  */
 public final class Indexer {
 
     /** A file left out, with the reason. */
     public record Skipped(String path, String reason) {}
 
+    /**
+     * Entries kept although their files were not seen.
+     *
+     * @param path the folder (or file) that could not be seen, absolute
+     * @param missing the folder is not there (an unmounted drive, a wrong path); otherwise it cannot be read
+     */
+    public record Held(String path, boolean missing, int entries) {
+
+        public String describe() {
+            return "kept " + entries + (entries == 1 ? " entry" : " entries") + " under " + path + ": "
+                    + (missing ? "the folder is missing (if it was deleted, run again with --prune to drop them)"
+                            : "it cannot be read");
+        }
+    }
+
     /** What a run did. */
     public record Result(IndexContents contents, int added, int updated, int removed, int unchanged,
-            List<Skipped> skipped, boolean written) {
+            List<Held> held, List<Skipped> skipped, boolean written) {
 
         public String summary() {
-            return String.format("%d images indexed: %d added, %d updated, %d removed, %d unchanged, %d skipped",
-                    contents.count(), added, updated, removed, unchanged, skipped.size());
+            int kept = held.stream().mapToInt(Held::entries).sum();
+            return String.format("%d images indexed: %d added, %d updated, %d removed, %d unchanged, %d skipped%s",
+                    contents.count(), added, updated, removed, unchanged, skipped.size(),
+                    kept == 0 ? "" : ", " + kept + " kept unseen");
+        }
+
+        /** Files were left out and none of the images under the folder is in the index. */
+        public boolean nothingIndexed() {
+            return !skipped.isEmpty() && added + updated + unchanged == 0;
         }
     }
 
@@ -63,8 +84,24 @@ public final class Indexer {
         this.onSkip = onSkip;
     }
 
-    /** Indexes {@code folder} into {@code indexFile}, extending the index there if it exists. */
+    /** Indexes {@code folder} into {@code indexFile}, extending the index there if it exists, without pruning. */
     public Result index(Path folder, Path indexFile) {
+        return index(folder, indexFile, false);
+    }
+
+    /**
+     * Indexes {@code folder} into {@code indexFile}, extending the index there if it exists.
+     *
+     * @param prune confirms that files are really gone: a run may remove more than half of the
+     *     entries (or index another folder than the last run), and entries under a missing
+     *     sub-folder are removed instead of kept
+     */
+    public Result index(Path folder, Path indexFile, boolean prune) {
+        return index(ImageFolder.scan(folder), folder, indexFile, prune);
+    }
+
+    /** {@link #index(Path, Path, boolean)} over a scan already made (tests hide folders from it). */
+    Result index(ImageFolder.Scan scan, Path folder, Path indexFile, boolean prune) {
         ModelFingerprint model = embedder.fingerprint();
         IndexContents old = Files.exists(indexFile) ? IndexFile.read(indexFile) : null;
         if (old != null && !old.model().sameModel(model)) {
@@ -73,61 +110,65 @@ public final class Indexer {
                     + "new index file or delete this one");
         }
         String root = folder.toAbsolutePath().normalize().toString();
-        ImageFolder.Scan scan = ImageFolder.scan(folder);
+        IndexPlan plan = IndexPlan.of(old, scan, prune, root);
+        if (!prune && old != null) {
+            refuseLosses(old, plan, root, indexFile);
+        }
         List<Skipped> skipped = new ArrayList<>(scan.unreadable());
         scan.unreadable().forEach(onSkip);
 
-        Plan plan = Plan.of(old, scan.images());
-        TreeMap<String, Row> rows = plan.kept();
-        List<ImageFile> todo = plan.todo();
+        TreeMap<String, IndexRow> rows = plan.kept();
         Set<String> replaced = plan.replaced();
-        int unchanged = rows.size();
-
-        encode(todo, rows, skipped, model, root, indexFile);
+        int held = plan.held().stream().mapToInt(Held::entries).sum();
+        int unchanged = rows.size() - held;
+        IndexSaver saver = new IndexSaver(indexFile);
+        encode(plan.todo(), rows, skipped, model, root, saver);
         IndexContents contents = contents(model, root, rows);
         int updated = (int) replaced.stream().filter(rows::containsKey).count();
-        int added = rows.size() - unchanged - updated;
+        int added = rows.size() - held - unchanged - updated;
         // a changed file that no longer decodes loses its old entry too
-        int removed = plan.gone() + replaced.size() - updated;
+        int removed = plan.gone().size() + replaced.size() - updated;
         boolean changed = old == null || added + updated + removed > 0 || !root.equals(old.root());
         if (changed) {
-            IndexFile.write(indexFile, contents);
+            saver.save(contents);
         }
-        return new Result(contents, added, updated, removed, unchanged, List.copyOf(skipped), changed);
+        return new Result(contents, added, updated, removed, unchanged, plan.held(), List.copyOf(skipped), changed);
+    }
+
+    /**
+     * Stops a run, before anything is encoded or written, that would remove more than half of the
+     * entries, or keep entries of folders missing from a new root (they would point into the wrong folder).
+     */
+    private static void refuseLosses(IndexContents old, IndexPlan plan, String root, Path indexFile) {
+        if (2L * plan.gone().size() > old.count()) {
+            throw new IndexFileException(indexFile, "this run would remove " + plan.gone().size() + " of the "
+                    + old.count() + " entries, whose files are not in " + root + "; nothing was written. Check that "
+                    + "it is the folder this index was made from and that its drive is mounted; if the files were "
+                    + "deleted, run again with --prune");
+        }
+        if (!old.root().isEmpty() && !old.root().equals(root)
+                && plan.held().stream().anyMatch(Held::missing)) {
+            throw new IndexFileException(indexFile, "was made from " + old.root() + ", and "
+                    + plan.held().stream().filter(Held::missing).map(Held::path).toList() + " are missing from "
+                    + root + "; nothing was written, as their entries would point into the wrong folder. Index "
+                    + old.root() + " again, or run again with --prune to drop them");
+        }
     }
 
     /** Encodes {@code todo} batch by batch into {@code rows}, saving every {@code saveInterval}. */
-    private void encode(List<ImageFile> todo, TreeMap<String, Row> rows, List<Skipped> skipped, ModelFingerprint model,
-            String root, Path indexFile) {
+    private void encode(List<ImageFile> todo, TreeMap<String, IndexRow> rows, List<Skipped> skipped,
+            ModelFingerprint model, String root, IndexSaver saver) {
+        BatchEncoder encoder = new BatchEncoder(embedder, decoder, onSkip);
         long lastSave = System.nanoTime();
         progress.start("indexing", todo.size());
         try {
             for (int from = 0; from < todo.size(); from += batchSize) {
                 List<ImageFile> batch = todo.subList(from, Math.min(todo.size(), from + batchSize));
-                List<ImageFile> decodedFiles = new ArrayList<>();
-                List<RgbImage> images = new ArrayList<>();
-                for (ImageFile f : batch) {
-                    try {
-                        images.add(decoder.read(f.file()));
-                        decodedFiles.add(f);
-                    } catch (ImageDecodeException e) {
-                        Skipped s = new Skipped(f.relative(), e.getMessage());
-                        skipped.add(s);
-                        onSkip.accept(s);
-                    }
-                }
-                if (!images.isEmpty()) {
-                    float[][] embeddings = embedder.embedImages(images);
-                    for (int i = 0; i < decodedFiles.size(); i++) {
-                        ImageFile f = decodedFiles.get(i);
-                        rows.put(f.relative(), Row.of(new IndexEntry(f.relative(), f.size(), f.mtimeNanos()),
-                                embeddings[i], model.dim()));
-                    }
-                }
+                encoder.encode(batch, rows, skipped);
                 progress.advance(batch.size());
                 boolean more = from + batchSize < todo.size();
                 if (more && !saveInterval.isZero() && System.nanoTime() - lastSave >= saveInterval.toNanos()) {
-                    IndexFile.write(indexFile, contents(model, root, rows));
+                    saver.save(contents(model, root, rows));
                     lastSave = System.nanoTime();
                 }
             }
@@ -136,60 +177,15 @@ public final class Indexer {
         }
     }
 
-    private static IndexContents contents(ModelFingerprint model, String root, TreeMap<String, Row> rows) {
+    private static IndexContents contents(ModelFingerprint model, String root, TreeMap<String, IndexRow> rows) {
         int dim = model.dim();
         short[] matrix = new short[Math.multiplyExact(rows.size(), dim)];
         List<IndexEntry> entries = new ArrayList<>(rows.size());
         int r = 0;
-        for (Row row : rows.values()) {
+        for (IndexRow row : rows.values()) {
             System.arraycopy(row.values(), row.offset(), matrix, r++ * dim, dim);
             entries.add(row.entry());
         }
         return new IndexContents(model, root, entries, matrix);
-    }
-
-    /**
-     * What a run has to do: the entries kept as they are (same size and mtime), the files to encode,
-     * which of those replace an entry, and how many entries lost their file.
-     */
-    private record Plan(TreeMap<String, Row> kept, List<ImageFile> todo, Set<String> replaced, int gone) {
-
-        static Plan of(IndexContents old, List<ImageFile> files) {
-            Map<String, Integer> oldRows = new HashMap<>();
-            for (int i = 0; old != null && i < old.count(); i++) {
-                oldRows.put(old.entries().get(i).path(), i);
-            }
-            TreeMap<String, Row> kept = new TreeMap<>();
-            List<ImageFile> todo = new ArrayList<>();
-            Set<String> replaced = new HashSet<>();
-            for (ImageFile f : files) {
-                Integer row = oldRows.remove(f.relative());
-                if (row != null && old.entries().get(row).sameFile(f.size(), f.mtimeNanos())) {
-                    kept.put(f.relative(), new Row(old.entries().get(row), old.embeddings(), row * old.dim()));
-                } else {
-                    if (row != null) {
-                        replaced.add(f.relative());
-                    }
-                    todo.add(f);
-                }
-            }
-            return new Plan(kept, todo, replaced, oldRows.size());
-        }
-    }
-
-    /** An entry and where its fp16 embedding lives ({@code dim} values of {@code values} from {@code offset}). */
-    private record Row(IndexEntry entry, short[] values, int offset) {
-
-        static Row of(IndexEntry entry, float[] embedding, int dim) {
-            if (embedding.length != dim) {
-                throw new IllegalStateException("the encoder returned an embedding of width " + embedding.length
-                        + ", expected " + dim);
-            }
-            short[] half = new short[dim];
-            for (int i = 0; i < dim; i++) {
-                half[i] = Fp16.fromFloat(embedding[i]);
-            }
-            return new Row(entry, half, 0);
-        }
     }
 }

@@ -116,6 +116,31 @@ class IndexFileTest {
     }
 
     @Test
+    void writesThroughASymbolicLinkAndKeepsIt() throws IOException {
+        Path real = dir.resolve("data/photos.index");
+        Path link = dir.resolve("photos.index");
+        IndexFile.write(real, randomIndex(5, 3, new float[5][]));
+        Files.createSymbolicLink(link, Path.of("data/photos.index"));
+        IndexFile.write(link, randomIndex(7, 4, new float[7][]));
+        assertTrue(Files.isSymbolicLink(link), "the link is not replaced by a file");
+        assertEquals(7, IndexFile.read(real).count());
+        try (Stream<Path> files = Files.list(dir.resolve("data"))) {
+            assertEquals(List.of(real), files.toList(), "the temp file went next to the target");
+        }
+    }
+
+    @Test
+    void aLinkToAFileNotYetWrittenCreatesIt() throws IOException {
+        Path link = dir.resolve("photos.index");
+        Path hop = dir.resolve("hop.index");
+        Files.createSymbolicLink(hop, dir.resolve("later/photos.index"));
+        Files.createSymbolicLink(link, hop.getFileName());
+        IndexFile.write(link, randomIndex(2, 3, new float[2][]));
+        assertTrue(Files.isSymbolicLink(link) && Files.isSymbolicLink(hop));
+        assertEquals(2, IndexFile.read(dir.resolve("later/photos.index")).count());
+    }
+
+    @Test
     void missingFileIsNamed() {
         Path file = dir.resolve("nothere.index");
         IndexFileException e = assertThrows(IndexFileException.class, () -> IndexFile.read(file));

@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,11 +42,18 @@ class IndexerTest extends EncoderTestSupport {
     RetrievalPipeline pipeline;
 
     /** The real pipeline, counting the images it is asked to encode. */
-    final class CountingEmbedder implements ImageEmbedder {
+    class CountingEmbedder implements ImageEmbedder {
         int images;
         int calls;
         final ModelFingerprint fingerprint;
         int failOnCall = -1;
+
+        /** Not a per-image failure: what a crash or a kill looks like to the run. */
+        static final class Crash extends Error {
+            Crash() {
+                super("interrupted on purpose");
+            }
+        }
 
         CountingEmbedder(ModelFingerprint fingerprint) {
             this.fingerprint = fingerprint;
@@ -56,7 +67,7 @@ class IndexerTest extends EncoderTestSupport {
         @Override
         public float[][] embedImages(List<RgbImage> batch) {
             if (++calls == failOnCall) {
-                throw new IllegalStateException("interrupted on purpose");
+                throw new Crash();
             }
             images += batch.size();
             return pipeline.embedImages(batch);
@@ -218,7 +229,7 @@ class IndexerTest extends EncoderTestSupport {
         }
         CountingEmbedder e = counting();
         e.failOnCall = 3; // batches of 2: the third call fails after two were saved
-        assertThrows(IllegalStateException.class, () -> run(e, 2, Duration.ofNanos(1), new ArrayList<>()));
+        assertThrows(CountingEmbedder.Crash.class, () -> run(e, 2, Duration.ofNanos(1), new ArrayList<>()));
         IndexContents saved = IndexFile.read(indexFile);
         assertEquals(List.of("img0.png", "img1.png", "more10.png", "more11.png", "more12.png", "more13.png"),
                 saved.entries().stream().map(IndexEntry::path).toList());
@@ -227,5 +238,177 @@ class IndexerTest extends EncoderTestSupport {
         Indexer.Result r = run(resume);
         assertEquals(2, resume.images, "the next run only encodes what was not saved");
         assertEquals(8, r.contents().count());
+    }
+
+    @Test
+    void aPoisonImageOfAnyKindIsSkippedByNameAndTheRunGoesOn() {
+        album(2);
+        // under PIL's pixel cap, so it decodes; the 224-pixel short edge then asks for a 2^31-wide resize
+        RetrievalFixtures.writeBlankPng(images.resolve("poison.png"), 80_000_000, 1);
+        List<Indexer.Skipped> reported = new ArrayList<>();
+        Indexer.Result r = run(counting(), 4, Duration.ZERO, reported);
+        assertEquals(List.of("poison.png"), reported.stream().map(Indexer.Skipped::path).toList());
+        assertTrue(reported.get(0).reason().startsWith("cannot preprocess or encode: "), reported.get(0).reason());
+        assertEquals(List.of("img0.png", "img1.png"), IndexFile.read(indexFile).entries().stream()
+                .map(IndexEntry::path).toList(), "the batch the poison image was in is encoded without it");
+        assertTrue(r.summary().contains("2 added") && r.summary().contains("1 skipped"), r.summary());
+        assertFalse(r.nothingIndexed());
+    }
+
+    @Test
+    void anEncoderFailureOnOneImageSkipsOnlyThatImage() {
+        album(3);
+        CountingEmbedder e = new CountingEmbedder(pipeline.fingerprint()) {
+            @Override
+            public float[][] embedImages(List<RgbImage> batch) {
+                if (batch.stream().anyMatch(i -> i.width() == 41)) {
+                    throw new IllegalStateException("no kernel for this size");
+                }
+                return super.embedImages(batch);
+            }
+        };
+        List<Indexer.Skipped> reported = new ArrayList<>();
+        Indexer.Result r = run(e, 3, Duration.ZERO, reported);
+        assertEquals(List.of(new Indexer.Skipped("img1.png",
+                "cannot preprocess or encode: IllegalStateException: no kernel for this size")), reported);
+        assertEquals(2, r.contents().count());
+    }
+
+    @Test
+    void everyImageFailingIsNothingIndexed() throws IOException {
+        Files.createDirectories(images);
+        Files.writeString(images.resolve("a.png"), "not a png");
+        Indexer.Result r = run(counting());
+        assertTrue(r.nothingIndexed());
+    }
+
+    @Test
+    void anEmptyFolderDoesNotWipeTheIndex() throws IOException {
+        album(6);
+        run(counting());
+        byte[] before = Files.readAllBytes(indexFile);
+        Path unmounted = tmp.resolve("mnt");
+        Files.createDirectories(unmounted); // a mount point whose drive is not mounted
+        IndexFileException ex = assertThrows(IndexFileException.class, () -> new Indexer(counting(),
+                new ImageDecoder(), 3, Duration.ZERO, ProgressListener.NONE, s -> { }).index(unmounted, indexFile));
+        assertTrue(ex.getMessage().contains("would remove 6 of the 6 entries") && ex.getMessage().contains("--prune"),
+                ex.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(indexFile), "nothing written");
+        assertFalse(Files.exists(IndexSaver.backupOf(indexFile)));
+
+        Indexer.Result pruned = new Indexer(counting(), new ImageDecoder(), 3, Duration.ZERO, ProgressListener.NONE,
+                s -> { }).index(unmounted, indexFile, true);
+        assertEquals(6, pruned.removed());
+        assertEquals(0, IndexFile.read(indexFile).count());
+        assertArrayEquals(before, Files.readAllBytes(IndexSaver.backupOf(indexFile)), "the previous index is kept");
+    }
+
+    @Test
+    void removingUpToHalfNeedsNoPrune() throws IOException {
+        album(4);
+        run(counting());
+        Files.delete(images.resolve("img0.png"));
+        Files.delete(images.resolve("img1.png"));
+        assertEquals(2, run(counting()).removed());
+        Files.delete(images.resolve("img2.png"));
+        Files.delete(images.resolve("img3.png"));
+        assertThrows(IndexFileException.class, () -> run(counting()), "2 of 4 is fine, 2 of 2 is not");
+    }
+
+    @Test
+    void entriesUnderAMissingSubFolderAreKeptUnlessPruned() throws IOException {
+        album(2);
+        for (int i = 0; i < 5; i++) {
+            RetrievalFixtures.writePng(images.resolve("2019/summer/s" + i + ".png"), 30 + i, 30, 50 + i);
+        }
+        run(counting());
+        byte[] first = Files.readAllBytes(indexFile);
+        Files.move(images.resolve("2019"), tmp.resolve("2019-elsewhere"));
+        Files.delete(images.resolve("img1.png"));
+
+        Indexer.Result r = run(counting());
+        assertEquals(1, r.removed(), "img1.png is gone: its folder was listed");
+        assertEquals(List.of(new Indexer.Held(images.toAbsolutePath().resolve("2019").toString(), true, 5)), r.held());
+        assertTrue(r.held().get(0).describe().contains("--prune"), r.held().get(0).describe());
+        assertEquals(6, IndexFile.read(indexFile).count());
+        assertTrue(r.summary().contains("5 kept unseen"), r.summary());
+        assertArrayEquals(first, Files.readAllBytes(IndexSaver.backupOf(indexFile)));
+
+        Indexer.Result pruned = new Indexer(counting(), new ImageDecoder(), 3, Duration.ZERO, ProgressListener.NONE,
+                s -> { }).index(images, indexFile, true);
+        assertEquals(5, pruned.removed());
+        assertEquals(List.of("img0.png"), IndexFile.read(indexFile).entries().stream().map(IndexEntry::path).toList());
+    }
+
+    @Test
+    void anotherFolderIsRefusedRatherThanMixedIn() throws IOException {
+        album(1);
+        for (int i = 0; i < 4; i++) {
+            RetrievalFixtures.writePng(images.resolve("2019/s" + i + ".png"), 30 + i, 30, 50 + i);
+        }
+        run(counting());
+        byte[] before = Files.readAllBytes(indexFile);
+        Path other = tmp.resolve("other");
+        RetrievalFixtures.writePng(other.resolve("img0.png"), 40, 30, 0); // the same relative path, same pixels
+        Indexer indexer = new Indexer(counting(), new ImageDecoder(), 3, Duration.ZERO, ProgressListener.NONE, s -> { });
+        IndexFileException ex = assertThrows(IndexFileException.class, () -> indexer.index(other, indexFile));
+        assertTrue(ex.getMessage().contains("was made from " + images.toAbsolutePath())
+                && ex.getMessage().contains(other.toAbsolutePath().resolve("2019").toString())
+                && ex.getMessage().contains("--prune"), ex.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(indexFile));
+
+        Path moved = tmp.resolve("moved");
+        Files.move(images, moved);
+        Indexer.Result r = indexer.index(moved, indexFile);
+        assertEquals(5, r.unchanged(), "a moved album keeps every embedding");
+        assertEquals(moved.toAbsolutePath().toString(), IndexFile.read(indexFile).root());
+    }
+
+    @Test
+    void entriesUnderAnUnreadableFolderOrRootAreKeptEvenWithPrune() throws IOException {
+        album(1);
+        for (int i = 0; i < 3; i++) {
+            RetrievalFixtures.writePng(images.resolve("trip/t" + i + ".png"), 30 + i, 30, 50 + i);
+        }
+        run(counting());
+        Indexer indexer = new Indexer(counting(), new ImageDecoder(), 3, Duration.ZERO, ProgressListener.NONE, s -> { });
+
+        Indexer.Result r = indexer.index(unreadable(ImageFolder.scan(images), "trip"), images, indexFile, true);
+        assertEquals(0, r.removed());
+        assertEquals(List.of(new Indexer.Held(images.toAbsolutePath().resolve("trip").toString(), false, 3)), r.held());
+        assertEquals(4, IndexFile.read(indexFile).count());
+
+        r = indexer.index(unreadable(ImageFolder.scan(images), ""), images, indexFile, true);
+        assertEquals(0, r.removed());
+        assertEquals(4, r.held().get(0).entries());
+        assertEquals(4, IndexFile.read(indexFile).count());
+    }
+
+    @Test
+    void anUnreadableSubFolderKeepsItsEntries() throws IOException {
+        assumeFalse("root".equals(System.getProperty("user.name")), "root reads any folder");
+        album(1);
+        RetrievalFixtures.writePng(images.resolve("locked/a.png"), 30, 30, 1);
+        RetrievalFixtures.writePng(images.resolve("locked/b.png"), 31, 30, 2);
+        run(counting());
+        Files.setPosixFilePermissions(images.resolve("locked"), PosixFilePermissions.fromString("---------"));
+        try {
+            Indexer.Result r = run(counting());
+            assertEquals(0, r.removed());
+            assertEquals(3, IndexFile.read(indexFile).count());
+        } finally {
+            Files.setPosixFilePermissions(images.resolve("locked"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** {@code scan} as if {@code folder} ("" the root) could not be opened: its files unseen, the failure listed. */
+    static ImageFolder.Scan unreadable(ImageFolder.Scan scan, String folder) {
+        String prefix = folder.isEmpty() ? "" : folder + "/";
+        List<ImageFolder.ImageFile> seen = scan.images().stream().filter(f -> !f.relative().startsWith(prefix)).toList();
+        List<Indexer.Skipped> failed = new ArrayList<>(scan.unreadable());
+        failed.add(new Indexer.Skipped(folder, "cannot read: java.nio.file.AccessDeniedException"));
+        Set<String> listed = scan.listed().stream().filter(d -> !d.equals(folder) && !d.startsWith(prefix))
+                .collect(Collectors.toSet());
+        return new ImageFolder.Scan(seen, failed, listed);
     }
 }

@@ -1,17 +1,22 @@
 package org.mix4j.pipelines.retrieval;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.ImageIO;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.encoders.EncoderTestSupport;
 
 /** A {@code task: retrieval} YAML over the clip_full fixture, and small PNG files. */
-final class RetrievalFixtures {
+public final class RetrievalFixtures {
 
     private RetrievalFixtures() {}
 
@@ -50,7 +55,7 @@ final class RetrievalFixtures {
     }
 
     /** A PNG of random colours (each seed a different image). */
-    static void writePng(Path file, int width, int height, long seed) {
+    public static void writePng(Path file, int width, int height, long seed) {
         Random random = new Random(seed);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
@@ -66,5 +71,50 @@ final class RetrievalFixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A black 8-bit grayscale PNG of {@code width x height} written chunk by chunk, without holding
+     * the pixels: an 80,000,000 x 1 image is a file of about 80 KB.
+     */
+    public static void writeBlankPng(Path file, int width, int height) {
+        try {
+            ByteArrayOutputStream pixels = new ByteArrayOutputStream();
+            try (DeflaterOutputStream z = new DeflaterOutputStream(pixels, new Deflater(9))) {
+                byte[] zeros = new byte[1 << 16];
+                for (int y = 0; y < height; y++) {
+                    z.write(0); // filter type None
+                    for (long left = width; left > 0; left -= zeros.length) {
+                        z.write(zeros, 0, (int) Math.min(zeros.length, left));
+                    }
+                }
+            }
+            ByteArrayOutputStream header = new ByteArrayOutputStream();
+            DataOutputStream h = new DataOutputStream(header);
+            h.writeInt(width);
+            h.writeInt(height);
+            h.write(new byte[] {8, 0, 0, 0, 0}); // bit depth 8, grayscale, deflate, no filter method, no interlace
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(png);
+            out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+            chunk(out, "IHDR", header.toByteArray());
+            chunk(out, "IDAT", pixels.toByteArray());
+            chunk(out, "IEND", new byte[0]);
+            Files.createDirectories(file.getParent());
+            Files.write(file, png.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
+        byte[] name = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(name);
+        crc.update(data);
+        out.writeInt(data.length);
+        out.write(name);
+        out.write(data);
+        out.writeInt((int) crc.getValue());
     }
 }
