@@ -215,7 +215,7 @@ class PluginsCommandTest {
     }
 
     @Test
-    @Timeout(180) // a hang here is the failure
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang here is the failure
     void installChecksInASeparateJvmSoAPluginThatEndsTheProcessIsRefused() throws IOException {
         // checked in-process, this plugin used to end the test JVM itself
         Path exits = build(starting("quitter", "System.exit(3);"), false);
@@ -233,7 +233,7 @@ class PluginsCommandTest {
     }
 
     @Test
-    @Timeout(180) // a hang here is the failure
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang here is the failure
     void pluginThatNeverFinishesStartingIsRefusedAndListedFailedWithinTheTimeLimit() throws IOException {
         Path spin = build(starting("spin", "while (true) { Thread.onSpinWait(); }"), false);
         Result r = mixWithPluginTimeout("1", "plugins", "install", spin.toString());

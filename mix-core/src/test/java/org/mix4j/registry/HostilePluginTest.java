@@ -18,7 +18,7 @@ import org.mix4j.testing.PluginJarBuilder;
  * Plugins that misbehave while starting (loop forever, throw an error, register nothing) are
  * reported, within the plugin time limit, and never listed as loaded; the others still load.
  */
-@Timeout(120) // a hang is the failure
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang is the failure
 class HostilePluginTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(1);
