@@ -22,6 +22,11 @@ public final class Mix implements Callable<Integer> {
             description = "Plugin jars/zips to load (default: $MIX_PLUGINS, else plugins/ next to the launcher).")
     Path pluginsDir;
 
+    @Option(names = "--no-plugins",
+            description = "Load no plugin, built-in components only (also $MIX_NO_PLUGINS=1): to recover when a "
+                    + "plugin ends or hangs every command; 'mix plugins remove' still works.")
+    boolean noPlugins;
+
     @Option(names = "--debug", description = "Print stack traces and debug logging.")
     boolean debug;
 
@@ -38,6 +43,9 @@ public final class Mix implements Callable<Integer> {
             context = new CliContext(pluginsDir != null ? pluginsDir : CliContext.defaultPluginsDir(), debug, out, err);
             if (pluginsDir != null) {
                 context.pluginsDirGiven();
+            }
+            if (noPlugins || CliContext.pluginsOffByEnvironment()) {
+                context.pluginsOff();
             }
         }
         return context;

@@ -29,6 +29,9 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
     @Override
     public Integer call() {
         var out = context.out();
+        if (context.pluginsAreOff()) {
+            return listUnloaded();
+        }
         Registry registry = context.runtime().registry();
         List<PluginStatus> plugins = registry.plugins();
         out.println("plugins directory: " + context.pluginsDir().toAbsolutePath().normalize());
@@ -54,6 +57,19 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
         return 0;
     }
 
+    /** With plugins off: what the plugins directory holds, read from the descriptors, no plugin code run. */
+    private int listUnloaded() {
+        var out = context.out();
+        out.println("plugins directory: " + context.pluginsDir().toAbsolutePath().normalize());
+        out.println("plugins are off (--no-plugins or MIX_NO_PLUGINS): none was loaded");
+        List<PluginArchives.Archive> archives = PluginArchives.list(context.pluginsDir());
+        for (PluginArchives.Archive a : archives) {
+            out.printf("OFF     %s%n", a.label());
+        }
+        out.println(archives.size() + " plugin(s), none loaded; 'mix plugins remove ID' removes one");
+        return 0;
+    }
+
     /** The file a user installed: the zip for a plugin loaded from the folder it was unpacked into. */
     private static String archiveName(Path path) {
         String name = path.getFileName().toString();
@@ -62,9 +78,11 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
-            description = "Copy a plugin jar or zip into the plugins directory after checking that it loads on its own "
-                    + "(with the installed plugins it depends on). Exit code 1 when it does not load or its id is "
-                    + "already installed (see --force), 2 when PATH is not a plugin file.")
+            description = "Copy a plugin jar or zip into the plugins directory after checking, in a separate JVM and "
+                    + "within the plugin time limit, that it loads on its own (with the installed plugins it depends "
+                    + "on). A plugin runs with mix's rights: install only what you trust (docs/security.md). Exit code "
+                    + "1 when it does not load or its id is already installed (see --force), 2 when PATH is not a "
+                    + "plugin file.")
     static final class Install implements Callable<Integer>, Mix.ContextAware {
 
         @Parameters(paramLabel = "PATH", description = "The plugin .jar or .zip.")
@@ -83,7 +101,8 @@ final class PluginsCommand implements Callable<Integer>, Mix.ContextAware {
         @Override
         public Integer call() throws IOException {
             try {
-                PluginStatus s = new PluginInstaller(context.pluginsDir()).install(archive, force);
+                PluginStatus s = new PluginInstaller(context.pluginsDir(), CliContext.defaultPluginTimeout())
+                        .install(archive, force);
                 context.out().printf("installed %s %s into %s%n", s.id(), s.version(),
                         context.pluginsDir().toAbsolutePath().normalize());
                 s.types().forEach(t -> context.out().println("  " + t));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.testing.PluginJarBuilder;
 
@@ -48,6 +49,21 @@ class PluginsCommandTest {
         String pkg = "demo." + id.replace('-', '_');
         return new PluginJarBuilder(id).source(pkg + ".EchoFactory",
                 PluginJarBuilder.tokenizerFactory(pkg, "EchoFactory", "echo")).extension(pkg + ".EchoFactory");
+    }
+
+    /** An echo plugin whose {@code Plugin.start()} runs {@code statements}. */
+    private static PluginJarBuilder starting(String id, String statements) {
+        return echo(id).source("demo." + id + ".P", PluginJarBuilder.pluginStarting("demo." + id, "P", statements))
+                .pluginClass("demo." + id + ".P");
+    }
+
+    private Result mixWithPluginTimeout(String seconds, String... args) {
+        System.setProperty("mix.plugins.timeout", seconds);
+        try {
+            return mix(args);
+        } finally {
+            System.clearProperty("mix.plugins.timeout");
+        }
     }
 
     private long filesIn(Path d) throws IOException {
@@ -196,5 +212,74 @@ class PluginsCommandTest {
         assertEquals(0, rm.code(), rm.err());
         assertFalse(Files.exists(plugins().resolve("sources.zip")));
         assertTrue(Files.isRegularFile(plugins().resolve("sources/pom.xml")));
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang here is the failure
+    void installChecksInASeparateJvmSoAPluginThatEndsTheProcessIsRefused() throws IOException {
+        // checked in-process, this plugin used to end the test JVM itself
+        Path exits = build(starting("quitter", "System.exit(3);"), false);
+        Result r = mix("plugins", "install", exits.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("error: refused: plugin 'quitter' ended the check JVM with exit code 3 before it "
+                + "finished loading (does it call System.exit or Runtime.halt?)"), r.err());
+        Path halts = build(new PluginJarBuilder("halter").source("demo.halter.F", PluginJarBuilder.factoryConstructing(
+                "demo.halter", "F", "echo", "Runtime.getRuntime().halt(4);")).extension("demo.halter.F"), true);
+        Result h = mix("plugins", "install", halts.toString());
+        assertEquals(1, h.code(), h.err());
+        assertTrue(h.err().contains("plugin 'halter' ended the check JVM with exit code 4"), h.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertEquals(0, filesIn(plugins()));
+    }
+
+    @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang here is the failure
+    void pluginThatNeverFinishesStartingIsRefusedAndListedFailedWithinTheTimeLimit() throws IOException {
+        Path spin = build(starting("spin", "while (true) { Thread.onSpinWait(); }"), false);
+        Result r = mixWithPluginTimeout("1", "plugins", "install", spin.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("error: refused: plugin 'spin' does not load: did not finish starting within 1 s"),
+                r.err());
+        assertEquals(0, filesIn(plugins()));
+
+        Files.createDirectories(plugins());
+        Files.copy(spin, plugins().resolve(spin.getFileName()));
+        echo("good").build(plugins());
+        Result list = mixWithPluginTimeout("1", "plugins");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("FAILED  spin 1.0.0  (spin-1.0.0.jar): did not finish starting within 1 s"),
+                list.out());
+        assertTrue(list.out().contains("LOADED  good 1.0.0"), list.out());
+        Result bad = mixWithPluginTimeout("soon", "plugins");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("-Dmix.plugins.timeout must be a number of seconds > 0, got 'soon'"), bad.err());
+    }
+
+    @Test
+    void installRefusesAZipWithAnEntryOutsideItsFolder() throws IOException {
+        byte[] smuggled = Files.readAllBytes(build(echo("sneaky"), false));
+        Path zip = build(echo("evil").rawZipEntry("../evil-1.0.0-x.jar", smuggled), true);
+        Result r = mix("plugins", "install", zip.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("refused: plugin 'evil' does not load: cannot unpack: zip entry "
+                + "'../evil-1.0.0-x.jar' would be written outside the folder it unpacks into"), r.err());
+        assertEquals(0, filesIn(plugins()));
+    }
+
+    @Test
+    void noPluginsLoadsNoneSoAHostilePluginCanBeListedAndRemoved() throws IOException {
+        Files.createDirectories(plugins());
+        Path exits = build(starting("quitter", "System.exit(3);"), false);
+        Files.copy(exits, plugins().resolve(exits.getFileName())); // as if copied by hand: every command would end
+        Result list = mix("--no-plugins", "plugins");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("plugins are off (--no-plugins or MIX_NO_PLUGINS): none was loaded"), list.out());
+        assertTrue(list.out().contains("OFF     quitter 1.0.0 (quitter-1.0.0.jar)"), list.out());
+        Result components = mix("--no-plugins", "components");
+        assertEquals(0, components.code(), components.err());
+        assertTrue(components.out().contains("test_upper"), components.out());
+        Result rm = mix("--no-plugins", "plugins", "remove", "quitter");
+        assertEquals(0, rm.code(), rm.err());
+        assertEquals(0, filesIn(plugins()));
     }
 }

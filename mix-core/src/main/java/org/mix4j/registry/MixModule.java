@@ -22,6 +22,6 @@ public final class MixModule extends AbstractModule {
     @Provides
     @Singleton
     PluginManager pluginManager(MixSettings settings, GuiceExtensionFactory extensionFactory) {
-        return new MixPluginManager(settings.pluginsDirs(), extensionFactory);
+        return new MixPluginManager(settings.pluginsDirs(), extensionFactory, new PluginTimeLimit(settings.pluginTimeout()));
     }
 }

@@ -14,6 +14,8 @@ import org.pf4j.PluginDependency;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginDescriptorFinder;
 import org.pf4j.PluginRepository;
+import org.pf4j.PluginState;
+import org.pf4j.PluginStateEvent;
 import org.pf4j.PluginStatusProvider;
 import org.pf4j.PluginWrapper;
 
@@ -22,18 +24,26 @@ import org.pf4j.PluginWrapper;
  * loads plugin jars, and zips (unpacked next to the zip by {@link UnpackedZipRepository}). Unlike
  * pf4j's default, one bad plugin never affects the others: an archive that cannot be loaded, a
  * duplicate plugin id, a missing or wrong-version dependency, or a dependency cycle sets that plugin
- * (and the plugins that need it) aside with the reason, which {@link #rejected()} reports.
+ * (and the plugins that need it) aside with the reason, which {@link #rejected()} reports. Each
+ * plugin starts under the plugin time limit ({@link PluginTimeLimit}), and any throwable it throws
+ * while starting fails that plugin alone.
  */
 final class MixPluginManager extends DefaultPluginManager {
 
     // No initializers: createPluginRepository() runs inside the super constructor.
     private UnpackedZipRepository zips;
     private List<PluginStatus> rejected;
+    private final PluginTimeLimit timeLimit;
 
-    MixPluginManager(List<Path> roots, ExtensionFactory factory) {
+    MixPluginManager(List<Path> roots, ExtensionFactory factory, PluginTimeLimit timeLimit) {
         super(roots);
         this.extensionFactory = factory;
+        this.timeLimit = timeLimit;
         setSystemVersion(Mix4j.VERSION);
+    }
+
+    PluginTimeLimit timeLimit() {
+        return timeLimit;
     }
 
     /**
@@ -103,6 +113,34 @@ final class MixPluginManager extends DefaultPluginManager {
             // a plugin set aside may leave its dependents without a dependency: repeat until stable
         }
         resolvePlugins();
+    }
+
+    /**
+     * pf4j's loop, with each {@code Plugin.start()} (and the plugin's constructor) run under the time
+     * limit, and errors ({@code StackOverflowError}, {@code ExceptionInInitializerError}) caught too:
+     * pf4j catches exceptions only, so one such plugin would end start-up for all.
+     */
+    @Override
+    public void startPlugins() {
+        for (PluginWrapper plugin : List.copyOf(resolvedPlugins)) {
+            PluginState before = plugin.getPluginState();
+            if (before.isDisabled() || before.isStarted()) {
+                continue;
+            }
+            try {
+                timeLimit.run(plugin.getPluginId(), "starting", () -> {
+                    plugin.getPlugin().start();
+                    return null;
+                });
+                plugin.setPluginState(PluginState.STARTED);
+                plugin.setFailedException(null);
+                startedPlugins.add(plugin);
+            } catch (RuntimeException | Error e) {
+                plugin.setPluginState(PluginState.FAILED);
+                plugin.setFailedException(e);
+            }
+            firePluginStateEvent(new PluginStateEvent(this, plugin, before));
+        }
     }
 
     private PluginStatus notLoadable(Path path, Throwable e) {

@@ -4,19 +4,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.mix4j.MixRuntime;
 import org.pf4j.util.FileUtils;
 
 /**
  * Installs plugin archives into a plugins directory, and removes them. An archive is installed only
- * after it loaded in a throw-away runtime of its own (with the installed plugins it depends on), so
- * a broken plugin never reaches the plugins directory.
+ * after it loaded in a separate JVM ({@link PluginCheck}, with the installed plugins it depends on),
+ * so a broken plugin never reaches the plugins directory, and one that ends or hangs its process
+ * ends or hangs only that JVM.
  */
 public final class PluginInstaller {
 
@@ -28,9 +29,16 @@ public final class PluginInstaller {
     }
 
     private final Path pluginsDir;
+    private final PluginCheck check;
 
     public PluginInstaller(Path pluginsDir) {
+        this(pluginsDir, MixSettings.DEFAULT_PLUGIN_TIMEOUT);
+    }
+
+    /** {@code pluginTimeout}: the plugin time limit of the check ({@link PluginCheck#processTimeout()}). */
+    public PluginInstaller(Path pluginsDir, Duration pluginTimeout) {
         this.pluginsDir = pluginsDir;
+        this.check = new PluginCheck(pluginTimeout);
     }
 
     /**
@@ -85,7 +93,7 @@ public final class PluginInstaller {
     }
 
     /**
-     * Loads {@code archive} alone (plus the installed plugins it needs) in a throw-away runtime.
+     * Loads {@code archive} alone (plus the installed plugins it needs) in a separate JVM.
      *
      * @throws Refused with the loader's reason when it does not load
      */
@@ -96,21 +104,7 @@ public final class PluginInstaller {
             for (PluginArchives.Archive dep : dependencies(id, archive, installed)) {
                 Files.copy(dep.file(), work.resolve(dep.file().getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
-            try (MixRuntime rt = MixRuntime.start(MixSettings.withPlugins(work))) {
-                try {
-                    PluginStatus s = rt.registry().plugins().stream()
-                            .filter(p -> p.path().getFileName().toString().equals(archive.getFileName().toString())
-                                    || UnpackedZipRepository.zipOf(p.path()).getFileName().equals(archive.getFileName()))
-                            .findFirst()
-                            .orElseThrow(() -> new Refused("plugin '" + id + "' was not found by the plugin loader"));
-                    if (!s.loaded()) {
-                        throw new Refused("refused: plugin '" + id + "' does not load: " + s.error());
-                    }
-                    return s;
-                } finally {
-                    rt.registry().pluginManager().unloadPlugins();
-                }
-            }
+            return check.run(work, archive.getFileName().toString(), id);
         } finally {
             FileUtils.delete(work);
         }

@@ -22,17 +22,23 @@ import org.slf4j.LoggerFactory;
  * factories are registered. A plugin is skipped, with the reason kept for {@code mix plugins}, when
  * its archive or descriptor cannot be read, its id is taken, a dependency is missing, of the wrong
  * version or failed itself, its {@code Plugin-Requires} does not match this mix4j, it fails to
- * start, one of its extension classes cannot be found or created, it bundles its own copy of
- * mix-core, or it declares the same type twice. Nothing a plugin does stops the host.
+ * start or does not start within the plugin time limit, one of its extension classes cannot be
+ * found or created (or not within the limit), it bundles its own copy of mix-core, it declares the
+ * same type twice, or it has no extension (and is no other plugin's dependency). A plugin is listed
+ * loaded only when it started and registered. A plugin that ends the process ({@code System.exit}) cannot be caught here: see
+ * docs/security.md.
  */
 final class PluginLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(PluginLoader.class);
 
     private final PluginManager manager;
+    private final PluginTimeLimit timeLimit;
 
     PluginLoader(PluginManager manager) {
         this.manager = manager;
+        this.timeLimit = manager instanceof MixPluginManager m ? m.timeLimit()
+                : new PluginTimeLimit(MixSettings.DEFAULT_PLUGIN_TIMEOUT);
     }
 
     List<PluginStatus> load(Map<String, RegisteredComponent> types) {
@@ -80,7 +86,7 @@ final class PluginLoader {
         }
         Map<String, RegisteredComponent> mine = new LinkedHashMap<>();
         if (problem == null) {
-            problem = collect(plugin, mine);
+            problem = collectInTime(plugin, mine);
         }
         if (problem != null) {
             // reported by 'mix plugins', and by Registry.require when a pipeline names one of its types
@@ -116,6 +122,9 @@ final class PluginLoader {
             }
         }
         Throwable failed = plugin.getFailedException();
+        if (failed instanceof PluginTimeLimit.Exceeded) {
+            return failed.getMessage();
+        }
         if (failed != null) {
             String missing = PluginProblems.missingClass(failed);
             return missing != null ? PluginProblems.classNotFound("starting the plugin", missing, plugin)
@@ -133,6 +142,37 @@ final class PluginLoader {
             }
         }
         return null;
+    }
+
+    /**
+     * {@link #collect} under the time limit (it creates the plugin's extensions, running their code);
+     * {@code mine} is filled only when it finished in time, and a plugin with no extension fails.
+     */
+    private String collectInTime(PluginWrapper plugin, Map<String, RegisteredComponent> mine) {
+        Map<String, RegisteredComponent> found = new LinkedHashMap<>();
+        String problem;
+        try {
+            problem = timeLimit.run(plugin.getPluginId(), "creating its extensions", () -> collect(plugin, found));
+        } catch (PluginTimeLimit.Exceeded e) {
+            return e.getMessage();
+        } catch (RuntimeException | Error e) {
+            return "cannot create its extensions: " + PluginProblems.describe(e);
+        }
+        if (problem == null && manager.getExtensionClassNames(plugin.getPluginId()).isEmpty()
+                && !isLibrary(plugin.getPluginId())) {
+            problem = "registers no extension: META-INF/extensions.idx is missing or empty, and no plugin depends on "
+                    + "it (annotate the factories with @Extension and build with pf4j's annotation processor)";
+        }
+        if (problem == null) {
+            mine.putAll(found);
+        }
+        return problem;
+    }
+
+    /** A plugin other plugins depend on may only provide classes, and register nothing itself. */
+    private boolean isLibrary(String id) {
+        return manager.getPlugins().stream().flatMap(p -> p.getDescriptor().getDependencies().stream())
+                .anyMatch(d -> d.getPluginId().equals(id));
     }
 
     @SuppressWarnings("rawtypes")

@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.pf4j.BasePluginRepository;
 import org.pf4j.util.FileUtils;
-import org.pf4j.util.Unzip;
 
 /**
  * Plugin zips ({@code classes/} and {@code lib/*.jar}, pf4j's layout), unpacked into a folder of the
  * same name next to the zip. pf4j's own repository deletes and rewrites that folder whatever it
  * holds; here a folder is only ever (re)written when mix4j unpacked it before (it carries
  * {@link #MARKER}), so a zip named like a source folder (the plugins directory holds the example
- * plugins' sources) is reported instead of wiping the folder. Other directories are ignored.
+ * plugins' sources) is reported instead of wiping the folder. Other directories are ignored. Zips
+ * are unpacked by {@link PluginZip}, which refuses entries that would land outside the folder.
  */
 final class UnpackedZipRepository extends BasePluginRepository {
 
@@ -80,12 +80,25 @@ final class UnpackedZipRepository extends BasePluginRepository {
                     && Files.getLastModifiedTime(zip).compareTo(Files.getLastModifiedTime(marker)) <= 0) {
                 return; // unpacked already, and the zip has not changed since
             }
-            Unzip unzip = new Unzip(zip.toFile(), folder.toFile());
-            unzip.extract();
+            PluginZip.unpack(zip, folder);
             Files.writeString(marker, zip.getFileName().toString() + "\n");
+        } catch (PluginZip.UnsafeEntry e) {
+            deleteQuietly(folder, marker); // an older zip's contents must not load in this one's place
+            problems.add(new PluginStatus(zip.getFileName().toString(), "", zip, false, List.of(),
+                    "cannot unpack: " + e.getMessage()));
         } catch (IOException | RuntimeException e) {
             problems.add(new PluginStatus(zip.getFileName().toString(), "", zip, false, List.of(),
                     "cannot unpack: " + PluginProblems.describe(e)));
+        }
+    }
+
+    private static void deleteQuietly(Path folder, Path marker) {
+        try {
+            if (Files.isRegularFile(marker)) {
+                FileUtils.delete(folder);
+            }
+        } catch (IOException ignored) {
+            // the zip is reported failed either way
         }
     }
 

@@ -30,10 +30,12 @@ public final class PluginJarBuilder {
     private String version = "1.0.0";
     private String requires = ">=0.1.0";
     private String dependencies;
+    private String pluginClass;
     private final Map<String, String> sources = new LinkedHashMap<>();
     private final List<String> extensions = new ArrayList<>();
     private final List<Library> libraries = new ArrayList<>();
     private final List<Class<?>> copied = new ArrayList<>();
+    private final Map<String, byte[]> rawZipEntries = new LinkedHashMap<>();
 
     /** A library jar the plugin is compiled against; packed into {@code lib/} of a zip when {@code packed}. */
     private record Library(String jarName, Map<String, String> sources, boolean packed) {}
@@ -55,6 +57,18 @@ public final class PluginJarBuilder {
     /** {@code Plugin-Dependencies}, e.g. {@code "base@>=1.0.0, extra?"}. */
     public PluginJarBuilder dependencies(String d) {
         this.dependencies = d;
+        return this;
+    }
+
+    /** {@code Plugin-Class}: the plugin's {@code org.pf4j.Plugin} subclass (add its source too). */
+    public PluginJarBuilder pluginClass(String className) {
+        this.pluginClass = className;
+        return this;
+    }
+
+    /** An entry written as is into the zip ({@link #buildZip}), whatever its name (to build hostile zips). */
+    public PluginJarBuilder rawZipEntry(String name, byte[] content) {
+        rawZipEntries.put(name, content.clone());
         return this;
     }
 
@@ -114,6 +128,11 @@ public final class PluginJarBuilder {
                     Files.copy(work.resolve("libs").resolve(lib.jarName()), out);
                     out.closeEntry();
                 }
+            }
+            for (Map.Entry<String, byte[]> e : rawZipEntries.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
             }
         }
         return zip;
@@ -177,6 +196,9 @@ public final class PluginJarBuilder {
         if (dependencies != null) {
             a.putValue("Plugin-Dependencies", dependencies);
         }
+        if (pluginClass != null) {
+            a.putValue("Plugin-Class", pluginClass);
+        }
         return manifest;
     }
 
@@ -197,6 +219,21 @@ public final class PluginJarBuilder {
     private static String classpath() {
         String cp = System.getProperty("surefire.test.class.path");
         return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    /** Source of an {@code org.pf4j.Plugin} subclass whose {@code start()} runs {@code statements}. */
+    public static String pluginStarting(String pkg, String className, String statements) {
+        return "package " + pkg + ";\n\npublic class " + className + " extends org.pf4j.Plugin {\n"
+                + "    @Override\n    public void start() {\n        " + statements + "\n    }\n}\n";
+    }
+
+    /**
+     * Source of a tokenizer factory (YAML type {@code typeName}) whose constructor runs
+     * {@code statements} (to build a plugin whose extension misbehaves when created).
+     */
+    public static String factoryConstructing(String pkg, String className, String typeName, String statements) {
+        return tokenizerFactory(pkg, className, typeName).replace("    public String type()",
+                "    public " + className + "() { " + statements + " }\n    public String type()");
     }
 
     /** Source of a plugin tokenizer factory whose YAML type is {@code typeName}. */
