@@ -36,7 +36,7 @@ public enum Activation implements UnaryOperator<NDArray> {
                 NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
                 yield x.mul(inner.tanh().add(1)).mul(0.5);
             }
-            case QUICK_GELU -> ai.djl.nn.Activation.sigmoid(x.mul(1.702)).muli(x);
+            case QUICK_GELU -> Autograd.muli(ai.djl.nn.Activation.sigmoid(x.mul(1.702)), x);
             case RELU -> ai.djl.nn.Activation.relu(x);
             case SILU -> silu(x);
             case MISH -> ai.djl.nn.Activation.mish(x);
@@ -45,7 +45,7 @@ public enum Activation implements UnaryOperator<NDArray> {
 
     /** {@code x * sigmoid(x)} (multiplied into the fresh sigmoid array: one allocation, not two). */
     public static NDArray silu(NDArray x) {
-        return ai.djl.nn.Activation.sigmoid(x).muli(x);
+        return Autograd.muli(ai.djl.nn.Activation.sigmoid(x), x);
     }
 
     /** The name as written in YAML and config.json. */

@@ -52,12 +52,22 @@ public final class AttentionMasks {
      * {@code <= past + i} that are not padding and, with a sliding window, lie less than
      * {@code window} slots back.
      *
-     * @param attentionMask int64 {@code [B, S]} 1 = token, 0 = padding; {@code null} = no padding
+     * @param attentionMask int64 {@code [B, S]} 1 = token, 0 = padding; {@code null} = no padding; or
+     *     {@code [B, T, S]}, nonzero where query {@code i} may see key {@code j}, used as it is (packed
+     *     samples: the caller keeps it causal and inside each sample; the sliding window is not applied)
      * @param slidingWindow 0 for none
      */
     public static NDArray decoding(NDManager manager, NDArray attentionMask, int batch, int past, int t,
             int slidingWindow) {
         int s = past + t;
+        if (attentionMask != null && attentionMask.getShape().dimension() == 3) {
+            if (!attentionMask.getShape().equals(new Shape(batch, t, s))) {
+                throw new IllegalArgumentException("a per-query attention mask must be [" + batch + ", " + t + ", " + s
+                        + "], got " + attentionMask.getShape());
+            }
+            NDArray allowed = attentionMask.neq(0).reshape(batch, 1, 1, t, s);
+            return allowed.toType(DataType.FLOAT32, false).subi(1).muli(Float.MAX_VALUE);
+        }
         NDArray queries = manager.arange(past, s).expandDims(1); // [T, 1]
         NDArray keys = manager.arange(0, s).expandDims(0); // [1, S]
         NDArray allowed = keys.lte(queries); // [T, S]

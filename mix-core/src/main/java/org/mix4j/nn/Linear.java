@@ -26,6 +26,16 @@ public final class Linear {
     private final NDArray bias; // [out] or null
     private final long inFeatures;
     private final long outFeatures;
+    private final List<Adapter> adapters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * A trainable low-rank update of some of the outputs (LoRA, Hu et al. 2021, with peft's
+     * semantics): outputs {@code from .. to} gain {@code scaling * (x A^T) B^T}.
+     *
+     * @param a {@code [r, in]}
+     * @param b {@code [to - from, r]}
+     */
+    public record Adapter(long from, long to, NDArray a, NDArray b, double scaling) {}
 
     private Linear(NDArray weight, NDArray bias, TensorParallel parallel) {
         this.weight = weight;
@@ -122,8 +132,65 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
+        if (!adapters.isEmpty()) {
+            NDArray y = x.matMul(weight.transpose());
+            y = bias == null ? y : y.add(bias);
+            for (Adapter adapter : adapters) {
+                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(adapter.scaling()),
+                        adapter.from(), adapter.to()));
+            }
+            return y;
+        }
+        if (weight.hasGradient() || x.hasGradient()) {
+            // training: one product on this thread (autograd records only where grad mode is on), from
+            // the weight itself so its gradient is tracked
+            NDArray y = x.matMul(weight.transpose());
+            return bias == null ? y : y.add(bias);
+        }
         NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
+    }
+
+    /** {@code delta [..., to - from]} placed at outputs {@code from .. to} of a {@code [..., out]} array of zeros. */
+    private NDArray widen(NDArray delta, long from, long to) {
+        if (from == 0 && to == outFeatures) {
+            return delta;
+        }
+        NDList parts = new NDList();
+        Shape lead = delta.getShape().slice(0, delta.getShape().dimension() - 1);
+        if (from > 0) {
+            parts.add(delta.getManager().zeros(lead.add(from), delta.getDataType()));
+        }
+        parts.add(delta);
+        if (to < outFeatures) {
+            parts.add(delta.getManager().zeros(lead.add(outFeatures - to), delta.getDataType()));
+        }
+        return NDArrays.concat(parts, -1);
+    }
+
+    /** Adds a low-rank update; the forward then runs whole, on this thread (training). */
+    public void adapt(Adapter adapter) {
+        if (adapter.from() < 0 || adapter.to() > outFeatures || adapter.from() >= adapter.to()) {
+            throw new IllegalArgumentException("adapter rows " + adapter.from() + ".." + adapter.to() + " outside 0.."
+                    + outFeatures);
+        }
+        Shape a = adapter.a().getShape();
+        Shape b = adapter.b().getShape();
+        if (a.dimension() != 2 || a.get(1) != inFeatures || b.dimension() != 2 || b.get(0) != adapter.to() - adapter.from()
+                || b.get(1) != a.get(0)) {
+            throw new IllegalArgumentException("adapter A " + a + " and B " + b + " do not fit a " + inFeatures + " -> "
+                    + (adapter.to() - adapter.from()) + " projection");
+        }
+        adapters.add(adapter);
+    }
+
+    /** Removes every adapter (back to the plain projection). */
+    public void clearAdapters() {
+        adapters.clear();
+    }
+
+    public List<Adapter> adapters() {
+        return List.copyOf(adapters);
     }
 
     /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
@@ -148,6 +215,16 @@ public final class Linear {
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
     public NDArray addBias(NDArray y) {
         return bias == null ? y : y.addi(bias);
+    }
+
+    /** The {@code [out, in]} weight as loaded (fused projections side by side). */
+    public NDArray weight() {
+        return weight;
+    }
+
+    /** The {@code [out]} bias, or {@code null}. */
+    public NDArray bias() {
+        return bias;
     }
 
     public long inFeatures() {

@@ -29,16 +29,21 @@ public final class RmsNorm {
         return new RmsNorm(weights.get(name + ".weight", new Shape(dim)), eps);
     }
 
+    /** The {@code [D]} scale. */
+    public NDArray weight() {
+        return weight;
+    }
+
     /** {@code [..., D]} -> {@code [..., D]} in {@code x}'s manager and dtype. */
     public NDArray forward(NDArray x) {
         DataType type = x.getDataType();
         boolean half = type == DataType.FLOAT16 || type == DataType.BFLOAT16;
         NDArray h = half ? x.toType(DataType.FLOAT32, false) : x;
         NDArray variance = h.square().mean(new int[] {-1}, true); // [..., 1]
-        NDArray normed = h.div(variance.addi(eps).sqrt());
+        NDArray normed = h.div(Autograd.addi(variance, eps).sqrt());
         if (half) {
             normed = normed.toType(type, false);
         }
-        return normed.muli(weight);
+        return Autograd.muli(normed, weight);
     }
 }

@@ -84,11 +84,13 @@ public final class TensorParallel {
     /**
      * Computes {@code part.apply(i)} for {@code i = 0 .. n-1} concurrently: part 0 on the calling
      * thread, the others on the pool. Returns the results in order; the first failure is rethrown
-     * after every part has finished.
+     * after every part has finished. While this thread records for autograd
+     * ({@link org.mix4j.nn.Autograd#recording()}) every part runs on it, in order: grad mode is per
+     * thread, and a part computed elsewhere would be missing from the backward pass.
      */
     public static NDArray[] map(int n, IntFunction<NDArray> part) {
         NDArray[] out = new NDArray[n];
-        if (n == 1 || Thread.currentThread().getName().startsWith(THREAD_PREFIX)) {
+        if (n == 1 || Thread.currentThread().getName().startsWith(THREAD_PREFIX) || org.mix4j.nn.Autograd.recording()) {
             for (int i = 0; i < n; i++) { // a part that splits again runs its parts itself: no pool deadlock
                 out[i] = part.apply(i);
             }

@@ -3,9 +3,12 @@ package org.mix4j.connectors.mlp;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Linear;
 import org.mix4j.tensor.TensorParallel;
@@ -16,11 +19,12 @@ import org.mix4j.weights.Weights;
  * {@code LlavaMultiModalProjector}): linears with an activation between them, applied to every
  * token, so {@code M = N}. The padding mask is not needed: tokens do not interact.
  */
-public final class MlpProjector implements Connector {
+public final class MlpProjector implements Connector, Trainable {
 
     private final NDManager manager;
     /** {@code linear_1 ... linear_N} in order. */
     private final List<Linear> linears;
+    private final List<String> names;
     private final Activation hiddenAct;
 
     /**
@@ -32,6 +36,7 @@ public final class MlpProjector implements Connector {
         this.manager = manager;
         this.hiddenAct = hiddenAct;
         this.linears = new ArrayList<>();
+        this.names = List.copyOf(names);
         for (int i = 0; i < names.size(); i++) {
             linears.add(Linear.load(weights, names.get(i), widths[i], widths[i + 1], bias, parallel));
         }
@@ -60,6 +65,19 @@ public final class MlpProjector implements Connector {
             h.attach(caller); // [B, N, Dllm]
             return h;
         }
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < linears.size(); i++) {
+            String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
+            out.put(dot + "weight", linears.get(i).weight());
+            if (linears.get(i).bias() != null) {
+                out.put(dot + "bias", linears.get(i).bias());
+            }
+        }
+        return out;
     }
 
     @Override

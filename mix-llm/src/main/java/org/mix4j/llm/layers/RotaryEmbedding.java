@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import org.mix4j.nn.Autograd;
 
 /**
  * Rotary position embedding (RoFormer, Su et al. 2021) in the "rotate half" layout of
@@ -90,6 +91,6 @@ public final class RotaryEmbedding {
             cos = cos.toType(x.getDataType(), false);
             sin = sin.toType(x.getDataType(), false);
         }
-        return x.mul(cos).addi(rotated.muli(sin));
+        return Autograd.addi(x.mul(cos), Autograd.muli(rotated, sin));
     }
 }

@@ -7,16 +7,20 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LastTokenLogits;
 import org.mix4j.api.LmOutput;
+import org.mix4j.api.Trainable;
 import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
 import org.mix4j.llm.layers.RotaryEmbedding;
 import org.mix4j.llm.layers.StaticKvCache;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.AttentionMasks;
+import org.mix4j.nn.Autograd;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.TensorParallel;
@@ -29,7 +33,7 @@ import org.mix4j.weights.Weights;
  * RMSNorm, SwiGLU MLP, residual], final RMSNorm, LM head (separate or tied to the embedding).
  * q/k/v and gate/up projections are fused into one matrix each at load time.
  */
-public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits {
+public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable {
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -59,6 +63,29 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
 
     public LlamaConfig config() {
         return config;
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", embedTokens);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters("model.layers." + i + ".", out);
+        }
+        out.put("model.norm.weight", norm.weight());
+        if (!config.tieWordEmbeddings()) {
+            out.put("lm_head.weight", lmHead.weight());
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections("model.layers." + i + ".", out);
+        }
+        return out;
     }
 
     @Override
@@ -179,9 +206,21 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             mlp = new Mlp(c, w, prefix + "mlp.", parallel);
         }
 
+        void parameters(String prefix, Map<String, NDArray> out) {
+            out.put(prefix + "input_layernorm.weight", inputLayernorm.weight());
+            out.put(prefix + "post_attention_layernorm.weight", postAttentionLayernorm.weight());
+            selfAttn.parameters(prefix + "self_attn.", out);
+            mlp.parameters(prefix + "mlp.", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            selfAttn.projections(prefix + "self_attn.", out);
+            mlp.projections(prefix + "mlp.", out);
+        }
+
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
             NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cs, mask, cache, index, step));
-            return h.addi(mlp.forward(postAttentionLayernorm.forward(h)));
+            return Autograd.addi(h, mlp.forward(postAttentionLayernorm.forward(h)));
         }
     }
 
@@ -202,6 +241,22 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             qkvProj = Linear.fused(w, List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), c.hiddenSize(),
                     new long[] {q, kv, kv}, c.qkvBias(), parallel);
             oProj = Linear.load(w, prefix + "o_proj", q, c.hiddenSize(), c.outputBias(), parallel);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            out.put(prefix + "o_proj.weight", oProj.weight());
+            if (oProj.bias() != null) {
+                out.put(prefix + "o_proj.bias", oProj.bias());
+            }
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            long q = (long) heads * headDim;
+            long kv = (long) kvHeads * headDim;
+            out.put(prefix + "q_proj", new Projection(qkvProj, 0, q));
+            out.put(prefix + "k_proj", new Projection(qkvProj, q, q + kv));
+            out.put(prefix + "v_proj", new Projection(qkvProj, q + kv, q + 2 * kv));
+            out.put(prefix + "o_proj", new Projection(oProj, 0, oProj.outFeatures()));
         }
 
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
@@ -256,6 +311,22 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             }
         }
 
+        void parameters(String prefix, Map<String, NDArray> out) {
+            out.put(prefix + "down_proj.weight", downProj.weight());
+            if (downProj.bias() != null) {
+                out.put(prefix + "down_proj.bias", downProj.bias());
+            }
+        }
+
+        /** gate and up as projections exist only unsharded (one thread): sharded, their rows interleave. */
+        void projections(String prefix, Map<String, Projection> out) {
+            if (shards == 1) {
+                out.put(prefix + "gate_proj", new Projection(gateUpProj, 0, intermediate));
+                out.put(prefix + "up_proj", new Projection(gateUpProj, intermediate, 2 * intermediate));
+            }
+            out.put(prefix + "down_proj", new Projection(downProj, 0, downProj.outFeatures()));
+        }
+
         NDArray forward(NDArray x) {
             if (shards > 1) {
                 NDArray[] parts = TensorParallel.map(shards, s -> shard(x, s)); // [..., D] each
@@ -268,7 +339,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
             }
             NDArray fused = gateUpProj.forward(x); // [..., gate | up]
             NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
-            return downProj.forward(silu(gateUp.get(0)).muli(gateUp.get(1)));
+            return downProj.forward(Autograd.muli(silu(gateUp.get(0)), gateUp.get(1)));
         }
 
         /** Shard {@code s}: its gate, up and activation, and its part of the down projection. */
@@ -283,7 +354,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits 
         }
 
         private static NDArray silu(NDArray gate) {
-            return gate.div(gate.neg().exp().addi(1)); // x / (1 + e^-x), as torch computes SiLU
+            return gate.div(Autograd.addi(gate.neg().exp(), 1)); // x / (1 + e^-x), as torch computes SiLU
         }
     }
 }

@@ -1,0 +1,69 @@
+package org.mix4j.nn;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+
+/**
+ * Training on this thread: {@link #record()} turns on the engine's gradient recording, and while
+ * it is on the layers' in-place arithmetic ({@link #addi}, {@link #muli}) computes new arrays
+ * instead, because autograd needs the values an in-place update would overwrite. Inference keeps
+ * the in-place forms (one allocation less per op). Grad mode belongs to a thread: work a layer
+ * hands to other threads is not recorded, so layers run whole while recording.
+ */
+public final class Autograd {
+
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    private Autograd() {}
+
+    /** Whether this thread records operations for a backward pass. */
+    public static boolean recording() {
+        return DEPTH.get()[0] > 0;
+    }
+
+    /** Records operations on this thread until the returned handle closes. */
+    public static Recording record() {
+        return new Recording(Engine.getInstance().newGradientCollector());
+    }
+
+    /** {@code a + b}, into {@code a} unless recording. */
+    public static NDArray addi(NDArray a, NDArray b) {
+        return recording() ? a.add(b) : a.addi(b);
+    }
+
+    /** {@code a + b}, into {@code a} unless recording. */
+    public static NDArray addi(NDArray a, Number b) {
+        return recording() ? a.add(b) : a.addi(b);
+    }
+
+    /** {@code a * b}, into {@code a} unless recording. */
+    public static NDArray muli(NDArray a, NDArray b) {
+        return recording() ? a.mul(b) : a.muli(b);
+    }
+
+    /** An open recording: {@link #backward} computes the gradients of what was recorded. */
+    public static final class Recording implements AutoCloseable {
+        private final GradientCollector collector;
+        private boolean open = true;
+
+        private Recording(GradientCollector collector) {
+            this.collector = collector;
+            DEPTH.get()[0]++;
+        }
+
+        /** Accumulates {@code d target / d p} into every array {@code p} that requires a gradient. */
+        public void backward(NDArray target) {
+            collector.backward(target);
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                DEPTH.get()[0]--;
+                collector.close();
+            }
+        }
+    }
+}
