@@ -42,6 +42,16 @@ public final class Autograd {
         return recording() ? a.mul(b) : a.muli(b);
     }
 
+    /** {@code a * b}, into {@code a} unless recording. */
+    public static NDArray muli(NDArray a, Number b) {
+        return recording() ? a.mul(b) : a.muli(b);
+    }
+
+    /** {@code a / b}, into {@code a} unless recording. */
+    public static NDArray divi(NDArray a, Number b) {
+        return recording() ? a.div(b) : a.divi(b);
+    }
+
     /** An open recording: {@link #backward} computes the gradients of what was recorded. */
     public static final class Recording implements AutoCloseable {
         private final GradientCollector collector;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.api.Trainable;
 import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -79,7 +80,13 @@ public final class Linear {
                 bs.add(weights.get(dot + "bias", new Shape(outs[i])));
             }
         }
-        return new Linear(concat(ws), bias ? concat(bs) : null, parallel);
+        Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, parallel);
+        long from = 0;
+        for (int i = 0; i < names.size(); i++) {
+            weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, from, from + outs[i]));
+            from += outs[i];
+        }
+        return linear;
     }
 
     /**
@@ -101,7 +108,12 @@ public final class Linear {
                 bs.add(weights.get(name + ".bias", new Shape(out)));
             }
         }
-        return new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
+        Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
+        for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
+            weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, out * i,
+                    out * (i + 1)));
+        }
+        return linear;
     }
 
     private static NDArray interleave(List<NDArray> parts, int shards) {
