@@ -58,8 +58,14 @@ public final class StableDiffusionPipeline {
         Scheduler scheduler = parts.scheduler();
         int factor = vae.scaleFactor();
         RgbImage init = r.img2img() ? initImage(r, factor) : null;
-        int width = init != null ? init.width() : r.width > 0 ? r.width : parts.denoiser().sampleSize() * factor;
-        int height = init != null ? init.height() : r.height > 0 ? r.height : parts.denoiser().sampleSize() * factor;
+        // No requested size: the init image's; with a ControlNet the control image's, rounded down to
+        // a multiple of the VAE factor (diffusers sizes the output by the preprocessed control image).
+        RgbImage controlImage = parts.controlNet() != null ? r.controlImage : null;
+        int nativeSize = parts.denoiser().sampleSize() * factor;
+        int width = init != null ? init.width() : r.width > 0 ? r.width
+                : controlImage != null ? controlImage.width() / factor * factor : nativeSize;
+        int height = init != null ? init.height() : r.height > 0 ? r.height
+                : controlImage != null ? controlImage.height() / factor * factor : nativeSize;
         checkSize(width, height, factor);
         try (NDManager work = manager.newSubManager()) {
             // 1. encode the prompts: one conditioning row per image

@@ -8,7 +8,8 @@ import org.mix4j.config.OptionalKey;
 /**
  * Top-level settings of {@code task: generation}.
  *
- * @param size {@code [width, height]} in pixels; default: the denoiser's native size
+ * @param size {@code [width, height]} in pixels; default: the denoiser's native size (img2img: the
+ *     init image's; ControlNet: the control image's, rounded down to a multiple of the VAE factor)
  * @param tiling MultiDiffusion tiled denoising for outputs larger than the native size
  * @param controlnetConditioningScale multiplies the ControlNet's residuals (with a {@code controlnet:} section)
  */
