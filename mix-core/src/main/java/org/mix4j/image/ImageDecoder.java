@@ -80,7 +80,7 @@ public final class ImageDecoder {
         List<String> warnings = new ArrayList<>();
         try {
             format = reader.getFormatName().toLowerCase(Locale.ROOT);
-            int pngPalette = format.equals("png") ? PngHeader.paletteEntries(in) : -1;
+            int pngPalette = format.equals("png") ? PngChunks.check(in, name) : -1;
             reader.setInput(in, true, false);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             checkSize(reader, format, name);
