@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -34,6 +35,9 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     /** Headers larger than this are refused before they are read. */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    /** What an implausible header most often means: the file is something else (a .bin, text, an image). */
+    private static final String NOT_SAFETENSORS = "not a safetensors file: ";
 
     private final Path path;
     private final FileChannel channel;
@@ -67,12 +71,12 @@ public final class SafeTensorsFile implements AutoCloseable {
             readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
-                throw fail(path, "header length " + Long.toUnsignedString(headerLength)
+                throw fail(path, NOT_SAFETENSORS + "header length " + Long.toUnsignedString(headerLength)
                         + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
             }
             if (headerLength > fileSize - 8) {
-                throw fail(path, "header length " + headerLength + " is beyond the end of the file ("
-                        + fileSize + " bytes; truncated?)");
+                throw fail(path, NOT_SAFETENSORS + "header length " + headerLength + " is beyond the end of the "
+                        + "file (" + fileSize + " bytes; truncated?)");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8);
@@ -96,10 +100,10 @@ public final class SafeTensorsFile implements AutoCloseable {
         try {
             root = JsonParser.parseString(json);
         } catch (JsonParseException e) {
-            throw fail(path, "header is not valid JSON: " + rootMessage(e));
+            throw fail(path, NOT_SAFETENSORS + "header is not valid JSON: " + rootMessage(e));
         }
         if (!root.isJsonObject()) {
-            throw fail(path, "header must be a JSON object");
+            throw fail(path, NOT_SAFETENSORS + "header must be a JSON object");
         }
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().entrySet()) {
@@ -312,14 +316,27 @@ public final class SafeTensorsFile implements AutoCloseable {
         while (t.getCause() != null) {
             t = t.getCause();
         }
-        return t.getMessage();
+        // Gson adds a second line pointing at its troubleshooting page
+        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
     }
 
     private static CheckpointException fail(Path path, String message) {
-        return new CheckpointException(path + ": " + message);
+        return new CheckpointException(where(path) + ": " + message);
     }
 
     private static CheckpointException fail(Path path, String tensor, String message) {
-        return new CheckpointException(path + ": tensor '" + tensor + "': " + message);
+        return new CheckpointException(where(path) + ": tensor '" + tensor + "': " + message);
+    }
+
+    /** The file, and for a symbolic link the file it points to: the one whose content is wrong. */
+    private static String where(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return path.toString();
+        }
+        try {
+            return path + " (-> " + path.toRealPath() + ")";
+        } catch (IOException e) {
+            return path.toString();
+        }
     }
 }
