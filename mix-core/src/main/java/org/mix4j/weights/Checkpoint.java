@@ -87,18 +87,26 @@ public final class Checkpoint implements AutoCloseable {
         JsonObject weightMap;
         try {
             JsonElement root = JsonParser.parseString(Files.readString(index));
-            weightMap = root.getAsJsonObject().getAsJsonObject("weight_map");
-            if (weightMap == null) {
+            JsonElement map = root.isJsonObject() ? root.getAsJsonObject().get("weight_map") : null;
+            if (map == null || !map.isJsonObject()) {
                 throw new CheckpointException(index + ": no \"weight_map\" object");
             }
+            weightMap = map.getAsJsonObject();
         } catch (IOException e) {
             throw new CheckpointException(index + ": cannot read: " + e.getMessage(), e);
-        } catch (JsonParseException | IllegalStateException | ClassCastException e) {
-            throw new CheckpointException(index + ": not a valid index file: " + e.getMessage(), e);
+        } catch (JsonParseException e) {
+            // Gson wraps the reader's message (class name first) and adds a line pointing at its troubleshooting page
+            String why = String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage());
+            throw new CheckpointException(index + ": not a valid index file: " + why.lines().findFirst().orElse(""), e);
         }
         Map<String, List<String>> namesByShard = new TreeMap<>();
         for (Map.Entry<String, JsonElement> e : weightMap.entrySet()) {
-            String shard = e.getValue().getAsString();
+            JsonElement value = e.getValue();
+            if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException(index + ": weight_map entry '" + e.getKey()
+                        + "' must be a file name, got " + value);
+            }
+            String shard = value.getAsString();
             if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
                 throw new CheckpointException(index + ": tensor '" + e.getKey() + "': shard name '" + shard
                         + "' must be a plain file name in the same directory");

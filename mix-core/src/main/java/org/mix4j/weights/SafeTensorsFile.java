@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -31,6 +32,9 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     /** BF16 and I16 tensors are read in pieces of this size and widened piece by piece. */
     private static final int WIDEN_CHUNK_BYTES = 1 << 20;
+
+    /** What an implausible header most often means: the file is something else (a .bin, text, an image). */
+    private static final String NOT_SAFETENSORS = "not a safetensors file: ";
 
     private final Path path;
     private final FileChannel channel;
@@ -64,12 +68,12 @@ public final class SafeTensorsFile implements AutoCloseable {
             readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength < 0 || headerLength >= MAX_HEADER_BYTES) {
-                throw fail(path, "header length " + Long.toUnsignedString(headerLength)
+                throw fail(path, NOT_SAFETENSORS + "header length " + Long.toUnsignedString(headerLength)
                         + " exceeds the limit: headers must be shorter than " + MAX_HEADER_BYTES + " bytes");
             }
             if (headerLength > fileSize - 8) {
-                throw fail(path, "header length " + headerLength + " is beyond the end of the file ("
-                        + fileSize + " bytes; truncated?)");
+                throw fail(path, NOT_SAFETENSORS + "header length " + headerLength + " is beyond the end of the "
+                        + "file (" + fileSize + " bytes; truncated?)");
             }
             long dataSize = fileSize - 8 - headerLength;
             channel.position(8);
@@ -262,10 +266,22 @@ public final class SafeTensorsFile implements AutoCloseable {
     }
 
     private static CheckpointException fail(Path path, String message) {
-        return new CheckpointException(path + ": " + message);
+        return new CheckpointException(where(path) + ": " + message);
     }
 
     private static CheckpointException fail(Path path, String tensor, String message) {
-        return new CheckpointException(path + ": tensor '" + tensor + "': " + message);
+        return new CheckpointException(where(path) + ": tensor '" + tensor + "': " + message);
+    }
+
+    /** The file, and for a symbolic link the file it points to: the one whose content is wrong. */
+    static String where(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return path.toString();
+        }
+        try {
+            return path + " (-> " + path.toRealPath() + ")";
+        } catch (IOException e) {
+            return path.toString();
+        }
     }
 }

@@ -50,9 +50,9 @@ final class SafeTensorsHeader {
             json.setStrictness(Strictness.STRICT);
             header.readRoot(json, dataSize);
         } catch (CharacterCodingException e) {
-            throw fail(path, "header is not valid UTF-8");
+            throw fail(path, "not a safetensors file: header is not valid UTF-8");
         } catch (IOException | IllegalStateException e) {
-            throw fail(path, "header is not valid JSON: " + jsonProblem(e.getMessage()));
+            throw fail(path, "not a safetensors file: header is not valid JSON: " + jsonProblem(e.getMessage()));
         }
         return header;
     }
@@ -67,7 +67,7 @@ final class SafeTensorsHeader {
 
     private void readRoot(JsonReader json, long dataSize) throws IOException {
         if (json.peek() != JsonToken.BEGIN_OBJECT) {
-            throw fail(path, "header must be a JSON object");
+            throw fail(path, "not a safetensors file: header must be a JSON object");
         }
         json.beginObject();
         Set<String> seen = new HashSet<>();
@@ -237,10 +237,10 @@ final class SafeTensorsHeader {
     }
 
     private static CheckpointException fail(Path path, String message) {
-        return new CheckpointException(path + ": " + message);
+        return new CheckpointException(SafeTensorsFile.where(path) + ": " + message);
     }
 
     private static CheckpointException fail(Path path, String tensor, String message) {
-        return new CheckpointException(path + ": tensor '" + tensor + "': " + message);
+        return new CheckpointException(SafeTensorsFile.where(path) + ": tensor '" + tensor + "': " + message);
     }
 }
