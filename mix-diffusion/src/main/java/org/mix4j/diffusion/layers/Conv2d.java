@@ -116,13 +116,16 @@ public final class Conv2d {
         NDArray[][] b = blocks;
         if (b == null || b.length != ways) {
             synchronized (this) {
-                long out = weight.getShape().get(0);
-                b = new NDArray[ways][];
-                for (int i = 0; i < ways; i++) {
-                    NDIndex rows = new NDIndex("{}:{}", out * i / ways, out * (i + 1) / ways);
-                    b[i] = new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}; // views
+                b = blocks; // another thread may have made them while this one waited
+                if (b == null || b.length != ways) {
+                    long out = weight.getShape().get(0);
+                    b = new NDArray[ways][];
+                    for (int i = 0; i < ways; i++) {
+                        NDIndex rows = new NDIndex("{}:{}", out * i / ways, out * (i + 1) / ways);
+                        b[i] = new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}; // views
+                    }
+                    blocks = b;
                 }
-                blocks = b;
             }
         }
         return b;
