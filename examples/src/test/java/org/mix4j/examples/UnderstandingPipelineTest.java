@@ -101,8 +101,9 @@ class UnderstandingPipelineTest {
             // of 4x4-token tiles: map 8x8, height 64*8/96 = 5.33 -> 5, pad (8-5)//2 = 1 -> rows [1, 7) = 6 rows
             // 16 base + 6 * (8 + 1) = 70
             assertEquals(70, p.vision().tokens(image.width(), image.height()));
-            p.answer(List.of(image), "hi", null);
-            assertEquals(70, p.lastStats().imageTokens());
+            UnderstandingPipeline.Answer answer = p.answerWithStats(
+                    List.of(new UnderstandingPipeline.Request(List.of(image), "hi")), p.generation(), null);
+            assertEquals(70, answer.stats().imageTokens());
         }
     }
 

@@ -108,6 +108,10 @@ public final class GenerateCommand implements Callable<Integer>, CliCommand {
         if ((pipeline == null) == (model == null)) {
             throw new IllegalArgumentException("give a PIPELINE.yaml or --model DIR (one of them)");
         }
+        if (strength != null && initImage == null && !printConfig) {
+            throw new IllegalArgumentException("--strength is how much of an --init-image is redrawn (image to image); "
+                    + "give --init-image PATH too, or leave --strength out");
+        }
         PipelineConfig config;
         if (model != null) {
             Preset.Document document = DiffusersLayout.document(model, DiffusersLayout.modelIndex(model),

@@ -93,16 +93,13 @@ public final class Mix implements Callable<Integer> {
             }
             return new CommandLine.RunLast().execute(parse);
         });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("error: " + ErrorMessages.describe(e));
-            if (mix.debug) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return ErrorMessages.exitCode(e);
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, mix.debug, err));
         try {
             return cli.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an OutOfMemoryError or StackOverflowError
+            // would otherwise leave as the JVM's stack trace
+            return report(e, mix.debug, err);
         } finally {
             if (mix.context != null) {
                 mix.context.close();
@@ -110,6 +107,16 @@ public final class Mix implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    /** Prints {@code e} as one line (and its stack trace with {@code --debug}); returns the exit code. */
+    static int report(Throwable e, boolean debug, PrintWriter err) {
+        err.println("error: " + ErrorMessages.describe(e));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return ErrorMessages.exitCode(e);
     }
 
     /** Built-in module commands found on the classpath. */

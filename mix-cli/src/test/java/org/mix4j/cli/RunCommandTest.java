@@ -179,6 +179,31 @@ class RunCommandTest {
         files.forEach(o -> assertTrue(Files.exists(Path.of(o.get("path").getAsString())), r.out()));
     }
 
+    @Test
+    void strengthWithoutAnInitImageIsRefusedInOneLine() {
+        // it was ignored: the run made a text-to-image picture as if the flag were not there
+        Result r = mix("generate", REPO.resolve("examples/generation/tiny-sd.yaml").toString(), "--prompt", "a cat",
+                "--steps", "2", "--strength", "0.5", "-o", dir.resolve("x.png").toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--strength is how much of an --init-image is redrawn"), r.err());
+        assertTrue(Files.notExists(dir.resolve("x.png")));
+    }
+
+    @Test
+    void nanAndInfinitySettingsAreRefusedInOneLineNamingTheFlag() {
+        Result guidance = mix("generate", REPO.resolve("examples/generation/tiny-sd.yaml").toString(), "--prompt",
+                "a cat", "--steps", "2", "--guidance", "NaN", "-o", dir.resolve("x.png").toString());
+        assertEquals(1, guidance.code(), guidance.err());
+        assertEquals(1, guidance.err().strip().lines().count(), guidance.err());
+        assertTrue(guidance.err().contains("--guidance") && guidance.err().contains("guidance_scale must be a finite "
+                + "number, got NaN"), guidance.err());
+        Result temperature = mix("run", LLAVA, "--image", FIELD, "--prompt", "hi", "--temperature", "Infinity");
+        assertEquals(1, temperature.code(), temperature.err());
+        assertEquals(1, temperature.err().strip().lines().count(), temperature.err());
+        assertTrue(temperature.err().contains("temperature must be a finite number, got Infinity"), temperature.err());
+    }
+
     private Path textCheckpoint() throws Exception {
         Path model = dir.resolve("tiny-chat");
         Files.createDirectories(model);

@@ -124,6 +124,8 @@ class ConnectorContractTest extends ConnectorTestSupport {
             assertTrue(e.getMessage().contains("connector." + name), "'" + name + "' not named in: " + e.getMessage());
         }
         assertTrue(e.getMessage().contains("init: random"), e.getMessage());
+        assertTrue(e.getMessage().contains("[weights_prefix 'connector.', which no tensor name starts with; they start "
+                + "with vision_model., ") && !e.getMessage().contains("\n"), e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")

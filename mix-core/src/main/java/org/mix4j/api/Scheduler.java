@@ -6,6 +6,10 @@ import ai.djl.ndarray.NDArray;
  * A diffusion sampler with the diffusers protocol. It knows nothing of the model; the pipeline
  * owns the loop: {@code setTimesteps}, then per timestep {@code scaleModelInput}, model, {@code step}.
  * Multistep schedulers keep state between steps; {@link #copy()} gives an independent one.
+ *
+ * <p>Thread safety: a scheduler is not thread-safe; it holds the schedule and step state of one
+ * loop. A pipeline keeps one as a template and runs every call on {@link #newRun}, which only
+ * reads the template, so concurrent calls never share step state.
  */
 public interface Scheduler {
 
@@ -38,4 +42,15 @@ public interface Scheduler {
 
     /** An independent scheduler with the same configuration and no step state. */
     Scheduler copy();
+
+    /**
+     * A scheduler of its own for one denoising loop of {@code numInferenceSteps}: a {@link #copy()}
+     * with its timesteps set. The receiver is only read, so several threads may start runs from
+     * one template as long as none of them calls {@code setTimesteps} or {@code step} on it.
+     */
+    default Scheduler newRun(int numInferenceSteps) {
+        Scheduler run = copy();
+        run.setTimesteps(numInferenceSteps);
+        return run;
+    }
 }

@@ -150,7 +150,10 @@ public final class ComponentLoader {
             } catch (CheckpointException e) {
                 closeComponent(component);
                 throw new CheckpointException(spec.path() + " (" + spec.type() + "): " + e.getMessage()
-                        + (spec.weightsPrefix().isEmpty() ? "" : " [weights_prefix '" + spec.weightsPrefix() + "']")
+                        + (spec.weightsPrefix().isEmpty() ? "" : " [weights_prefix '" + spec.weightsPrefix() + "'"
+                                + (opened == null || opened.hasPrefix(spec.weightsPrefix()) ? "" : ", which no tensor name "
+                                        + "starts with; they start with " + String.join(", ", opened.topLevelPrefixes(5)))
+                                + "]")
                         + "; set 'init: random' to start this component untrained");
             }
             if (weights instanceof CheckpointWeights cw) {

@@ -80,7 +80,7 @@ public final class ImageDecoder {
         List<String> warnings = new ArrayList<>();
         try {
             format = reader.getFormatName().toLowerCase(Locale.ROOT);
-            int pngPalette = format.equals("png") ? PngHeader.paletteEntries(in) : -1;
+            int pngPalette = format.equals("png") ? PngChunks.check(in, name) : -1;
             reader.setInput(in, true, false);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             checkSize(reader, format, name);
@@ -100,7 +100,9 @@ public final class ImageDecoder {
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            // a short file ends in an EOFException without a message; no class names for users
+            String why = e instanceof java.io.EOFException ? "unexpected end of file"
+                    : e.getMessage() == null ? "no details (run with --debug)" : e.getMessage();
             if (e.getCause() != null && e.getCause().getMessage() != null && !why.contains(e.getCause().getMessage())) {
                 why += ": " + e.getCause().getMessage();
             }

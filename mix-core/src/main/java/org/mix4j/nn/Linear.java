@@ -73,12 +73,16 @@ public final class Linear {
             TensorParallel parallel) {
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
+        int missing = weights.report().missingCount();
         for (int i = 0; i < names.size(); i++) {
             String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
             ws.add(weights.get(dot + "weight", new Shape(outs[i], in)));
             if (bias) {
                 bs.add(weights.get(dot + "bias", new Shape(outs[i])));
             }
+        }
+        if (weights.report().missingCount() > missing) {
+            return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
         Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, parallel);
         long from = 0;
@@ -102,11 +106,15 @@ public final class Linear {
         }
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
+        int missing = weights.report().missingCount();
         for (String name : names) {
             ws.add(weights.get(name + ".weight", new Shape(out, in)));
             if (bias) {
                 bs.add(weights.get(name + ".bias", new Shape(out)));
             }
+        }
+        if (weights.report().missingCount() > missing) {
+            return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
         Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
         for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
@@ -131,6 +139,21 @@ public final class Linear {
         pieces.close();
         parts.forEach(NDArray::close);
         return joined;
+    }
+
+    /**
+     * A zero of the fused shape that takes no memory, for when a part is missing: the load fails
+     * once every missing name is known, and copying placeholders together would allocate the
+     * full size (gigabytes for a 7B model read under a wrong prefix).
+     */
+    private static NDArray standIn(List<NDArray> parts) {
+        long[] shape = parts.get(0).getShape().getShape().clone();
+        shape[0] = parts.stream().mapToLong(p -> p.getShape().get(0)).sum();
+        try (NDArray zero = parts.get(0).getManager().zeros(new Shape(), parts.get(0).getDataType())) {
+            NDArray out = zero.broadcast(new Shape(shape));
+            parts.forEach(NDArray::close);
+            return out;
+        }
     }
 
     private static NDArray concat(List<NDArray> parts) {

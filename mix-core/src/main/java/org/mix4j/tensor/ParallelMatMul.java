@@ -57,11 +57,14 @@ public final class ParallelMatMul {
         NDArray[] b = blocks;
         if (b == null) {
             synchronized (this) {
-                b = new NDArray[ways];
-                for (int i = 0; i < ways; i++) {
-                    b[i] = matrix.get(new NDIndex(":, {}:{}", out * i / ways, out * (i + 1) / ways)); // a view
+                b = blocks; // another thread may have made them while this one waited
+                if (b == null) {
+                    b = new NDArray[ways];
+                    for (int i = 0; i < ways; i++) {
+                        b[i] = matrix.get(new NDIndex(":, {}:{}", out * i / ways, out * (i + 1) / ways)); // a view
+                    }
+                    blocks = b;
                 }
-                blocks = b;
             }
         }
         return b;

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -26,11 +28,23 @@ public final class Checkpoint implements AutoCloseable {
     private final Path location;
     private final List<SafeTensorsFile> files;
     private final Map<String, SafeTensorsFile> owner;
+    private final Map<String, TensorInfo> tensors;
+    private final long totalElements;
 
     private Checkpoint(Path location, List<SafeTensorsFile> files, Map<String, SafeTensorsFile> owner) {
         this.location = location;
         this.files = files;
         this.owner = owner;
+        Map<String, TensorInfo> all = new LinkedHashMap<>();
+        long total = 0;
+        for (SafeTensorsFile f : files) {
+            all.putAll(f.tensors());
+            for (TensorInfo t : f.tensors().values()) {
+                total += t.shape().size(); // bounded by the file sizes: headers are validated
+            }
+        }
+        this.tensors = Collections.unmodifiableMap(all);
+        this.totalElements = total;
     }
 
     /**
@@ -73,18 +87,26 @@ public final class Checkpoint implements AutoCloseable {
         JsonObject weightMap;
         try {
             JsonElement root = JsonParser.parseString(Files.readString(index));
-            weightMap = root.getAsJsonObject().getAsJsonObject("weight_map");
-            if (weightMap == null) {
+            JsonElement map = root.isJsonObject() ? root.getAsJsonObject().get("weight_map") : null;
+            if (map == null || !map.isJsonObject()) {
                 throw new CheckpointException(index + ": no \"weight_map\" object");
             }
+            weightMap = map.getAsJsonObject();
         } catch (IOException e) {
             throw new CheckpointException(index + ": cannot read: " + e.getMessage(), e);
-        } catch (JsonParseException | IllegalStateException | ClassCastException e) {
-            throw new CheckpointException(index + ": not a valid index file: " + e.getMessage(), e);
+        } catch (JsonParseException e) {
+            // Gson wraps the reader's message (class name first) and adds a line pointing at its troubleshooting page
+            String why = String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage());
+            throw new CheckpointException(index + ": not a valid index file: " + why.lines().findFirst().orElse(""), e);
         }
         Map<String, List<String>> namesByShard = new TreeMap<>();
         for (Map.Entry<String, JsonElement> e : weightMap.entrySet()) {
-            String shard = e.getValue().getAsString();
+            JsonElement value = e.getValue();
+            if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException(index + ": weight_map entry '" + e.getKey()
+                        + "' must be a file name, got " + value);
+            }
+            String shard = value.getAsString();
             if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
                 throw new CheckpointException(index + ": tensor '" + e.getKey() + "': shard name '" + shard
                         + "' must be a plain file name in the same directory");
@@ -151,11 +173,35 @@ public final class Checkpoint implements AutoCloseable {
 
     /** All tensors, by name, across shards. */
     public Map<String, TensorInfo> tensors() {
-        Map<String, TensorInfo> all = new LinkedHashMap<>();
-        for (SafeTensorsFile f : files) {
-            all.putAll(f.tensors());
+        return tensors;
+    }
+
+    /** Whether some tensor's name starts with {@code prefix}. */
+    public boolean hasPrefix(String prefix) {
+        for (String name : tensors.keySet()) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
         }
-        return Collections.unmodifiableMap(all);
+        return false;
+    }
+
+    /** The distinct first segments of the names ({@code model.}, {@code lm_head.}), at most {@code max}. */
+    public List<String> topLevelPrefixes(int max) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : tensors.keySet()) {
+            int dot = name.indexOf('.');
+            out.add(dot < 0 ? name : name.substring(0, dot + 1));
+            if (out.size() == max) {
+                break;
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Values held by all tensors together: no model of this checkpoint needs more. */
+    public long totalElements() {
+        return totalElements;
     }
 
     SafeTensorsFile fileOf(String name) {

@@ -34,9 +34,16 @@ public final class CheckpointWeights implements Weights {
         String full = prefix + name;
         TensorInfo info = checkpoint.tensors().get(full);
         if (info == null) {
-            report.missing(full);
+            report.missing(full, elements(expected));
+            if (report.missingElements() > checkpoint.totalElements()) {
+                throw report.outgrows(checkpoint.totalElements());
+            }
             // A placeholder lets construction go on so that every missing name is reported at once.
-            return manager.zeros(expected, floatType);
+            // It is one zero seen through a stride-0 view (torch expand): it costs no memory whatever
+            // the shape, so a wrong weights_prefix costs nothing before it is reported.
+            try (NDArray zero = manager.zeros(new Shape(), floatType)) {
+                return zero.broadcast(expected);
+            }
         }
         if (!info.shape().equals(expected)) {
             throw new CheckpointException(checkpoint.fileOf(full).path() + ": tensor '" + full + "' has shape "
@@ -54,6 +61,18 @@ public final class CheckpointWeights implements Weights {
             report.throwIfMissing();
         }
         return load(full, info);
+    }
+
+    /** Elements of {@code shape}, saturating instead of overflowing (a hostile config may ask for any size). */
+    private static long elements(Shape shape) {
+        long n = 1;
+        for (long d : shape.getShape()) {
+            if (d > 0 && n > Long.MAX_VALUE / d) {
+                return Long.MAX_VALUE;
+            }
+            n *= Math.max(d, 0);
+        }
+        return n;
     }
 
     private NDArray load(String full, TensorInfo info) {

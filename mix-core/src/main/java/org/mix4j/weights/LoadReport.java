@@ -14,6 +14,7 @@ public final class LoadReport {
     private final Set<String> used = new LinkedHashSet<>();
     private final Set<String> missing = new LinkedHashSet<>();
     private final java.util.Map<String, org.mix4j.api.Trainable.Projection> projections = new java.util.LinkedHashMap<>();
+    private long missingElements;
 
     public LoadReport(String source) {
         this.source = source;
@@ -35,6 +36,37 @@ public final class LoadReport {
     /** Every linear projection built from this load, by full checkpoint module name. */
     public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> projections() {
         return java.util.Map.copyOf(projections);
+    }
+
+    /** Records a missing tensor of {@code elements} values the model expected. */
+    synchronized void missing(String fullName, long elements) {
+        if (missing.add(fullName)) {
+            missingElements = elements > Long.MAX_VALUE - missingElements ? Long.MAX_VALUE : missingElements + elements;
+        }
+    }
+
+    /** Values the missing tensors would hold, at the shapes the model asked for. */
+    synchronized long missingElements() {
+        return missingElements;
+    }
+
+    /**
+     * The error for a model whose missing tensors alone hold more values than the whole checkpoint
+     * ({@code available}): its config does not describe this checkpoint, and loading is stopped
+     * before it asks for more (a config with {@code num_hidden_layers: 1e9} would go on forever).
+     */
+    synchronized CheckpointException outgrows(long available) {
+        List<String> names = new ArrayList<>(missing);
+        String shown = String.join(", ", names.subList(0, Math.min(5, names.size())));
+        return new CheckpointException(source + ": stopped loading after " + names.size()
+                + " missing tensor(s) (" + shown + (names.size() > 5 ? ", ..." : "") + ") holding " + missingElements
+                + " values, more than the whole checkpoint (" + available + "): the config does not describe this "
+                + "checkpoint (check weights_prefix and sizes such as num_hidden_layers)");
+    }
+
+    /** How many names were missing so far (cheaper than {@link #missing()}). */
+    public synchronized int missingCount() {
+        return missing.size();
     }
 
     public synchronized List<String> missing() {

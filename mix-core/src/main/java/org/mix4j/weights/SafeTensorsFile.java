@@ -2,24 +2,19 @@ package org.mix4j.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,13 +22,19 @@ import java.util.Map;
  * A safetensors file: an 8-byte little-endian header length, a JSON header, then raw tensor
  * data. The header is validated completely on open, before any tensor is touched, so that a broken
  * or hostile file fails with a message naming the file and tensor and nothing is ever allocated
- * from an unchecked size. Tensor data is memory-mapped and copied once into native memory on
- * {@link #read}.
+ * from an unchecked size. Tensor data is read through the file API (not mapped) and copied into
+ * native memory on {@link #read}.
  */
 public final class SafeTensorsFile implements AutoCloseable {
 
-    /** Headers larger than this are refused before they are read. */
-    public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+    /** Headers of this many bytes or more are refused before they are read (the reference's limit). */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+
+    /** BF16 and I16 tensors are read in pieces of this size and widened piece by piece. */
+    private static final int WIDEN_CHUNK_BYTES = 1 << 20;
+
+    /** What an implausible header most often means: the file is something else (a .bin, text, an image). */
+    private static final String NOT_SAFETENSORS = "not a safetensors file: ";
 
     private final Path path;
     private final FileChannel channel;
@@ -66,21 +67,21 @@ public final class SafeTensorsFile implements AutoCloseable {
             ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
-            if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
-                throw fail(path, "header length " + Long.toUnsignedString(headerLength)
-                        + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+            if (headerLength < 0 || headerLength >= MAX_HEADER_BYTES) {
+                throw fail(path, NOT_SAFETENSORS + "header length " + Long.toUnsignedString(headerLength)
+                        + " exceeds the limit: headers must be shorter than " + MAX_HEADER_BYTES + " bytes");
             }
             if (headerLength > fileSize - 8) {
-                throw fail(path, "header length " + headerLength + " is beyond the end of the file ("
-                        + fileSize + " bytes; truncated?)");
+                throw fail(path, NOT_SAFETENSORS + "header length " + headerLength + " is beyond the end of the "
+                        + "file (" + fileSize + " bytes; truncated?)");
             }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, header, 8);
-            String json = new String(header.array(), StandardCharsets.UTF_8);
             long dataSize = fileSize - 8 - headerLength;
-            Map<String, String> metadata = new LinkedHashMap<>();
-            Map<String, TensorInfo> tensors = parseHeader(path, json, dataSize, metadata);
-            return new SafeTensorsFile(path, channel, 8 + headerLength, tensors, metadata);
+            channel.position(8);
+            InputStream json = new LimitedInputStream(Channels.newInputStream(channel), headerLength);
+            SafeTensorsHeader header = SafeTensorsHeader.parse(path, json, dataSize);
+            checkRanges(path, header.tensors().values(), dataSize);
+            return new SafeTensorsFile(path, channel, 8 + headerLength,
+                    Collections.unmodifiableMap(header.tensors()), header.metadata());
         } catch (IOException e) {
             closeQuietly(channel);
             throw new CheckpointException(path + ": cannot read: " + e.getMessage(), e);
@@ -88,94 +89,6 @@ public final class SafeTensorsFile implements AutoCloseable {
             closeQuietly(channel);
             throw e;
         }
-    }
-
-    private static Map<String, TensorInfo> parseHeader(
-            Path path, String json, long dataSize, Map<String, String> metadata) {
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(json);
-        } catch (JsonParseException e) {
-            throw fail(path, "header is not valid JSON: " + rootMessage(e));
-        }
-        if (!root.isJsonObject()) {
-            throw fail(path, "header must be a JSON object");
-        }
-        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                readMetadata(path, e.getValue(), metadata);
-                continue;
-            }
-            tensors.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue(), dataSize));
-        }
-        checkRanges(path, tensors.values(), dataSize);
-        return Collections.unmodifiableMap(tensors);
-    }
-
-    private static TensorInfo parseEntry(Path path, String name, JsonElement value, long dataSize) {
-        if (!value.isJsonObject()) {
-            throw fail(path, name, "header entry must be an object with dtype, shape and data_offsets");
-        }
-        JsonObject o = value.getAsJsonObject();
-        JsonElement dtypeEl = o.get("dtype");
-        if (dtypeEl == null || !dtypeEl.isJsonPrimitive()) {
-            throw fail(path, name, "missing dtype");
-        }
-        SafeDType dtype = SafeDType.parse(dtypeEl.getAsString());
-        if (dtype == null) {
-            throw fail(path, name, "unknown dtype '" + dtypeEl.getAsString() + "' (supported: " + SafeDType.known() + ")");
-        }
-        long[] dims = longArray(path, name, o.get("shape"), "shape", -1);
-        long[] offsets = longArray(path, name, o.get("data_offsets"), "data_offsets", 2);
-        long begin = offsets[0];
-        long end = offsets[1];
-        if (begin > end) {
-            throw fail(path, name, "data_offsets [" + begin + ", " + end + "] are out of order");
-        }
-        if (end > dataSize) {
-            throw fail(path, name, "data_offsets [" + begin + ", " + end + "] run past the end of the data ("
-                    + dataSize + " bytes; file truncated or offsets out of range)");
-        }
-        long elements = 1;
-        try {
-            for (long d : dims) {
-                elements = Math.multiplyExact(elements, d);
-            }
-            long expectedBytes = Math.multiplyExact(elements, dtype.bytes());
-            if (expectedBytes != end - begin) {
-                throw fail(path, name, "shape " + new Shape(dims) + " x " + dtype + " is " + expectedBytes
-                        + " bytes but data_offsets span " + (end - begin));
-            }
-        } catch (ArithmeticException overflow) {
-            throw fail(path, name, "shape " + java.util.Arrays.toString(dims) + " overflows");
-        }
-        return new TensorInfo(name, dtype, new Shape(dims), begin, end);
-    }
-
-    private static long[] longArray(Path path, String name, JsonElement el, String field, int length) {
-        if (el == null || !el.isJsonArray()) {
-            throw fail(path, name, "missing or non-array " + field);
-        }
-        JsonArray a = el.getAsJsonArray();
-        if (length >= 0 && a.size() != length) {
-            throw fail(path, name, field + " must have " + length + " entries, has " + a.size());
-        }
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonElement v = a.get(i);
-            long x;
-            try {
-                x = v.getAsJsonPrimitive().getAsBigDecimal().longValueExact();
-            } catch (RuntimeException e) {
-                throw fail(path, name, field + " holds a non-integer " + v);
-            }
-            if (x < 0) {
-                throw fail(path, name, field + " holds a negative value " + x);
-            }
-            out[i] = x;
-        }
-        return out;
     }
 
     /** Data ranges must tile the data section exactly: no overlap, no hole, nothing unaccounted. */
@@ -201,18 +114,6 @@ public final class SafeTensorsFile implements AutoCloseable {
         if (cursor != dataSize) {
             throw fail(path, "tensors cover " + cursor + " bytes but the data section has " + dataSize
                     + " (trailing bytes not described by the header)");
-        }
-    }
-
-    private static void readMetadata(Path path, JsonElement el, Map<String, String> metadata) {
-        if (!el.isJsonObject()) {
-            throw fail(path, "__metadata__ must be an object of strings");
-        }
-        for (Map.Entry<String, JsonElement> m : el.getAsJsonObject().entrySet()) {
-            if (!m.getValue().isJsonPrimitive()) {
-                throw fail(path, "__metadata__." + m.getKey() + " must be a string");
-            }
-            metadata.put(m.getKey(), m.getValue().getAsString());
         }
     }
 
@@ -260,27 +161,49 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
-    /** The tensor's bytes as the engine should read them: the mapped file, or a widened copy. */
+    /**
+     * The tensor's bytes as the engine should read them: a copy read through the file API, widened
+     * where needed. The file is not memory-mapped: a mapped file that shrinks while it is read
+     * kills the JVM with SIGBUS, whereas a short read here is an error naming the tensor.
+     */
     private ByteBuffer source(TensorInfo info, String name) {
-        if (info.byteSize() == 0) {
-            return ByteBuffer.allocateDirect(0);
-        }
-        MappedByteBuffer mapped;
-        try {
-            mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteSize());
-        } catch (IOException e) {
-            throw new CheckpointException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
-        }
-        mapped.order(ByteOrder.LITTLE_ENDIAN);
-        if (info.dtype() != SafeDType.BF16 && info.dtype() != SafeDType.I16) {
-            return mapped;
+        boolean widen = info.dtype() == SafeDType.BF16 || info.dtype() == SafeDType.I16;
+        if (!widen) {
+            ByteBuffer stored = ByteBuffer.allocateDirect((int) info.byteSize());
+            readAt(stored, info.begin(), name);
+            return stored.flip();
         }
         ByteBuffer wide = ByteBuffer.allocateDirect((int) (info.shape().size() * 4)).order(ByteOrder.nativeOrder());
-        while (mapped.hasRemaining()) {
-            // bfloat16 is the upper half of an IEEE float32; int16 widens with its sign
-            wide.putInt(info.dtype() == SafeDType.BF16 ? (mapped.getShort() & 0xffff) << 16 : mapped.getShort());
+        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(info.byteSize(), WIDEN_CHUNK_BYTES))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            for (long at = info.begin(); at < info.end(); at += chunk.capacity()) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), info.end() - at));
+                readAt(chunk, at, name);
+                chunk.flip();
+                while (chunk.hasRemaining()) {
+                    // bfloat16 is the upper half of an IEEE float32; int16 widens with its sign
+                    wide.putInt(info.dtype() == SafeDType.BF16 ? (chunk.getShort() & 0xffff) << 16 : chunk.getShort());
+                }
+            }
+        } catch (RuntimeException e) {
+            DirectBuffers.free(wide);
+            throw e;
+        } finally {
+            DirectBuffers.free(chunk);
         }
         return wide.rewind();
+    }
+
+    /** Fills {@code into} from data-section offset {@code at}; a short file is an error naming the tensor. */
+    private void readAt(ByteBuffer into, long at, String name) {
+        try {
+            readFully(channel, into, dataStart + at);
+        } catch (IOException e) {
+            DirectBuffers.free(into);
+            throw new CheckpointException(path + ": tensor '" + name + "': cannot read (" + e.getMessage()
+                    + "; was the file changed or truncated after it was opened?)", e);
+        }
     }
 
     @Override
@@ -299,6 +222,41 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
+    /** The first {@code remaining} bytes of a stream (the header), then end of input. */
+    private static final class LimitedInputStream extends FilterInputStream {
+        private long remaining;
+
+        LimitedInputStream(InputStream in, long limit) {
+            super(in);
+            this.remaining = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            remaining -= b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            remaining -= Math.max(n, 0);
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the channel stays open for the tensors
+        }
+    }
+
     private static void closeQuietly(FileChannel channel) {
         try {
             channel.close();
@@ -307,19 +265,23 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
-    }
-
     private static CheckpointException fail(Path path, String message) {
-        return new CheckpointException(path + ": " + message);
+        return new CheckpointException(where(path) + ": " + message);
     }
 
     private static CheckpointException fail(Path path, String tensor, String message) {
-        return new CheckpointException(path + ": tensor '" + tensor + "': " + message);
+        return new CheckpointException(where(path) + ": tensor '" + tensor + "': " + message);
+    }
+
+    /** The file, and for a symbolic link the file it points to: the one whose content is wrong. */
+    static String where(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return path.toString();
+        }
+        try {
+            return path + " (-> " + path.toRealPath() + ")";
+        } catch (IOException e) {
+            return path.toString();
+        }
     }
 }

@@ -15,7 +15,9 @@ public interface Weights {
      * The tensor {@code name} (relative to this view's prefix), checked against {@code expected}.
      *
      * @throws CheckpointException when the shape differs; a missing tensor is recorded and reported
-     *     for all missing names at once by {@link LoadReport#throwIfMissing()}
+     *     for all missing names at once by {@link LoadReport#throwIfMissing()} (meanwhile a zero
+     *     placeholder that takes no memory stands in), unless the missing tensors together would
+     *     hold more values than the whole checkpoint: then loading stops at once
      */
     NDArray get(String name, Shape expected);
 

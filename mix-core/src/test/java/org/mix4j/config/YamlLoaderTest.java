@@ -2,9 +2,11 @@ package org.mix4j.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -73,5 +75,40 @@ class YamlLoaderTest {
         assertEquals("hello", scalar(m, "s"));
         assertEquals(null, scalar(m, "n"));
         assertEquals(1.0e-5, scalar(m, "e"));
+    }
+
+    /** 45 aliases in a few hundred bytes stand for two million values (48 once took 8 GB). */
+    @Test
+    void refusesAliasesThatExpandPastTheNodeLimit() {
+        StringBuilder yaml = new StringBuilder("l0: &l0 [x, x, x, x, x]\n");
+        for (int level = 1; level <= 9; level++) {
+            String p = "*l" + (level - 1);
+            yaml.append("l").append(level).append(": &l").append(level)
+                    .append(" [").append(String.join(", ", p, p, p, p, p)).append("]\n");
+        }
+        assertTrue(yaml.length() < 600, "" + yaml.length());
+        ConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> assertThrows(ConfigException.class, () -> load(yaml.toString(), Map.of())));
+        assertTrue(e.getMessage().startsWith("p.yaml:") && e.getMessage().contains("more than 100000 values")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        ConfigException small = assertThrows(ConfigException.class, () -> new YamlLoader(EnvExpander.of(Map.of()), 1000)
+                .load(new StringReader(yaml.toString()), "q.yaml"));
+        assertTrue(small.getMessage().contains("more than 1000 values"), small.getMessage());
+    }
+
+    @Test
+    void refusesAnAliasInsideItsOwnAnchor() {
+        for (String yaml : new String[] {"a: &a [1, *a]\n", "a: &a {b: *a}\n", "a: &a {x: &b {<<: *a}}\n"}) {
+            ConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThrows(ConfigException.class, () -> load(yaml, Map.of()), yaml));
+            assertTrue(e.getMessage().startsWith("p.yaml:1:") && e.getMessage().contains("recursive alias")
+                    && !e.getMessage().contains("\n"), yaml + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void sharedAnchorsWithinTheLimitStillLoad() {
+        ConfigNode.MapNode m = load("base: &b {steps: 20, size: [512, 512]}\nfast: *b\nslow: {<<: *b, steps: 50}\n", Map.of());
+        assertEquals(50L, scalar((ConfigNode.MapNode) m.get("slow"), "steps"));
     }
 }

@@ -3,6 +3,7 @@ package org.mix4j.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,8 +14,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -113,6 +116,97 @@ class ImageDecoderTest {
         Path file = Path.of(getClass().getResource("/images/decode/p8.png").toURI());
         RgbImage fromBytes = new ImageDecoder().read(Files.readAllBytes(file), "p8.png");
         assertTrue(ImageOps.samePixels(ImageDecoder.readRgb(file), fromBytes));
+    }
+
+    /** The JDK's reader ignores CRCs; PIL checks those of the chunks before the image data. */
+    @Test
+    void refusesABadChunkCrcLikePil() throws IOException {
+        byte[] good = withChunks(chunk("tEXt", latin1("Title\0field")));
+        assertEquals(2, new ImageDecoder().read(good, "good.png").width());
+        byte[] badIhdr = good.clone();
+        badIhdr[8 + 8 + 13] ^= 1; // first CRC byte of IHDR
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> new ImageDecoder().read(badIhdr, "ihdr.png"));
+        assertEquals("ihdr.png: bad CRC in PNG chunk IHDR (chunk 0 at byte 8; the file is corrupt)", e.getMessage());
+        byte[] badText = good.clone();
+        badText[8 + 25 + 8 + 3] ^= 1; // a byte of the tEXt data
+        Path file = tmp.resolve("text.png");
+        Files.write(file, badText);
+        e = assertThrows(ImageDecodeException.class, () -> ImageDecoder.readRgb(file));
+        assertTrue(e.getMessage().startsWith(file + ": bad CRC in PNG chunk tEXt (chunk 1 at byte 33"), e.getMessage());
+    }
+
+    /** Half a megabyte of zTXt once inflated to 1.9 GB in the JDK's metadata; PIL stops at 1 MiB. */
+    @Test
+    void refusesTextAndIccChunksThatInflatePastOneMegabyte() throws IOException {
+        byte[] bomb = deflate(new byte[2 << 20]); // 2 MiB of zeros in about 2 KB
+        Map<String, byte[]> chunks = Map.of(
+                "zTXt", concat(latin1("Comment\0\0"), bomb),
+                "iTXt", concat(latin1("Comment\0\1\0en\0Kommentar\0"), bomb),
+                "iCCP", concat(latin1("icc\0\0"), bomb));
+        for (Map.Entry<String, byte[]> c : chunks.entrySet()) {
+            byte[] file = withChunks(chunk(c.getKey(), c.getValue()));
+            ImageDecodeException e = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThrows(
+                    ImageDecodeException.class, () -> new ImageDecoder().read(file, "bomb.png")));
+            assertEquals("bomb.png: PNG chunk " + c.getKey() + " (chunk 1 at byte 33) inflates to more than 1048576 bytes"
+                    + " (as PIL, refused: a decompression bomb?)", e.getMessage());
+        }
+        byte[] oneMegabyte = chunk("zTXt", concat(latin1("k\0\0"), deflate(new byte[1 << 20])));
+        byte[] many = withChunks(java.util.stream.IntStream.range(0, 65).mapToObj(i -> oneMegabyte).toArray(byte[][]::new));
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> new ImageDecoder().read(many, "many.png"));
+        assertTrue(e.getMessage().startsWith("many.png: PNG text chunks hold more than 67108864 bytes"), e.getMessage());
+    }
+
+    @Test
+    void textChunksWithinThePilLimitsStillDecode() throws IOException {
+        byte[] file = withChunks(chunk("zTXt", concat(latin1("Comment\0\0"), deflate(new byte[1 << 20]))),
+                chunk("iTXt", latin1("Comment\0\0\0\0\0plain text")), chunk("tEXt", latin1("Title\0field")));
+        assertEquals(2, new ImageDecoder().read(file, "text.png").height());
+    }
+
+    /** A 2x2 RGB PNG with {@code extra} chunks between IHDR and IDAT. */
+    private static byte[] withChunks(byte[]... extra) throws IOException {
+        byte[] base = png(2, 2, new byte[2 * 7]);
+        int ihdrEnd = 8 + 25;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(base, 0, ihdrEnd);
+        for (byte[] c : extra) {
+            out.write(c);
+        }
+        out.write(base, ihdrEnd, base.length - ihdrEnd);
+        return out.toByteArray();
+    }
+
+    private static byte[] chunk(String type, byte[] data) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            chunk(new DataOutputStream(bytes), type, data);
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] deflate(byte[] raw) {
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        deflater.setInput(raw);
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        while (!deflater.finished()) {
+            out.write(buf, 0, deflater.deflate(buf));
+        }
+        deflater.end();
+        return out.toByteArray();
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** An 8-bit RGB PNG whose IHDR declares {@code width x height}, with {@code raw} deflated as IDAT. */

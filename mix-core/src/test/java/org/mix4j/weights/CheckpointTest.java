@@ -3,6 +3,7 @@ package org.mix4j.weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -11,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -160,5 +162,66 @@ class CheckpointTest {
         assertTrue(!java.util.Arrays.equals(wa, c.get("weight", new Shape(4, 3)).toFloatArray()));
         assertArrayEquals(new float[] {0, 0, 0, 0}, a.get("bias", new Shape(4)).toFloatArray());
         assertArrayEquals(new float[] {1, 1}, a.child("norm.").get("weight", new Shape(2)).toFloatArray());
+    }
+
+    /**
+     * A config with num_hidden_layers: 1e9 asked for placeholders without end (21.7 GB before it
+     * failed); loading now stops once the missing tensors alone outgrow the checkpoint.
+     */
+    @Test
+    void stopsOnceMissingTensorsOutgrowTheCheckpoint() throws IOException {
+        shards(); // 20 values in all
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            Weights layers = c.weights(manager, DataType.FLOAT32).child("model.layers.");
+            int[] asked = {0};
+            CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThrows(
+                    CheckpointException.class, () -> {
+                        for (int i = 0; i < 1_000_000_000; i++) {
+                            asked[0]++;
+                            layers.get(i + ".big", new Shape(2, 4));
+                        }
+                    }));
+            assertEquals(3, asked[0]); // 3 x 8 missing values > 20
+            assertTrue(e.getMessage().contains("stopped loading after 3 missing tensor(s) (model.layers.0.big, ")
+                    && e.getMessage().contains("more than the whole checkpoint (20)")
+                    && e.getMessage().contains("weights_prefix") && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    /** A checkpoint of one U8 tensor of a billion values, in a sparse file (no disk used). */
+    private Path sparseCheckpoint() throws IOException {
+        Path file = dir.resolve("sparse.safetensors");
+        byte[] header = "{\"big\":{\"dtype\":\"U8\",\"shape\":[1000000000],\"data_offsets\":[0,1000000000]}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            f.write(header);
+            f.setLength(8 + header.length + 1_000_000_000L);
+        }
+        return file;
+    }
+
+    /**
+     * A wrong weights_prefix on a 7B model allocated ~27 GB of zeros to report the missing names.
+     * Here the checkpoint holds a billion values and the model, read under a wrong prefix, misses
+     * 400 million, then 300 million more in a fused q/k/v projection: the placeholders are views of
+     * one zero and the fused one is not copied together, so this takes no time and no memory.
+     */
+    @Test
+    void wrongWeightsPrefixCostsNoMemoryBeforeItIsReported() throws IOException {
+        try (Checkpoint c = Checkpoint.open(sparseCheckpoint())) {
+            Weights w = c.weights(manager, DataType.FLOAT32).child("wrong_prefix.");
+            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+                assertEquals(new Shape(20000, 20000), w.get("embed.weight", new Shape(20000, 20000)).getShape());
+                org.mix4j.nn.Linear qkv = org.mix4j.nn.Linear.fused(w, List.of("q", "k", "v"), 10000,
+                        new long[] {10000, 10000, 10000}, true, org.mix4j.tensor.TensorParallel.SERIAL);
+                assertEquals(30000, qkv.outFeatures());
+            });
+            CheckpointException e = assertThrows(CheckpointException.class, () -> w.report().throwIfMissing());
+            assertTrue(e.getMessage().contains("7 tensor(s)")
+                    && e.getMessage().contains("wrong_prefix.embed.weight, wrong_prefix.q.weight, wrong_prefix.q.bias")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(c.hasPrefix("bi") && !c.hasPrefix("wrong_prefix.") && c.topLevelPrefixes(5).equals(List.of("big")));
+        }
     }
 }

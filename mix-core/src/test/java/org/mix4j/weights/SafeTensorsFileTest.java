@@ -3,6 +3,7 @@ package org.mix4j.weights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -14,7 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -250,6 +254,125 @@ class SafeTensorsFileTest {
             assertEquals("pt", f.metadata().get("format"));
             NDArray e = f.read("e", manager);
             assertEquals(new Shape(0, 3), e.getShape());
+        }
+    }
+
+    private static final String ENTRY = "{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}";
+
+    /** The reference parses headers with serde_json, which accepts none of these. */
+    @Test
+    void rejectsLenientJson() throws IOException {
+        String[] headers = {
+            "{/* c */\"a\":" + ENTRY + "}",
+            "{a:" + ENTRY + "}",
+            "{'a':" + ENTRY + "}",
+            "{\"a\":" + ENTRY + ",}",
+            "{\"a\":" + ENTRY + "} {}",
+        };
+        for (int i = 0; i < headers.length; i++) {
+            Path file = raw(dir.resolve("lenient" + i + ".safetensors"), headers[i], new byte[2]);
+            CheckpointException e = openFails(file);
+            assertTrue(e.getMessage().contains("lenient" + i + ".safetensors") && e.getMessage().contains("JSON")
+                    && !e.getMessage().contains("\n") && !e.getMessage().contains("LENIENT"), headers[i] + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void rejectsInvalidUtf8InTheHeader() throws IOException {
+        byte[] header = ("{\"a\u00ff\":" + ENTRY + "}").getBytes(StandardCharsets.ISO_8859_1); // a lone 0xFF byte
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length + 2).order(ByteOrder.LITTLE_ENDIAN);
+        Path file = dir.resolve("utf8.safetensors");
+        Files.write(file, b.putLong(header.length).put(header).put(new byte[2]).array());
+        CheckpointException e = openFails(file);
+        assertTrue(e.getMessage().contains("utf8.safetensors") && e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void rejectsNonStringMetadata() throws IOException {
+        Path file = raw(dir.resolve("meta.safetensors"), "{\"__metadata__\":{\"epochs\":3},\"a\":" + ENTRY + "}",
+                new byte[2]);
+        CheckpointException e = openFails(file);
+        assertTrue(e.getMessage().contains("meta.safetensors") && e.getMessage().contains("__metadata__.epochs must be a string"),
+                e.getMessage());
+    }
+
+    @Test
+    void rejectsDuplicateKeys() throws IOException {
+        Path file = raw(dir.resolve("dup.safetensors"),
+                "{\"a\":" + ENTRY + ",\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", new byte[2]);
+        CheckpointException e = openFails(file);
+        assertTrue(e.getMessage().contains("dup.safetensors") && e.getMessage().contains("'a' twice"), e.getMessage());
+    }
+
+    /** A header of one giant shape array once built a tree of gigabytes; it is now refused at entry 65. */
+    @Test
+    void rejectsGiantShapeArrayWithoutParsingItAll() throws IOException {
+        StringBuilder header = new StringBuilder(6_000_000).append("{\"a\":{\"dtype\":\"U8\",\"shape\":[");
+        for (int i = 0; i < 2_000_000; i++) {
+            header.append(i == 0 ? "1" : ",1");
+        }
+        Path file = raw(dir.resolve("rank.safetensors"), header.append("],\"data_offsets\":[0,1]}}").toString(), new byte[1]);
+        header.setLength(0);
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> openFails(file));
+        assertTrue(e.getMessage().contains("rank.safetensors") && e.getMessage().contains("'a'")
+                && e.getMessage().contains("shape has more than 64 entries") && e.getMessage().length() < 200, e.getMessage());
+    }
+
+    @Test
+    void rejectsHeaderAtTheReferenceLimit() throws IOException {
+        Path file = raw(dir.resolve("limit.safetensors"), SafeTensorsFile.MAX_HEADER_BYTES, "{}", new byte[0]);
+        assertTrue(openFails(file).getMessage().contains("header length 100000000 exceeds the limit"), "limit");
+    }
+
+    /** A tensor cut off after the file was opened is an error naming it (a mapped file crashed the JVM). */
+    @Test
+    void fileTruncatedAfterOpeningFailsWithTheTensorsName() throws IOException {
+        Path file = dir.resolve("shrink.safetensors");
+        new SafeTensorsWriter().put("a", manager.ones(new Shape(64))).put("b", manager.ones(new Shape(1 << 16))).write(file);
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.truncate(Files.size(file) - 1000);
+            }
+            assertEquals(64f, f.read("a", manager).sum().getFloat());
+            CheckpointException e = assertThrows(CheckpointException.class, () -> f.read("b", manager));
+            assertTrue(e.getMessage().startsWith(file + ": tensor 'b': cannot read") && e.getMessage().contains("truncated")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    /**
+     * The file shrinks and grows back while tensors are read, as when a download or a copy rewrites
+     * it: each read gives the tensor or a CheckpointException, never a crash (SIGBUS on a mapping).
+     */
+    @Test
+    void fileChangingWhileReadIsAnErrorNotACrash() throws Exception {
+        Path file = dir.resolve("race.safetensors");
+        new SafeTensorsWriter().put("w", manager.ones(new Shape(1 << 22))).write(file);
+        byte[] full = Files.readAllBytes(file);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread shrinker = new Thread(() -> {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                while (!stop.get()) {
+                    ch.truncate(1024);
+                    ch.write(ByteBuffer.wrap(full, 1024, full.length - 1024), 1024);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+            shrinker.start();
+            long end = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < end) {
+                try (NDArray w = f.read("w", manager)) {
+                    assertEquals(new Shape(1 << 22), w.getShape());
+                } catch (CheckpointException e) {
+                    assertTrue(e.getMessage().contains("tensor 'w'"), e.getMessage());
+                }
+            }
+        } finally {
+            stop.set(true);
+            shrinker.join();
         }
     }
 }

@@ -9,20 +9,42 @@ import ai.djl.ndarray.types.Shape;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
-/** {@code torch.nn.Conv2d} with square kernel, stride and padding, weights {@code name.weight/.bias}. */
+/**
+ * {@code torch.nn.Conv2d} with square kernel, stride and padding, weights {@code name.weight/.bias}.
+ *
+ * <p>More than {@link #CHANNEL_GROUP} input channels that are not a multiple of it are padded with
+ * zero channels (in the weight once, in the input per call). libtorch 2.7.1 sends batched or large
+ * CPU convolutions to oneDNN, whose kernels (AVX2, as {@code ONEDNN_MAX_CPU_ISA} holds them here, on
+ * this project's AMD EPYC machines) returned wrong values for such channel counts: a ControlNet
+ * conditioning embedding of widths [12, 20] put its residuals up to 0.3 off diffusers' at batch 2,
+ * while batch 1 was exact. With the zero channels every count from 9 to 40 matches the unbatched convolution.
+ */
 public final class Conv2d {
 
     /** Convolutions smaller than this (multiply-adds) run whole on one thread. */
     private static final long MIN_SPLIT_MACS = 1L << 24;
+    /** Input channel counts above this are padded up to a multiple of it. */
+    static final int CHANNEL_GROUP = 8;
 
     private final NDArray weight;
     private final NDArray bias;
     private final Shape stride;
     private final Shape padding;
     private final int ways;
+    /** Zero input channels appended to every input (and already to {@link #weight}). */
+    private final long zeroChannels;
     private volatile NDArray[][] blocks; // per way: [weight rows, bias rows], views
 
     private Conv2d(NDArray weight, NDArray bias, int stride, int padding, TensorParallel parallel) {
+        long in = weight.getShape().get(1);
+        this.zeroChannels = in > CHANNEL_GROUP && in % CHANNEL_GROUP != 0 ? CHANNEL_GROUP - in % CHANNEL_GROUP : 0;
+        if (zeroChannels > 0) {
+            Shape s = weight.getShape();
+            NDArray zeros = weight.getManager().zeros(new Shape(s.get(0), zeroChannels, s.get(2), s.get(3)),
+                    weight.getDataType());
+            weight = weight.concat(zeros, 1); // [out, in + zeros, k, k]
+            zeros.close();
+        }
         this.weight = weight;
         this.bias = bias;
         this.stride = new Shape(stride, stride);
@@ -48,6 +70,19 @@ public final class Conv2d {
      * channels on the threads of its {@link TensorParallel}, joined along the channel axis.
      */
     public NDArray forward(NDArray x) {
+        if (zeroChannels == 0) {
+            return convolve(x);
+        }
+        Shape s = x.getShape();
+        NDArray zeros = x.getManager().zeros(new Shape(s.get(0), zeroChannels, s.get(2), s.get(3)), x.getDataType());
+        NDArray padded = x.concat(zeros, 1); // [B, in + zeros, H, W]
+        zeros.close();
+        NDArray out = convolve(padded);
+        padded.close();
+        return out;
+    }
+
+    private NDArray convolve(NDArray x) {
         if (ways < 2 || macs(x) < MIN_SPLIT_MACS || weight.getShape().get(0) < 2L * ways) {
             return conv(x, weight, bias);
         }
@@ -81,13 +116,16 @@ public final class Conv2d {
         NDArray[][] b = blocks;
         if (b == null || b.length != ways) {
             synchronized (this) {
-                long out = weight.getShape().get(0);
-                b = new NDArray[ways][];
-                for (int i = 0; i < ways; i++) {
-                    NDIndex rows = new NDIndex("{}:{}", out * i / ways, out * (i + 1) / ways);
-                    b[i] = new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}; // views
+                b = blocks; // another thread may have made them while this one waited
+                if (b == null || b.length != ways) {
+                    long out = weight.getShape().get(0);
+                    b = new NDArray[ways][];
+                    for (int i = 0; i < ways; i++) {
+                        NDIndex rows = new NDIndex("{}:{}", out * i / ways, out * (i + 1) / ways);
+                        b[i] = new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}; // views
+                    }
+                    blocks = b;
                 }
-                blocks = b;
             }
         }
         return b;

@@ -98,6 +98,23 @@ abstract class SchedulerContractTest {
     }
 
     @Test
+    void newRunOnlyReadsItsTemplate() {
+        Scheduler reference = load();
+        reference.setTimesteps(6);
+        float[] expected = run(reference, initial(reference), 0, 6).toFloatArray();
+
+        Scheduler template = load();
+        double[] before = template.timesteps();
+        Scheduler a = template.newRun(6);
+        Scheduler b = template.newRun(3);
+        NDArray x = run(a, initial(a), 0, 2);
+        run(b, initial(b), 0, 3); // interleaved with a's loop
+        assertArrayEquals(expected, run(a, x, 2, 6).toFloatArray(), "a run after another run stepped");
+        assertArrayEquals(before, template.timesteps(), "the template's schedule changed");
+        assertEquals(3, b.timesteps().length);
+    }
+
+    @Test
     void aLongLoopDoesNotGrowNativeMemory() {
         Scheduler s = load();
         s.setTimesteps(20);

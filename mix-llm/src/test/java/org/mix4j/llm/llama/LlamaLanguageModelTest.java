@@ -2,12 +2,14 @@ package org.mix4j.llm.llama;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +169,19 @@ class LlamaLanguageModelTest {
         Exception e = assertThrows(Exception.class, () -> loader.load("llama", Role.LANGUAGE_MODEL, dir,
                 Map.of("model_type", "llama", "attention_bias", true), manager, ai.djl.ndarray.types.DataType.FLOAT32));
         assertTrue(e.getMessage().contains("model.layers.0.self_attn.o_proj.bias"), e.getMessage());
+    }
+
+    /** A checkpoint config declaring a billion layers allocated placeholders until 21.7 GB. */
+    @Test
+    void absurdLayerCountInTheCheckpointConfigFailsFast() throws Exception {
+        TinyCheckpoint.write(dir, TinyModels.LLAMA_GQA, 1);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1e9"));
+        ComponentLoader loader = TinyModels.loader();
+        Exception e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> assertThrows(Exception.class,
+                () -> loader.load("llama", Role.LANGUAGE_MODEL, dir, Map.of(), manager, ai.djl.ndarray.types.DataType.FLOAT32)));
+        assertTrue(e.getMessage().contains("model.layers.2.") && e.getMessage().contains("more than the whole checkpoint")
+                && !e.getMessage().contains("\n"), e.getMessage());
     }
 
     @Test

@@ -100,6 +100,7 @@ final class DecodeBatch {
                 next[r] = filler;
                 continue;
             }
+            checkFinite(logits[r], r);
             long token = sampler.next(logits[r], seen(r));
             next[r] = token;
             generated.get(r).add(token);
@@ -119,6 +120,20 @@ final class DecodeBatch {
             }
         }
         return next;
+    }
+
+    /**
+     * NaN or +Inf in a row's logits (weights or inputs with non-finite values) would make every
+     * comparison false and the sampler pick token 0 or nothing: an empty answer with no warning.
+     */
+    private void checkFinite(float[] row, int r) {
+        for (int i = 0; i < row.length; i++) {
+            if (Float.isNaN(row[i]) || row[i] == Float.POSITIVE_INFINITY) {
+                throw new IllegalStateException("the model produced " + row[i] + " logits at step "
+                        + generated.get(r).size() + (size > 1 ? " of row " + r : "") + " (token id " + i
+                        + "); its weights or inputs contain non-finite values");
+            }
+        }
     }
 
     private long[] seen(int r) {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.config.ConfigBinder;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.Origin;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.pipelines.task.DecodingSettings;
@@ -39,6 +41,24 @@ public final class DecodingDefaults {
             tokenizer.specialId("eos_token").ifPresent(stop::add);
         }
         return withEos(s, new ArrayList<>(stop));
+    }
+
+    /**
+     * {@link #bind}, then the stop ids checked against the language model's vocabulary: an id the
+     * model can never produce would let every answer run to {@code max_new_tokens} unnoticed.
+     */
+    public static DecodingSettings bind(MapNode yaml, Path checkpoint, Tokenizer tokenizer, int vocabSize) {
+        DecodingSettings s = bind(yaml, checkpoint, tokenizer);
+        for (long id : s.eosTokenId()) {
+            if (id >= vocabSize) {
+                Origin origin = yaml != null && yaml.entries().containsKey("eos_token_id")
+                        ? yaml.keyOrigin("eos_token_id")
+                        : Origin.of(checkpoint == null ? "generation" : checkpoint.toString());
+                throw new ConfigException(origin, "generation.eos_token_id", id + " is outside the language model's "
+                        + "vocabulary of " + vocabSize + " tokens (ids 0 to " + (vocabSize - 1) + ")", null);
+            }
+        }
+        return s;
     }
 
     public static DecodingSettings withEos(DecodingSettings s, List<Long> eos) {

@@ -74,10 +74,11 @@ public final class DecodingLoop {
 
     private DecodeResult run(Function<NDManager, NDArray> prefillEmbeds, long[][] promptMask,
             List<long[]> promptIds, DecodingSettings settings, TextStreamer streamer) {
+        checkStopIds(settings);
         DecodeBatch batch = new DecodeBatch(promptMask, promptIds, settings, tokenizer);
         int promptLength = promptMask[0].length;
         checkContext(promptLength);
-        int maxNew = Math.min(settings.maxNewTokens(), model.maxPositions() - promptLength);
+        int maxNew = room(settings, model.maxPositions() - promptLength);
         if (maxNew <= 0) {
             return batch.result(0, 0, 0, 0);
         }
@@ -107,9 +108,10 @@ public final class DecodingLoop {
         }
         long[][] mask = new long[1][promptIds.length];
         Arrays.fill(mask[0], 1);
+        checkStopIds(settings);
         DecodeBatch batch = new DecodeBatch(mask, List.of(promptIds), settings, tokenizer);
         checkContext(promptIds.length);
-        int maxNew = Math.min(settings.maxNewTokens(), Math.min(model.maxPositions(), cache.capacity()) - promptIds.length);
+        int maxNew = room(settings, Math.min(model.maxPositions(), cache.capacity()) - promptIds.length);
         if (maxNew <= 0) {
             return batch.result(past, 0, 0, 0);
         }
@@ -119,6 +121,22 @@ public final class DecodingLoop {
     }
 
     private static final BooleanSupplier NOT_CANCELLED = () -> false;
+
+    /** {@code max_new_tokens} capped to the positions left, in long arithmetic so no value overflows. */
+    private static int room(DecodingSettings settings, int left) {
+        return (int) Math.min((long) settings.maxNewTokens(), (long) left);
+    }
+
+    /** A stop id the model can never produce would let every row run to the limit unnoticed. */
+    private void checkStopIds(DecodingSettings settings) {
+        int vocab = model.vocabSize();
+        for (long id : settings.eosTokenId()) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("eos_token_id " + id + " is outside the model's vocabulary of "
+                        + vocab + " tokens (ids 0 to " + (vocab - 1) + ")");
+            }
+        }
+    }
 
     private void checkContext(int promptLength) {
         if (promptLength > model.maxPositions()) {

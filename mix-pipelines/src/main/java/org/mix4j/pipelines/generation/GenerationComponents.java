@@ -157,6 +157,7 @@ public final class GenerationComponents implements AutoCloseable {
         return vae;
     }
 
+    /** The template each call starts its own run from ({@link Scheduler#newRun}); never stepped itself. */
     public Scheduler scheduler() {
         return scheduler;
     }

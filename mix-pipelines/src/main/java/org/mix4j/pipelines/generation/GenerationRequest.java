@@ -153,7 +153,10 @@ public final class GenerationRequest {
             return this;
         }
 
-        /** Output size in pixels; 0 means the denoiser's native size (img2img: the init image's). */
+        /**
+         * Output size in pixels; 0 means the denoiser's native size (img2img: the init image's; with a
+         * ControlNet: the control image's, rounded down to a multiple of the VAE factor).
+         */
         public Builder size(int width, int height) {
             this.width = width;
             this.height = height;

@@ -120,13 +120,25 @@ public final class GenerationTaskRunner implements TaskRunner {
     }
 
     /**
-     * Refuses an output whose extension ImageIO cannot write, before anything loads. A path
-     * without an extension is a directory.
+     * Refuses, before anything loads, an output whose extension ImageIO cannot write, and one whose
+     * folder is a file or cannot be written. A path without an extension is a directory.
      */
     static void checkOutput(Path output) {
-        if (!ImageFiles.extension(output).isEmpty() && !ImageFiles.writable(output) && !Files.isDirectory(output)) {
+        boolean directory = Files.isDirectory(output) || ImageFiles.extension(output).isEmpty();
+        if (!directory && !ImageFiles.writable(output)) {
             throw new IllegalArgumentException("-o " + output + ": cannot write ." + ImageFiles.extension(output)
                     + " images; use one of " + ImageFiles.formats() + " (or a directory)");
+        }
+        // the nearest folder that exists is where the missing ones will be created
+        Path folder = directory ? output.toAbsolutePath() : output.toAbsolutePath().getParent();
+        while (folder != null && !Files.exists(folder)) {
+            folder = folder.getParent();
+        }
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("-o " + output + ": " + folder + " is a file, not a directory");
+        }
+        if (folder != null && !Files.isWritable(folder)) {
+            throw new IllegalArgumentException("-o " + output + ": cannot write into " + folder + " (permission denied)");
         }
     }
 

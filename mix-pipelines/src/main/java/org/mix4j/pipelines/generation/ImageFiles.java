@@ -5,6 +5,9 @@ import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -18,6 +21,7 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.FileImageOutputStream;
 import javax.imageio.stream.ImageOutputStream;
 import org.mix4j.api.RgbImage;
 
@@ -87,15 +91,30 @@ public final class ImageFiles {
             if (parameters != null && ext.equals("png")) {
                 addPngText(metadata, parameters);
             }
-            try (ImageOutputStream stream = ImageIO.createImageOutputStream(file.toFile())) {
+            // not ImageIO.createImageOutputStream: it prints the stack trace of a file it cannot create
+            try (ImageOutputStream stream = new FileImageOutputStream(file.toFile())) {
                 writer.setOutput(stream);
                 writer.write(null, new IIOImage(buffered, null, metadata), param);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + reason(file, e), e);
         } finally {
             writer.dispose();
         }
+    }
+
+    /** Why {@code file} could not be written, without the JDK's habit of repeating the path. */
+    private static String reason(Path file, IOException e) {
+        if (e instanceof FileSystemException f) {
+            // its message is only the path: a file where a folder should be, or one we may not write
+            return f instanceof FileAlreadyExistsException ? f.getFile() + " is a file, not a directory"
+                    : f instanceof AccessDeniedException ? f.getFile() + ": permission denied"
+                    : f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "cannot be written");
+        }
+        // a FileNotFoundException says "FILE (Permission denied)"
+        String why = String.valueOf(e.getMessage());
+        String prefix = file.toFile().getPath() + " (";
+        return why.startsWith(prefix) && why.endsWith(")") ? why.substring(prefix.length(), why.length() - 1) : why;
     }
 
     /** tEXt when the text is Latin-1 (what the PNG spec allows there), else UTF-8 iTXt, as PIL does. */

@@ -74,9 +74,15 @@ public final class StableDiffusionCaseRunner implements CaseRunner {
     private static GenerationRequest.Builder request(GoldenCase c, NDManager manager) {
         return GenerationRequest.builder()
                 .promptIds(c.tensor("input_ids", manager), c.tensor("negative_input_ids", manager))
-                .size((int) c.number("width"), (int) c.number("height"))
+                .size(size(c, "width"), size(c, "height"))
                 .steps((int) c.number("num_inference_steps"))
                 .guidanceScale(c.number("guidance_scale"));
+    }
+
+    /** {@code width} or {@code height}; {@code null} (the reference did not pass it) leaves it to the pipeline. */
+    private static int size(GoldenCase c, String key) {
+        JsonElement value = c.json().get(key);
+        return value == null || value.isJsonNull() ? 0 : (int) c.number(key);
     }
 
     private static Map<String, NDArray> once(StableDiffusionPipeline pipeline, GenerationRequest r,

@@ -24,6 +24,13 @@ import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
  * {@code StableDiffusionControlNetPipeline}. Rombach et al., "High-Resolution Image Synthesis
  * with Latent Diffusion Models" (2022). The pipeline owns the loop; the components know nothing of
  * each other.
+ *
+ * <p>Thread safety: {@link #generate} may be called from several threads at once. Each call runs
+ * on its own scheduler ({@link Scheduler#newRun}), its own noise and its own child manager; the
+ * models are only read (LoRAs are merged once, when the denoiser loads, and a ControlNet's image
+ * comes with the request). Calls share the weights, so they share the CPU too: concurrency gives
+ * throughput, not lower latency. The caller's {@code manager} must accept children from several
+ * threads (DJL's managers do).
  */
 public final class StableDiffusionPipeline {
 
@@ -55,11 +62,16 @@ public final class StableDiffusionPipeline {
     public GenerationResult generate(GenerationRequest r, PipelineNoise noise, GenerationObserver observer,
             ProgressListener progress, NDManager manager) {
         Autoencoder vae = parts.vae();
-        Scheduler scheduler = parts.scheduler();
         int factor = vae.scaleFactor();
         RgbImage init = r.img2img() ? initImage(r, factor) : null;
-        int width = init != null ? init.width() : r.width > 0 ? r.width : parts.denoiser().sampleSize() * factor;
-        int height = init != null ? init.height() : r.height > 0 ? r.height : parts.denoiser().sampleSize() * factor;
+        // No requested size: the init image's; with a ControlNet the control image's, rounded down to
+        // a multiple of the VAE factor (diffusers sizes the output by the preprocessed control image).
+        RgbImage controlImage = parts.controlNet() != null ? r.controlImage : null;
+        int nativeSize = parts.denoiser().sampleSize() * factor;
+        int width = init != null ? init.width() : r.width > 0 ? r.width
+                : controlImage != null ? controlImage.width() / factor * factor : nativeSize;
+        int height = init != null ? init.height() : r.height > 0 ? r.height
+                : controlImage != null ? controlImage.height() / factor * factor : nativeSize;
         checkSize(width, height, factor);
         try (NDManager work = manager.newSubManager()) {
             // 1. encode the prompts: one conditioning row per image
@@ -67,8 +79,9 @@ public final class StableDiffusionPipeline {
             Shape latentShape = new Shape(conditioning.batch(), parts.denoiser().inChannels(), height / factor,
                     width / factor);
 
-            // 2. timesteps: img2img runs only the last int(steps * strength) of them
-            scheduler.setTimesteps(r.steps);
+            // 2. timesteps: img2img runs only the last int(steps * strength) of them; the call's own
+            // scheduler, so concurrent calls never share step state
+            Scheduler scheduler = parts.scheduler().newRun(r.steps);
             double[] schedule = scheduler.timesteps();
             double[] timesteps = init == null ? schedule : img2imgTimesteps(schedule, r);
             observer.timesteps(schedule, timesteps);
@@ -76,7 +89,7 @@ public final class StableDiffusionPipeline {
             // 3. initial latents: scaled noise, or the encoded init image noised to the first timestep
             NDArray latents = init == null
                     ? noise.randn(Draw.INITIAL_LATENTS, work, latentShape).mul((float) scheduler.initNoiseSigma())
-                    : encodeInitImage(init, latentShape, timesteps[0], noise, observer, work);
+                    : encodeInitImage(init, latentShape, scheduler, timesteps[0], noise, observer, work);
             observer.startLatents(latents);
 
             // 4. denoising loop (with the ControlNet's residuals when there is one)
@@ -84,6 +97,7 @@ public final class StableDiffusionPipeline {
             GuidedDenoiser model = new GuidedDenoiser(parts.denoiser(), conditioning, r.guidanceScale, control, work);
             DenoisingLoop loop = new DenoisingLoop(model, scheduler, noise.forSteps(), observer, progress);
             latents = loop.run(latents, timesteps, r.tiling, work);
+            checkFinite(latents, timesteps.length);
 
             // 5. decode and post-process
             NDArray decoded = decode(latents, r.tiling, work).toType(DataType.FLOAT32, false); // VAE's type -> float32
@@ -93,6 +107,22 @@ public final class StableDiffusionPipeline {
                 a.attach(manager);
             }
             return new GenerationResult(latents, decoded, image);
+        }
+    }
+
+    /**
+     * NaN or infinite latents (weights or inputs with non-finite values, or a guidance scale so
+     * large it overflows) decode to a black or grey image; one reduction after the loop says so.
+     */
+    private static void checkFinite(NDArray latents, int steps) {
+        try (NDManager check = latents.getManager().newSubManager()) {
+            latents.tempAttach(check); // the masks land in the scope; the latents go back to their manager
+            boolean nan = latents.isNaN().any().getBoolean();
+            if (nan || latents.isInfinite().any().getBoolean()) {
+                throw new IllegalStateException("the denoising loop produced " + (nan ? "NaN" : "infinite")
+                        + " latents after " + steps + " steps; the denoiser's weights or the inputs (prompt "
+                        + "embeddings, init image, guidance_scale) contain or cause non-finite values");
+            }
         }
     }
 
@@ -171,8 +201,8 @@ public final class StableDiffusionPipeline {
      * img2img start: a sample of the VAE posterior ({@code mean + std * noise}, scaled and shifted
      * as the denoiser's latents are), noised to timestep {@code t0} by the scheduler.
      */
-    private NDArray encodeInitImage(RgbImage init, Shape latentShape, double t0, PipelineNoise noise,
-            GenerationObserver observer, NDManager work) {
+    private NDArray encodeInitImage(RgbImage init, Shape latentShape, Scheduler scheduler, double t0,
+            PipelineNoise noise, GenerationObserver observer, NDManager work) {
         Autoencoder vae = parts.vae();
         NDArray pixels = Images.pixelValues(init, work);
         LatentDistribution posterior = vae.encode(pixels); // [1, C, h, w] each
@@ -186,7 +216,7 @@ public final class StableDiffusionPipeline {
                 : sample.sub((float) vae.shiftFactor()).mul(scaling);
         observer.initImage(pixels, posterior, initLatents);
         NDArray imageNoise = noise.randn(Draw.IMG2IMG_NOISE, work, latentShape);
-        return parts.scheduler().addNoise(initLatents, imageNoise, t0);
+        return scheduler.addNoise(initLatents, imageNoise, t0);
     }
 
     /**

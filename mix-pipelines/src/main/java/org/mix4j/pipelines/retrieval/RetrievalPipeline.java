@@ -28,6 +28,10 @@ import org.mix4j.pipelines.task.RetrievalSettings;
  * ({@code text_encoder}, {@code tokenizer}) on the first text query, so indexing never pays for it.
  * Without an {@code image_processor} section the checkpoint's {@code preprocessor_config.json} is
  * read as {@code hf_image_processor}.
+ *
+ * <p>Thread safety: the embedding methods may be called from several threads at once; each call
+ * works in its own child manager, the encoders are only read, and the lazy loading of the text
+ * side is synchronized.
  */
 public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
 

@@ -28,6 +28,10 @@ public record DecodingSettings(
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
         }
+        // NaN passes every comparison below: NaN temperature ran greedy, NaN top_p turned filtering off
+        SettingChecks.finite("temperature", temperature);
+        SettingChecks.finite("top_p", topP);
+        SettingChecks.finite("repetition_penalty", repetitionPenalty);
         if (temperature < 0) {
             throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
         }
@@ -36,6 +40,11 @@ public record DecodingSettings(
         }
         if (repetitionPenalty <= 0) {
             throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+        }
+        for (Long id : eosTokenId) {
+            if (id == null || id < 0) {
+                throw new IllegalArgumentException("eos_token_id must be token ids >= 0, got " + eosTokenId);
+            }
         }
     }
 

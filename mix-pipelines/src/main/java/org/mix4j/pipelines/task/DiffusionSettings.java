@@ -8,7 +8,8 @@ import org.mix4j.config.OptionalKey;
 /**
  * Top-level settings of {@code task: generation}.
  *
- * @param size {@code [width, height]} in pixels; default: the denoiser's native size
+ * @param size {@code [width, height]} in pixels; default: the denoiser's native size (img2img: the
+ *     init image's; ControlNet: the control image's, rounded down to a multiple of the VAE factor)
  * @param tiling MultiDiffusion tiled denoising for outputs larger than the native size
  * @param controlnetConditioningScale multiplies the ControlNet's residuals (with a {@code controlnet:} section)
  */
@@ -28,6 +29,11 @@ public record DiffusionSettings(
     public static final DiffusionSettings DEFAULTS = ConfigBinder.bind(DiffusionSettings.class, null, "");
 
     public DiffusionSettings {
+        // NaN passes every range check: NaN guidance turned guidance off, Infinity wrote a black image
+        SettingChecks.finite("guidance_scale", guidanceScale);
+        SettingChecks.finite("strength", strength);
+        SettingChecks.finite("eta", eta);
+        SettingChecks.finite("controlnet_conditioning_scale", controlnetConditioningScale);
         if (size != null && (size.size() != 2 || size.get(0) < 0 || size.get(1) < 0)) {
             throw new IllegalArgumentException("size must be [width, height] (0 for the native size), got " + size);
         }

@@ -117,6 +117,12 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
         if (root.get("checkpoint") instanceof Scalar c && c.value() != null) {
             Path p = Path.of(String.valueOf(c.value()));
             checkpoint = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p).normalize();
+            if (Files.isRegularFile(checkpoint)) {
+                // sections resolve their weights, config and tokenizer paths against this folder
+                problems.add(new ConfigException(c.origin(), "checkpoint", checkpoint + " is a file; a checkpoint "
+                        + "is a directory holding config.json and *.safetensors (a single .safetensors file goes in "
+                        + "a section's 'weights:')", null));
+            }
         }
         String dtype = text(root, "dtype", "float32");
         if (!org.mix4j.tensor.ComputeTypes.NAMES.contains(dtype)) {

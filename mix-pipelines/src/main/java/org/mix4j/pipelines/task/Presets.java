@@ -29,7 +29,9 @@ public final class Presets {
     public static Preset.Document document(Registry registry, Path dir) {
         Origin where = Origin.of(dir.toString());
         if (!Files.isDirectory(dir)) {
-            throw new ConfigException(where, "", "--model needs a checkpoint directory", null);
+            throw new ConfigException(where, "", Files.isRegularFile(dir)
+                    ? "is a file; --model needs a checkpoint directory holding config.json and *.safetensors"
+                    : "--model needs a checkpoint directory", null);
         }
         JsonObject config = Files.isRegularFile(dir.resolve("config.json")) ? JsonConfig.read(dir.resolve("config.json")) : null;
         JsonObject index = Files.isRegularFile(dir.resolve("model_index.json"))

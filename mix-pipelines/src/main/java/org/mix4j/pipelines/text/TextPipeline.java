@@ -31,6 +31,10 @@ import org.mix4j.pipelines.task.TextSettings;
  * A {@code task: text} pipeline: a language model, its tokenizer and generation settings. Prompts
  * are built by the YAML {@code prompt_template} ({@code {prompt}} and {@code {system}} are
  * replaced) when given, else by the tokenizer's chat template, else used as they are.
+ *
+ * <p>Thread safety: {@code generate} may be called from several threads at once; each call has its
+ * own KV cache, sampler and child manager, and the model is only read. A {@code ChatSession} from
+ * {@code chat} is one conversation and is not thread-safe itself; several sessions may run at once.
  */
 public final class TextPipeline implements AutoCloseable {
 
@@ -80,7 +84,8 @@ public final class TextPipeline implements AutoCloseable {
         Tokenizer tokenizer = loader.load(config.component("tokenizer"), Role.TOKENIZER, config.checkpoint(), manager, dtype);
         LanguageModel llm = loader.load(config.component("llm"), Role.LANGUAGE_MODEL, config.checkpoint(), manager, dtype);
         TextSettings text = config.settings(TextSettings.class);
-        DecodingSettings settings = DecodingDefaults.bind(config.section("generation"), config.checkpoint(), tokenizer);
+        DecodingSettings settings = DecodingDefaults.bind(config.section("generation"), config.checkpoint(), tokenizer,
+                llm.vocabSize());
         return new TextPipeline(llm, tokenizer, settings, text.promptTemplate(), text.systemPrompt(), manager,
                 System.nanoTime() - start);
     }

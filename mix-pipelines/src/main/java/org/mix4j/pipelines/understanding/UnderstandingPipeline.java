@@ -41,6 +41,11 @@ import org.mix4j.tiling.NoTiler;
  *   <li>splice the features into the input embeddings ({@link ImageSplice});
  *   <li>generate, streaming text ({@link DecodingLoop}).
  * </ol>
+ *
+ * <p>Thread safety: {@link #answer} may be called from several threads at once; each call has its
+ * own KV cache, sampler and child manager, and returns its own {@link Stats} ({@link #answerWithStats}).
+ * The models are only read. A {@link ChatSession} from {@link #chat} is one conversation and is not
+ * thread-safe itself; several sessions may run at once.
  */
 public final class UnderstandingPipeline implements AutoCloseable {
 
@@ -49,6 +54,9 @@ public final class UnderstandingPipeline implements AutoCloseable {
 
     /** Where the time went, in nanoseconds, and how many tokens. */
     public record Stats(long loadNanos, long visionNanos, int imageTokens, int promptTokens) {}
+
+    /** One call's answers with its own timings (no state kept on the pipeline, so threads do not mix them). */
+    public record Answer(DecodeResult result, Stats stats) {}
 
     private final VisionStack vision;
     private final LanguageModel llm;
@@ -59,7 +67,6 @@ public final class UnderstandingPipeline implements AutoCloseable {
     private final NDManager manager;
     private final List<Object> owned;
     private final long loadNanos;
-    private Stats lastStats;
 
     public UnderstandingPipeline(VisionStack vision, LanguageModel llm, Tokenizer tokenizer, long imageTokenId,
             PromptBuilder prompts, DecodingSettings generation, NDManager manager, List<Object> owned, long loadNanos) {
@@ -98,7 +105,8 @@ public final class UnderstandingPipeline implements AutoCloseable {
             VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector,
                     s.encoderBatchSize());
             long imageToken = imageTokenId(s, config, tokenizer);
-            DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer);
+            DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer,
+                    llm.vocabSize());
             return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
                     new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken(),
                             config.root().keyOrigin("prompt_template")), generation, manager, owned,
@@ -161,6 +169,11 @@ public final class UnderstandingPipeline implements AutoCloseable {
 
     /** Answers several prompts in one batch. */
     public DecodeResult answer(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
+        return answerWithStats(requests, settings, streamer).result();
+    }
+
+    /** Answers several prompts in one batch, with where the time went. */
+    public Answer answerWithStats(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
         List<long[]> rows = new ArrayList<>();
         List<RgbImage> allImages = new ArrayList<>();
         int imageTokens = 0;
@@ -186,8 +199,9 @@ public final class UnderstandingPipeline implements AutoCloseable {
             }
             long[][] mask = new long[rows.size()][];
             NDArray batch = ImageSplice.leftPad(embeds, mask, scope);
-            lastStats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
-            return new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer);
+            Stats stats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
+            return new Answer(new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer),
+                    stats);
         }
     }
 
@@ -238,11 +252,6 @@ public final class UnderstandingPipeline implements AutoCloseable {
 
     public long imageTokenId() {
         return imageTokenId;
-    }
-
-    /** Timings and token counts of the last {@link #answer} call, or {@code null}. */
-    public Stats lastStats() {
-        return lastStats;
     }
 
     @Override

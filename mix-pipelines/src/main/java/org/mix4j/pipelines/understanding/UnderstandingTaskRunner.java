@@ -56,10 +56,12 @@ public final class UnderstandingTaskRunner implements TaskRunner {
             }
             List<UnderstandingPipeline.Request> requests = options.prompts().stream()
                     .map(p -> new UnderstandingPipeline.Request(images, p)).toList();
-            DecodeResult r = pipeline.answer(requests, pipeline.generation(), Answers.streamer(options, out));
+            UnderstandingPipeline.Answer answer = pipeline.answerWithStats(requests, pipeline.generation(),
+                    Answers.streamer(options, out));
+            DecodeResult r = answer.result();
             Answers.print(options, r, out);
             if (options.stats()) {
-                UnderstandingPipeline.Stats st = pipeline.lastStats();
+                UnderstandingPipeline.Stats st = answer.stats();
                 err.printf("[load %.2f s | decode images %.2f s | vision (tile, preprocess, encode, project) %.2f s, "
                         + "%d image tokens | prefill %d tokens %.1f tokens/s | decode %d tokens %.1f tokens/s]%n",
                         st.loadNanos() / 1e9, decodeNanos / 1e9, st.visionNanos() / 1e9, st.imageTokens(),

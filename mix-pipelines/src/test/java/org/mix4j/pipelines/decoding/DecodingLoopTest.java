@@ -3,6 +3,7 @@ package org.mix4j.pipelines.decoding;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -156,6 +157,104 @@ class DecodingLoopTest {
         assertEquals(200, counts.size(), "one prefill and 199 decode steps");
         assertEquals(counts.get(10), counts.get(190), "arrays held at step 10 vs step 190");
         assertEquals(before, manager.getManagedArrays().size(), "arrays left after generation");
+    }
+
+    @Test
+    void concurrentGenerationsOnOneModelMatchSequentialOnes() throws Exception {
+        // what TextPipeline and UnderstandingPipeline claim: each call has its own cache and sampler
+        int calls = 6;
+        List<long[]> sequential = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            sequential.add(new DecodingLoop(model, null, manager).generate(List.of(PROMPT), sampled(i), null)
+                    .tokens().get(0));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<long[]>> concurrent = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                long seed = i;
+                concurrent.add(pool.submit(() -> new DecodingLoop(model, null, manager)
+                        .generate(List.of(PROMPT), sampled(seed), null).tokens().get(0)));
+            }
+            for (int i = 0; i < calls; i++) {
+                assertArrayEquals(sequential.get(i), concurrent.get(i).get(), "call " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theLargestMaxNewTokensIsCappedToTheContextLikeAnyOther() {
+        DecodingLoop g = new DecodingLoop(model, null, manager);
+        long[] prompt = new long[model.maxPositions() - 6]; // 6 positions left
+        Arrays.setAll(prompt, i -> 1 + i % 250);
+        DecodeResult huge = g.generate(List.of(prompt), greedy(Integer.MAX_VALUE, List.of(), List.of()), null);
+        DecodeResult exact = g.generate(List.of(prompt), greedy(6, List.of(), List.of()), null);
+        assertEquals(6, huge.tokens().get(0).length);
+        assertArrayEquals(exact.tokens().get(0), huge.tokens().get(0));
+        assertEquals(FinishReason.LENGTH, huge.finishReasons().get(0));
+    }
+
+    @Test
+    void rejectsStopIdsOutsideTheVocabularyNamingItsSize() {
+        DecodingLoop g = new DecodingLoop(model, null, manager);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.generate(List.of(PROMPT), greedy(4, List.of(2L, 272L), List.of()), null));
+        assertEquals("eos_token_id 272 is outside the model's vocabulary of 272 tokens (ids 0 to 271)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> greedy(4, List.of(-1L), List.of()));
+    }
+
+    @Test
+    void nonFiniteLogitsAreReportedWithTheirStep() {
+        // weights with a NaN: the sampler saw no maximum and the answer came out empty, silently
+        int[] calls = {0};
+        LanguageModel nanAtThirdPass = new PoisonedModel(model, calls, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new DecodingLoop(nanAtThirdPass,
+                null, manager).generate(List.of(PROMPT), greedy(8, List.of(), List.of()), null));
+        assertEquals("the model produced NaN logits at step 2 (token id 0); its weights or inputs contain non-finite "
+                + "values", e.getMessage());
+    }
+
+    /** The real model whose logits turn to NaN from forward pass {@code from} (0: the prefill) on. */
+    private record PoisonedModel(LanguageModel model, int[] calls, int from) implements LanguageModel {
+
+        @Override
+        public NDArray embed(NDArray inputIds) {
+            return model.embed(inputIds);
+        }
+
+        @Override
+        public org.mix4j.api.LmOutput forward(NDArray embeds, NDArray positions, NDArray mask,
+                org.mix4j.api.KvCache cache) {
+            org.mix4j.api.LmOutput out = model.forward(embeds, positions, mask, cache);
+            return calls[0]++ < from ? out : new org.mix4j.api.LmOutput(out.logits().mul(Float.NaN), out.hiddenStates());
+        }
+
+        @Override
+        public org.mix4j.api.KvCache newCache(NDManager m, int batch, int capacity) {
+            return model.newCache(m, batch, capacity);
+        }
+
+        @Override
+        public int hiddenSize() {
+            return model.hiddenSize();
+        }
+
+        @Override
+        public int vocabSize() {
+            return model.vocabSize();
+        }
+
+        @Override
+        public int maxPositions() {
+            return model.maxPositions();
+        }
+
+        @Override
+        public void close() {
+            // the test closes the real model
+        }
     }
 
     /** The real model, with a hook run as each forward pass starts. */

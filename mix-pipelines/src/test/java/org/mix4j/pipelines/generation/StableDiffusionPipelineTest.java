@@ -227,6 +227,30 @@ class StableDiffusionPipelineTest {
     }
 
     @Test
+    void nonFiniteLatentsAreReportedInsteadOfWritingABlackImage() {
+        NDArray cond = new PipelineNoiseProbe(4).embeds(manager).mul(Float.NaN); // as NaN weights would give
+        GenerationRequest r = GenerationRequest.builder().promptEmbeds(cond, new PipelineNoiseProbe(5).embeds(manager))
+                .steps(2).build();
+        int before = manager.getManagedArrays().size();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> pipeline().generate(r, ProgressListener.NONE, manager));
+        assertTrue(e.getMessage().startsWith("the denoising loop produced NaN latents after 2 steps"), e.getMessage());
+        assertEquals(before, manager.getManagedArrays().size(), "arrays left behind by the failed run");
+    }
+
+    @Test
+    void rejectsNonFiniteGuidanceAndStrength() {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                    () -> request(1).guidanceScale(bad).build());
+            assertEquals("guidance_scale must be a finite number, got " + bad, g.getMessage());
+            IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                    () -> request(1).strength(bad).build());
+            assertEquals("strength must be a finite number, got " + bad, s.getMessage());
+        }
+    }
+
+    @Test
     void textPromptsWithoutATokenizerFailClearly() {
         GenerationRequest r = GenerationRequest.builder().prompt("a cat").steps(2).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -119,6 +119,27 @@ class PipelineConfigTest {
     }
 
     @Test
+    void rejectsNanAndInfinitySettingsNamingTheKey() {
+        // each was accepted: NaN temperature ran greedy, NaN top_p turned filtering off, NaN
+        // repetition_penalty gave an empty answer, NaN guidance turned guidance off, Infinity a black image
+        for (String setting : java.util.List.of("temperature: .nan", "top_p: .nan", "repetition_penalty: .nan",
+                "temperature: .inf")) {
+            String key = setting.substring(0, setting.indexOf(':'));
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> parse(UNDERSTANDING.replace("temperature: 0", setting)), setting);
+            assertTrue(e.getMessage().contains(key + " must be a finite number"), e.getMessage());
+        }
+        for (String setting : java.util.List.of("guidance_scale: .nan", "guidance_scale: .inf", "strength: .nan",
+                "eta: .nan", "controlnet_conditioning_scale: .inf")) {
+            String key = setting.substring(0, setting.indexOf(':'));
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> parse(GENERATION.replace("guidance_scale: 7.5", setting.startsWith("guidance") ? setting
+                            : "guidance_scale: 7.5\n" + setting)), setting);
+            assertTrue(e.getMessage().contains(key + " must be a finite number"), e.getMessage());
+        }
+    }
+
+    @Test
     void aMissingComponentOrTaskIsReportedAtTheDocumentNotAtAnInventedLine() {
         ConfigException missing = assertThrows(ConfigException.class,
                 () -> parse("# a text pipeline\n\ntask: text\nllm: {type: llama}\n"));

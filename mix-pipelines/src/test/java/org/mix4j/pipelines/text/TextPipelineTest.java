@@ -125,4 +125,24 @@ class TextPipelineTest {
         assertEquals("tokenizer", e.keyPath());
         assertTrue(e.getMessage().contains("no directory to read tokenizer.json from"), e.getMessage());
     }
+
+    @Test
+    void aStopIdOutsideTheVocabularyIsReportedAtItsLineWithTheVocabularySize() throws Exception {
+        // it was accepted: a stop id the model can never produce, every answer ran to max_new_tokens
+        Path yaml = dir.resolve("bad-eos.yaml");
+        Files.writeString(yaml, """
+            task: text
+            checkpoint: .
+            llm: { type: qwen2 }
+            tokenizer: { type: hf_tokenizer }
+            generation:
+              eos_token_id: [2, 272]
+            """);
+        org.mix4j.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.mix4j.config.ConfigException.class, () -> TextPipeline.load(yaml, TinyModels.loader(), manager));
+        assertEquals("generation.eos_token_id", e.keyPath());
+        assertEquals(6, e.line(), e.getMessage());
+        assertTrue(e.getMessage().contains("272 is outside the language model's vocabulary of 272 tokens"),
+                e.getMessage());
+    }
 }
