@@ -171,7 +171,7 @@ public final class Linear {
             NDArray y = x.matMul(weight.transpose());
             y = bias == null ? y : y.add(bias);
             for (Adapter adapter : adapters) {
-                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(adapter.scaling()),
+                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(scaling(x, adapter)),
                         adapter.from(), adapter.to()));
             }
             return y;
@@ -201,6 +201,11 @@ public final class Linear {
             parts.add(delta.getManager().zeros(lead.add(outFeatures - to), delta.getDataType()));
         }
         return NDArrays.concat(parts, -1);
+    }
+
+    /** The adapter's scaling as a native 0-d array (see {@link Autograd}: a number would be freed before the backward pass). */
+    private static NDArray scaling(NDArray x, Adapter adapter) {
+        return x.getManager().full(new Shape(), (float) adapter.scaling(), x.getDataType());
     }
 
     /** Adds a low-rank update; the forward then runs whole, on this thread (training). */
