@@ -90,6 +90,7 @@ public final class ModelWriter {
                 }
                 root = absolutePaths(root, config, out);
                 if (copiedPipelineCheckpoint) {
+                    copyTokenizer(config, out);
                     root = root.with(single("checkpoint", "."));
                 }
                 for (String slot : randomSlots) {
@@ -166,7 +167,7 @@ public final class ModelWriter {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (Files.isRegularFile(f) && !name.endsWith(".safetensors") && !name.endsWith(".safetensors.index.json")
-                        && !name.endsWith(".bin") && !name.equals("pipeline.yaml")) {
+                        && !name.endsWith(".bin") && !name.equals("pipeline.yaml") && !name.equals("case.json")) {
                     Files.copy(f, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
@@ -184,6 +185,21 @@ public final class ModelWriter {
                 }
             }
             writer.write(target.resolve("model.safetensors"));
+        }
+    }
+
+    /** The tokenizer's files beside the copied checkpoint when it has none (the YAML named another folder). */
+    private static void copyTokenizer(PipelineConfig config, Path out) throws IOException {
+        ComponentSpec spec = config.component("tokenizer");
+        if (spec == null || spec.weights() == null || Files.exists(out.resolve("tokenizer.json"))) {
+            return;
+        }
+        Path dir = directory(spec, config.checkpoint());
+        for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                "chat_template.jinja")) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                Files.copy(dir.resolve(name), out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 

@@ -167,6 +167,9 @@ public final class UnderstandingTrainer implements AutoCloseable {
         Double evalLoss = null;
         int step = position.step();
         boolean stopped = false;
+        if (step == 0 && !evalData.isEmpty()) {
+            listener.eval(0, evaluate()); // the starting point the run's eval losses compare with
+        }
         while (step < total) {
             long start = System.nanoTime();
             List<Encoded> batch = new ArrayList<>();
