@@ -50,6 +50,12 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--lr", paramLabel = "LR", description = "Overrides training.lr.")
     Double lr;
 
+    @Option(names = "--packing", description = "Pack each micro-batch's samples into one row (training.packing: true).")
+    boolean packing;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "Overrides training.data.")
+    Path data;
+
     private CliContext context;
 
     @Override
@@ -63,7 +69,9 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
             throw new ConfigException(Origin.of("command line"), "RECIPE.yaml", recipe + ": no such file", null);
         }
         PipelineConfig config = PipelineConfig.load(recipe, new ConfigOverrides()
-                .set("training.max_steps", maxSteps, "--max-steps").set("training.lr", lr, "--lr"));
+                .set("training.max_steps", maxSteps, "--max-steps").set("training.lr", lr, "--lr")
+                .set("training.packing", packing ? Boolean.TRUE : null, "--packing")
+                .set("training.data", data == null ? null : data.toAbsolutePath().toString(), "--data"));
         TrainingSettings settings = UnderstandingTrainer.settings(config);
         Path base = recipe.toAbsolutePath().getParent();
         AtomicBoolean stop = new AtomicBoolean();

@@ -20,6 +20,8 @@ import org.mix4j.config.OptionalKey;
  * @param evalEvery steps between held-out losses ({@code eval_data}); 0 = at the end only
  * @param saveEvery steps between resumable checkpoints; 0 = at the end only
  * @param maxLength cut samples to this many tokens (0 = the model's context)
+ * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
+ *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -43,7 +45,8 @@ public record TrainingSettings(
         @Default("0") int evalEvery,
         @Default("0") int saveEvery,
         @Default("runs/train") String output,
-        @Default("0") int maxLength) {
+        @Default("0") int maxLength,
+        @Default("false") boolean packing) {
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");

@@ -267,8 +267,63 @@ public final class UnderstandingTrainer implements AutoCloseable {
         return data.get(order[(int) (cursor % n)]);
     }
 
-    /** Summed cross-entropy of a micro-batch, rows right-padded: a scalar in {@code scope}. */
+    /** Summed cross-entropy of a micro-batch, padded or packed: a scalar in {@code scope}. */
     private NDArray lossSum(List<Encoded> rows, NDManager scope) {
+        return settings.packing() ? packedLossSum(rows, scope) : paddedLossSum(rows, scope);
+    }
+
+    /**
+     * The samples side by side in rows of at most the model's context (MixToken): no padding, each
+     * sample attends only to itself and its positions start at 0. Sample boundaries need no label
+     * care: a sample starts with prompt tokens, which are not targets.
+     */
+    private NDArray packedLossSum(List<Encoded> samples, NDManager scope) {
+        int capacity = pipeline.llm().maxPositions();
+        List<List<Encoded>> rows = new ArrayList<>();
+        List<Encoded> row = new ArrayList<>();
+        int used = 0;
+        for (Encoded e : samples) {
+            if (!row.isEmpty() && used + e.ids().length > capacity) {
+                rows.add(row);
+                row = new ArrayList<>();
+                used = 0;
+            }
+            row.add(e);
+            used += e.ids().length;
+        }
+        rows.add(row);
+        NDArray total = null;
+        for (List<Encoded> r : rows) {
+            List<RgbImage> images = new ArrayList<>();
+            r.forEach(e -> images.addAll(e.images()));
+            List<NDArray> features = images.isEmpty() ? List.of() : pipeline.vision().encode(images, scope);
+            int length = r.stream().mapToInt(e -> e.ids().length).sum();
+            long[] ids = new long[length];
+            long[] labels = new long[length];
+            long[] positions = new long[length];
+            long[] sequence = new long[length];
+            int at = 0;
+            for (int s = 0; s < r.size(); s++) {
+                Encoded e = r.get(s);
+                System.arraycopy(e.ids(), 0, ids, at, e.ids().length);
+                System.arraycopy(e.labels(), 0, labels, at, e.labels().length);
+                for (int i = 0; i < e.ids().length; i++) {
+                    positions[at + i] = i;
+                    sequence[at + i] = s;
+                }
+                at += e.ids().length;
+            }
+            NDArray embeds = ImageSplice.embed(pipeline.llm(), ids, pipeline.imageTokenId(), features, scope).expandDims(0);
+            NDArray mask = LlavaForward.packedMask(scope.create(sequence, new Shape(1, length)));
+            NDArray logits = pipeline.llm().forward(embeds, scope.create(positions, new Shape(1, length)), mask, null)
+                    .logits();
+            NDArray sum = CausalLmLoss.sum(logits, scope.create(labels, new Shape(1, length)));
+            total = total == null ? sum : total.add(sum);
+        }
+        return total;
+    }
+
+    private NDArray paddedLossSum(List<Encoded> rows, NDManager scope) {
         List<RgbImage> images = new ArrayList<>();
         rows.forEach(r -> images.addAll(r.images()));
         List<NDArray> features = images.isEmpty() ? List.of() : pipeline.vision().encode(images, scope);

@@ -213,4 +213,34 @@ class UnderstandingTrainerTest {
                 new ConfigOverrides().set("training.data", bad.toString(), "test"), dir));
         assertTrue(data.getMessage().startsWith(bad + ":2: not a JSON object"), data.getMessage());
     }
+
+    @Test
+    void packingGivesThePaddedLossAndUpdates() {
+        String mixed = RECIPES.resolve("data/suns-mixed.jsonl").toString();
+        Log padded = new Log();
+        Log packed = new Log();
+        Map<String, float[]> a;
+        Map<String, float[]> b;
+        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+                .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test"), dir.resolve("padded"))) {
+            t.run(padded, () -> false, null);
+            a = values(t.parameters().trainable());
+        }
+        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+                .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test")
+                .set("training.packing", true, "test"), dir.resolve("packed"))) {
+            t.run(packed, () -> false, null);
+            b = values(t.parameters().trainable());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(padded.losses.get(i), packed.losses.get(i), 1e-5, "loss of step " + i);
+        }
+        for (var e : a.entrySet()) {
+            float[] x = e.getValue();
+            float[] y = b.get(e.getKey());
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 1e-5, e.getKey() + "[" + i + "]");
+            }
+        }
+    }
 }
