@@ -41,6 +41,23 @@ class TrainCommandTest {
                 EXAMPLES.resolve("train/data/sun-red-big-on-white.png").toString(), "--prompt", "describe the picture .");
         assertEquals(0, run.code(), run.err());
         assertFalse(run.out().isBlank());
+        // mix eval on the written checkpoint gives the run's last eval loss, through the YAML and --model alike
+        String last = metrics.get(metrics.size() - 1);
+        double evalLoss = com.google.gson.JsonParser.parseString(last).getAsJsonObject().get("eval_loss").getAsDouble();
+        for (String[] target : List.of(new String[] {out.resolve("pipeline.yaml").toString()},
+                new String[] {"--model", out.toString()})) {
+            String[] args = new String[target.length + 4];
+            args[0] = "eval";
+            System.arraycopy(target, 0, args, 1, target.length);
+            args[target.length + 1] = "--data";
+            args[target.length + 2] = EXAMPLES.resolve("train/data/suns-eval.jsonl").toString();
+            args[target.length + 3] = "--json";
+            Result eval = mix(args);
+            assertEquals(0, eval.code(), eval.err());
+            double loss = com.google.gson.JsonParser.parseString(eval.out().strip()).getAsJsonObject().get("loss")
+                    .getAsDouble();
+            assertEquals(evalLoss, loss, 1e-5, String.join(" ", args));
+        }
     }
 
     @Test

@@ -91,6 +91,7 @@ public final class ModelWriter {
                 root = absolutePaths(root, config, out);
                 if (copiedPipelineCheckpoint) {
                     copyTokenizer(config, out);
+                    writeProcessorConfig(config, out);
                     root = root.with(single("checkpoint", "."));
                 }
                 for (String slot : randomSlots) {
@@ -201,6 +202,44 @@ public final class ModelWriter {
                 Files.copy(dir.resolve(name), out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         }
+    }
+
+    /**
+     * The YAML's image-processor settings as {@code preprocessor_config.json} when the copied
+     * checkpoint has none, so {@code mix run --model OUT} preprocesses as the recipe did.
+     */
+    private static void writeProcessorConfig(PipelineConfig config, Path out) throws IOException {
+        ComponentSpec spec = config.component("image_processor");
+        if (spec == null || !"hf_image_processor".equals(spec.type()) || spec.options().entries().isEmpty()
+                || Files.exists(out.resolve("preprocessor_config.json"))) {
+            return;
+        }
+        Files.writeString(out.resolve("preprocessor_config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(json(spec.options())));
+    }
+
+    private static com.google.gson.JsonElement json(ConfigNode node) {
+        if (node instanceof MapNode m) {
+            JsonObject o = new JsonObject();
+            m.entries().forEach((k, v) -> o.add(k, json(v)));
+            return o;
+        }
+        if (node instanceof ConfigNode.ListNode l) {
+            JsonArray a = new JsonArray();
+            l.items().forEach(i -> a.add(json(i)));
+            return a;
+        }
+        Object v = ((ConfigNode.Scalar) node).value();
+        if (v == null) {
+            return com.google.gson.JsonNull.INSTANCE;
+        }
+        if (v instanceof Number n) {
+            return new com.google.gson.JsonPrimitive(n);
+        }
+        if (v instanceof Boolean b) {
+            return new com.google.gson.JsonPrimitive(b);
+        }
+        return new com.google.gson.JsonPrimitive(String.valueOf(v));
     }
 
     private static void writeAdapters(Path dir, Map<String, ComponentSpec> slots, Parameters params) throws IOException {
