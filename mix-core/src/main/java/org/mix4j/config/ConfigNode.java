@@ -68,8 +68,11 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
     /** A scalar: {@code String}, {@code Long}, {@code Double}, {@code Boolean}, or {@code null}. */
     record Scalar(Object value, Origin origin) implements ConfigNode {}
 
-    /** A plain Java value (maps, lists, numbers, strings) as a tree, e.g. for overrides. */
+    /** A plain Java value (maps, lists, numbers, strings; trees as they are) as a tree, e.g. for overrides. */
     static ConfigNode fromJava(Object value, Origin origin) {
+        if (value instanceof ConfigNode node) {
+            return node;
+        }
         if (value instanceof Map<?, ?> m) {
             Map<String, ConfigNode> e = new LinkedHashMap<>();
             Map<String, Origin> k = new LinkedHashMap<>();

@@ -33,10 +33,10 @@ public enum Activation implements UnaryOperator<NDArray> {
         return switch (this) {
             case GELU -> ai.djl.nn.Activation.gelu(x);
             case GELU_NEW, GELU_PYTORCH_TANH -> {
-                NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
-                yield x.mul(inner.tanh().add(1)).mul(0.5);
+                NDArray inner = Autograd.mul(x.add(Autograd.mul(x.pow(3), 0.044715)), SQRT_2_OVER_PI);
+                yield Autograd.mul(x.mul(inner.tanh().add(1)), 0.5);
             }
-            case QUICK_GELU -> Autograd.muli(ai.djl.nn.Activation.sigmoid(x.mul(1.702)), x);
+            case QUICK_GELU -> Autograd.muli(ai.djl.nn.Activation.sigmoid(Autograd.mul(x, 1.702)), x);
             case RELU -> ai.djl.nn.Activation.relu(x);
             case SILU -> silu(x);
             case MISH -> ai.djl.nn.Activation.mish(x);

@@ -208,7 +208,7 @@ public final class Attention {
         long s = k.getShape().get(2);
         long groups = h / kvH;
         NDArray qg = q.reshape(b, kvH, groups * t, d); // [B, kvH, G*T, D]
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).divi(Math.sqrt(d)); // [B, kvH, G*T, S]
+        NDArray scores = Autograd.divi(qg.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d)); // [B, kvH, G*T, S]
         if (scores.getDataType() != DataType.FLOAT32 && scores.getDataType() != DataType.FLOAT64) {
             scores = scores.toType(DataType.FLOAT32, false); // softmax in float32, as transformers upcasts it
         }

@@ -2,6 +2,7 @@ package org.mix4j.nn;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
 /**
@@ -40,6 +41,37 @@ public final class Autograd {
     /** {@code a * b}, into {@code a} unless recording. */
     public static NDArray muli(NDArray a, NDArray b) {
         return recording() ? a.mul(b) : a.muli(b);
+    }
+
+    /** {@code a * b}, into {@code a} unless recording. */
+    public static NDArray muli(NDArray a, Number b) {
+        return recording() ? a.mul(scalar(a, b)) : a.muli(b);
+    }
+
+    /** {@code a / b}, into {@code a} unless recording. */
+    public static NDArray divi(NDArray a, Number b) {
+        return recording() ? a.div(scalar(a, b)) : a.divi(b);
+    }
+
+    /** {@code a * b} (a new array). */
+    public static NDArray mul(NDArray a, Number b) {
+        return recording() ? a.mul(scalar(a, b)) : a.mul(b);
+    }
+
+    /** {@code a / b} (a new array). */
+    public static NDArray div(NDArray a, Number b) {
+        return recording() ? a.div(scalar(a, b)) : a.div(b);
+    }
+
+    /**
+     * {@code b} as a 0-d array of {@code a}'s type in native memory. DJL's {@code mul(Number)} and
+     * {@code div(Number)} wrap the number in an array backed by a Java direct buffer and close it
+     * right after the op; autograd keeps that array for the backward pass (the factor of a product,
+     * the divisor of a quotient), and once the collector frees the buffer the gradient reads freed
+     * memory: NaN gradients whenever a GC ran in between. A native scalar lives as long as the graph needs it.
+     */
+    private static NDArray scalar(NDArray a, Number b) {
+        return a.getManager().full(new Shape(), b.floatValue(), a.getDataType());
     }
 
     /** An open recording: {@link #backward} computes the gradients of what was recorded. */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.api.Trainable;
 import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -83,7 +84,13 @@ public final class Linear {
         if (weights.report().missingCount() > missing) {
             return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
-        return new Linear(concat(ws), bias ? concat(bs) : null, parallel);
+        Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, parallel);
+        long from = 0;
+        for (int i = 0; i < names.size(); i++) {
+            weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, from, from + outs[i]));
+            from += outs[i];
+        }
+        return linear;
     }
 
     /**
@@ -109,7 +116,12 @@ public final class Linear {
         if (weights.report().missingCount() > missing) {
             return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
-        return new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
+        Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
+        for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
+            weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, out * i,
+                    out * (i + 1)));
+        }
+        return linear;
     }
 
     private static NDArray interleave(List<NDArray> parts, int shards) {
@@ -159,7 +171,7 @@ public final class Linear {
             NDArray y = x.matMul(weight.transpose());
             y = bias == null ? y : y.add(bias);
             for (Adapter adapter : adapters) {
-                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(adapter.scaling()),
+                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(scaling(x, adapter)),
                         adapter.from(), adapter.to()));
             }
             return y;
@@ -189,6 +201,11 @@ public final class Linear {
             parts.add(delta.getManager().zeros(lead.add(outFeatures - to), delta.getDataType()));
         }
         return NDArrays.concat(parts, -1);
+    }
+
+    /** The adapter's scaling as a native 0-d array (see {@link Autograd}: a number would be freed before the backward pass). */
+    private static NDArray scaling(NDArray x, Adapter adapter) {
+        return x.getManager().full(new Shape(), (float) adapter.scaling(), x.getDataType());
     }
 
     /** Adds a low-rank update; the forward then runs whole, on this thread (training). */

@@ -13,6 +13,7 @@ public final class LoadReport {
     private final String source;
     private final Set<String> used = new LinkedHashSet<>();
     private final Set<String> missing = new LinkedHashSet<>();
+    private final java.util.Map<String, org.mix4j.api.Trainable.Projection> projections = new java.util.LinkedHashMap<>();
     private long missingElements;
 
     public LoadReport(String source) {
@@ -25,6 +26,16 @@ public final class LoadReport {
 
     synchronized void missing(String fullName) {
         missing.add(fullName);
+    }
+
+    /** Records that the linear layer of {@code projection} computes the checkpoint module {@code fullName}. */
+    public synchronized void projection(String fullName, org.mix4j.api.Trainable.Projection projection) {
+        projections.put(fullName, projection);
+    }
+
+    /** Every linear projection built from this load, by full checkpoint module name. */
+    public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> projections() {
+        return java.util.Map.copyOf(projections);
     }
 
     /** Records a missing tensor of {@code elements} values the model expected. */

@@ -71,6 +71,26 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /**
+     * Continues from a saved state: the moments by parameter name ({@code [m, v]}, copied into
+     * this optimizer's manager) and the number of updates already made.
+     */
+    public void restore(Map<String, NDArray[]> saved, long updates) {
+        moments.values().forEach(mv -> {
+            mv[0].close();
+            mv[1].close();
+        });
+        moments.clear();
+        saved.forEach((name, mv) -> {
+            NDArray m = mv[0].duplicate();
+            NDArray v = mv[1].duplicate();
+            m.attach(manager);
+            v.attach(manager);
+            moments.put(name, new NDArray[] {m, v});
+        });
+        steps = updates;
+    }
+
     /** Updates so far. */
     public long steps() {
         return steps;

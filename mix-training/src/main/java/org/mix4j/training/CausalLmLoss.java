@@ -44,6 +44,6 @@ public final class CausalLmLoss {
         if (n == 0) {
             throw new IllegalArgumentException("the batch has no target tokens (every label is -100)");
         }
-        return sum(logits, labels).div(n);
+        return org.mix4j.nn.Autograd.div(sum(logits, labels), n);
     }
 }

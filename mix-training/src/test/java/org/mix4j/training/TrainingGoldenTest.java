@@ -23,7 +23,7 @@ import org.mix4j.registry.MixSettings;
 /** The training-step fixtures, run with this module's runners: loss, gradients, clipping, AdamW, LoRA, packing. */
 class TrainingGoldenTest {
 
-    private static final List<String> KINDS = List.of("llava_train_step", "llava_train_packed");
+    private static final List<String> KINDS = List.of("llava_train_step", "llava_train_packed", "unet_train_step");
 
     private static MixRuntime runtime;
     private static NDManager manager;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Autograd;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -101,7 +102,31 @@ public final class Conv2d {
     }
 
     private NDArray conv(NDArray x, NDArray w, NDArray b) {
+        long out = w.getShape().get(0);
+        if (Autograd.recording() && out % CHANNEL_GROUP != 0) {
+            return paddedOutputs(x, w, b, out);
+        }
         return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    /**
+     * The convolution computed with zero output channels up to a multiple of {@link #CHANNEL_GROUP},
+     * then cut back. oneDNN's backward pass returns NaN input gradients here for some small output
+     * counts (4 channels from 32 at batch 2 and 3, with or without bias: the UNet's {@code conv_out}),
+     * while 8 channels are right; the extra channels are zero and never reach the result.
+     */
+    private NDArray paddedOutputs(NDArray x, NDArray w, NDArray b, long out) {
+        long extra = CHANNEL_GROUP - out % CHANNEL_GROUP;
+        Shape ws = w.getShape();
+        NDArray wide = w.concat(x.getManager().zeros(new Shape(extra, ws.get(1), ws.get(2), ws.get(3)), w.getDataType()), 0);
+        NDArray wideBias = b == null ? null : b.concat(x.getManager().zeros(new Shape(extra), b.getDataType()), 0);
+        wide.attach(x.getManager()); // ops started from a weight land in the weights' manager: move them out
+        if (wideBias != null) {
+            wideBias.attach(x.getManager());
+        }
+        NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, wide, wideBias, stride, padding, new Shape(1, 1), 1)
+                .singletonOrThrow();
+        return y.get(new NDIndex(":, :{}", out));
     }
 
     private long macs(NDArray x) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.mix4j.weights.Weights;
+import org.mix4j.nn.Autograd;
 
 /**
  * {@code torch.nn.GroupNorm} (affine) on {@code [B, C, H, W]}: statistics over each group of
@@ -48,7 +49,7 @@ public final class GroupNorm {
         NDArray zeros = scope.zeros(new Shape(perGroup), x.getDataType());
         NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, new Shape(perGroup), ones, zeros, eps)
                 .singletonOrThrow();
-        NDArray out = normed.reshape(shape).muli(weight).addi(bias); // a view: it keeps the memory alive
+        NDArray out = Autograd.addi(Autograd.muli(normed.reshape(shape), weight), bias); // a view: it keeps the memory alive
         for (NDArray temporary : new NDArray[] {normed, ones, zeros}) {
             temporary.close();
         }

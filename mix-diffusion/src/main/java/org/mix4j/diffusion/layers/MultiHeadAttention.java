@@ -5,6 +5,7 @@ import org.mix4j.nn.Attention;
 import org.mix4j.nn.Linear;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
+import org.mix4j.nn.Autograd;
 
 /**
  * Multi-head attention as diffusers' {@code Attention} with the plain {@code AttnProcessor}:
@@ -71,7 +72,7 @@ public final class MultiHeadAttention {
     public NDArray forward(NDArray x, NDArray context) {
         NDArray source = context == null ? x : context;
         // the 1/sqrt(d) scale goes on the queries once, not on every block of scores
-        NDArray q = toQ.forward(x).muli(scale); // [B, N, H*D]
+        NDArray q = Autograd.muli(toQ.forward(x), scale); // [B, N, H*D]
         NDArray k = toK.forward(source); // [B, M, H*D]
         NDArray v = toV.forward(source); // [B, M, H*D]
         return toOut.forward(Attention.perHead(q, k, v, heads, maxScoreElements, parallel)); // [B, N, queryDim]

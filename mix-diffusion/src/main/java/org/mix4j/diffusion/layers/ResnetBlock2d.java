@@ -7,6 +7,7 @@ import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
+import org.mix4j.nn.Autograd;
 
 /**
  * diffusers {@code ResnetBlock2D} (pre-norm): {@code GroupNorm -> act -> conv1 (+ time embedding)
@@ -85,9 +86,9 @@ public final class ResnetBlock2d {
                 NDArray t = timeEmbProj.forward(act.apply(temb)).expandDims(2).expandDims(3); // [B, out(*2), 1, 1]
                 if (spec.scaleShift()) {
                     NDList scaleShift = t.split(2, 1);
-                    h = Scopes.then(h, norm2.forward(h).muli(scaleShift.get(0).add(1f)).addi(scaleShift.get(1)));
+                    h = Scopes.then(h, Autograd.addi(Autograd.muli(norm2.forward(h), scaleShift.get(0).add(1f)), scaleShift.get(1)));
                 } else {
-                    h = Scopes.then(h, norm2.forward(h.addi(t))); // h is conv1's fresh output
+                    h = Scopes.then(h, norm2.forward(Autograd.addi(h, t))); // h is conv1's fresh output
                 }
             } else {
                 h = Scopes.then(h, norm2.forward(h));
@@ -95,11 +96,11 @@ public final class ResnetBlock2d {
             h = Scopes.then(h, act.apply(h));
             h = Scopes.then(h, conv2.forward(h));
             NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
-            NDArray sum = h.addi(shortcut); // into conv2's fresh output: no new array
+            NDArray sum = Autograd.addi(h, shortcut); // into conv2's fresh output: no new array
             if (shortcut != x) {
                 shortcut.close();
             }
-            return spec.outputScaleFactor() == 1.0 ? sum : sum.divi((float) spec.outputScaleFactor());
+            return spec.outputScaleFactor() == 1.0 ? sum : Autograd.divi(sum, (float) spec.outputScaleFactor());
         }, x, temb);
     }
 }

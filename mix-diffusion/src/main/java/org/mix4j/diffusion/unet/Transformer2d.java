@@ -13,6 +13,7 @@ import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
+import org.mix4j.nn.Autograd;
 
 /**
  * diffusers {@code Transformer2DModel} on continuous inputs, as the SD UNet uses it: GroupNorm,
@@ -137,9 +138,9 @@ public final class Transformer2d {
         /** {@code [B, N, dim]} -> same shape. */
         NDArray forward(NDArray x, NDArray context) {
             // each residual is added into the sub-layer's fresh output
-            NDArray h = attn1.forward(norm1.forward(x), onlyCrossAttention ? context : null).addi(x);
-            h = attn2.forward(norm2.forward(h), context).addi(h);
-            return ff.forward(norm3.forward(h)).addi(h);
+            NDArray h = Autograd.addi(attn1.forward(norm1.forward(x), onlyCrossAttention ? context : null), x);
+            h = Autograd.addi(attn2.forward(norm2.forward(h), context), h);
+            return Autograd.addi(ff.forward(norm3.forward(h)), h);
         }
     }
 
@@ -163,7 +164,7 @@ public final class Transformer2d {
         NDArray forward(NDArray x) {
             NDArray projected = proj.forward(x);
             NDList halves = projected.split(2, projected.getShape().dimension() - 1); // [B, N, inner] x 2
-            return out.forward(Activation.GELU.apply(halves.get(1)).muli(halves.get(0)));
+            return out.forward(Autograd.muli(Activation.GELU.apply(halves.get(1)), halves.get(0)));
         }
     }
 }

@@ -8,10 +8,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Denoiser;
 import org.mix4j.api.DenoiserResiduals;
+import org.mix4j.api.Trainable;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.GroupNorm;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
@@ -30,7 +33,7 @@ import org.mix4j.weights.Weights;
  * meaning of {@code attention_head_dim} (the number of heads). Rombach et al., "High-Resolution
  * Image Synthesis with Latent Diffusion Models" (2022).
  */
-public final class Unet2dCondition implements Denoiser {
+public final class Unet2dCondition implements Denoiser, Trainable {
 
     private final Unet2dConditionConfig config;
     private final NDManager manager;
@@ -42,6 +45,7 @@ public final class Unet2dCondition implements Denoiser {
     private final GroupNorm convNormOut;
     private final UnaryOperator<NDArray> convAct;
     private final Conv2d convOut;
+    private final Map<String, Projection> projections = new LinkedHashMap<>();
 
     public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
@@ -88,6 +92,12 @@ public final class Unet2dCondition implements Denoiser {
         this.convAct = Activation.of(config.actFn(), "act_fn");
         this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel(),
                 parallel);
+        String root = w.prefix();
+        w.report().projections().forEach((name, p) -> {
+            if (name.startsWith(root)) {
+                projections.put(name.substring(root.length()), p);
+            }
+        });
     }
 
     private Transformer2d.Spec transformerSpec(int heads, int layers, int block) {
@@ -197,6 +207,30 @@ public final class Unet2dCondition implements Denoiser {
     @Override
     public int sampleSize() {
         return config.sampleSize() != null ? config.sampleSize() : 64;
+    }
+
+    /**
+     * The tensors of the linear projections (attention, feed-forward, time embedding, projections
+     * in and out of the transformers where they are linear); convolutions and norms are not listed
+     * yet, so only these (and LoRA adapters on them) can train.
+     */
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        projections.forEach((name, p) -> {
+            if (p.from() == 0 && p.to() == p.linear().outFeatures()) {
+                out.put(name + ".weight", p.linear().weight());
+                if (p.linear().bias() != null) {
+                    out.put(name + ".bias", p.linear().bias());
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        return java.util.Collections.unmodifiableMap(projections);
     }
 
     public Unet2dConditionConfig config() {

@@ -48,6 +48,16 @@ public final class PromptBuilder {
      * @param system the system prompt, or {@code null} for the configured one
      */
     public String build(List<Message> conversation, String system, Tokenizer tokenizer) {
+        return build(conversation, system, tokenizer, true);
+    }
+
+    /**
+     * The text of a conversation; with {@code generationPrompt} the prompt for the next reply is
+     * appended (what inference reads), without it the conversation ends where its last message
+     * ends (what training reads, a reply included). With a plain {@code prompt_template} the
+     * generation prompt is part of each user turn, so the flag changes nothing there.
+     */
+    public String build(List<Message> conversation, String system, Tokenizer tokenizer, boolean generationPrompt) {
         String systemText = system != null ? system : systemPrompt;
         int images = 0;
         int[] written = new int[conversation.size()];
@@ -76,20 +86,25 @@ public final class PromptBuilder {
             throw new ConfigException(origin, "prompt_template", "the tokenizer has no chat template; set a "
                     + "plain prompt_template such as \"USER: {prompt} ASSISTANT:\"", null);
         }
+        // content as llava-hf style parts for every message, else parts for the user and plain text for
+        // replies, else plain strings with the placeholders in the text: the first that writes every
+        // image and every reply is the template's format
         String rendered = null;
         RuntimeException failure = null;
-        try {
-            rendered = tokenizer.applyChatTemplate(messages(conversation, systemText, written, true), true);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        if (rendered == null || count(rendered, placeholder) != images) {
-            // a template that expects plain-string content: placeholders go into the text itself
+        for (int mode = 0; mode < 3; mode++) {
             try {
-                rendered = tokenizer.applyChatTemplate(messages(conversation, systemText, written, false), true);
+                String candidate = tokenizer.applyChatTemplate(messages(conversation, systemText, written, mode),
+                        generationPrompt);
+                rendered = candidate;
+                if (count(candidate, placeholder) == images && holdsReplies(candidate, conversation)) {
+                    break;
+                }
             } catch (RuntimeException e) {
-                throw failure != null ? failure : e;
+                failure = failure == null ? e : failure;
             }
+        }
+        if (rendered == null) {
+            throw failure;
         }
         if (count(rendered, placeholder) != images) {
             throw new IllegalArgumentException("the chat template wrote " + count(rendered, placeholder)
@@ -106,8 +121,9 @@ public final class PromptBuilder {
     }
 
     /** Chat-template messages: content as llava-hf style parts, or as plain strings with placeholders in the text. */
+    /** @param mode 0: parts everywhere, 1: parts for user messages only, 2: plain strings */
     private List<Map<String, Object>> messages(List<Message> conversation, String systemText, int[] written,
-            boolean asParts) {
+            int mode) {
         List<Map<String, Object>> messages = new ArrayList<>();
         if (systemText != null) {
             messages.add(message("system", systemText));
@@ -115,6 +131,7 @@ public final class PromptBuilder {
         for (int i = 0; i < conversation.size(); i++) {
             Message m = conversation.get(i);
             String text = text(m);
+            boolean asParts = mode == 0 || mode == 1 && !m.role().equals("assistant");
             if (asParts) {
                 Map<String, Object> msg = new LinkedHashMap<>();
                 msg.put("role", m.role());
@@ -125,6 +142,12 @@ public final class PromptBuilder {
             }
         }
         return messages;
+    }
+
+    /** Whether every reply's text appears in {@code rendered} (a template may ignore a content format it does not expect). */
+    private static boolean holdsReplies(String rendered, List<Message> conversation) {
+        return conversation.stream().filter(m -> m.role().equals("assistant"))
+                .allMatch(m -> text(m).isBlank() || rendered.contains(text(m).strip()));
     }
 
     private static String text(Message m) {

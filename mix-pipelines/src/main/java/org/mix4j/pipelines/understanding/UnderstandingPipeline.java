@@ -66,6 +66,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
     private final DecodingSettings generation;
     private final NDManager manager;
     private final List<Object> owned;
+    private final Map<String, Object> components = new java.util.LinkedHashMap<>();
     private final long loadNanos;
 
     public UnderstandingPipeline(VisionStack vision, LanguageModel llm, Tokenizer tokenizer, long imageTokenId,
@@ -86,31 +87,34 @@ public final class UnderstandingPipeline implements AutoCloseable {
         long start = System.nanoTime();
         NDManager manager = parent.newSubManager();
         List<Object> owned = new ArrayList<>();
+        Map<String, Object> bySlot = new java.util.LinkedHashMap<>();
         try {
             Path ckpt = config.checkpoint();
             UnderstandingSettings s = config.settings(UnderstandingSettings.class);
             ImageProcessor processor = part(config, "image_processor", Role.IMAGE_PROCESSOR, loader, manager, owned,
-                    "hf_image_processor");
+                    "hf_image_processor", bySlot);
             Tiler tiler = config.component("tiling") == null ? new NoTiler()
-                    : part(config, "tiling", Role.TILER, loader, manager, owned, null);
-            VisionEncoder encoder = part(config, "encoder", Role.VISION_ENCODER, loader, manager, owned, null);
+                    : part(config, "tiling", Role.TILER, loader, manager, owned, null, bySlot);
+            VisionEncoder encoder = part(config, "encoder", Role.VISION_ENCODER, loader, manager, owned, null, bySlot);
             VisionEncoder hires = config.component("encoder_hires") == null ? null
-                    : part(config, "encoder_hires", Role.VISION_ENCODER, loader, manager, owned, null);
+                    : part(config, "encoder_hires", Role.VISION_ENCODER, loader, manager, owned, null, bySlot);
             ImageProcessor hiresProcessor = hires == null ? null : part(config, "image_processor_hires",
-                    Role.IMAGE_PROCESSOR, loader, manager, owned, "hf_image_processor");
-            Connector connector = part(config, "connector", Role.CONNECTOR, loader, manager, owned, null);
-            LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null);
-            Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null);
+                    Role.IMAGE_PROCESSOR, loader, manager, owned, "hf_image_processor", bySlot);
+            Connector connector = part(config, "connector", Role.CONNECTOR, loader, manager, owned, null, bySlot);
+            LanguageModel llm = part(config, "llm", Role.LANGUAGE_MODEL, loader, manager, owned, null, bySlot);
+            Tokenizer tokenizer = part(config, "tokenizer", Role.TOKENIZER, loader, manager, owned, null, bySlot);
             tiler.newline().ifPresent(n -> checkNewline(n, llm.hiddenSize(), config));
             VisionStack stack = new VisionStack(processor, tiler, encoder, hiresProcessor, hires, connector,
                     s.encoderBatchSize());
             long imageToken = imageTokenId(s, config, tokenizer);
             DecodingSettings generation = DecodingDefaults.bind(config.section("generation"), ckpt, tokenizer,
                     llm.vocabSize());
-            return new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
+            UnderstandingPipeline pipeline = new UnderstandingPipeline(stack, llm, tokenizer, imageToken,
                     new PromptBuilder(s.promptTemplate(), s.systemPrompt(), s.imageToken(),
                             config.root().keyOrigin("prompt_template")), generation, manager, owned,
                     System.nanoTime() - start);
+            pipeline.components.putAll(bySlot);
+            return pipeline;
         } catch (RuntimeException | Error e) {
             closeAll(owned);
             manager.close();
@@ -121,13 +125,14 @@ public final class UnderstandingPipeline implements AutoCloseable {
     /** A component section, or the default type for slots that have one (loaded from the checkpoint). */
     @SuppressWarnings("unchecked")
     private static <T> T part(PipelineConfig config, String slot, Role role, ComponentLoader loader, NDManager manager,
-            List<Object> owned, String defaultType) {
+            List<Object> owned, String defaultType, Map<String, Object> bySlot) {
         ComponentSpec spec = config.component(slot);
         if (spec == null) {
             spec = ComponentLoader.spec(defaultType, config.checkpoint(), Map.of());
         }
         T part = loader.load(spec, role, config.checkpoint(), manager, config.dataType());
         owned.add(part);
+        bySlot.put(slot, part);
         return part;
     }
 
@@ -230,7 +235,13 @@ public final class UnderstandingPipeline implements AutoCloseable {
         return loadNanos / 1e9;
     }
 
-    PromptBuilder prompts() {
+    /** The component loaded for a slot ({@code encoder}, {@code connector}, {@code llm}, ...), or {@code null}. */
+    public Object component(String slot) {
+        return components.get(slot);
+    }
+
+    /** How prompts are written: the chat template or {@code prompt_template}, and the system prompt. */
+    public PromptBuilder prompts() {
         return prompts;
     }
 

@@ -155,7 +155,7 @@ public final class LlavaTrainCaseRunner implements CaseRunner {
         out.put("loss_unpacked", padded.stopGradient().reshape(1));
     }
 
-    private static NDArray gradient(NDArray parameter, NDManager m) {
+    static NDArray gradient(NDArray parameter, NDManager m) {
         try (NDArray g = parameter.getGradient()) {
             NDArray copy = g.duplicate();
             copy.attach(m);

@@ -1,0 +1,78 @@
+package org.mix4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.cli.Mix;
+
+/** {@code mix train} end to end: a recipe from examples/train, then {@code mix run} on what it wrote. */
+class TrainCommandTest {
+
+    static final Path EXAMPLES = UnderstandingPipelineTest.EXAMPLES;
+
+    record Result(int code, String out, String err) {}
+
+    static Result mix(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Mix.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void trainsWritesMetricsAndTheModelMixRunLoads(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        Result r = mix("train", EXAMPLES.resolve("train/tiny-llava-stage1.yaml").toString(), "--max-steps", "3",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("step 3/3"), r.err());
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(3, metrics.stream().filter(l -> l.contains("\"grad_norm\"")).count(), metrics.toString());
+        assertTrue(metrics.stream().anyMatch(l -> l.contains("\"eval_loss\"")), metrics.toString());
+        Result run = mix("run", out.resolve("pipeline.yaml").toString(), "--image",
+                EXAMPLES.resolve("train/data/sun-red-big-on-white.png").toString(), "--prompt", "describe the picture .");
+        assertEquals(0, run.code(), run.err());
+        assertFalse(run.out().isBlank());
+        // mix eval on the written checkpoint gives the run's last eval loss, through the YAML and --model alike
+        String last = metrics.get(metrics.size() - 1);
+        double evalLoss = com.google.gson.JsonParser.parseString(last).getAsJsonObject().get("eval_loss").getAsDouble();
+        for (String[] target : List.of(new String[] {out.resolve("pipeline.yaml").toString()},
+                new String[] {"--model", out.toString()})) {
+            String[] args = new String[target.length + 4];
+            args[0] = "eval";
+            System.arraycopy(target, 0, args, 1, target.length);
+            args[target.length + 1] = "--data";
+            args[target.length + 2] = EXAMPLES.resolve("train/data/suns-eval.jsonl").toString();
+            args[target.length + 3] = "--json";
+            Result eval = mix(args);
+            assertEquals(0, eval.code(), eval.err());
+            double loss = com.google.gson.JsonParser.parseString(eval.out().strip()).getAsJsonObject().get("loss")
+                    .getAsDouble();
+            assertEquals(evalLoss, loss, 1e-5, String.join(" ", args));
+        }
+    }
+
+    @Test
+    void aRecipeWithoutTrainingAndABadKeyAreOneLineErrors(@TempDir Path dir) throws Exception {
+        Result none = mix("train", EXAMPLES.resolve("understanding/tiny-llava.yaml").toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("needs a 'training:' section"), none.err());
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, Files.readString(EXAMPLES.resolve("train/tiny-llava-stage1.yaml"))
+                .replace("checkpoint: ../../testdata", "checkpoint: " + EXAMPLES.getParent() + "/testdata")
+                .replace("path: ../../../examples", "path: " + EXAMPLES.getParent() + "/examples")
+                .replace("  epochs: 8", "  epocs: 8"));
+        Result typo = mix("train", bad.toString());
+        assertEquals(1, typo.code());
+        assertTrue(typo.err().contains(bad + ":") && typo.err().contains("training.epocs"), typo.err());
+        assertEquals(1, typo.err().strip().lines().count(), typo.err());
+    }
+}

@@ -1,0 +1,104 @@
+package org.mix4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode;
+import org.mix4j.config.ConfigNode.Origin;
+import org.mix4j.config.ConfigOverrides;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.pipelines.task.UnderstandingSettings;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+import org.mix4j.training.CausalLmBatches;
+import org.mix4j.training.CausalLmEncoder;
+import org.mix4j.training.CausalLmEncoder.Encoded;
+import org.mix4j.training.ConversationData;
+import org.mix4j.training.ConversationData.Sample;
+import org.pf4j.Extension;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mix eval}: the held-out causal-LM loss of any understanding pipeline or checkpoint on
+ * LLaVA-format data, computed exactly as {@code mix train} computes its eval loss.
+ */
+@Extension
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Mean loss over the assistant tokens of LLaVA-format data (--data, else the recipe's "
+                + "training.eval_data), for a task: understanding YAML or --model DIR: what mix train reports as eval loss.")
+public final class EvalCommand implements Callable<Integer>, CliCommand {
+
+    @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A pipeline YAML (a training recipe or not).")
+    Path pipeline;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory instead of a YAML.")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "LLaVA-format JSON or JSONL (default: training.eval_data).")
+    Path data;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Samples per forward pass (default 4).")
+    int batch = 4;
+
+    @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} as one JSON object.")
+    boolean json;
+
+    private CliContext context;
+
+    @Override
+    public void init(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        if ((pipeline == null) == (model == null)) {
+            throw new ConfigException(Origin.of("command line"), "PIPELINE.yaml", "give either a pipeline YAML or --model DIR",
+                    null);
+        }
+        if (batch < 1) {
+            throw new ConfigException(Origin.of("command line"), "--batch", "must be at least 1, got " + batch, null);
+        }
+        PipelineConfig config = SettingFlags.config(context.runtime().registry(), pipeline, model, task -> new ConfigOverrides());
+        if (!config.task().equals(Tasks.UNDERSTANDING.task())) {
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix eval runs task: understanding "
+                    + "pipelines, not '" + config.task() + "'", List.of("understanding"));
+        }
+        Path file = data != null ? data : recipeEvalData(config);
+        List<Sample> samples = ConversationData.read(file);
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
+            CausalLmEncoder encoder = new CausalLmEncoder(p, config.settings(UnderstandingSettings.class).imageToken(), 0);
+            double loss = new CausalLmBatches(p, false).meanLoss(samples, encoder, batch, manager);
+            long targets = samples.stream().map(encoder::encode).mapToLong(Encoded::targets).sum();
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("loss", loss);
+                o.addProperty("samples", samples.size());
+                o.addProperty("targets", targets);
+                context.out().println(o);
+            } else {
+                context.out().printf(Locale.ROOT, "loss %.4f over %d target tokens of %d samples (%s)%n", loss, targets,
+                        samples.size(), file);
+            }
+            context.out().flush();
+        }
+        return 0;
+    }
+
+    private Path recipeEvalData(PipelineConfig config) {
+        ConfigNode.MapNode training = config.section("training");
+        if (training != null && training.get("eval_data") instanceof ConfigNode.Scalar s && s.value() instanceof String v) {
+            Path p = Path.of(v);
+            return p.isAbsolute() ? p : pipeline.toAbsolutePath().getParent().resolve(p).normalize();
+        }
+        throw new ConfigException(Origin.of("command line"), "--data", "no data to evaluate on: give --data FILE "
+                + "(or a recipe with training.eval_data)", null);
+    }
+}

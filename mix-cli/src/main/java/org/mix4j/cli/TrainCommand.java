@@ -1,0 +1,181 @@
+package org.mix4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.Origin;
+import org.mix4j.config.ConfigOverrides;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.training.TrainingSettings;
+import org.mix4j.training.UnderstandingTrainer;
+import org.mix4j.training.UnderstandingTrainer.StepReport;
+import org.pf4j.Extension;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mix train RECIPE.yaml}: trains what the pipeline YAML composes, as its {@code training:}
+ * section says; writes the model (loadable by {@code mix run}), a resumable state and a metrics log
+ * ({@code metrics.jsonl}). Ctrl-C saves the state and stops; {@code --resume OUTPUT/state} goes on.
+ */
+@Extension
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a pipeline from its YAML's training: section (task: understanding, objective causal_lm: "
+                + "connector pre-training, LoRA instruction tuning). Writes OUTPUT/pipeline.yaml (mix run loads it), "
+                + "OUTPUT/state (for --resume) and OUTPUT/metrics.jsonl. Ctrl-C saves the state and stops.")
+public final class TrainCommand implements Callable<Integer>, CliCommand {
+
+    @Parameters(paramLabel = "RECIPE.yaml", description = "A pipeline YAML with a training: section.")
+    Path recipe;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Overrides training.output.")
+    Path output;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue a run from the state it saved (OUTPUT/state).")
+    Path resume;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "Overrides training.max_steps.")
+    Integer maxSteps;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Overrides training.lr.")
+    Double lr;
+
+    @Option(names = "--packing", description = "Pack each micro-batch's samples into one row (training.packing: true).")
+    boolean packing;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "Overrides training.data.")
+    Path data;
+
+    private CliContext context;
+
+    @Override
+    public void init(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isRegularFile(recipe)) {
+            throw new ConfigException(Origin.of("command line"), "RECIPE.yaml", recipe + ": no such file", null);
+        }
+        PipelineConfig config = PipelineConfig.load(recipe, new ConfigOverrides()
+                .set("training.max_steps", maxSteps, "--max-steps").set("training.lr", lr, "--lr")
+                .set("training.packing", packing ? Boolean.TRUE : null, "--packing")
+                .set("training.data", data == null ? null : data.toAbsolutePath().toString(), "--data"));
+        TrainingSettings settings = UnderstandingTrainer.settings(config);
+        Path base = recipe.toAbsolutePath().getParent();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread hook = new Thread(() -> stop.set(true));
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                UnderstandingTrainer trainer = new UnderstandingTrainer(config, settings, base, output,
+                        context.runtime().loader(), manager)) {
+            Files.createDirectories(trainer.output());
+            Path metrics = trainer.output().resolve("metrics.jsonl");
+            try (Writer log = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    resume == null ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE)) {
+                context.err().printf("training %s: %d trainable tensors (%,d values), %d steps; Ctrl-C saves and stops%n",
+                        recipe, trainer.parameters().trainable().size(), trainer.parameters().trainable().values().stream()
+                                .mapToLong(t -> t.getShape().size()).sum(), trainer.totalSteps());
+                context.err().flush();
+                UnderstandingTrainer.Result result;
+                Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: finish the step, save, stop
+                try {
+                    result = trainer.run(new Progress(log), stop::get, resume);
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the JVM is already stopping: the hook ran and the state was saved
+                    }
+                }
+                if (result.stopped()) {
+                    context.err().println("stopped after step " + result.steps() + "; continue with: mix train " + recipe
+                            + " --resume " + trainer.output().resolve("state"));
+                } else {
+                    context.err().printf(Locale.ROOT, "done: %d steps, loss %.4f%s; model in %s (mix run %s)%n",
+                            result.steps(), result.lastLoss(), result.evalLoss() == null ? ""
+                                    : String.format(Locale.ROOT, ", eval loss %.4f", result.evalLoss()),
+                            result.output(), result.output().resolve("pipeline.yaml"));
+                }
+                context.err().flush();
+            }
+        }
+        return 0;
+    }
+
+    /** One progress line per step on stderr and one JSON line per step in the metrics log. */
+    private final class Progress implements UnderstandingTrainer.Listener {
+        private final Writer log;
+        private final long start = System.nanoTime();
+
+        Progress(Writer log) {
+            this.log = log;
+        }
+
+        @Override
+        public void step(StepReport r) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double eta = r.step() == 0 ? 0 : elapsed / r.step() * (r.totalSteps() - r.step());
+            long rss = ProcessMemory.read().rssBytes();
+            context.err().printf(Locale.ROOT, "step %d/%d  epoch %.2f  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s"
+                    + "  ETA %s%n", r.step(), r.totalSteps(), r.epoch(), r.loss(), r.lr(), r.gradNorm(),
+                    r.tokens() / Math.max(1e-9, r.seconds()), duration(eta));
+            context.err().flush();
+            JsonObject o = new JsonObject();
+            o.addProperty("step", r.step());
+            o.addProperty("epoch", r.epoch());
+            o.addProperty("loss", r.loss());
+            o.addProperty("lr", r.lr());
+            o.addProperty("grad_norm", r.gradNorm());
+            o.addProperty("tokens_per_s", r.tokens() / Math.max(1e-9, r.seconds()));
+            o.addProperty("seconds", r.seconds());
+            if (rss > 0) {
+                o.addProperty("rss_mib", Math.round(rss / 1048576.0));
+            }
+            write(o);
+        }
+
+        @Override
+        public void eval(int step, double loss) {
+            context.err().printf(Locale.ROOT, "eval after step %d: loss %.4f%n", step, loss);
+            context.err().flush();
+            JsonObject o = new JsonObject();
+            o.addProperty("step", step);
+            o.addProperty("eval_loss", loss);
+            write(o);
+        }
+
+        @Override
+        public void saved(Path dir) {
+            context.err().println("saved " + dir);
+            context.err().flush();
+        }
+
+        private void write(JsonObject o) {
+            try {
+                log.write(o.toString());
+                log.write('\n');
+                log.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the metrics log: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

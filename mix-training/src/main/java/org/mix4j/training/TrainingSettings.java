@@ -1,0 +1,108 @@
+package org.mix4j.training;
+
+import java.util.List;
+import org.mix4j.config.Default;
+import org.mix4j.config.OptionalKey;
+
+/**
+ * The {@code training:} section of a pipeline YAML: what trains, on which data, with which
+ * optimizer and schedule, and where it is written. Relative paths resolve against the YAML's folder.
+ *
+ * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens)
+ * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
+ *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}
+ * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
+ *     ({@code llm.model.layers.*.mlp.*}); everything else is frozen
+ * @param decayNormsAndBiases weight decay on 1-D tensors too ({@code torch.optim.AdamW}'s default)
+ * @param schedule {@code constant}, {@code linear} or {@code cosine} after {@code warmup_steps}
+ *     (Hugging Face's schedules: the first step's rate is 0 when there is a warmup)
+ * @param maxSteps optimizer steps; otherwise {@code epochs} passes over the data
+ * @param evalEvery steps between held-out losses ({@code eval_data}); 0 = at the end only
+ * @param saveEvery steps between resumable checkpoints; 0 = at the end only
+ * @param maxLength cut samples to this many tokens (0 = the model's context)
+ * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
+ *     them: attention stays inside each sample and positions restart, so the loss is the padded one
+ */
+public record TrainingSettings(
+        @Default("causal_lm") String objective,
+        String data,
+        @OptionalKey String evalData,
+        @Default("[]") List<String> trainable,
+        @OptionalKey LoraSettings lora,
+        @Default("0.0001") double lr,
+        @Default("[0.9, 0.999]") List<Double> betas,
+        @Default("0.00000001") double eps,
+        @Default("0.0") double weightDecay,
+        @Default("true") boolean decayNormsAndBiases,
+        @Default("constant") String schedule,
+        @Default("0") int warmupSteps,
+        @Default("1.0") double maxGradNorm,
+        @Default("1") int microBatchSize,
+        @Default("1") int gradientAccumulation,
+        @Default("1") int epochs,
+        @OptionalKey Integer maxSteps,
+        @Default("0") long seed,
+        @Default("0") int evalEvery,
+        @Default("0") int saveEvery,
+        @Default("runs/train") String output,
+        @Default("0") int maxLength,
+        @Default("false") boolean packing) {
+
+    /** The schedules {@code schedule:} accepts. */
+    public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
+
+    public TrainingSettings {
+        if (!objective.equals("causal_lm")) {
+            throw new IllegalArgumentException("objective must be causal_lm (contrastive and diffusion objectives are "
+                    + "not in mix train yet), got '" + objective + "'");
+        }
+        if (data == null || data.isBlank()) {
+            throw new IllegalArgumentException("data must name a LLaVA-format JSON or JSONL file");
+        }
+        if (trainable.isEmpty() && lora == null) {
+            throw new IllegalArgumentException("nothing would train: set trainable (e.g. [connector]) or lora");
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("lr must be a finite number > 0, got " + lr);
+        }
+        if (betas.size() != 2) {
+            throw new IllegalArgumentException("betas must be two numbers, got " + betas);
+        }
+        if (!SCHEDULES.contains(schedule)) {
+            throw new IllegalArgumentException("schedule must be one of " + SCHEDULES + ", got '" + schedule + "'");
+        }
+        if (warmupSteps < 0 || microBatchSize < 1 || gradientAccumulation < 1 || epochs < 1 || evalEvery < 0
+                || saveEvery < 0 || maxLength < 0 || (maxSteps != null && maxSteps < 1)) {
+            throw new IllegalArgumentException("warmup_steps, eval_every, save_every, max_length must be >= 0 and "
+                    + "micro_batch_size, gradient_accumulation, epochs, max_steps >= 1");
+        }
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new IllegalArgumentException("max_grad_norm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
+        }
+        trainable = List.copyOf(trainable);
+        betas = List.copyOf(betas);
+    }
+
+    public AdamW.Settings optimizer() {
+        return new AdamW.Settings(betas.get(0), betas.get(1), eps, weightDecay);
+    }
+
+    /** LoRA adapters on one slot's projections ({@code lora:}). */
+    public record LoraSettings(
+            @Default("llm") String slot,
+            @Default("8") int r,
+            @Default("16") double alpha,
+            @Default("0.0") double dropout,
+            List<String> targetModules) {
+
+        public LoraSettings {
+            if (dropout != 0) {
+                throw new IllegalArgumentException("lora dropout is not supported yet: set dropout: 0");
+            }
+        }
+
+        public Lora lora() {
+            return new Lora(r, alpha, dropout, targetModules);
+        }
+    }
+}

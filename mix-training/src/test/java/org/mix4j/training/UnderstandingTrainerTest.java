@@ -1,0 +1,246 @@
+package org.mix4j.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.MixRuntime;
+import org.mix4j.api.Trainable;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigOverrides;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+import org.mix4j.registry.MixSettings;
+
+/** mix train's understanding trainer on the example recipes and the tiny suns data. */
+class UnderstandingTrainerTest {
+
+    static final Path RECIPES = Path.of("../examples/train").toAbsolutePath().normalize();
+    static final Path STAGE1 = RECIPES.resolve("tiny-llava-stage1.yaml");
+    static final Path STAGE2 = RECIPES.resolve("tiny-llava-stage2-lora.yaml");
+
+    private static MixRuntime runtime;
+    private static NDManager manager;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        runtime = MixRuntime.start(MixSettings.builtInOnly());
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+        runtime.close();
+    }
+
+    /** Records what the run reports. */
+    static final class Log implements UnderstandingTrainer.Listener {
+        final List<Double> losses = new ArrayList<>();
+        final Map<Integer, Double> evals = new LinkedHashMap<>();
+
+        @Override
+        public void step(UnderstandingTrainer.StepReport report) {
+            losses.add(report.loss());
+        }
+
+        @Override
+        public void eval(int step, double loss) {
+            evals.put(step, loss);
+        }
+
+        @Override
+        public void saved(Path dir) {
+        }
+    }
+
+    private UnderstandingTrainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
+        PipelineConfig config = PipelineConfig.load(recipe, overrides);
+        return new UnderstandingTrainer(config, UnderstandingTrainer.settings(config), recipe.getParent(), out,
+                runtime.loader(), manager);
+    }
+
+    private static Map<String, float[]> values(Map<String, NDArray> tensors) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.stopGradient().toFloatArray()));
+        return out;
+    }
+
+    @Test
+    void stageOneLowersTheEvalLossTrainsOnlyTheConnectorAndTheResultLoadsWithMixRun() {
+        Path out = dir.resolve("stage1");
+        Map<String, float[]> frozenBefore;
+        Map<String, float[]> trained;
+        Log log = new Log();
+        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 12, "test"), out)) {
+            assertEquals(List.of("connector.linear_1.weight", "connector.linear_1.bias", "connector.linear_2.weight",
+                    "connector.linear_2.bias"), List.copyOf(t.parameters().trainable().keySet()));
+            Map<String, NDArray> frozen = new LinkedHashMap<>(t.parameters().all());
+            frozen.keySet().removeIf(n -> n.startsWith("connector."));
+            frozenBefore = values(frozen);
+            UnderstandingTrainer.Result r = t.run(log, () -> false, null);
+            assertEquals(12, r.steps());
+            assertFalse(r.stopped());
+            for (var e : frozen.entrySet()) {
+                assertFalse(e.getValue().hasGradient(), e.getKey() + " is frozen: no gradient kept");
+                assertArrayEquals(frozenBefore.get(e.getKey()), e.getValue().toFloatArray(), e.getKey() + " changed");
+            }
+            trained = values(t.parameters().trainable());
+        }
+        double before = log.evals.get(0);
+        double after = log.evals.get(12);
+        assertTrue(after < before - 0.5, "eval loss " + before + " -> " + after);
+        try (UnderstandingPipeline loaded = UnderstandingPipeline.load(PipelineConfig.load(out.resolve("pipeline.yaml")),
+                runtime.loader(), manager)) {
+            Map<String, float[]> reloaded = values(((Trainable) loaded.component("connector")).parameters());
+            for (var e : trained.entrySet()) {
+                assertArrayEquals(e.getValue(), reloaded.get(e.getKey().substring("connector.".length())), e.getKey());
+            }
+        }
+    }
+
+    @Test
+    void gradientAccumulationEqualsOneBigBatch() {
+        ConfigOverrides accumulated = new ConfigOverrides().set("training.max_steps", 3, "test")
+                .set("training.micro_batch_size", 1, "test").set("training.gradient_accumulation", 4, "test")
+                .set("training.eval_data", null, "test");
+        ConfigOverrides big = new ConfigOverrides().set("training.max_steps", 3, "test")
+                .set("training.micro_batch_size", 4, "test").set("training.gradient_accumulation", 1, "test");
+        Map<String, float[]> a;
+        Map<String, float[]> b;
+        Log logA = new Log();
+        Log logB = new Log();
+        try (UnderstandingTrainer t = trainer(STAGE1, accumulated, dir.resolve("a"))) {
+            t.run(logA, () -> false, null);
+            a = values(t.parameters().trainable());
+        }
+        try (UnderstandingTrainer t = trainer(STAGE1, big, dir.resolve("b"))) {
+            t.run(logB, () -> false, null);
+            b = values(t.parameters().trainable());
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(logB.losses.get(i), logA.losses.get(i), 1e-5, "loss of step " + i);
+        }
+        for (var e : a.entrySet()) {
+            float[] x = e.getValue();
+            float[] y = b.get(e.getKey());
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(y[i], x[i], 1e-5, e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedAndResumedRunEqualsTheUninterruptedOne() {
+        ConfigOverrides six = new ConfigOverrides().set("training.max_steps", 6, "test");
+        Log straight = new Log();
+        Map<String, float[]> expected;
+        try (UnderstandingTrainer t = trainer(STAGE2, six, dir.resolve("straight"))) {
+            t.run(straight, () -> false, null);
+            expected = values(t.parameters().trainable());
+        }
+        Path out = dir.resolve("interrupted");
+        Log first = new Log();
+        try (UnderstandingTrainer t = trainer(STAGE2, six, out)) {
+            UnderstandingTrainer.Result r = t.run(first, () -> first.losses.size() >= 3, null); // Ctrl-C after step 3
+            assertTrue(r.stopped());
+            assertEquals(3, r.steps());
+        }
+        Log second = new Log();
+        Map<String, float[]> resumed;
+        try (UnderstandingTrainer t = trainer(STAGE2, six, out)) {
+            t.run(second, () -> false, out.resolve("state"));
+            resumed = values(t.parameters().trainable());
+        }
+        List<Double> curve = new ArrayList<>(first.losses);
+        curve.addAll(second.losses);
+        assertEquals(straight.losses.size(), curve.size());
+        for (int i = 0; i < curve.size(); i++) {
+            assertEquals(straight.losses.get(i), curve.get(i), 1e-6, "loss of step " + (i + 1));
+        }
+        for (var e : expected.entrySet()) {
+            assertArrayEquals(e.getValue(), resumed.get(e.getKey()), 1e-6f, e.getKey());
+        }
+    }
+
+    @Test
+    void loraTrainingWritesAMergedCheckpointAndAPeftAdapter() throws Exception {
+        Path out = dir.resolve("stage2");
+        try (UnderstandingTrainer t = trainer(STAGE2, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
+            assertTrue(t.parameters().trainable().keySet().stream().anyMatch(n -> n.endsWith("q_proj.lora_A.weight")));
+            t.run(new Log(), () -> false, null);
+        }
+        assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
+        assertTrue(Files.readString(out.resolve("adapter/adapter_config.json")).contains("q_proj"));
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")), "mix run --model OUT finds the tokenizer");
+        try (UnderstandingPipeline loaded = UnderstandingPipeline.load(PipelineConfig.load(out.resolve("pipeline.yaml")),
+                runtime.loader(), manager)) {
+            assertFalse(loaded.answer(List.of(org.mix4j.image.ImageDecoder.readRgb(
+                    RECIPES.resolve("data/sun-red-big-on-white.png"))), "describe the picture .", null).texts().isEmpty());
+        }
+    }
+
+    @Test
+    void badRecipesAndDataAreClearErrors() throws Exception {
+        ConfigException noSlot = assertThrows(ConfigException.class, () -> trainer(STAGE1,
+                new ConfigOverrides().set("training.lr", "fast", "--lr"), dir));
+        assertTrue(noSlot.getMessage().contains("training.lr"), noSlot.getMessage());
+        IllegalArgumentException glob = assertThrows(IllegalArgumentException.class, () -> trainer(STAGE1,
+                new ConfigOverrides().set("training.trainable", List.of("conector"), "test"), dir));
+        assertTrue(glob.getMessage().contains("'conector' matches no parameter"), glob.getMessage());
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"image\": \"x.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}, "
+                + "{\"from\": \"gpt\", \"value\": \"a\"}]}\n{not json\n");
+        IllegalArgumentException data = assertThrows(IllegalArgumentException.class, () -> trainer(STAGE1,
+                new ConfigOverrides().set("training.data", bad.toString(), "test"), dir));
+        assertTrue(data.getMessage().startsWith(bad + ":2: not a JSON object"), data.getMessage());
+    }
+
+    @Test
+    void packingGivesThePaddedLossAndUpdates() {
+        String mixed = RECIPES.resolve("data/suns-mixed.jsonl").toString();
+        Log padded = new Log();
+        Log packed = new Log();
+        Map<String, float[]> a;
+        Map<String, float[]> b;
+        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+                .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test"), dir.resolve("padded"))) {
+            t.run(padded, () -> false, null);
+            a = values(t.parameters().trainable());
+        }
+        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+                .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test")
+                .set("training.packing", true, "test"), dir.resolve("packed"))) {
+            t.run(packed, () -> false, null);
+            b = values(t.parameters().trainable());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(padded.losses.get(i), packed.losses.get(i), 1e-5, "loss of step " + i);
+        }
+        for (var e : a.entrySet()) {
+            float[] x = e.getValue();
+            float[] y = b.get(e.getKey());
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 1e-5, e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+}
