@@ -252,6 +252,23 @@ public final class Linear {
         return bias == null ? y : y.addi(bias);
     }
 
+    /**
+     * Puts {@code name.weight} and {@code name.bias} (when there is one) into {@code out}, the tensors
+     * as {@link org.mix4j.api.Trainable#parameters()} lists them; {@code name} empty for a bare pair.
+     */
+    public void parameters(String name, java.util.Map<String, NDArray> out) {
+        String dot = name.isEmpty() ? "" : name + ".";
+        out.put(dot + "weight", weight);
+        if (bias != null) {
+            out.put(dot + "bias", bias);
+        }
+    }
+
+    /** All outputs of this linear as one checkpoint module's, for {@link org.mix4j.api.Trainable#projections()}. */
+    public Trainable.Projection whole() {
+        return new Trainable.Projection(this, 0, outFeatures);
+    }
+
     /** The {@code [out, in]} weight as loaded (fused projections side by side). */
     public NDArray weight() {
         return weight;

@@ -147,7 +147,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 h = h.get(new NDIndex(":, -1:, :")); // [B, 1, D]
             }
             NDArray logits = lmHead.forward(h); // [B, T or 1, V]
-            if (logits.getDataType() != DataType.FLOAT32) {
+            if (logits.getDataType() == DataType.FLOAT16) { // half logits widen, as transformers' logits.float()
                 logits = logits.toType(DataType.FLOAT32, false);
             }
             if (kv != null) {
