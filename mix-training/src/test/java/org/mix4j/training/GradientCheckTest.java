@@ -274,7 +274,7 @@ class GradientCheckTest {
         return runtime.loader().load("llama", Role.LANGUAGE_MODEL, dir, Map.of(), manager, DataType.FLOAT64);
     }
 
-    /** Every listed tensor of a component, and a check that they are what its forward reads. */
+    /** Every listed tensor of a component (all float64). */
     private static Map<String, NDArray> all(Object component) {
         Map<String, NDArray> params = new LinkedHashMap<>(((Trainable) component).parameters());
         assertFalse(params.isEmpty());
