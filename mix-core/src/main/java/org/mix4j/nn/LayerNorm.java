@@ -34,6 +34,12 @@ public final class LayerNorm {
         return new LayerNorm(weights.get(name + ".weight", shape), weights.get(name + ".bias", shape), eps);
     }
 
+    /** Puts {@code name.weight} and {@code name.bias} into {@code out} (see {@link org.mix4j.api.Trainable}). */
+    public void parameters(String name, java.util.Map<String, NDArray> out) {
+        out.put(name + ".weight", weight);
+        out.put(name + ".bias", bias);
+    }
+
     /** {@code [..., D]} -> same shape, in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight, bias, eps).singletonOrThrow();

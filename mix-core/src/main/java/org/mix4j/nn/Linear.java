@@ -168,19 +168,19 @@ public final class Linear {
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
         if (!adapters.isEmpty()) {
-            NDArray y = x.matMul(weight.transpose());
-            y = bias == null ? y : y.add(bias);
+            NDArray y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
             for (Adapter adapter : adapters) {
-                y = y.add(widen(x.matMul(adapter.a().transpose()).matMul(adapter.b().transpose()).mul(scaling(x, adapter)),
-                        adapter.from(), adapter.to()));
+                NDArray low = ai.djl.nn.core.Linear.linear(x, adapter.a()).singletonOrThrow(); // [..., r]
+                NDArray delta = ai.djl.nn.core.Linear.linear(low, adapter.b()).singletonOrThrow(); // [..., to - from]
+                y = y.add(widen(delta.mul(scaling(x, adapter)), adapter.from(), adapter.to()));
             }
             return y;
         }
         if (weight.hasGradient() || x.hasGradient()) {
             // training: one product on this thread (autograd records only where grad mode is on), from
-            // the weight itself so its gradient is tracked
-            NDArray y = x.matMul(weight.transpose());
-            return bias == null ? y : y.add(bias);
+            // the weight itself so its gradient is tracked; torch's linear takes the [out, in] weight as
+            // stored, so no transposed view is made (from the weight, it would land in the weights' manager)
+            return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }
         NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
@@ -255,6 +255,23 @@ public final class Linear {
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
     public NDArray addBias(NDArray y) {
         return bias == null ? y : y.addi(bias);
+    }
+
+    /**
+     * Puts {@code name.weight} and {@code name.bias} (when there is one) into {@code out}, the tensors
+     * as {@link org.mix4j.api.Trainable#parameters()} lists them; {@code name} empty for a bare pair.
+     */
+    public void parameters(String name, java.util.Map<String, NDArray> out) {
+        String dot = name.isEmpty() ? "" : name + ".";
+        out.put(dot + "weight", weight);
+        if (bias != null) {
+            out.put(dot + "bias", bias);
+        }
+    }
+
+    /** All outputs of this linear as one checkpoint module's, for {@link org.mix4j.api.Trainable#projections()}. */
+    public Trainable.Projection whole() {
+        return new Trainable.Projection(this, 0, outFeatures);
     }
 
     /** The {@code [out, in]} weight as loaded (fused projections side by side). */

@@ -34,6 +34,11 @@ public final class RmsNorm {
         return weight;
     }
 
+    /** Puts {@code name.weight} into {@code out} (see {@link org.mix4j.api.Trainable}). */
+    public void parameters(String name, java.util.Map<String, NDArray> out) {
+        out.put(name + ".weight", weight);
+    }
+
     /** {@code [..., D]} -> {@code [..., D]} in {@code x}'s manager and dtype. */
     public NDArray forward(NDArray x) {
         DataType type = x.getDataType();

@@ -53,19 +53,25 @@ public final class AdamW implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray p = e.getValue();
             try (NDManager scope = manager.newSubManager()) {
+                // every handle and temporary of the update is owned by the scope: a handle made from a
+                // parameter or a moment would otherwise land in their managers and live as long as they do
                 NDArray g = p.getGradient();
-                g.tempAttach(scope);
+                g.attach(scope);
                 NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {
                     manager.zeros(p.getShape(), p.getDataType()), manager.zeros(p.getShape(), p.getDataType())});
                 NDArray data = p.stopGradient(); // the same storage, updated outside the graph
-                data.tempAttach(scope);
+                data.attach(scope);
                 if (!noDecay.contains(e.getKey())) {
                     data.muli(1 - lr * settings.weightDecay());
                 }
                 mv[0].muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));
                 mv[1].muli(settings.beta2()).addi(g.square().muli(1 - settings.beta2()));
-                NDArray denom = mv[1].sqrt().divi(correction2).addi(settings.eps());
-                data.subi(mv[0].div(denom).muli(lr / correction1));
+                NDArray denom = mv[1].sqrt();
+                denom.attach(scope);
+                denom.divi(correction2).addi(settings.eps());
+                NDArray update = mv[0].div(denom);
+                update.attach(scope);
+                data.subi(update.muli(lr / correction1));
                 g.muli(0);
             }
         }

@@ -1,6 +1,7 @@
 package org.mix4j.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Collection;
 
 /** {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm of all gradients, scaled down to a maximum. */
@@ -17,8 +18,10 @@ public final class GradientClipping {
     public static double clip(Collection<NDArray> parameters, double maxNorm) {
         double squares = 0;
         for (NDArray p : parameters) {
-            try (NDArray g = p.getGradient(); NDArray s = g.square().sum()) {
-                squares += s.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+            try (NDManager scope = p.getManager().newSubManager()) {
+                NDArray g = p.getGradient();
+                g.attach(scope); // the gradient's handle and every temporary die with the scope
+                squares += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
             }
         }
         double norm = Math.sqrt(squares);

@@ -98,7 +98,10 @@ public final class Parameters implements AutoCloseable {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (random.nextFloat() * 2 - 1) * bound;
                 }
-                a = adapters.create(values, aShape).toType(p.linear().weight().getDataType(), false);
+                // made from a Java array, the tensor borrows a direct buffer the collector may free: keep a copy
+                try (NDArray borrowed = adapters.create(values, aShape)) {
+                    a = borrowed.toType(p.linear().weight().getDataType(), true);
+                }
                 b = adapters.zeros(bShape, p.linear().weight().getDataType());
             }
             a.attach(adapters);

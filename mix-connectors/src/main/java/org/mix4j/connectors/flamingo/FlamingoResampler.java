@@ -3,12 +3,16 @@ package org.mix4j.connectors.flamingo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.AttentionMasks;
@@ -26,13 +30,19 @@ import org.mix4j.weights.Weights;
  * {@code [features; latents]} with a fused {@code to_kv}, a GELU feed-forward, and a final
  * LayerNorm. The reference takes no mask; here padded feature tokens may be masked out, which
  * changes nothing when the mask is all ones. {@code M = num_latents}.
+ *
+ * <p>Trainable: every tensor by its checkpoint name ({@code latents}, {@code frame_embs},
+ * {@code layers.0.0.to_kv.weight}, ...); every linear is a projection LoRA can adapt ({@code to_kv}
+ * is stored fused, so it is one module as in the reference).
  */
-public final class FlamingoResampler implements Connector {
+public final class FlamingoResampler implements Connector, Trainable {
 
     private final NDManager manager;
     private final FlamingoResamplerConfig config;
-    /** {@code frame_embs[0] + media_time_embs[0]}, {@code [dim]}, or {@code null} when neither is stored. */
-    private final NDArray inputOffset;
+    /** {@code [max_num_frames, dim]}, or {@code null}; frame 0 is added to the features (one image per call). */
+    private final NDArray frameEmbs;
+    /** {@code [max_num_media, 1, dim]}, or {@code null}; media slot 0 is added to the features. */
+    private final NDArray mediaTimeEmbs;
     /** {@code [num_latents, dim]}. */
     private final NDArray latents;
     private final List<Layer> layers = new ArrayList<>();
@@ -43,16 +53,10 @@ public final class FlamingoResampler implements Connector {
         this.manager = manager;
         this.config = config;
         long dim = config.hiddenSize();
-        NDArray offset = null;
-        if (config.maxNumFrames() != null) {
-            offset = weights.get("frame_embs", new Shape(config.maxNumFrames(), dim)).get(0);
-        }
-        if (config.maxNumMedia() != null) {
-            NDArray media = weights.get("media_time_embs", new Shape(config.maxNumMedia(), 1, dim))
-                    .get(0).reshape(dim); // [dim]: the first media slot, one image per call
-            offset = offset == null ? media : offset.add(media);
-        }
-        inputOffset = offset;
+        frameEmbs = config.maxNumFrames() == null ? null
+                : weights.get("frame_embs", new Shape(config.maxNumFrames(), dim));
+        mediaTimeEmbs = config.maxNumMedia() == null ? null
+                : weights.get("media_time_embs", new Shape(config.maxNumMedia(), 1, dim));
         latents = weights.get("latents", new Shape(config.numLatents(), dim));
         for (int i = 0; i < config.depth(); i++) {
             layers.add(new Layer(config, weights.child("layers." + i + "."), parallel));
@@ -79,7 +83,13 @@ public final class FlamingoResampler implements Connector {
             if (attentionMask != null) {
                 attentionMask.tempAttach(scope);
             }
-            NDArray x = inputOffset == null ? features : features.add(inputOffset); // [B, N, dim]
+            NDArray x = features; // [B, N, dim]
+            if (frameEmbs != null) {
+                x = x.add(frameEmbs.get(scope, new NDIndex("0"))); // the first frame
+            }
+            if (mediaTimeEmbs != null) {
+                x = x.add(mediaTimeEmbs.get(scope, new NDIndex("0, 0"))); // the first media slot
+            }
             NDArray h = Scopes.batched(latents, s.get(0), scope); // [B, L, dim]
             NDArray bias = attentionMask == null ? null : latentBias(attentionMask, x.getDataType(), scope);
             for (Layer layer : layers) {
@@ -98,6 +108,38 @@ public final class FlamingoResampler implements Connector {
     private NDArray latentBias(NDArray mask, DataType dtype, NDManager scope) {
         NDArray ones = scope.ones(new Shape(mask.getShape().get(0), config.numLatents()), dtype);
         return AttentionMasks.padding(mask.toType(dtype, false).concat(ones, 1), dtype);
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        if (frameEmbs != null) {
+            out.put("frame_embs", frameEmbs);
+        }
+        if (mediaTimeEmbs != null) {
+            out.put("media_time_embs", mediaTimeEmbs);
+        }
+        out.put("latents", latents);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters("layers." + i + ".", out);
+        }
+        norm.parameters("norm", out);
+        if (proj != null) {
+            proj.parameters("proj", out);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections("layers." + i + ".", out);
+        }
+        if (proj != null) {
+            out.put("proj", proj.whole());
+        }
+        return out;
     }
 
     @Override
@@ -146,6 +188,20 @@ public final class FlamingoResampler implements Connector {
             NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return toOut.forward(Attention.mergeHeads(attended)); // [B, L, dim]
         }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            normMedia.parameters(prefix + "norm_media", out);
+            normLatents.parameters(prefix + "norm_latents", out);
+            toQ.parameters(prefix + "to_q", out);
+            toKv.parameters(prefix + "to_kv", out);
+            toOut.parameters(prefix + "to_out", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "to_q", toQ.whole());
+            out.put(prefix + "to_kv", toKv.whole());
+            out.put(prefix + "to_out", toOut.whole());
+        }
     }
 
     /** FeedForward ({@code layers.<i>.1}): LayerNorm, Linear, GELU, Linear, as an nn.Sequential. */
@@ -165,6 +221,17 @@ public final class FlamingoResampler implements Connector {
         NDArray forward(NDArray x) {
             return down.forward(Activation.GELU.apply(up.forward(norm.forward(x))));
         }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            norm.parameters(prefix + "0", out);
+            up.parameters(prefix + "1", out);
+            down.parameters(prefix + "3", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "1", up.whole());
+            out.put(prefix + "3", down.whole());
+        }
     }
 
     /** One {@code [PerceiverAttention, FeedForward]} pair with residuals. */
@@ -180,6 +247,16 @@ public final class FlamingoResampler implements Connector {
         NDArray forward(NDArray x, NDArray latents, NDArray bias) {
             NDArray h = attention.forward(x, latents, bias).add(latents);
             return feedForward.forward(h).add(h);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            attention.parameters(prefix + "0.", out);
+            feedForward.parameters(prefix + "1.", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            attention.projections(prefix + "0.", out);
+            feedForward.projections(prefix + "1.", out);
         }
     }
 }

@@ -5,9 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.AttentionMasks;
@@ -23,8 +26,11 @@ import org.mix4j.weights.Weights;
  * {@code Idefics2Connector} / {@code Idefics2PerceiverResampler}: learned latents attend to the
  * concatenation of the normed context and the normed latents (grouped-query attention, RMSNorm,
  * gated MLP), {@code resampler_depth} times, then a final RMSNorm. {@code M = resampler_n_latents}.
+ *
+ * <p>Trainable: every tensor by its checkpoint name ({@code perceiver_resampler.latents},
+ * {@code modality_projection.gate_proj.weight}, ...); every linear is a projection LoRA can adapt.
  */
-public final class PerceiverResampler implements Connector {
+public final class PerceiverResampler implements Connector, Trainable {
 
     private final NDManager manager;
     private final PerceiverResamplerConfig config;
@@ -97,6 +103,33 @@ public final class PerceiverResampler implements Connector {
     }
 
     @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        if (modalityProjection != null) {
+            modalityProjection.parameters("modality_projection.", out);
+        }
+        String r = config.resamplerPrefix();
+        out.put(r + "latents", latents);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters(r + "layers." + i + ".", out);
+        }
+        norm.parameters(r + "norm", out);
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        if (modalityProjection != null) {
+            modalityProjection.projections("modality_projection.", out);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections(config.resamplerPrefix() + "layers." + i + ".", out);
+        }
+        return out;
+    }
+
+    @Override
     public int outputTokens(TokenGrid grid) {
         return config.resamplerNLatents();
     }
@@ -128,6 +161,18 @@ public final class PerceiverResampler implements Connector {
         NDArray forward(NDArray x) {
             return downProj.forward(act.apply(gateProj.forward(x)).mul(upProj.forward(x)));
         }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            gateProj.parameters(prefix + "gate_proj", out);
+            upProj.parameters(prefix + "up_proj", out);
+            downProj.parameters(prefix + "down_proj", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "gate_proj", gateProj.whole());
+            out.put(prefix + "up_proj", upProj.whole());
+            out.put(prefix + "down_proj", downProj.whole());
+        }
     }
 
     /** Idefics2PerceiverAttention: queries from the latents, keys/values from {@code [context; latents]}. */
@@ -158,6 +203,10 @@ public final class PerceiverResampler implements Connector {
             NDArray attended = Attention.grouped(q, k, v, bias); // [B, H, L, D]
             return oProj.forward(Attention.mergeHeads(attended)); // [B, L, hidden]
         }
+
+        Map<String, Linear> linears() {
+            return Map.of("q_proj", qProj, "k_proj", kProj, "v_proj", vProj, "o_proj", oProj);
+        }
     }
 
     /** Idefics2PerceiverLayer. */
@@ -182,6 +231,19 @@ public final class PerceiverResampler implements Connector {
                     bias);
             NDArray h = latents.add(attended);
             return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            inputLatentsNorm.parameters(prefix + "input_latents_norm", out);
+            inputContextNorm.parameters(prefix + "input_context_norm", out);
+            new java.util.TreeMap<>(selfAttn.linears()).forEach((name, l) -> l.parameters(prefix + "self_attn." + name, out));
+            postAttentionLayernorm.parameters(prefix + "post_attention_layernorm", out);
+            mlp.parameters(prefix + "mlp.", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            new java.util.TreeMap<>(selfAttn.linears()).forEach((name, l) -> out.put(prefix + "self_attn." + name, l.whole()));
+            mlp.projections(prefix + "mlp.", out);
         }
     }
 }

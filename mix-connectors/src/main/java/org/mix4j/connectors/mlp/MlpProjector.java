@@ -71,10 +71,18 @@ public final class MlpProjector implements Connector, Trainable {
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (int i = 0; i < linears.size(); i++) {
-            String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
-            out.put(dot + "weight", linears.get(i).weight());
-            if (linears.get(i).bias() != null) {
-                out.put(dot + "bias", linears.get(i).bias());
+            linears.get(i).parameters(names.get(i), out);
+        }
+        return out;
+    }
+
+    /** {@code linear_1 ... linear_N}; the {@code linear} type's single unnamed linear has no module name to target. */
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < linears.size(); i++) {
+            if (!names.get(i).isEmpty()) {
+                out.put(names.get(i), linears.get(i).whole());
             }
         }
         return out;

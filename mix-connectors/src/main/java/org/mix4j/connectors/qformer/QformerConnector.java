@@ -4,9 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.Connector;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.AttentionMasks;
@@ -22,13 +25,17 @@ import org.mix4j.weights.Weights;
  * {@code Blip2QFormerModel} and the query path of {@code Blip2ForConditionalGeneration}: learned
  * queries, layer norm, BERT-style layers (self-attention, cross-attention to the image features
  * every {@code cross_attention_frequency} layers, query feed-forward), then an optional
- * {@code language_projection}. Inference only, so dropout is the identity.
+ * {@code language_projection}. Dropout is the identity (also when training: it is not implemented).
+ *
+ * <p>Trainable: every tensor is listed by its checkpoint name ({@code query_tokens},
+ * {@code qformer.encoder.layer.0.attention.attention.query.weight}, ...), and every linear is a
+ * projection LoRA can adapt.
  */
-public final class QformerConnector implements Connector {
+public final class QformerConnector implements Connector, Trainable {
 
     private final NDManager manager;
     private final QformerConfig config;
-    /** {@code [Q, hidden]}, or {@code null} when the queries are passed to {@link #forward}. */
+    /** {@code [1, Q, hidden]} as stored, or {@code null} when the queries are passed to {@link #forward}. */
     private final NDArray queryTokens;
     private final LayerNorm layernorm;
     private final List<Layer> layers = new ArrayList<>();
@@ -41,7 +48,6 @@ public final class QformerConnector implements Connector {
         int hidden = config.hiddenSize();
         queryTokens = config.learnedQueries()
                 ? weights.get("query_tokens", new Shape(1, config.numQueryTokens(), hidden))
-                        .reshape(config.numQueryTokens(), hidden) // [Q, hidden]
                 : null;
         Weights qformer = weights.child(config.qformerPrefix());
         layernorm = LayerNorm.load(qformer, "layernorm", hidden, config.layerNormEps());
@@ -90,7 +96,8 @@ public final class QformerConnector implements Connector {
         NDManager caller = features.getManager();
         try (NDManager scope = caller.newSubManager()) {
             tempAttach(scope, features, attentionMask);
-            NDArray queries = Scopes.batched(queryTokens, features.getShape().get(0), scope); // [B, Q, hidden]
+            NDArray queries = Scopes.batched(queryTokens, features.getShape().get(0), scope) // [B, 1, Q, hidden]
+                    .reshape(features.getShape().get(0), config.numQueryTokens(), config.hiddenSize()); // [B, Q, hidden]
             NDArray out = encode(queries, features, attentionMask);
             if (languageProjection != null) {
                 out = languageProjection.forward(out); // [B, Q, Dllm]
@@ -130,6 +137,35 @@ public final class QformerConnector implements Connector {
     }
 
     @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        if (queryTokens != null) {
+            out.put("query_tokens", queryTokens);
+        }
+        String q = config.qformerPrefix();
+        layernorm.parameters(q + "layernorm", out);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters(q + "encoder.layer." + i + ".", out);
+        }
+        if (languageProjection != null) {
+            languageProjection.parameters("language_projection", out);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections(config.qformerPrefix() + "encoder.layer." + i + ".", out);
+        }
+        if (languageProjection != null) {
+            out.put("language_projection", languageProjection.whole());
+        }
+        return out;
+    }
+
+    @Override
     public int outputTokens(TokenGrid grid) {
         return config.numQueryTokens();
     }
@@ -166,6 +202,18 @@ public final class QformerConnector implements Connector {
             NDArray v = Attention.splitHeads(value.forward(kvSource), heads, headDim); // [B, H, S, D]
             return Attention.mergeHeads(Attention.grouped(q, k, v, bias)); // [B, Q, hidden]
         }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            query.parameters(prefix + "query", out);
+            key.parameters(prefix + "key", out);
+            value.parameters(prefix + "value", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "query", query.whole());
+            out.put(prefix + "key", key.whole());
+            out.put(prefix + "value", value.whole());
+        }
     }
 
     /** Blip2QFormerAttention: attention, then {@code output.dense} and the post-residual LayerNorm. */
@@ -183,6 +231,17 @@ public final class QformerConnector implements Connector {
         NDArray forward(NDArray hidden, NDArray kvSource, NDArray bias) {
             NDArray attended = attention.forward(hidden, kvSource, bias);
             return outputLayerNorm.forward(outputDense.forward(attended).add(hidden));
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            attention.parameters(prefix + "attention.", out);
+            outputDense.parameters(prefix + "output.dense", out);
+            outputLayerNorm.parameters(prefix + "output.LayerNorm", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            attention.projections(prefix + "attention.", out);
+            out.put(prefix + "output.dense", outputDense.whole());
         }
     }
 
@@ -204,6 +263,17 @@ public final class QformerConnector implements Connector {
         NDArray forward(NDArray hidden) {
             NDArray inner = act.apply(intermediateDense.forward(hidden)); // [B, Q, intermediate]
             return outputLayerNorm.forward(outputDense.forward(inner).add(hidden));
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            intermediateDense.parameters(prefix + "intermediate_query.dense", out);
+            outputDense.parameters(prefix + "output_query.dense", out);
+            outputLayerNorm.parameters(prefix + "output_query.LayerNorm", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "intermediate_query.dense", intermediateDense.whole());
+            out.put(prefix + "output_query.dense", outputDense.whole());
         }
     }
 
@@ -229,6 +299,22 @@ public final class QformerConnector implements Connector {
                 h = crossattention.forward(h, encoderHiddenStates, encoderBias);
             }
             return feedForward.forward(h);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            attention.parameters(prefix + "attention.", out);
+            if (crossattention != null) {
+                crossattention.parameters(prefix + "crossattention.", out);
+            }
+            feedForward.parameters(prefix, out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            attention.projections(prefix + "attention.", out);
+            if (crossattention != null) {
+                crossattention.projections(prefix + "crossattention.", out);
+            }
+            feedForward.projections(prefix, out);
         }
     }
 }

@@ -6,9 +6,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
@@ -29,8 +32,12 @@ import org.mix4j.weights.Weights;
  *
  * <p>Tensor names are relative to the weights prefix: {@code vision_model.*} and
  * {@code visual_projection.weight}; in LLaVA the prefix is {@code vision_tower.}.
+ *
+ * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
+ * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
+ * projections LoRA can adapt).
  */
-public final class ClipVisionEncoder implements VisionEncoder {
+public final class ClipVisionEncoder implements VisionEncoder, Trainable {
 
     private final ClipVisionConfig config;
     private final NDManager manager;
@@ -125,6 +132,35 @@ public final class ClipVisionEncoder implements VisionEncoder {
             throw new IllegalArgumentException("clip_vision expects pixel values [B, " + config.numChannels() + ", "
                     + config.imageSize() + ", " + config.imageSize() + "] (num_channels, image_size), got " + s);
         }
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put("vision_model.embeddings.class_embedding", embeddings.classEmbedding);
+        embeddings.patchEmbedding.parameters("vision_model.embeddings.patch_embedding", out);
+        out.put("vision_model.embeddings.position_embedding.weight", embeddings.positionEmbedding);
+        preLayrnorm.parameters("vision_model.pre_layrnorm", out);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters("vision_model.encoder.layers." + i + ".", out);
+        }
+        postLayernorm.parameters("vision_model.post_layernorm", out);
+        if (visualProjection != null) {
+            visualProjection.parameters("visual_projection", out);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections("vision_model.encoder.layers." + i + ".", out);
+        }
+        if (visualProjection != null) {
+            out.put("visual_projection", visualProjection.whole());
+        }
+        return out;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Map;
+import org.mix4j.api.Trainable.Projection;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Scopes;
@@ -33,6 +35,19 @@ public final class EncoderLayer {
      * @param mask additive attention mask or {@code null}
      * @return {@code [B, T, D]}, attached to {@code x}'s manager
      */
+    /** The layer's tensors under {@code prefix} (fused q/k/v excepted, see {@link SelfAttention}). */
+    public void parameters(String prefix, Map<String, NDArray> out) {
+        layerNorm1.parameters(prefix + "layer_norm1", out);
+        selfAttn.parameters(prefix + "self_attn.", out);
+        layerNorm2.parameters(prefix + "layer_norm2", out);
+        mlp.parameters(prefix + "mlp.", out);
+    }
+
+    public void projections(String prefix, Map<String, Projection> out) {
+        selfAttn.projections(prefix + "self_attn.", out);
+        mlp.projections(prefix + "mlp.", out);
+    }
+
     public NDArray forward(NDArray x, NDArray mask) {
         return Scopes.child(x, h -> {
             NDArray attended = h.add(selfAttn.forward(layerNorm1.forward(h), mask));

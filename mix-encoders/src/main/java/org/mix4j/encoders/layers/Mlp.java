@@ -1,6 +1,8 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Map;
+import org.mix4j.api.Trainable.Projection;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Linear;
 import org.mix4j.tensor.TensorParallel;
@@ -23,5 +25,16 @@ public final class Mlp {
 
     public NDArray forward(NDArray x) {
         return fc2.forward(activation.apply(fc1.forward(x)));
+    }
+
+    /** {@code prefix + "fc1.weight"} ... (see {@link org.mix4j.api.Trainable}). */
+    public void parameters(String prefix, Map<String, NDArray> out) {
+        fc1.parameters(prefix + "fc1", out);
+        fc2.parameters(prefix + "fc2", out);
+    }
+
+    public void projections(String prefix, Map<String, Projection> out) {
+        out.put(prefix + "fc1", fc1.whole());
+        out.put(prefix + "fc2", fc2.whole());
     }
 }

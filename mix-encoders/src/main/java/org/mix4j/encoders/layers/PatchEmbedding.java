@@ -17,6 +17,8 @@ public final class PatchEmbedding {
 
     private final int patchSize;
     private final int channels;
+    private final NDArray kernel; // [D, C, p, p] as stored
+    private final NDArray bias; // [D] or null
     private final Linear projection;
 
     /** Loads {@code name.weight [D, C, p, p]} and, when {@code withBias}, {@code name.bias [D]}. */
@@ -24,8 +26,8 @@ public final class PatchEmbedding {
             TensorParallel parallel) {
         this.patchSize = patchSize;
         this.channels = channels;
-        NDArray kernel = weights.get(name + ".weight", new Shape(hidden, channels, patchSize, patchSize));
-        NDArray bias = withBias ? weights.get(name + ".bias", new Shape(hidden)) : null;
+        this.kernel = weights.get(name + ".weight", new Shape(hidden, channels, patchSize, patchSize));
+        this.bias = withBias ? weights.get(name + ".bias", new Shape(hidden)) : null;
         // a view of the kernel: the kernel stays open, as it owns the buffer the view reads
         NDArray flat = kernel.reshape(hidden, (long) channels * patchSize * patchSize); // [D, C*p*p]
         this.projection = Linear.of(flat, bias, parallel);
@@ -47,6 +49,21 @@ public final class PatchEmbedding {
         NDArray patches = x.reshape(batch, channels, rows, patchSize, cols, patchSize) // [B, C, gh, p, gw, p]
                 .transpose(0, 2, 4, 1, 3, 5) // [B, gh, gw, C, p, p]
                 .reshape(batch, rows * cols, (long) channels * patchSize * patchSize); // [B, N, C*p*p]
+        if (kernel.hasGradient()) {
+            // training: the product from a view of the kernel made now, so that its gradient reaches the kernel
+            NDArray flat = kernel.reshape(projection.outFeatures(), projection.inFeatures()); // [D, C*p*p]
+            flat.attach(patches.getManager());
+            NDArray y = patches.matMul(flat.transpose()); // [B, N, D]
+            return bias == null ? y : y.add(bias);
+        }
         return projection.forward(patches); // [B, N, D]
+    }
+
+    /** {@code name.weight [D, C, p, p]} and {@code name.bias} (see {@link org.mix4j.api.Trainable}). */
+    public void parameters(String name, java.util.Map<String, NDArray> out) {
+        out.put(name + ".weight", kernel);
+        if (bias != null) {
+            out.put(name + ".bias", bias);
+        }
     }
 }

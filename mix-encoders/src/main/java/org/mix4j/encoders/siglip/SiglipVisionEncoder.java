@@ -8,9 +8,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TokenGrid;
+import org.mix4j.api.Trainable;
 import org.mix4j.api.VisionEncoder;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
@@ -29,8 +32,13 @@ import org.mix4j.weights.Weights;
  * ({@code last_hidden_state}), and the multi-head attention-pooling head ({@code pooler_output}).
  *
  * <p>Tensor names are relative to the weights prefix: {@code vision_model.*}.
+ *
+ * <p>Trainable: the tensors by checkpoint name, except those fused at load, which are not listed
+ * and do not train: each layer's {@code q_proj}/{@code k_proj}/{@code v_proj} (still projections
+ * LoRA can adapt) and the head's {@code probe} and {@code attention.in_proj_*} (folded into the
+ * probe's query and a key/value matrix).
  */
-public final class SiglipVisionEncoder implements VisionEncoder {
+public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
 
     private final SiglipVisionConfig config;
     private final NDManager manager;
@@ -122,6 +130,17 @@ public final class SiglipVisionEncoder implements VisionEncoder {
                 return pooled.get(new NDIndex(":, 0, :")); // [B, D]
             });
         }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            outProj.parameters(prefix + "attention.out_proj", out);
+            layernorm.parameters(prefix + "layernorm", out);
+            mlp.parameters(prefix + "mlp.", out);
+        }
+
+        void projections(String prefix, Map<String, Projection> out) {
+            out.put(prefix + "attention.out_proj", outProj.whole());
+            mlp.projections(prefix + "mlp.", out);
+        }
     }
 
     @Override
@@ -161,6 +180,33 @@ public final class SiglipVisionEncoder implements VisionEncoder {
             throw new IllegalArgumentException("siglip_vision expects pixel values [B, " + config.numChannels() + ", "
                     + config.imageSize() + ", " + config.imageSize() + "] (num_channels, image_size), got " + s);
         }
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        patchEmbedding.parameters("vision_model.embeddings.patch_embedding", out);
+        out.put("vision_model.embeddings.position_embedding.weight", positionEmbedding);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters("vision_model.encoder.layers." + i + ".", out);
+        }
+        postLayernorm.parameters("vision_model.post_layernorm", out);
+        if (head != null) {
+            head.parameters("vision_model.head.", out);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections("vision_model.encoder.layers." + i + ".", out);
+        }
+        if (head != null) {
+            head.projections("vision_model.head.", out);
+        }
+        return out;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.mix4j.llm.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -147,7 +148,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 h = h.get(new NDIndex(":, -1:, :")); // [B, 1, D]
             }
             NDArray logits = lmHead.forward(h); // [B, T or 1, V]
-            if (logits.getDataType() != DataType.FLOAT32) {
+            if (logits.getDataType() == DataType.FLOAT16) { // half logits widen, as transformers' logits.float()
                 logits = logits.toType(DataType.FLOAT32, false);
             }
             if (kv != null) {
@@ -328,7 +329,9 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         }
 
         NDArray forward(NDArray x) {
-            if (shards > 1) {
+            // the shards read views of the weights made at load, which autograd does not connect to
+            // the weights, and skip down_proj's forward (so its adapters): training runs the product whole
+            if (shards > 1 && !Autograd.recording() && downProj.adapters().isEmpty()) {
                 NDArray[] parts = TensorParallel.map(shards, s -> shard(x, s)); // [..., D] each
                 NDArray y = parts[0];
                 for (int s = 1; s < shards; s++) {
@@ -337,9 +340,14 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 }
                 return downProj.addBias(y);
             }
-            NDArray fused = gateUpProj.forward(x); // [..., gate | up]
-            NDList gateUp = fused.split(new long[] {intermediate}, fused.getShape().dimension() - 1);
-            return downProj.forward(Autograd.muli(silu(gateUp.get(0)), gateUp.get(1)));
+            NDArray fused = gateUpProj.forward(x); // [..., gate | up], sharded: [..., gate_0 | up_0 | gate_1 | ...]
+            int last = fused.getShape().dimension() - 1;
+            NDList gateUp = fused.split(2L * shards, last);
+            NDList act = new NDList();
+            for (int s = 0; s < shards; s++) {
+                act.add(Autograd.muli(silu(gateUp.get(2 * s)), gateUp.get(2 * s + 1))); // [..., intermediate / shards]
+            }
+            return downProj.forward(shards == 1 ? act.get(0) : NDArrays.concat(act, last)); // [..., D]
         }
 
         /** Shard {@code s}: its gate, up and activation, and its part of the down projection. */
