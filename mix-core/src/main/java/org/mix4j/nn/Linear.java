@@ -167,20 +167,18 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
-        if (!adapters.isEmpty()) {
-            NDArray y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        if (!adapters.isEmpty() || weight.hasGradient() || x.hasGradient()) {
+            // training: one product on this thread (autograd records only where grad mode is on), from
+            // the weight itself so its gradient is tracked; a view made from a weight would land in the
+            // weights' manager and live as long as the model, so it moves to x's
+            NDArray y = x.matMul(view(weight.transpose(), x));
+            y = bias == null ? y : y.add(bias);
             for (Adapter adapter : adapters) {
-                NDArray low = ai.djl.nn.core.Linear.linear(x, adapter.a()).singletonOrThrow(); // [..., r]
-                NDArray delta = ai.djl.nn.core.Linear.linear(low, adapter.b()).singletonOrThrow(); // [..., to - from]
+                NDArray low = x.matMul(view(adapter.a().transpose(), x)); // [..., r]
+                NDArray delta = low.matMul(view(adapter.b().transpose(), x)); // [..., to - from]
                 y = y.add(widen(delta.mul(scaling(x, adapter)), adapter.from(), adapter.to()));
             }
             return y;
-        }
-        if (weight.hasGradient() || x.hasGradient()) {
-            // training: one product on this thread (autograd records only where grad mode is on), from
-            // the weight itself so its gradient is tracked; torch's linear takes the [out, in] weight as
-            // stored, so no transposed view is made (from the weight, it would land in the weights' manager)
-            return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }
         NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
@@ -201,6 +199,11 @@ public final class Linear {
             parts.add(delta.getManager().zeros(lead.add(outFeatures - to), delta.getDataType()));
         }
         return NDArrays.concat(parts, -1);
+    }
+
+    private static NDArray view(NDArray fromWeight, NDArray x) {
+        fromWeight.attach(x.getManager());
+        return fromWeight;
     }
 
     /** The adapter's scaling as a native 0-d array (see {@link Autograd}: a number would be freed before the backward pass). */

@@ -98,9 +98,11 @@ public final class Parameters implements AutoCloseable {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (random.nextFloat() * 2 - 1) * bound;
                 }
-                // made from a Java array, the tensor borrows a direct buffer the collector may free: keep a copy
-                try (NDArray borrowed = adapters.create(values, aShape)) {
-                    a = borrowed.toType(p.linear().weight().getDataType(), true);
+                // made from a Java array, the tensor borrows a direct buffer freed when it closes: keep a
+                // native copy (duplicate() clones; toType(same type, true) would share the buffer)
+                try (NDArray borrowed = adapters.create(values, aShape);
+                        NDArray typed = borrowed.toType(p.linear().weight().getDataType(), false)) {
+                    a = typed.duplicate();
                 }
                 b = adapters.zeros(bShape, p.linear().weight().getDataType());
             }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.mix4j.MixRuntime;
 import org.mix4j.registry.MixSettings;
 import org.mix4j.tensor.TensorParallel;
@@ -21,17 +20,15 @@ import org.mix4j.tensor.TensorParallel;
  * training) leave the number of live arrays unchanged and the process's resident memory within
  * {@value #SLACK_MIB} MiB of where it was. (It found AdamW, gradient clipping and LoRA's forward
  * leaving about 100 arrays per step in the parameters' managers, and LoRA factors made on borrowed
- * direct buffers that a collection freed under them: NaN losses.)
+ * direct buffers that a collection freed under them: NaN losses; and DJL's mul/div by a number
+ * keeping the number in a buffer it frees at once, which {@link org.mix4j.nn.Autograd} now avoids.)
  */
-@EnabledIfSystemProperty(named = "mix.test.trainingMemory", matches = "true", disabledReason = "the loop it runs "
-        + "turns gradients NaN/inf at random (a native memory fault not found yet, see step()); run with "
-        + "-Dmix.test.trainingMemory=true")
 class TrainingMemoryTest {
 
     private static final int WARM_UP = 20;
     private static final int STEPS = 500;
     private static final long BUDGET_MS = 15_000;
-    private static final long SLACK_MIB = 24;
+    private static final long SLACK_MIB = 48;
 
     private static MixRuntime runtime;
     private static NDManager manager;
@@ -82,13 +79,8 @@ class TrainingMemoryTest {
      * A step, then a collection. Arrays made from Java arrays hold direct buffers that only the
      * collector frees, so without collections the resident size measures the collector's timing.
      *
-     * <p>Why this test is off by default: on the fixture's LLaVA the gradients of this loop turn
-     * NaN or infinite at random, often in the first 20 steps: in about two runs of three without
-     * the collections (projector-only training too, with one intra-op thread too, with the AdamW and
-     * clipping of before this test too), less often with them, and once the fork aborted with
-     * glibc's "corrupted double-linked list" and once it hung after the failure. The same steps in
-     * another test class passed 9 of 9 runs. It looks like memory the engine still reads being freed
-     * (a direct buffer) or overwritten; not found yet.
+     * <p>Resident memory still rises by 15-22 MiB over 480 steps (30-45 KiB a step) with the
+     * live arrays constant; the slack allows for it, a leak of one activation a step would exceed it.
      */
     private static void step(TinyLlava llava, AdamW adamw) {
         llava.step(adamw, 1e-4);
