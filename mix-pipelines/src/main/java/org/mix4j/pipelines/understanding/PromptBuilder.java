@@ -86,12 +86,12 @@ public final class PromptBuilder {
             throw new ConfigException(origin, "prompt_template", "the tokenizer has no chat template; set a "
                     + "plain prompt_template such as \"USER: {prompt} ASSISTANT:\"", null);
         }
-        // content as llava-hf style parts for every message, else parts for the user and plain text for
-        // replies, else plain strings with the placeholders in the text: the first that writes every
-        // image and every reply is the template's format
+        // parts for the user and plain text for replies, else llava-hf style parts everywhere, else
+        // plain strings with the placeholders in the text: the first that writes every image and every
+        // reply's text (not a printed list of parts) is the template's format
         String rendered = null;
         RuntimeException failure = null;
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode : new int[] {1, 0, 2}) {
             try {
                 String candidate = tokenizer.applyChatTemplate(messages(conversation, systemText, written, mode),
                         generationPrompt);
@@ -147,7 +147,8 @@ public final class PromptBuilder {
     /** Whether every reply's text appears in {@code rendered} (a template may ignore a content format it does not expect). */
     private static boolean holdsReplies(String rendered, List<Message> conversation) {
         return conversation.stream().filter(m -> m.role().equals("assistant"))
-                .allMatch(m -> text(m).isBlank() || rendered.contains(text(m).strip()));
+                .allMatch(m -> text(m).isBlank() || rendered.contains(text(m).strip()))
+                && !rendered.contains("{'type': '") && !rendered.contains("{\"type\": \"");
     }
 
     private static String text(Message m) {
