@@ -16,7 +16,6 @@ import org.mix4j.pipelines.task.UnderstandingSettings;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.training.CausalLmBatches;
 import org.mix4j.training.CausalLmEncoder;
-import org.mix4j.training.CausalLmEncoder.Encoded;
 import org.mix4j.training.ConversationData;
 import org.mix4j.training.ConversationData.Sample;
 import org.pf4j.Extension;
@@ -75,8 +74,9 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
             CausalLmEncoder encoder = new CausalLmEncoder(p, config.settings(UnderstandingSettings.class).imageToken(), 0);
-            double loss = new CausalLmBatches(p, false).meanLoss(samples, encoder, batch, manager);
-            long targets = samples.stream().map(encoder::encode).mapToLong(Encoded::targets).sum();
+            CausalLmBatches.Mean mean = new CausalLmBatches(p, false).meanLoss(samples, encoder, batch, manager);
+            double loss = mean.loss();
+            long targets = mean.targets();
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("loss", loss);

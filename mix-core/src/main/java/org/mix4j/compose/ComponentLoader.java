@@ -191,7 +191,11 @@ public final class ComponentLoader {
         return ComponentSpec.parse(type, node);
     }
 
-    private static Path directory(ComponentSpec spec, Path checkpoint) {
+    /**
+     * Where a section's files are: its {@code weights:} (relative to the checkpoint), else the
+     * pipeline's checkpoint; {@code null} when there is neither.
+     */
+    public static Path directory(ComponentSpec spec, Path checkpoint) {
         if (spec.weights() != null) {
             Path w = Path.of(spec.weights());
             return w.isAbsolute() || checkpoint == null ? w : checkpoint.resolve(w);

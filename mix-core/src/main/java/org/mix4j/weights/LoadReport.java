@@ -33,9 +33,19 @@ public final class LoadReport {
         projections.put(fullName, projection);
     }
 
-    /** Every linear projection built from this load, by full checkpoint module name. */
-    public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> projections() {
-        return java.util.Map.copyOf(projections);
+    /**
+     * The linear projections built from this load under {@code prefix} (a component's weights
+     * prefix), by module name without it, in the order they were built: what a component's
+     * {@link org.mix4j.api.Trainable#projections()} returns.
+     */
+    public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> projectionsUnder(String prefix) {
+        java.util.Map<String, org.mix4j.api.Trainable.Projection> out = new java.util.LinkedHashMap<>();
+        projections.forEach((name, p) -> {
+            if (name.startsWith(prefix)) {
+                out.put(name.substring(prefix.length()), p);
+            }
+        });
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** Records a missing tensor of {@code elements} values the model expected. */

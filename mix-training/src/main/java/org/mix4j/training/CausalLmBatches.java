@@ -33,8 +33,11 @@ public final class CausalLmBatches {
         return packing ? packedLossSum(rows, scope) : paddedLossSum(rows, scope);
     }
 
+    /** A mean loss and the target tokens it is the mean over. */
+    public record Mean(double loss, long targets) {}
+
     /** The mean loss over every target token of {@code samples}, {@code batch} at a time, without gradients. */
-    public double meanLoss(List<Sample> samples, CausalLmEncoder encoder, int batch, NDManager manager) {
+    public Mean meanLoss(List<Sample> samples, CausalLmEncoder encoder, int batch, NDManager manager) {
         double sum = 0;
         long targets = 0;
         for (int from = 0; from < samples.size(); from += batch) {
@@ -45,7 +48,7 @@ public final class CausalLmBatches {
             }
             targets += micro.stream().mapToLong(Encoded::targets).sum();
         }
-        return sum / Math.max(1, targets);
+        return new Mean(sum / Math.max(1, targets), targets);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mix4j.api.Trainable;
+import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.ConfigNode.MapNode;
@@ -279,15 +280,13 @@ public final class ModelWriter {
         Files.writeString(dir.resolve("adapter_config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
     }
 
+    /** The section's files ({@link ComponentLoader#directory}); a trained slot always has some. */
     private static Path directory(ComponentSpec spec, Path checkpoint) {
-        if (spec.weights() != null) {
-            Path w = Path.of(spec.weights());
-            return w.isAbsolute() || checkpoint == null ? w : checkpoint.resolve(w).normalize();
-        }
-        if (checkpoint == null) {
+        Path dir = ComponentLoader.directory(spec, checkpoint);
+        if (dir == null) {
             throw new IllegalArgumentException("slot " + spec.path() + " has no checkpoint to copy");
         }
-        return checkpoint;
+        return dir.normalize();
     }
 
     private static MapNode single(String key, Object value) {

@@ -63,6 +63,8 @@ public final class UnderstandingTrainer implements AutoCloseable {
     private final Path output;
     private final Map<String, ComponentSpec> slots = new LinkedHashMap<>();
     private final Map<String, Object> components = new LinkedHashMap<>();
+    private int[] order;
+    private long orderEpoch = -1;
 
     /** Binds {@code training:} of {@code config} (errors name the file, line and key). */
     public static TrainingSettings settings(PipelineConfig config) {
@@ -183,7 +185,7 @@ public final class UnderstandingTrainer implements AutoCloseable {
                 List<Encoded> micro = batch.subList(from, Math.min(batch.size(), from + settings.microBatchSize()));
                 try (NDManager scope = manager.newSubManager()) {
                     try (Autograd.Recording recording = Autograd.record()) {
-                        NDArray sum = lossSum(micro, scope);
+                        NDArray sum = batches.lossSum(micro, scope);
                         lossSum += sum.getFloat();
                         recording.backward(Autograd.div(sum, targets));
                     }
@@ -227,35 +229,28 @@ public final class UnderstandingTrainer implements AutoCloseable {
 
     /** The mean loss over every target token of the eval data (no gradients). */
     public double evaluate() {
-        return meanLoss(evalData);
-    }
-
-    /** The mean loss over every target token of {@code samples}, batch by batch, without gradients. */
-    public double meanLoss(List<Sample> samples) {
-        return batches.meanLoss(samples, encoder, settings.microBatchSize(), manager);
+        return batches.meanLoss(evalData, encoder, settings.microBatchSize(), manager).loss();
     }
 
     /** The data in the order the run reads it: a fresh shuffle of all samples each epoch. */
     private Sample sampleAt(long cursor) {
         int n = data.size();
         long epoch = cursor / n;
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Random random = new Random(settings.seed() * 1_000_003L + epoch);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+        if (epoch != orderEpoch) { // a shuffle per epoch, made when the epoch starts
+            order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Random random = new Random(settings.seed() * 1_000_003L + epoch);
+            for (int i = n - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            orderEpoch = epoch;
         }
         return data.get(order[(int) (cursor % n)]);
-    }
-
-    /** Summed cross-entropy of a micro-batch, padded or packed: a scalar in {@code scope}. */
-    private NDArray lossSum(List<Encoded> rows, NDManager scope) {
-        return batches.lossSum(rows, scope);
     }
 
     @Override

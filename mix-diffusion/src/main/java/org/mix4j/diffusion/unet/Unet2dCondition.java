@@ -45,7 +45,7 @@ public final class Unet2dCondition implements Denoiser, Trainable {
     private final GroupNorm convNormOut;
     private final UnaryOperator<NDArray> convAct;
     private final Conv2d convOut;
-    private final Map<String, Projection> projections = new LinkedHashMap<>();
+    private final Map<String, Projection> projections;
 
     public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
@@ -92,12 +92,7 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         this.convAct = Activation.of(config.actFn(), "act_fn");
         this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel(),
                 parallel);
-        String root = w.prefix();
-        w.report().projections().forEach((name, p) -> {
-            if (name.startsWith(root)) {
-                projections.put(name.substring(root.length()), p);
-            }
-        });
+        this.projections = w.report().projectionsUnder(w.prefix());
     }
 
     private Transformer2d.Spec transformerSpec(int heads, int layers, int block) {
@@ -230,7 +225,7 @@ public final class Unet2dCondition implements Denoiser, Trainable {
 
     @Override
     public Map<String, Projection> projections() {
-        return java.util.Collections.unmodifiableMap(projections);
+        return projections;
     }
 
     public Unet2dConditionConfig config() {

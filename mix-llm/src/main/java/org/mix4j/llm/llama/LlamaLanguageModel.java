@@ -44,6 +44,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
     private final RmsNorm norm;
     private final Linear lmHead;
     private final RotaryEmbedding rotaryEmb;
+    private final Map<String, Projection> projections;
 
     public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype,
             TensorParallel parallel) {
@@ -60,6 +61,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         this.lmHead = config.tieWordEmbeddings() ? Linear.of(embedTokens, null, parallel)
                 : Linear.load(weights, "lm_head", hidden, vocab, false, parallel);
         this.rotaryEmb = new RotaryEmbedding(config.resolvedHeadDim(), config.ropeTheta(), config.rope());
+        this.projections = weights.report().projectionsUnder(weights.prefix()); // what Linear recorded as it loaded
     }
 
     public LlamaConfig config() {
@@ -80,13 +82,10 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         return out;
     }
 
+    /** q/k/v, o, gate/up (unsharded) and down of every layer, and a separate lm_head. */
     @Override
     public Map<String, Projection> projections() {
-        Map<String, Projection> out = new LinkedHashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            layers.get(i).projections("model.layers." + i + ".", out);
-        }
-        return out;
+        return projections;
     }
 
     @Override
@@ -214,11 +213,6 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             mlp.parameters(prefix + "mlp.", out);
         }
 
-        void projections(String prefix, Map<String, Projection> out) {
-            selfAttn.projections(prefix + "self_attn.", out);
-            mlp.projections(prefix + "mlp.", out);
-        }
-
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
             NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cs, mask, cache, index, step));
             return Autograd.addi(h, mlp.forward(postAttentionLayernorm.forward(h)));
@@ -249,15 +243,6 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             if (oProj.bias() != null) {
                 out.put(prefix + "o_proj.bias", oProj.bias());
             }
-        }
-
-        void projections(String prefix, Map<String, Projection> out) {
-            long q = (long) heads * headDim;
-            long kv = (long) kvHeads * headDim;
-            out.put(prefix + "q_proj", new Projection(qkvProj, 0, q));
-            out.put(prefix + "k_proj", new Projection(qkvProj, q, q + kv));
-            out.put(prefix + "v_proj", new Projection(qkvProj, q + kv, q + 2 * kv));
-            out.put(prefix + "o_proj", new Projection(oProj, 0, oProj.outFeatures()));
         }
 
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
@@ -317,15 +302,6 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             if (downProj.bias() != null) {
                 out.put(prefix + "down_proj.bias", downProj.bias());
             }
-        }
-
-        /** gate and up as projections exist only unsharded (one thread): sharded, their rows interleave. */
-        void projections(String prefix, Map<String, Projection> out) {
-            if (shards == 1) {
-                out.put(prefix + "gate_proj", new Projection(gateUpProj, 0, intermediate));
-                out.put(prefix + "up_proj", new Projection(gateUpProj, intermediate, 2 * intermediate));
-            }
-            out.put(prefix + "down_proj", new Projection(downProj, 0, downProj.outFeatures()));
         }
 
         NDArray forward(NDArray x) {

@@ -3,7 +3,6 @@ package org.mix4j.training.golden;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import jakarta.inject.Inject;
@@ -91,49 +90,15 @@ public final class LlavaTrainCaseRunner implements CaseRunner {
             if (c.kind().equals("llava_train_packed")) {
                 packed(c, forward, params, out, m);
             } else {
-                steps(c, forward, params, out, m);
+                NDArray pixels = c.tensor("pixel_values", m);
+                NDArray ids = c.tensor("input_ids", m);
+                NDArray mask = c.tensor("attention_mask", m);
+                NDArray labels = c.tensor("labels", m);
+                TrainingSteps.run(c, params, step -> CausalLmLoss.mean(forward.logits(pixels, ids, mask,
+                        LlavaForward.positions(mask), step), labels), out, m);
             }
         }
         return out;
-    }
-
-    private static void steps(GoldenCase c, LlavaForward forward, Parameters params, Map<String, NDArray> out,
-            NDManager m) {
-        JsonObject opt = c.json().getAsJsonObject("optimizer");
-        JsonArray betas = opt.getAsJsonArray("betas");
-        JsonArray lrs = c.json().getAsJsonArray("lr_per_step");
-        double maxNorm = c.json().get("max_grad_norm").getAsDouble();
-        NDArray pixels = c.tensor("pixel_values", m);
-        NDArray ids = c.tensor("input_ids", m);
-        NDArray mask = c.tensor("attention_mask", m);
-        NDArray labels = c.tensor("labels", m);
-        try (AdamW adamw = new AdamW(new AdamW.Settings(betas.get(0).getAsDouble(), betas.get(1).getAsDouble(),
-                opt.get("eps").getAsDouble(), opt.get("weight_decay").getAsDouble()), m)) {
-            for (int k = 0; k < c.json().get("steps").getAsInt(); k++) {
-                try (NDManager step = m.newSubManager()) {
-                    NDArray loss;
-                    try (Autograd.Recording recording = Autograd.record()) {
-                        loss = CausalLmLoss.mean(forward.logits(pixels, ids, mask, LlavaForward.positions(mask), step),
-                                labels);
-                        recording.backward(loss);
-                    }
-                    NDArray kept = loss.stopGradient().duplicate().reshape(1);
-                    kept.attach(m);
-                    out.put("loss_step_" + k, kept);
-                    if (k == 0) {
-                        params.trainable().forEach((name, p) -> out.put("grad." + name, gradient(p, m)));
-                    }
-                    double norm = GradientClipping.clip(params.trainable().values(), maxNorm);
-                    out.put("grad_norm_step_" + k, m.create(new float[] {(float) norm}));
-                    adamw.step(params.trainable(), lrs.get(k).getAsDouble(), Set.of());
-                }
-            }
-        }
-        params.trainable().forEach((name, p) -> {
-            NDArray value = p.stopGradient().duplicate();
-            value.attach(m); // the components close with their tensors; the outputs outlive them
-            out.put("param." + name, value);
-        });
     }
 
     private static void packed(GoldenCase c, LlavaForward forward, Parameters params, Map<String, NDArray> out,
@@ -147,19 +112,11 @@ public final class LlavaTrainCaseRunner implements CaseRunner {
             recording.backward(loss);
             out.put("loss", loss.stopGradient().duplicate().reshape(1));
         }
-        params.trainable().forEach((name, p) -> out.put("grad." + name, gradient(p, m)));
+        params.trainable().forEach((name, p) -> out.put("grad." + name, TrainingSteps.gradient(p, m)));
         GradientClipping.zero(params.trainable().values());
         NDArray mask = c.tensor("unpacked_attention_mask", m);
         NDArray padded = CausalLmLoss.mean(forward.logits(pixels, c.tensor("unpacked_input_ids", m), mask,
                 LlavaForward.positions(mask), m), c.tensor("unpacked_labels", m));
         out.put("loss_unpacked", padded.stopGradient().reshape(1));
-    }
-
-    static NDArray gradient(NDArray parameter, NDManager m) {
-        try (NDArray g = parameter.getGradient()) {
-            NDArray copy = g.duplicate();
-            copy.attach(m);
-            return copy;
-        }
     }
 }

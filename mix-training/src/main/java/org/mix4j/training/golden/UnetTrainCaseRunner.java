@@ -3,7 +3,6 @@ package org.mix4j.training.golden;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -17,11 +16,8 @@ import org.mix4j.api.Scheduler;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.golden.CaseRunner;
 import org.mix4j.golden.GoldenCase;
-import org.mix4j.nn.Autograd;
 import org.mix4j.tensor.TensorParallel;
-import org.mix4j.training.AdamW;
 import org.mix4j.training.DiffusionLoss;
-import org.mix4j.training.GradientClipping;
 import org.mix4j.training.Lora;
 import org.mix4j.training.Parameters;
 import org.pf4j.Extension;
@@ -84,43 +80,9 @@ public final class UnetTrainCaseRunner implements CaseRunner {
             if (addNoiseError > 1e-5) {
                 throw new IllegalStateException("add_noise differs from the case's noisy_latents by " + addNoiseError);
             }
-            steps(c, unet, params, noisy, noise, timesteps, context, out, m);
+            TrainingSteps.run(c, params, step -> DiffusionLoss.mse(unet.forward(noisy, timesteps, context, null), noise),
+                    out, m);
         }
         return out;
-    }
-
-    private static void steps(GoldenCase c, Denoiser unet, Parameters params, NDArray noisy, NDArray noise,
-            NDArray timesteps, NDArray context, Map<String, NDArray> out, NDManager m) {
-        JsonObject opt = c.json().getAsJsonObject("optimizer");
-        JsonArray betas = opt.getAsJsonArray("betas");
-        JsonArray lrs = c.json().getAsJsonArray("lr_per_step");
-        double maxNorm = c.json().get("max_grad_norm").getAsDouble();
-        try (AdamW adamw = new AdamW(new AdamW.Settings(betas.get(0).getAsDouble(), betas.get(1).getAsDouble(),
-                opt.get("eps").getAsDouble(), opt.get("weight_decay").getAsDouble()), m)) {
-            for (int k = 0; k < c.json().get("steps").getAsInt(); k++) {
-                try (NDManager step = m.newSubManager()) {
-                    NDArray loss;
-                    try (Autograd.Recording recording = Autograd.record()) {
-                        NDArray prediction = unet.forward(noisy, timesteps, context, null);
-                        loss = DiffusionLoss.mse(prediction, noise);
-                        recording.backward(loss);
-                    }
-                    NDArray kept = loss.stopGradient().duplicate().reshape(1);
-                    kept.attach(m);
-                    out.put("loss_step_" + k, kept);
-                    if (k == 0) {
-                        params.trainable().forEach((name, p) -> out.put("grad." + name, LlavaTrainCaseRunner.gradient(p, m)));
-                    }
-                    double norm = GradientClipping.clip(params.trainable().values(), maxNorm);
-                    out.put("grad_norm_step_" + k, m.create(new float[] {(float) norm}));
-                    adamw.step(params.trainable(), lrs.get(k).getAsDouble(), Set.of());
-                }
-            }
-        }
-        params.trainable().forEach((name, p) -> {
-            NDArray value = p.stopGradient().duplicate();
-            value.attach(m);
-            out.put("param." + name, value);
-        });
     }
 }
