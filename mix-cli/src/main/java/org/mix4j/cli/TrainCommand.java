@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mix4j.config.ConfigException;
@@ -16,8 +17,8 @@ import org.mix4j.config.ConfigNode.Origin;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.training.TrainingSettings;
-import org.mix4j.training.UnderstandingTrainer;
-import org.mix4j.training.UnderstandingTrainer.StepReport;
+import org.mix4j.training.Trainer;
+import org.mix4j.training.Trainer.StepReport;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,12 +73,12 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                 .set("training.max_steps", maxSteps, "--max-steps").set("training.lr", lr, "--lr")
                 .set("training.packing", packing ? Boolean.TRUE : null, "--packing")
                 .set("training.data", data == null ? null : data.toAbsolutePath().toString(), "--data"));
-        TrainingSettings settings = UnderstandingTrainer.settings(config);
+        TrainingSettings settings = Trainer.settings(config);
         Path base = recipe.toAbsolutePath().getParent();
         AtomicBoolean stop = new AtomicBoolean();
         Thread hook = new Thread(() -> stop.set(true));
         try (NDManager manager = NDManager.newBaseManager(config.device());
-                UnderstandingTrainer trainer = new UnderstandingTrainer(config, settings, base, output,
+                Trainer trainer = new Trainer(config, settings, base, output,
                         context.runtime().loader(), manager)) {
             Files.createDirectories(trainer.output());
             Path metrics = trainer.output().resolve("metrics.jsonl");
@@ -88,7 +89,7 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                         recipe, trainer.parameters().trainable().size(), trainer.parameters().trainable().values().stream()
                                 .mapToLong(t -> t.getShape().size()).sum(), trainer.totalSteps());
                 context.err().flush();
-                UnderstandingTrainer.Result result;
+                Trainer.Result result;
                 Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: finish the step, save, stop
                 try {
                     result = trainer.run(new Progress(log), stop::get, resume);
@@ -103,10 +104,12 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                     context.err().println("stopped after step " + result.steps() + "; continue with: mix train " + recipe
                             + " --resume " + trainer.output().resolve("state"));
                 } else {
-                    context.err().printf(Locale.ROOT, "done: %d steps, loss %.4f%s; model in %s (mix run %s)%n",
-                            result.steps(), result.lastLoss(), result.evalLoss() == null ? ""
-                                    : String.format(Locale.ROOT, ", eval loss %.4f", result.evalLoss()),
-                            result.output(), result.output().resolve("pipeline.yaml"));
+                    StringBuilder eval = new StringBuilder();
+                    result.eval().forEach((name, value) -> eval.append(String.format(Locale.ROOT, ", eval %s %.4f",
+                            name, value)));
+                    context.err().printf(Locale.ROOT, "done: %d steps, loss %.4f%s; model in %s (pipeline %s)%n",
+                            result.steps(), result.lastLoss(), eval, result.output(),
+                            result.output().resolve("pipeline.yaml"));
                 }
                 context.err().flush();
             }
@@ -115,7 +118,7 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
     }
 
     /** One progress line per step on stderr and one JSON line per step in the metrics log. */
-    private final class Progress implements UnderstandingTrainer.Listener {
+    private final class Progress implements Trainer.Listener {
         private final Writer log;
         private final long start = System.nanoTime();
 
@@ -128,9 +131,10 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double eta = r.step() == 0 ? 0 : elapsed / r.step() * (r.totalSteps() - r.step());
             long rss = ProcessMemory.read().rssBytes();
-            context.err().printf(Locale.ROOT, "step %d/%d  epoch %.2f  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s"
-                    + "  ETA %s%n", r.step(), r.totalSteps(), r.epoch(), r.loss(), r.lr(), r.gradNorm(),
-                    r.tokens() / Math.max(1e-9, r.seconds()), duration(eta));
+            double rate = r.work() / Math.max(1e-9, r.seconds());
+            context.err().printf(Locale.ROOT, "step %d/%d  epoch %.2f  loss %.4f  lr %.2e  grad norm %.3f  %.0f %s/s"
+                    + "  ETA %s%n", r.step(), r.totalSteps(), r.epoch(), r.loss(), r.lr(), r.gradNorm(), rate, r.unit(),
+                    duration(eta));
             context.err().flush();
             JsonObject o = new JsonObject();
             o.addProperty("step", r.step());
@@ -138,7 +142,7 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
             o.addProperty("loss", r.loss());
             o.addProperty("lr", r.lr());
             o.addProperty("grad_norm", r.gradNorm());
-            o.addProperty("tokens_per_s", r.tokens() / Math.max(1e-9, r.seconds()));
+            o.addProperty(r.unit() + "_per_s", rate);
             o.addProperty("seconds", r.seconds());
             if (rss > 0) {
                 o.addProperty("rss_mib", Math.round(rss / 1048576.0));
@@ -147,12 +151,16 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
         }
 
         @Override
-        public void eval(int step, double loss) {
-            context.err().printf(Locale.ROOT, "eval after step %d: loss %.4f%n", step, loss);
-            context.err().flush();
+        public void eval(int step, Map<String, Double> metrics) {
+            StringBuilder line = new StringBuilder("eval after step " + step + ":");
             JsonObject o = new JsonObject();
             o.addProperty("step", step);
-            o.addProperty("eval_loss", loss);
+            metrics.forEach((name, value) -> {
+                line.append(String.format(Locale.ROOT, " %s %.4f", name, value));
+                o.addProperty("eval_" + name, value);
+            });
+            context.err().println(line);
+            context.err().flush();
             write(o);
         }
 

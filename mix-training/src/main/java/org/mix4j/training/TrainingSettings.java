@@ -48,13 +48,15 @@ public record TrainingSettings(
         @Default("0") int maxLength,
         @Default("false") boolean packing) {
 
+    /** The objectives {@code objective:} accepts. */
+    public static final List<String> OBJECTIVES = List.of("causal_lm");
+
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
 
     public TrainingSettings {
-        if (!objective.equals("causal_lm")) {
-            throw new IllegalArgumentException("objective must be causal_lm (contrastive and diffusion objectives are "
-                    + "not in mix train yet), got '" + objective + "'");
+        if (!OBJECTIVES.contains(objective)) {
+            throw new IllegalArgumentException("objective must be one of " + OBJECTIVES + ", got '" + objective + "'");
         }
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("data must name a LLaVA-format JSON or JSONL file");

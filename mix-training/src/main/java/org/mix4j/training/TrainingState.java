@@ -20,7 +20,8 @@ import org.mix4j.weights.SafeTensorsWriter;
 /**
  * What {@code --resume} needs to continue a run exactly: the trainable tensors, AdamW's moments and
  * update count, and the position in the data ({@code state/} under the output folder:
- * {@code trainable.safetensors}, {@code optimizer.safetensors}, {@code state.json}). Written to a
+ * {@code trainable.safetensors}, {@code optimizer.safetensors}, the objective's own tensors such as
+ * an EMA teacher in {@code objective.safetensors}, {@code state.json}). Written to a
  * temporary folder and renamed into place, so an interrupted save leaves the previous state.
  */
 public final class TrainingState {
@@ -32,7 +33,9 @@ public final class TrainingState {
 
     private TrainingState() {}
 
-    public static void save(Path dir, Parameters params, AdamW optimizer, Position position, long seed) {
+    /** @param extra the objective's tensors besides the trainable ones ({@link Objective#state()}) */
+    public static void save(Path dir, Parameters params, Map<String, NDArray> extra, AdamW optimizer, Position position,
+            long seed) {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
@@ -49,6 +52,11 @@ public final class TrainingState {
             });
             trainable.write(tmp.resolve("trainable.safetensors"));
             moments.write(tmp.resolve("optimizer.safetensors"));
+            if (!extra.isEmpty()) {
+                SafeTensorsWriter objective = new SafeTensorsWriter();
+                extra.forEach((name, t) -> objective.put(name, t.stopGradient()));
+                objective.write(tmp.resolve("objective.safetensors"));
+            }
             JsonObject json = new JsonObject();
             json.addProperty("step", position.step());
             json.addProperty("cursor", position.cursor());
@@ -68,7 +76,8 @@ public final class TrainingState {
     }
 
     /** Puts the saved tensors and moments back; returns where the run stood. */
-    public static Position restore(Path dir, Parameters params, AdamW optimizer, NDManager manager, long seed) {
+    public static Position restore(Path dir, Parameters params, Map<String, NDArray> extra, AdamW optimizer,
+            NDManager manager, long seed) {
         Path stateFile = dir.resolve("state.json");
         if (!Files.isRegularFile(stateFile)) {
             throw new IllegalArgumentException(dir + ": no training state here (state.json); --resume takes the "
@@ -95,18 +104,38 @@ public final class TrainingState {
                     throw new IllegalArgumentException(dir + ": the saved state has no tensor '" + e.getKey()
                             + "': the recipe's trainable or lora changed since it was saved");
                 }
-                NDArray value = saved.get(e.getKey(), e.getValue().getShape()).toType(e.getValue().getDataType(), false);
-                NDArray data = e.getValue().stopGradient();
-                data.muli(0).addi(value);
-                data.close();
+                overwrite(e.getValue(), saved.get(e.getKey(), e.getValue().getShape()));
                 if (savedMoments.contains(e.getKey() + ".exp_avg")) {
                     mv.put(e.getKey(), new NDArray[] {savedMoments.get(e.getKey() + ".exp_avg", e.getValue().getShape()),
                         savedMoments.get(e.getKey() + ".exp_avg_sq", e.getValue().getShape())});
                 }
             }
             optimizer.restore(mv, json.get("optimizer_updates").getAsLong());
+            if (!extra.isEmpty()) {
+                Path file = dir.resolve("objective.safetensors");
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException(dir + ": the saved state has no objective.safetensors (tensors "
+                            + extra.keySet() + "): it was saved by a run with another objective");
+                }
+                try (Checkpoint objective = Checkpoint.open(file)) {
+                    var savedExtra = objective.weights(scope, DataType.FLOAT32);
+                    for (Map.Entry<String, NDArray> e : extra.entrySet()) {
+                        if (!savedExtra.contains(e.getKey())) {
+                            throw new IllegalArgumentException(file + ": no tensor '" + e.getKey() + "'");
+                        }
+                        overwrite(e.getValue(), savedExtra.get(e.getKey(), e.getValue().getShape()));
+                    }
+                }
+            }
         }
         return new Position(json.get("step").getAsInt(), json.get("cursor").getAsLong());
+    }
+
+    /** Puts {@code value} into {@code target}'s buffer (no new array: the model keeps its reference). */
+    private static void overwrite(NDArray target, NDArray value) {
+        NDArray data = target.stopGradient();
+        data.muli(0).addi(value.toType(target.getDataType(), false));
+        data.close();
     }
 
     static void deleteTree(Path dir) throws IOException {

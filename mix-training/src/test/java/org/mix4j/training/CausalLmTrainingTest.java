@@ -26,8 +26,8 @@ import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.registry.MixSettings;
 
-/** mix train's understanding trainer on the example recipes and the tiny suns data. */
-class UnderstandingTrainerTest {
+/** mix train's causal_lm objective on the example recipes and the tiny suns data. */
+class CausalLmTrainingTest {
 
     static final Path RECIPES = Path.of("../examples/train").toAbsolutePath().normalize();
     static final Path STAGE1 = RECIPES.resolve("tiny-llava-stage1.yaml");
@@ -52,18 +52,18 @@ class UnderstandingTrainerTest {
     }
 
     /** Records what the run reports. */
-    static final class Log implements UnderstandingTrainer.Listener {
+    static final class Log implements Trainer.Listener {
         final List<Double> losses = new ArrayList<>();
         final Map<Integer, Double> evals = new LinkedHashMap<>();
 
         @Override
-        public void step(UnderstandingTrainer.StepReport report) {
+        public void step(Trainer.StepReport report) {
             losses.add(report.loss());
         }
 
         @Override
-        public void eval(int step, double loss) {
-            evals.put(step, loss);
+        public void eval(int step, Map<String, Double> metrics) {
+            evals.put(step, metrics.get("loss"));
         }
 
         @Override
@@ -71,9 +71,9 @@ class UnderstandingTrainerTest {
         }
     }
 
-    private UnderstandingTrainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
+    private Trainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
         PipelineConfig config = PipelineConfig.load(recipe, overrides);
-        return new UnderstandingTrainer(config, UnderstandingTrainer.settings(config), recipe.getParent(), out,
+        return new Trainer(config, Trainer.settings(config), recipe.getParent(), out,
                 runtime.loader(), manager);
     }
 
@@ -89,13 +89,13 @@ class UnderstandingTrainerTest {
         Map<String, float[]> frozenBefore;
         Map<String, float[]> trained;
         Log log = new Log();
-        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 12, "test"), out)) {
+        try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 12, "test"), out)) {
             assertEquals(List.of("connector.linear_1.weight", "connector.linear_1.bias", "connector.linear_2.weight",
                     "connector.linear_2.bias"), List.copyOf(t.parameters().trainable().keySet()));
             Map<String, NDArray> frozen = new LinkedHashMap<>(t.parameters().all());
             frozen.keySet().removeIf(n -> n.startsWith("connector."));
             frozenBefore = values(frozen);
-            UnderstandingTrainer.Result r = t.run(log, () -> false, null);
+            Trainer.Result r = t.run(log, () -> false, null);
             assertEquals(12, r.steps());
             assertFalse(r.stopped());
             for (var e : frozen.entrySet()) {
@@ -127,11 +127,11 @@ class UnderstandingTrainerTest {
         Map<String, float[]> b;
         Log logA = new Log();
         Log logB = new Log();
-        try (UnderstandingTrainer t = trainer(STAGE1, accumulated, dir.resolve("a"))) {
+        try (Trainer t = trainer(STAGE1, accumulated, dir.resolve("a"))) {
             t.run(logA, () -> false, null);
             a = values(t.parameters().trainable());
         }
-        try (UnderstandingTrainer t = trainer(STAGE1, big, dir.resolve("b"))) {
+        try (Trainer t = trainer(STAGE1, big, dir.resolve("b"))) {
             t.run(logB, () -> false, null);
             b = values(t.parameters().trainable());
         }
@@ -152,20 +152,20 @@ class UnderstandingTrainerTest {
         ConfigOverrides six = new ConfigOverrides().set("training.max_steps", 6, "test");
         Log straight = new Log();
         Map<String, float[]> expected;
-        try (UnderstandingTrainer t = trainer(STAGE2, six, dir.resolve("straight"))) {
+        try (Trainer t = trainer(STAGE2, six, dir.resolve("straight"))) {
             t.run(straight, () -> false, null);
             expected = values(t.parameters().trainable());
         }
         Path out = dir.resolve("interrupted");
         Log first = new Log();
-        try (UnderstandingTrainer t = trainer(STAGE2, six, out)) {
-            UnderstandingTrainer.Result r = t.run(first, () -> first.losses.size() >= 3, null); // Ctrl-C after step 3
+        try (Trainer t = trainer(STAGE2, six, out)) {
+            Trainer.Result r = t.run(first, () -> first.losses.size() >= 3, null); // Ctrl-C after step 3
             assertTrue(r.stopped());
             assertEquals(3, r.steps());
         }
         Log second = new Log();
         Map<String, float[]> resumed;
-        try (UnderstandingTrainer t = trainer(STAGE2, six, out)) {
+        try (Trainer t = trainer(STAGE2, six, out)) {
             t.run(second, () -> false, out.resolve("state"));
             resumed = values(t.parameters().trainable());
         }
@@ -183,7 +183,7 @@ class UnderstandingTrainerTest {
     @Test
     void loraTrainingWritesAMergedCheckpointAndAPeftAdapter() throws Exception {
         Path out = dir.resolve("stage2");
-        try (UnderstandingTrainer t = trainer(STAGE2, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
+        try (Trainer t = trainer(STAGE2, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
             assertTrue(t.parameters().trainable().keySet().stream().anyMatch(n -> n.endsWith("q_proj.lora_A.weight")));
             t.run(new Log(), () -> false, null);
         }
@@ -221,12 +221,12 @@ class UnderstandingTrainerTest {
         Log packed = new Log();
         Map<String, float[]> a;
         Map<String, float[]> b;
-        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+        try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
                 .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test"), dir.resolve("padded"))) {
             t.run(padded, () -> false, null);
             a = values(t.parameters().trainable());
         }
-        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
+        try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.max_steps", 2, "test")
                 .set("training.data", mixed, "test").set("training.micro_batch_size", 4, "test")
                 .set("training.packing", true, "test"), dir.resolve("packed"))) {
             t.run(packed, () -> false, null);
@@ -252,7 +252,7 @@ class UnderstandingTrainerTest {
                 .toList());
         Log log = new Log();
         Path out = dir.resolve("overfit");
-        try (UnderstandingTrainer t = trainer(STAGE1, new ConfigOverrides().set("training.data", data.toString(), "test")
+        try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.data", data.toString(), "test")
                 .set("training.eval_data", null, "test").set("training.trainable", List.of("connector", "llm"), "test")
                 .set("training.lr", 0.01, "test").set("training.schedule", "constant", "test")
                 .set("training.warmup_steps", 0, "test").set("training.max_steps", 25, "test"), out)) {
