@@ -1,14 +1,7 @@
 package org.mix4j.training;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,47 +33,8 @@ public final class ConversationData {
     private ConversationData() {}
 
     public static List<Sample> read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such data file");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-        }
         Path base = file.toAbsolutePath().getParent();
-        List<Sample> out = new ArrayList<>();
-        String trimmed = text.stripLeading();
-        if (trimmed.startsWith("[")) {
-            JsonArray array;
-            try {
-                array = JsonParser.parseString(text).getAsJsonArray();
-            } catch (JsonParseException | IllegalStateException e) {
-                throw new IllegalArgumentException(file + ": not a JSON array of samples: " + firstLine(e.getMessage()));
-            }
-            for (int i = 0; i < array.size(); i++) {
-                out.add(sample(file + "[" + i + "]", array.get(i), base));
-            }
-        } else {
-            String[] lines = text.split("\n", -1);
-            for (int i = 0; i < lines.length; i++) {
-                if (lines[i].isBlank()) {
-                    continue;
-                }
-                String where = file + ":" + (i + 1);
-                JsonElement json;
-                try {
-                    json = JsonParser.parseString(lines[i]);
-                } catch (JsonParseException e) {
-                    throw new IllegalArgumentException(where + ": not a JSON object: " + firstLine(e.getMessage()));
-                }
-                out.add(sample(where, json, base));
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": holds no samples");
-        }
-        return out;
+        return JsonRecords.read(file).stream().map(e -> sample(e.where(), e.json(), base)).toList();
     }
 
     private static Sample sample(String where, JsonElement json, Path base) {
@@ -93,10 +47,10 @@ public final class ConversationData {
         if (image != null && !image.isJsonNull()) {
             if (image.isJsonArray()) {
                 for (JsonElement e : image.getAsJsonArray()) {
-                    images.add(path(where, e, base));
+                    images.add(JsonRecords.path(where, "image", e, base));
                 }
             } else {
-                images.add(path(where, image, base));
+                images.add(JsonRecords.path(where, "image", image, base));
             }
         }
         JsonElement conversations = o.get("conversations");
@@ -123,17 +77,5 @@ public final class ConversationData {
             throw new IllegalArgumentException(where + ": no \"gpt\" message: nothing to learn from");
         }
         return new Sample(where, images, turns);
-    }
-
-    private static Path path(String where, JsonElement e, Path base) {
-        if (!e.isJsonPrimitive()) {
-            throw new IllegalArgumentException(where + ": \"image\" must be a path or a list of paths, got " + e);
-        }
-        Path p = Path.of(e.getAsString());
-        return p.isAbsolute() ? p : base.resolve(p).normalize();
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 }

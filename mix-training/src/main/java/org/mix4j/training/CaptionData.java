@@ -1,0 +1,41 @@
+package org.mix4j.training;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Image-caption pairs for the {@code contrastive} and {@code diffusion} objectives, from a JSON
+ * array or JSONL: {@code {"image": "a.png", "caption": "a red sun"}}. The Hugging Face imagefolder
+ * spelling ({@code metadata.jsonl} with {@code file_name} and {@code text}) reads too. Image paths
+ * resolve against the data file's folder; a bad record is an error naming the file and line.
+ */
+public final class CaptionData {
+
+    /** @param where {@code FILE:LINE} or {@code FILE[INDEX]}, for messages */
+    public record Pair(String where, Path image, String caption) {}
+
+    private CaptionData() {}
+
+    public static List<Pair> read(Path file) {
+        Path base = file.toAbsolutePath().getParent();
+        return JsonRecords.read(file).stream().map(e -> pair(e.where(), e.json(), base)).toList();
+    }
+
+    private static Pair pair(String where, JsonElement json, Path base) {
+        if (!json.isJsonObject()) {
+            throw new IllegalArgumentException(where + ": a sample must be a JSON object with \"image\" and \"caption\"");
+        }
+        JsonObject o = json.getAsJsonObject();
+        JsonElement image = o.has("image") ? o.get("image") : o.get("file_name");
+        JsonElement caption = o.has("caption") ? o.get("caption") : o.get("text");
+        if (image == null || image.isJsonNull()) {
+            throw new IllegalArgumentException(where + ": no \"image\" (or \"file_name\")");
+        }
+        if (caption == null || !caption.isJsonPrimitive() || caption.getAsString().isBlank()) {
+            throw new IllegalArgumentException(where + ": \"caption\" (or \"text\") must be a non-empty string");
+        }
+        return new Pair(where, JsonRecords.path(where, "image", image, base), caption.getAsString());
+    }
+}
