@@ -60,6 +60,28 @@ class TrainCommandTest {
         }
     }
 
+    /** task: text: LoRA on the tiny LLaMA learns the colour questions; mix run and mix eval read what it wrote. */
+    @Test
+    void textRecipeLearnsItsQuestionsAndTheResultAnswers(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("text");
+        Result r = mix("train", EXAMPLES.resolve("train/tiny-text-lora.yaml").toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<Double> evals = Files.readAllLines(out.resolve("metrics.jsonl")).stream()
+                .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject())
+                .filter(o -> o.has("eval_loss")).map(o -> o.get("eval_loss").getAsDouble()).toList();
+        // measured: 5.44 before training, 1.58 after 36 steps
+        assertTrue(evals.get(evals.size() - 1) < 0.5 * evals.get(0), evals.toString());
+        assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")), "the peft adapter");
+        Result run = mix("run", out.resolve("pipeline.yaml").toString(), "--prompt", "what color is the red car ?");
+        assertEquals(0, run.code(), run.err());
+        assertEquals("the car is red .", run.out().strip()); // a training question, answered as taught
+        Result eval = mix("eval", "--model", out.toString(), "--data",
+                EXAMPLES.resolve("train/data/colors-eval.jsonl").toString(), "--json");
+        assertEquals(0, eval.code(), eval.err());
+        assertEquals(evals.get(evals.size() - 1), com.google.gson.JsonParser.parseString(eval.out().strip())
+                .getAsJsonObject().get("loss").getAsDouble(), 1e-5);
+    }
+
     @Test
     void aRecipeWithoutTrainingAndABadKeyAreOneLineErrors(@TempDir Path dir) throws Exception {
         Result none = mix("train", EXAMPLES.resolve("understanding/tiny-llava.yaml").toString());

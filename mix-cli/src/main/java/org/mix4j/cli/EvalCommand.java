@@ -13,9 +13,11 @@ import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.pipelines.task.UnderstandingSettings;
+import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.training.CausalLmBatches;
 import org.mix4j.training.CausalLmEncoder;
+import org.mix4j.training.CausalLmModel;
 import org.mix4j.training.ConversationData;
 import org.mix4j.training.ConversationData.Sample;
 import org.pf4j.Extension;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Parameters;
 @Extension
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Mean loss over the assistant tokens of LLaVA-format data (--data, else the recipe's "
-                + "training.eval_data), for a task: understanding YAML or --model DIR: what mix train reports as eval loss.")
+                + "training.eval_data), for a task: understanding or text YAML or --model DIR: what mix train reports as eval loss.")
 public final class EvalCommand implements Callable<Integer>, CliCommand {
 
     @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A pipeline YAML (a training recipe or not).")
@@ -56,7 +58,7 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if ((pipeline == null) == (model == null)) {
             throw new ConfigException(Origin.of("command line"), "PIPELINE.yaml", "give either a pipeline YAML or --model DIR",
                     null);
@@ -65,16 +67,21 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             throw new ConfigException(Origin.of("command line"), "--batch", "must be at least 1, got " + batch, null);
         }
         PipelineConfig config = SettingFlags.config(context.runtime().registry(), pipeline, model, task -> new ConfigOverrides());
-        if (!config.task().equals(Tasks.UNDERSTANDING.task())) {
+        boolean text = config.task().equals(Tasks.TEXT.task());
+        if (!text && !config.task().equals(Tasks.UNDERSTANDING.task())) {
             throw new ConfigException(config.root().keyOrigin("task"), "task", "mix eval runs task: understanding "
-                    + "pipelines, not '" + config.task() + "'", List.of("understanding"));
+                    + "and task: text pipelines, not '" + config.task() + "'", List.of("understanding", "text"));
         }
         Path file = data != null ? data : recipeEvalData(config);
         List<Sample> samples = ConversationData.read(file);
         try (NDManager manager = NDManager.newBaseManager(config.device());
-                UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
-            CausalLmEncoder encoder = new CausalLmEncoder(p, config.settings(UnderstandingSettings.class).imageToken(), 0);
-            CausalLmBatches.Mean mean = new CausalLmBatches(p, false).meanLoss(samples, encoder, batch, manager);
+                AutoCloseable p = text ? TextPipeline.load(config, context.runtime().loader(), manager)
+                        : UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
+            CausalLmModel model = p instanceof TextPipeline t ? CausalLmModel.of(t)
+                    : CausalLmModel.of((UnderstandingPipeline) p);
+            CausalLmEncoder encoder = new CausalLmEncoder(model,
+                    text ? null : config.settings(UnderstandingSettings.class).imageToken(), 0);
+            CausalLmBatches.Mean mean = new CausalLmBatches(model, false).meanLoss(samples, encoder, batch, manager);
             double loss = mean.loss();
             long targets = mean.targets();
             if (json) {

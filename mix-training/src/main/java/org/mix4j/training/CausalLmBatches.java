@@ -9,22 +9,21 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
 import org.mix4j.pipelines.understanding.ImageSplice;
-import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.training.CausalLmEncoder.Encoded;
 import org.mix4j.training.ConversationData.Sample;
 
 /**
- * The causal-LM loss of encoded samples on an understanding pipeline: images through its vision
+ * The causal-LM loss of encoded samples on an understanding or text pipeline: images through its vision
  * stack, features spliced at the image tokens, the language model's logits, the summed
  * cross-entropy of the targets. Rows are right-padded, or packed side by side (MixToken).
  */
 public final class CausalLmBatches {
 
-    private final UnderstandingPipeline pipeline;
+    private final CausalLmModel model;
     private final boolean packing;
 
-    public CausalLmBatches(UnderstandingPipeline pipeline, boolean packing) {
-        this.pipeline = pipeline;
+    public CausalLmBatches(CausalLmModel model, boolean packing) {
+        this.model = model;
         this.packing = packing;
     }
 
@@ -57,7 +56,7 @@ public final class CausalLmBatches {
      * care: a sample starts with prompt tokens, which are not targets.
      */
     private NDArray packedLossSum(List<Encoded> samples, NDManager scope) {
-        int capacity = pipeline.llm().maxPositions();
+        int capacity = model.llm().maxPositions();
         List<List<Encoded>> rows = new ArrayList<>();
         List<Encoded> row = new ArrayList<>();
         int used = 0;
@@ -75,7 +74,7 @@ public final class CausalLmBatches {
         for (List<Encoded> r : rows) {
             List<RgbImage> images = new ArrayList<>();
             r.forEach(e -> images.addAll(e.images()));
-            List<NDArray> features = images.isEmpty() ? List.of() : pipeline.vision().encode(images, scope);
+            List<NDArray> features = images.isEmpty() ? List.of() : model.vision().encode(images, scope);
             int length = r.stream().mapToInt(e -> e.ids().length).sum();
             long[] ids = new long[length];
             long[] labels = new long[length];
@@ -92,9 +91,9 @@ public final class CausalLmBatches {
                 }
                 at += e.ids().length;
             }
-            NDArray embeds = ImageSplice.embed(pipeline.llm(), ids, pipeline.imageTokenId(), features, scope).expandDims(0);
+            NDArray embeds = ImageSplice.embed(model.llm(), ids, model.imageTokenId(), features, scope).expandDims(0);
             NDArray mask = LlavaForward.packedMask(scope.create(sequence, new Shape(1, length)));
-            NDArray logits = pipeline.llm().forward(embeds, scope.create(positions, new Shape(1, length)), mask, null)
+            NDArray logits = model.llm().forward(embeds, scope.create(positions, new Shape(1, length)), mask, null)
                     .logits();
             NDArray sum = CausalLmLoss.sum(logits, scope.create(labels, new Shape(1, length)));
             total = total == null ? sum : total.add(sum);
@@ -105,7 +104,7 @@ public final class CausalLmBatches {
     private NDArray paddedLossSum(List<Encoded> rows, NDManager scope) {
         List<RgbImage> images = new ArrayList<>();
         rows.forEach(r -> images.addAll(r.images()));
-        List<NDArray> features = images.isEmpty() ? List.of() : pipeline.vision().encode(images, scope);
+        List<NDArray> features = images.isEmpty() ? List.of() : model.vision().encode(images, scope);
         int longest = rows.stream().mapToInt(r -> r.ids().length).max().orElse(0);
         NDList embeds = new NDList();
         long[] mask = new long[rows.size() * longest];
@@ -115,7 +114,7 @@ public final class CausalLmBatches {
         for (int r = 0; r < rows.size(); r++) {
             Encoded row = rows.get(r);
             int n = row.images().size();
-            NDArray e = ImageSplice.embed(pipeline.llm(), row.ids(), pipeline.imageTokenId(), features.subList(next, next + n),
+            NDArray e = ImageSplice.embed(model.llm(), row.ids(), model.imageTokenId(), features.subList(next, next + n),
                     scope); // [T, D]
             next += n;
             int t = row.ids().length;
@@ -128,7 +127,7 @@ public final class CausalLmBatches {
         }
         NDArray batch = embeds.size() == 1 ? embeds.get(0) : NDArrays.concat(embeds, 0);
         NDArray maskArray = scope.create(mask, new Shape(rows.size(), longest));
-        NDArray logits = pipeline.llm().forward(batch, LlavaForward.positions(maskArray), maskArray, null).logits();
+        NDArray logits = model.llm().forward(batch, LlavaForward.positions(maskArray), maskArray, null).logits();
         return CausalLmLoss.sum(logits, scope.create(labels, new Shape(rows.size(), longest)));
     }
 }

@@ -6,9 +6,7 @@ import java.util.List;
 import org.mix4j.api.RgbImage;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.understanding.ImageSplice;
-import org.mix4j.pipelines.understanding.PromptBuilder;
 import org.mix4j.pipelines.understanding.PromptBuilder.Message;
-import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.training.ConversationData.Sample;
 import org.mix4j.training.ConversationData.Turn;
 
@@ -29,18 +27,22 @@ public final class CausalLmEncoder {
         }
     }
 
-    private final UnderstandingPipeline pipeline;
+    private final CausalLmModel model;
     private final String placeholder;
     private final int maxLength;
 
     /** @param maxLength longest sample in tokens, images expanded (0: the model's context) */
-    public CausalLmEncoder(UnderstandingPipeline pipeline, String placeholder, int maxLength) {
-        this.pipeline = pipeline;
+    public CausalLmEncoder(CausalLmModel model, String placeholder, int maxLength) {
+        this.model = model;
         this.placeholder = placeholder;
-        this.maxLength = maxLength > 0 ? maxLength : pipeline.llm().maxPositions();
+        this.maxLength = maxLength > 0 ? maxLength : model.llm().maxPositions();
     }
 
     public Encoded encode(Sample sample) {
+        if (!model.hasVision() && !sample.images().isEmpty()) {
+            throw new IllegalArgumentException(sample.where() + ": a sample with images, but a task: text pipeline has "
+                    + "no vision encoder (train a task: understanding pipeline on image samples)");
+        }
         List<RgbImage> images = new ArrayList<>();
         for (var p : sample.images()) {
             try {
@@ -57,7 +59,7 @@ public final class CausalLmEncoder {
                 system = t.text();
                 continue;
             }
-            int here = t.role().equals("user") ? count(t.text()) : 0;
+            int here = t.role().equals("user") && model.hasVision() ? count(t.text()) : 0;
             written += here;
             messages.add(new Message(t.role(), t.text(), here));
         }
@@ -69,16 +71,15 @@ public final class CausalLmEncoder {
             throw new IllegalArgumentException(sample.where() + ": the messages hold " + written + " image placeholder(s) '"
                     + placeholder + "' but the sample has " + images.size() + " image(s)");
         }
-        PromptBuilder prompts = pipeline.prompts();
-        var tokenizer = pipeline.tokenizer();
+        CausalLmModel.Prompts prompts = model.prompts();
         long[] ids;
         List<int[]> spans = new ArrayList<>();
         try {
-            ids = tokenizer.encode(prompts.build(messages, system, tokenizer, false));
+            ids = prompts.encode(messages, system, false);
             for (int i = 0; i < messages.size(); i++) {
                 if (messages.get(i).role().equals("assistant")) {
-                    int start = tokenizer.encode(prompts.build(messages.subList(0, i), system, tokenizer, true)).length;
-                    int end = tokenizer.encode(prompts.build(messages.subList(0, i + 1), system, tokenizer, false)).length;
+                    int start = prompts.encode(messages.subList(0, i), system, true).length;
+                    int end = prompts.encode(messages.subList(0, i + 1), system, false).length;
                     spans.add(new int[] {start, end});
                 }
             }
@@ -92,8 +93,8 @@ public final class CausalLmEncoder {
                 labels[i] = ids[i];
             }
         }
-        int[] counts = images.stream().mapToInt(im -> pipeline.vision().tokens(im.width(), im.height())).toArray();
-        long imageToken = pipeline.imageTokenId();
+        int[] counts = images.stream().mapToInt(im -> model.vision().tokens(im.width(), im.height())).toArray();
+        long imageToken = model.imageTokenId();
         long[] expanded = ImageSplice.expand(ids, imageToken, counts);
         long[] expandedLabels = new long[expanded.length];
         for (int i = 0, j = 0, image = 0; i < ids.length; i++) {

@@ -7,11 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mix4j.compose.ComponentLoader;
-import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigException;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.pipelines.task.UnderstandingSettings;
+import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.training.CausalLmEncoder.Encoded;
@@ -20,15 +20,17 @@ import org.mix4j.training.ConversationData.Sample;
 /**
  * {@code objective: causal_lm} on {@code task: understanding} pipelines: LLaVA stage 1 (only the
  * connector trains) or stage 2 (the connector and LoRA on the language model), on the pipeline's
- * own parts, image processor and tiler included. The loss is the cross-entropy of the assistant's
- * tokens; its units are target tokens.
+ * own parts, image processor and tiler included; and on {@code task: text} pipelines (full or LoRA
+ * tuning of the language model on text-only conversations). The loss is the cross-entropy of the
+ * assistant's tokens; its units are target tokens.
  */
 final class CausalLmObjective implements Objective<Encoded> {
 
     private static final List<String> SLOTS = List.of("encoder", "encoder_hires", "connector", "llm");
 
     private final PipelineConfig config;
-    private final UnderstandingPipeline pipeline;
+    private final AutoCloseable pipeline;
+    private final CausalLmModel model;
     private final TrainedSlots slots;
     private final List<Sample> data;
     private final List<Sample> evalData;
@@ -38,29 +40,39 @@ final class CausalLmObjective implements Objective<Encoded> {
 
     CausalLmObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
             NDManager manager) {
-        if (!config.task().equals(Tasks.UNDERSTANDING.task())) {
+        boolean text = config.task().equals(Tasks.TEXT.task());
+        if (!text && !config.task().equals(Tasks.UNDERSTANDING.task())) {
             throw new ConfigException(config.root().keyOrigin("task"), "task", "objective causal_lm trains "
-                    + "task: understanding pipelines, not '" + config.task() + "'", List.of("understanding"));
+                    + "task: understanding and task: text pipelines, not '" + config.task() + "'",
+                    List.of("understanding", "text"));
         }
         this.config = config;
         this.data = ConversationData.read(base.resolve(settings.data()));
         this.evalData = settings.evalData() == null ? List.of() : ConversationData.read(base.resolve(settings.evalData()));
         this.evalBatch = settings.microBatchSize();
-        UnderstandingPipeline loaded = UnderstandingPipeline.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
+        ComponentLoader serial = loader.withParallel(TensorParallel.SERIAL);
+        AutoCloseable loaded = null;
         try {
+            String placeholder = null;
+            if (text) {
+                TextPipeline p = TextPipeline.load(config, serial, manager);
+                loaded = p;
+                this.model = CausalLmModel.of(p);
+                this.slots = TrainedSlots.of(config, List.of("llm"), slot -> p.llm(), settings, manager);
+            } else {
+                UnderstandingPipeline p = UnderstandingPipeline.load(config, serial, manager);
+                loaded = p;
+                this.model = CausalLmModel.of(p);
+                this.slots = TrainedSlots.of(config, SLOTS, p::component, settings, manager);
+                placeholder = config.settings(UnderstandingSettings.class).imageToken();
+            }
             this.pipeline = loaded;
-            this.slots = TrainedSlots.of(config, SLOTS, pipeline::component, settings, manager);
-            UnderstandingSettings us = config.settings(UnderstandingSettings.class);
-            this.encoder = new CausalLmEncoder(pipeline, us.imageToken(), settings.maxLength());
-            this.batches = new CausalLmBatches(pipeline, settings.packing());
+            this.encoder = new CausalLmEncoder(model, placeholder, settings.maxLength());
+            this.batches = new CausalLmBatches(model, settings.packing());
         } catch (RuntimeException | Error e) {
-            loaded.close();
+            close(loaded);
             throw e;
         }
-    }
-
-    UnderstandingPipeline pipeline() {
-        return pipeline;
     }
 
     @Override
@@ -118,6 +130,19 @@ final class CausalLmObjective implements Objective<Encoded> {
     @Override
     public void close() {
         slots.close();
-        pipeline.close();
+        close(pipeline);
+    }
+
+    private static void close(AutoCloseable pipeline) {
+        if (pipeline == null) {
+            return;
+        }
+        try {
+            pipeline.close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the pipeline: " + e.getMessage(), e);
+        }
     }
 }

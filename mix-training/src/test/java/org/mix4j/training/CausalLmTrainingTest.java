@@ -23,6 +23,7 @@ import org.mix4j.api.Trainable;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.registry.MixSettings;
 
@@ -113,6 +114,28 @@ class CausalLmTrainingTest {
             for (var e : trained.entrySet()) {
                 assertArrayEquals(e.getValue(), reloaded.get(e.getKey().substring("connector.".length())), e.getKey());
             }
+        }
+    }
+
+    /** task: text writes conversations as its inference does; only the reply (and its end token) is a target. */
+    @Test
+    void textPipelineSamplesTargetTheReplyOnlyAndRefuseImages() {
+        PipelineConfig config = PipelineConfig.load(RECIPES.resolve("tiny-text-lora.yaml"), new ConfigOverrides());
+        try (TextPipeline p = TextPipeline.load(config, runtime.loader(), manager)) {
+            CausalLmEncoder encoder = new CausalLmEncoder(CausalLmModel.of(p), null, 0);
+            var sample = ConversationData.read(RECIPES.resolve("data/colors.jsonl")).get(0); // the red car
+            CausalLmEncoder.Encoded e = encoder.encode(sample);
+            long[] targets = java.util.Arrays.stream(e.labels()).filter(l -> l != CausalLmLoss.IGNORE).toArray();
+            assertEquals("the car is red . </s>", p.tokenizer().decode(targets, false));
+            // as inference writes it: the chat template's text, tokenized without an added <s> (the template has none)
+            assertEquals("user : what color is the red car ? assistant : the car is red . </s>",
+                    p.tokenizer().decode(e.ids(), false));
+            assertArrayEquals(p.encodePrompt(List.of(Map.of("role", "user", "content", "what color is the red car ?"))),
+                    java.util.Arrays.copyOf(e.ids(), e.ids().length - targets.length));
+            var withImage = new ConversationData.Sample("x.jsonl:3", List.of(RECIPES.resolve("data/sun-red-big-on-white.png")),
+                    sample.turns());
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> encoder.encode(withImage));
+            assertTrue(error.getMessage().startsWith("x.jsonl:3: a sample with images"), error.getMessage());
         }
     }
 

@@ -139,13 +139,27 @@ public final class TextPipeline implements AutoCloseable {
 
     /** The token ids of the prompt for {@code conversation} (system prompt added when configured). */
     public long[] encodePrompt(List<Map<String, Object>> conversation) {
-        String text = renderPrompt(conversation);
+        return encodePrompt(conversation, true);
+    }
+
+    /**
+     * The token ids of {@code conversation}; with {@code generationPrompt} the prompt for the next
+     * reply follows (what inference reads), without it the text ends with the last message (what
+     * training reads, its reply included).
+     */
+    public long[] encodePrompt(List<Map<String, Object>> conversation, boolean generationPrompt) {
+        String text = renderPrompt(conversation, generationPrompt);
         // the chat template writes the special tokens itself, as apply_chat_template(tokenize=True) assumes
         return promptTemplate == null && tokenizer.hasChatTemplate() ? tokenizer.encodeRaw(text) : tokenizer.encode(text);
     }
 
     /** The prompt text for {@code conversation}: prompt_template, else the chat template, else the plain messages. */
     public String renderPrompt(List<Map<String, Object>> conversation) {
+        return renderPrompt(conversation, true);
+    }
+
+    /** {@link #renderPrompt(List)}, the chat template's generation prompt only when {@code generationPrompt}. */
+    public String renderPrompt(List<Map<String, Object>> conversation, boolean generationPrompt) {
         List<Map<String, Object>> messages = new ArrayList<>();
         boolean hasSystem = conversation.stream().anyMatch(m -> "system".equals(m.get("role")));
         if (systemPrompt != null && !hasSystem) {
@@ -156,7 +170,7 @@ public final class TextPipeline implements AutoCloseable {
             return renderPlain(messages);
         }
         if (tokenizer.hasChatTemplate()) {
-            return tokenizer.applyChatTemplate(messages, true);
+            return tokenizer.applyChatTemplate(messages, generationPrompt);
         }
         StringBuilder plain = new StringBuilder();
         messages.forEach(m -> plain.append(plain.length() == 0 ? "" : "\n").append(m.get("content")));
