@@ -60,6 +60,26 @@ class TrainCommandTest {
         }
     }
 
+    /** A new composition (SigLIP + untrained resampler + LLaMA): stage 1 trains the resampler; mix run loads it. */
+    @Test
+    void composedPipelineTrainsItsRandomConnector(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("composed");
+        Result r = mix("train", EXAMPLES.resolve("train/tiny-siglip-resampler-llama.yaml").toString(), "--output",
+                out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<Double> evals = Files.readAllLines(out.resolve("metrics.jsonl")).stream()
+                .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject())
+                .filter(o -> o.has("eval_loss")).map(o -> o.get("eval_loss").getAsDouble()).toList();
+        // measured: 5.91 before training, 3.29 after 36 steps
+        assertTrue(evals.get(evals.size() - 1) < evals.get(0) - 1.5, evals.toString());
+        assertTrue(Files.isRegularFile(out.resolve("connector.safetensors")), "the trained resampler, saved whole");
+        assertFalse(Files.readString(out.resolve("pipeline.yaml")).contains("init:"), "the written pipeline loads weights");
+        Result run = mix("run", out.resolve("pipeline.yaml").toString(), "--image",
+                EXAMPLES.resolve("train/data/sun-red-big-on-white.png").toString(), "--prompt", "describe the picture .");
+        assertEquals(0, run.code(), run.err());
+        assertFalse(run.out().isBlank());
+    }
+
     /** task: text: LoRA on the tiny LLaMA learns the colour questions; mix run and mix eval read what it wrote. */
     @Test
     void textRecipeLearnsItsQuestionsAndTheResultAnswers(@TempDir Path dir) throws Exception {

@@ -76,6 +76,22 @@ public record ComponentSpec(String path, String type, String weights, String wei
                 text(map, path, "config", null), init, seed, map.without(COMMON_KEYS), map.keyOrigin("type"));
     }
 
+    /**
+     * This spec with relative {@code weights}/{@code path} and {@code config} resolved against
+     * {@code base}: how a YAML without {@code checkpoint:} names files next to itself.
+     */
+    public ComponentSpec resolvedAgainst(java.nio.file.Path base) {
+        return new ComponentSpec(path, type, resolve(base, weights), weightsPrefix, resolve(base, config), init, seed,
+                options, typeOrigin);
+    }
+
+    private static String resolve(java.nio.file.Path base, String file) {
+        if (file == null || java.nio.file.Path.of(file).isAbsolute()) {
+            return file;
+        }
+        return base.resolve(file).normalize().toString();
+    }
+
     private static String text(MapNode map, String path, String key, String fallback) {
         ConfigNode n = map.get(key);
         if (n == null || (n instanceof Scalar s && s.value() == null)) {

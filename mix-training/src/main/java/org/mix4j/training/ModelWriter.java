@@ -305,7 +305,7 @@ public final class ModelWriter {
     /**
      * The original YAML's relative paths made absolute as the loader resolved them: a component's
      * {@code weights}, {@code path} and {@code config} against the pipeline's checkpoint (else the
-     * working folder), the checkpoint itself against the YAML's folder.
+     * YAML's folder, as {@link PipelineConfig} resolved them), the checkpoint against the YAML's folder.
      */
     private static MapNode absolutePaths(MapNode root, PipelineConfig config, Path out) {
         MapNode result = root;
@@ -317,7 +317,9 @@ public final class ModelWriter {
             MapNode fixed = section;
             for (String key : List.of("weights", "path", "config")) {
                 if (section.get(key) instanceof ConfigNode.Scalar s && s.value() instanceof String v && !Path.of(v).isAbsolute()) {
-                    Path resolved = checkpoint != null ? checkpoint.resolve(v) : Path.of(v).toAbsolutePath();
+                    ComponentSpec spec = config.component(e.getKey());
+                    String asLoaded = key.equals("config") ? spec.config() : spec.weights();
+                    Path resolved = checkpoint != null ? checkpoint.resolve(v) : Path.of(asLoaded).toAbsolutePath();
                     fixed = fixed.with(single(key, resolved.normalize().toString()));
                 }
             }

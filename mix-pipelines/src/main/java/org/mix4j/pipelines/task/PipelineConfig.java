@@ -124,6 +124,9 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
                         + "a section's 'weights:')", null));
             }
         }
+        if (checkpoint == null && baseDir != null) { // no checkpoint: sections name files next to the YAML
+            components.replaceAll((slot, spec) -> spec.resolvedAgainst(baseDir));
+        }
         String dtype = text(root, "dtype", "float32");
         if (!org.mix4j.tensor.ComputeTypes.NAMES.contains(dtype)) {
             problems.add(new ConfigException(root.get("dtype").origin(), "dtype",

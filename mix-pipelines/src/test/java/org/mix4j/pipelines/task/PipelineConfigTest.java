@@ -71,6 +71,18 @@ class PipelineConfigTest {
     }
 
     @Test
+    void withoutACheckpointSectionPathsResolveAgainstTheYamlDirectory() {
+        PipelineConfig c = parse("task: text\nllm: {type: llama, weights: ../models/tiny, config: cfg/llama.json}\n"
+                + "tokenizer: {type: hf_tokenizer, path: /abs/tok}\n");
+        assertEquals("/models/tiny", c.component("llm").weights());
+        assertEquals("/base/cfg/llama.json", c.component("llm").config());
+        assertEquals("/abs/tok", c.component("tokenizer").weights());
+        PipelineConfig withCheckpoint = parse("task: text\ncheckpoint: /ckpt\nllm: {type: llama, weights: sub}\n"
+                + "tokenizer: {type: hf_tokenizer}\n");
+        assertEquals("sub", withCheckpoint.component("llm").weights()); // the loader resolves it against the checkpoint
+    }
+
+    @Test
     void float16IsAcceptedAndBfloat16IsRefusedWithTheReasonAndLine() {
         String base = "task: text\nllm: {type: llama}\ntokenizer: {type: hf_tokenizer}\n";
         assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, parse(base + "dtype: float16\n").dataType());
