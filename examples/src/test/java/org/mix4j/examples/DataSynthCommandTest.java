@@ -1,0 +1,47 @@
+package org.mix4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.examples.TrainCommandTest.Result;
+import org.mix4j.training.CaptionData;
+import org.mix4j.training.ConversationData;
+
+/** {@code mix data synth} writes what the training objectives read, deterministically. */
+class DataSynthCommandTest {
+
+    @Test
+    void synthWritesDataTheTrainingReadersAccept(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("shapes");
+        Result r = TrainCommandTest.mix("data", "synth", "--out", out.toString(), "--count", "12", "--seed", "5",
+                "--max-size", "128");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("wrote 12 scenes"), r.out());
+        List<CaptionData.Pair> pairs = CaptionData.read(out.resolve("captions-zh.jsonl"));
+        assertEquals(12, pairs.size());
+        assertTrue(pairs.stream().allMatch(p -> Files.isRegularFile(p.image()) && p.caption().contains("背景上有")));
+        var stage1 = ConversationData.read(out.resolve("llava-captions.jsonl"));
+        assertEquals(12, stage1.size());
+        var vqa = ConversationData.read(out.resolve("llava-vqa.jsonl"));
+        assertTrue(vqa.size() >= 12 * 5, "at least five questions a scene: " + vqa.size());
+        assertEquals(vqa.get(0).images().get(0), pairs.get(0).image());
+
+        Path again = dir.resolve("again");
+        assertEquals(0, TrainCommandTest.mix("data", "synth", "--out", again.toString(), "--count", "12", "--seed", "5",
+                "--max-size", "128").code());
+        for (String file : List.of("scenes.jsonl", "captions.jsonl", "llava-vqa-zh.jsonl")) {
+            assertEquals(Files.readString(out.resolve(file)), Files.readString(again.resolve(file)), file);
+        }
+        Result refused = TrainCommandTest.mix("data", "synth", "--out", out.toString(), "--count", "3");
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("is not empty"), refused.err());
+        Result bad = TrainCommandTest.mix("data", "synth", "--out", dir.resolve("x").toString(), "--languages", "fr");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("languages"), bad.err());
+    }
+}

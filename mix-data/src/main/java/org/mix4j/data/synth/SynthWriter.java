@@ -1,0 +1,218 @@
+package org.mix4j.data.synth;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongConsumer;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Writes a synthetic data set into a folder: {@code images/scene-NNNNN.png} (or {@code .jpg}),
+ * {@code scenes.jsonl} (what each picture holds: the truth tests check answers against), and per
+ * language ({@code en} plain names, {@code zh} with a {@code -zh} suffix): {@code captions.jsonl}
+ * (image-caption pairs for the contrastive and diffusion objectives), {@code llava-captions.jsonl}
+ * (LLaVA stage 1: describe the picture) and {@code llava-vqa.jsonl} (stage 2: one question a
+ * sample, with its {@code kind}), and {@code synth.json} (seed, count, options). The text files are
+ * written beside the folder's final names and moved into place when complete.
+ */
+public final class SynthWriter {
+
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private SynthWriter() {}
+
+    /** What was written. */
+    public record Summary(int scenes, int questions, int jpegs) {}
+
+    /**
+     * @param out a folder that is empty or absent ({@code overwrite} allows one holding an earlier set)
+     * @param progress told the number of scenes done after each
+     */
+    public static Summary write(Path out, long seed, int count, SynthOptions options, boolean overwrite,
+            LongConsumer progress) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1, got " + count);
+        }
+        try {
+            prepare(out, overwrite);
+            Path images = Files.createDirectories(out.resolve("images"));
+            SceneSampler sampler = new SceneSampler(seed, options);
+            Map<String, Writer> files = new LinkedHashMap<>();
+            int questions = 0;
+            int jpegs = 0;
+            try {
+                Writer scenes = open(files, out, "scenes.jsonl");
+                for (String lang : options.languages()) {
+                    String suffix = lang.equals("en") ? "" : "-" + lang;
+                    open(files, out, "captions" + suffix + ".jsonl");
+                    open(files, out, "llava-captions" + suffix + ".jsonl");
+                    open(files, out, "llava-vqa" + suffix + ".jsonl");
+                }
+                for (int i = 0; i < count; i++) {
+                    Scene scene = sampler.scene(i);
+                    Random random = sampler.random(-1 - i); // drawing and questions: apart from the layout's draw
+                    boolean jpeg = random.nextDouble() < options.jpeg();
+                    String name = String.format(Locale.ROOT, "scene-%05d.%s", i, jpeg ? "jpg" : "png");
+                    BufferedImage image = SceneRenderer.render(scene, options.noise(), random);
+                    save(image, images.resolve(name), jpeg ? 60 + random.nextInt(36) : 0);
+                    jpegs += jpeg ? 1 : 0;
+                    String imagePath = "images/" + name;
+                    line(scenes, truth(i, imagePath, scene));
+                    for (String lang : options.languages()) {
+                        String suffix = lang.equals("en") ? "" : "-" + lang;
+                        JsonObject pair = new JsonObject();
+                        pair.addProperty("image", imagePath);
+                        pair.addProperty("caption", SceneText.caption(scene, lang));
+                        line(files.get("captions" + suffix + ".jsonl"), pair);
+                        line(files.get("llava-captions" + suffix + ".jsonl"), conversation(
+                                String.format(Locale.ROOT, "scene-%05d-caption", i), imagePath,
+                                lang.equals("zh") ? "描述这张图片。" : "Describe the picture.",
+                                SceneText.caption(scene, lang), "caption"));
+                        List<SceneText.Qa> qas = SceneText.questions(scene, lang, new Random(random.nextLong()));
+                        for (int q = 0; q < qas.size(); q++) {
+                            SceneText.Qa qa = qas.get(q);
+                            line(files.get("llava-vqa" + suffix + ".jsonl"), conversation(
+                                    String.format(Locale.ROOT, "scene-%05d-%s-q%d", i, lang, q), imagePath,
+                                    qa.question(), qa.answer(), qa.kind()));
+                        }
+                        questions += qas.size();
+                    }
+                    progress.accept(i + 1);
+                }
+            } finally {
+                for (Writer w : files.values()) {
+                    w.close();
+                }
+            }
+            for (String name : files.keySet()) {
+                Files.move(out.resolve(name + ".tmp"), out.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+            JsonObject meta = new JsonObject();
+            meta.addProperty("seed", seed);
+            meta.addProperty("count", count);
+            meta.add("options", GSON.toJsonTree(options));
+            Files.writeString(out.resolve("synth.json"), new GsonBuilder().setPrettyPrinting().create().toJson(meta) + "\n");
+            return new Summary(count, questions, jpegs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void prepare(Path out, boolean overwrite) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException(out + " is a file, not a folder");
+        }
+        if (Files.isDirectory(out) && !overwrite) {
+            try (var entries = Files.list(out)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException(out + " is not empty; choose another folder or pass --overwrite "
+                            + "(which replaces the files a synth run writes there)");
+                }
+            }
+        }
+        if (overwrite && Files.isDirectory(out.resolve("images"))) {
+            try (var old = Files.list(out.resolve("images"))) {
+                for (Path p : old.filter(p -> p.getFileName().toString().matches("scene-\\d+\\.(png|jpg)")).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(out);
+    }
+
+    private static Writer open(Map<String, Writer> files, Path out, String name) throws IOException {
+        Writer w = Files.newBufferedWriter(out.resolve(name + ".tmp"), StandardCharsets.UTF_8);
+        files.put(name, w);
+        return w;
+    }
+
+    private static void line(Writer w, JsonObject o) throws IOException {
+        w.write(GSON.toJson(o));
+        w.write('\n');
+    }
+
+    private static JsonObject truth(int index, String image, Scene scene) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", String.format(Locale.ROOT, "scene-%05d", index));
+        o.addProperty("image", image);
+        o.addProperty("width", scene.width());
+        o.addProperty("height", scene.height());
+        o.addProperty("background", scene.background().english());
+        o.addProperty("textured", scene.textured());
+        o.addProperty("style", scene.style().name().toLowerCase(Locale.ROOT));
+        JsonArray shapes = new JsonArray();
+        for (Scene.Shape s : scene.leftToRight()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("shape", s.kind().english());
+            j.addProperty("colour", s.colour().english());
+            j.addProperty("x", Math.round(s.x() * 10) / 10.0);
+            j.addProperty("y", Math.round(s.y() * 10) / 10.0);
+            j.addProperty("radius", Math.round(s.radius() * 10) / 10.0);
+            String where = scene.where(s);
+            if (where != null) {
+                j.addProperty("where", where);
+            }
+            shapes.add(j);
+        }
+        o.add("shapes", shapes);
+        return o;
+    }
+
+    private static JsonObject conversation(String id, String image, String question, String answer, String kind) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("image", image);
+        o.addProperty("kind", kind);
+        JsonArray turns = new JsonArray();
+        JsonObject human = new JsonObject();
+        human.addProperty("from", "human");
+        human.addProperty("value", "<image>\n" + question);
+        JsonObject gpt = new JsonObject();
+        gpt.addProperty("from", "gpt");
+        gpt.addProperty("value", answer);
+        turns.add(human);
+        turns.add(gpt);
+        o.add("conversations", turns);
+        return o;
+    }
+
+    /** PNG ({@code quality} 0) or JPEG at {@code quality} percent. */
+    static void save(BufferedImage image, Path file, int quality) throws IOException {
+        if (quality == 0) {
+            if (!ImageIO.write(image, "png", file.toFile())) {
+                throw new IOException("no PNG writer");
+            }
+            return;
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (OutputStream os = Files.newOutputStream(file); ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+            writer.setOutput(ios);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality / 100f);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+    }
+}

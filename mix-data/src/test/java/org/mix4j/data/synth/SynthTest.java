@@ -1,0 +1,149 @@
+package org.mix4j.data.synth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SynthTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void scenesAreValidDistinctAndApart() {
+        SceneSampler sampler = new SceneSampler(7, SynthOptions.defaults());
+        Set<Integer> counts = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            Scene s = sampler.scene(i);
+            assertTrue(s.width() >= 64 && s.width() <= 512 && s.height() >= 64 && s.height() <= 512, s.toString());
+            assertTrue(Math.max(s.width(), s.height()) <= 2 * Math.min(s.width(), s.height()) + 1, "aspect " + s);
+            counts.add(s.shapes().size());
+            assertEquals(s.shapes().size(), s.shapes().stream().map(Scene.Shape::kind).distinct().count(), "kinds " + s);
+            assertEquals(s.shapes().size(), s.shapes().stream().map(Scene.Shape::colour).distinct().count(), "colours " + s);
+            for (Scene.Shape a : s.shapes()) {
+                assertNotEquals(s.background(), a.colour(), "the background contrasts with every shape: " + s);
+                assertTrue(a.x() - a.radius() >= 0 && a.x() + a.radius() <= s.width()
+                        && a.y() - a.radius() >= 0 && a.y() + a.radius() <= s.height(), "inside: " + s);
+                for (Scene.Shape b : s.shapes()) {
+                    if (a != b) {
+                        assertTrue(Math.hypot(a.x() - b.x(), a.y() - b.y()) >= a.radius() + b.radius() - 1e-9,
+                                "no shape hides another: " + s);
+                    }
+                }
+            }
+        }
+        assertEquals(Set.of(1, 2, 3), counts);
+    }
+
+    @Test
+    void theSameSeedDrawsTheSameScenesWhateverTheCount() {
+        SceneSampler a = new SceneSampler(3, SynthOptions.defaults());
+        SceneSampler b = new SceneSampler(3, SynthOptions.defaults());
+        assertEquals(a.scene(17), b.scene(17));
+        assertNotEquals(a.scene(17), new SceneSampler(4, SynthOptions.defaults()).scene(17));
+        Path small = dir.resolve("small");
+        Path large = dir.resolve("large");
+        SynthWriter.write(small, 3, 4, SynthOptions.defaults(), false, n -> {});
+        SynthWriter.write(large, 3, 6, SynthOptions.defaults(), false, n -> {});
+        try (var files = Files.list(small.resolve("images"))) {
+            for (Path p : files.toList()) {
+                assertArrayEquals(bytes(p), bytes(large.resolve("images").resolve(p.getFileName())), p.toString());
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The picture shows what scenes.jsonl says: each shape's colour where the shape is, the background elsewhere. */
+    @Test
+    void thePicturesMatchTheirTruth() throws Exception {
+        SynthOptions clean = new SynthOptions(64, 256, 3, 0, 0, 0.5, 3, List.of("en"));
+        SynthWriter.write(dir, 11, 30, clean, false, n -> {});
+        for (String line : Files.readAllLines(dir.resolve("scenes.jsonl"))) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            BufferedImage image = ImageIO.read(dir.resolve(o.get("image").getAsString()).toFile());
+            assertEquals(o.get("width").getAsInt(), image.getWidth());
+            Colour background = Colour.named(o.get("background").getAsString());
+            assertNear(background.rgb(), new Color(image.getRGB(1, 1)), 40, line); // a corner: outside every bounding circle
+            for (var e : o.getAsJsonArray("shapes")) {
+                JsonObject s = e.getAsJsonObject();
+                ShapeKind kind = ShapeKind.named(s.get("shape").getAsString());
+                double r = s.get("radius").getAsDouble();
+                // a point well inside the shape: the centre, or for a ring half-way through its band
+                int x = (int) Math.round(s.get("x").getAsDouble() + (kind == ShapeKind.RING ? 0.78 * r : 0));
+                int y = (int) Math.round(s.get("y").getAsDouble());
+                assertNear(Colour.named(s.get("colour").getAsString()).rgb(), new Color(image.getRGB(x, y)), 30, line);
+            }
+        }
+    }
+
+    @Test
+    void captionsAndAnswersFollowFromTheScene() {
+        Scene s = new Scene(200, 100, Colour.WHITE, false, Scene.Style.CLEAN, List.of(
+                new Scene.Shape(ShapeKind.STAR, Colour.ORANGE, 160, 50, 20, 0),
+                new Scene.Shape(ShapeKind.CIRCLE, Colour.RED, 30, 50, 20, 0)));
+        assertEquals("a red circle and an orange star on a white background", SceneText.caption(s, "en"));
+        assertEquals("白色背景上有一个红色圆形和一个橙色星形", SceneText.caption(s, "zh"));
+        List<SceneText.Qa> en = SceneText.questions(s, "en", new Random(0));
+        assertTrue(en.contains(new SceneText.Qa("colour", "What colour is the star?", "orange")), en.toString());
+        assertTrue(en.contains(new SceneText.Qa("count", "How many shapes are there?", "two")), en.toString());
+        assertTrue(en.contains(new SceneText.Qa("where", "Where is the red circle?", "left")), en.toString());
+        assertTrue(en.contains(new SceneText.Qa("where", "Where is the orange star?", "right")), en.toString());
+        assertTrue(en.contains(new SceneText.Qa("background", "What colour is the background?", "white")), en.toString());
+        List<SceneText.Qa> zh = SceneText.questions(s, "zh", new Random(0));
+        assertTrue(zh.contains(new SceneText.Qa("colour", "星形是什么颜色？", "橙色")), zh.toString());
+        assertTrue(zh.contains(new SceneText.Qa("count", "图中有几个形状？", "两个")), zh.toString());
+        for (List<SceneText.Qa> qas : List.of(en, zh)) {
+            List<SceneText.Qa> yesNo = qas.stream().filter(q -> q.kind().equals("yes_no")).toList();
+            assertEquals(2, yesNo.size());
+            assertEquals(Set.of("yes", "no"), Set.of(yesNo.get(0).answer(), yesNo.get(1).answer())
+                    .stream().map(a -> a.equals("有") ? "yes" : a.equals("没有") ? "no" : a)
+                    .collect(java.util.stream.Collectors.toSet()));
+        }
+        // a shape near the centre gets no "where" question: its place is not clear
+        Scene centred = new Scene(100, 100, Colour.BLACK, false, Scene.Style.CLEAN,
+                List.of(new Scene.Shape(ShapeKind.RING, Colour.BLUE, 52, 49, 30, 0)));
+        assertTrue(SceneText.questions(centred, "en", new Random(0)).stream().noneMatch(q -> q.kind().equals("where")));
+    }
+
+    @Test
+    void aFolderWithOtherFilesIsNeverOverwritten() throws Exception {
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SynthWriter.write(dir, 0, 2, SynthOptions.defaults(), false, n -> {}));
+        assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
+        assertEquals("mine", Files.readString(dir.resolve("notes.txt")));
+        assertThrows(IllegalArgumentException.class, () -> new SynthOptions(64, 512, 4, 0, 0, 0, 0, List.of("en")));
+        assertThrows(IllegalArgumentException.class, () -> new SynthOptions(64, 512, 3, 0, 0, 0, 0, List.of("fr")));
+    }
+
+    private static void assertNear(Color expected, Color actual, int tolerance, String what) {
+        int d = Math.max(Math.abs(expected.getRed() - actual.getRed()), Math.max(Math.abs(expected.getGreen()
+                - actual.getGreen()), Math.abs(expected.getBlue() - actual.getBlue())));
+        assertTrue(d <= tolerance, "expected " + expected + " got " + actual + " in " + what);
+    }
+
+    private static byte[] bytes(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
