@@ -112,7 +112,7 @@ public final class ModelWriter {
                 for (String slot : randomSlots) {
                     Path file = out.resolve(slot + ".safetensors");
                     Map<String, NDArray> whole = merged(slot, "", params, components.get(slot), scope);
-                    writeWhole((Trainable) components.get(slot), whole, extras.getOrDefault(slot, Map.of()), file);
+                    writeWhole((Trainable) components.get(slot), whole, extras.getOrDefault(slot, Map.of()), file, scope);
                     // relative to the copied checkpoint (OUT) when there is one, else absolute
                     String ref = copiedPipelineCheckpoint ? file.getFileName().toString() : file.toAbsolutePath().toString();
                     root = root.with(slotNode(root, slot, Map.of("weights", ref),
@@ -168,10 +168,29 @@ public final class ModelWriter {
         return out;
     }
 
-    private static void writeWhole(Trainable component, Map<String, NDArray> updated, Map<String, NDArray> extras, Path file)
-            throws IOException {
+    /**
+     * Every tensor of the component: the listed ones, the rows of fused projections (CLIP's q/k/v,
+     * not listed as parameters) under their module names, LoRA merged, and {@code extras}.
+     */
+    private static void writeWhole(Trainable component, Map<String, NDArray> updated, Map<String, NDArray> extras, Path file,
+            NDManager scope) throws IOException {
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        component.parameters().forEach((name, tensor) -> writer.put(name, updated.getOrDefault(name, tensor.stopGradient())));
+        Map<String, NDArray> listed = component.parameters();
+        listed.forEach((name, tensor) -> writer.put(name, updated.getOrDefault(name, tensor.stopGradient())));
+        component.projections().forEach((module, p) -> {
+            if (listed.containsKey(module + ".weight")) {
+                return;
+            }
+            NDArray rows = p.linear().weight().stopGradient().get(new ai.djl.ndarray.index.NDIndex("{}:{}", p.from(), p.to()));
+            rows.attach(scope);
+            writer.put(module + ".weight", updated.getOrDefault(module + ".weight", rows));
+            NDArray bias = p.linear().biasRows(p.from(), p.to());
+            if (bias != null) {
+                NDArray b = bias.stopGradient();
+                b.attach(scope);
+                writer.put(module + ".bias", b);
+            }
+        });
         extras.forEach((name, tensor) -> writer.put(name, tensor.stopGradient()));
         writer.write(file);
     }
