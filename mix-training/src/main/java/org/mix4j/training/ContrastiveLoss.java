@@ -55,7 +55,7 @@ final class ContrastiveLoss {
     static NDArray mean(Logits student, Logits teacher, double alpha, NDManager scope) {
         NDArray imageToText = direction(student.imageToText(), teacher == null ? null : teacher.imageToText(), alpha, scope);
         NDArray textToImage = direction(student.textToImage(), teacher == null ? null : teacher.textToImage(), alpha, scope);
-        return Autograd.mul(imageToText.add(textToImage), 0.5);
+        return times(imageToText.add(textToImage), 0.5, scope);
     }
 
     /** Cross-entropy of {@code logits [B, C]} towards column {@code b} of row {@code b}, mixed with soft targets. */
@@ -64,15 +64,23 @@ final class ContrastiveLoss {
         NDArray logp = logits.logSoftmax(1); // [B, C]
         NDArray hard = scope.eye((int) rows, (int) logits.getShape().get(1), 0, logp.getDataType()); // [B, C]
         NDArray targets = teacher == null || alpha == 0 ? hard
-                : Autograd.mul(hard, 1 - alpha).add(Autograd.mul(teacher.softmax(1), alpha));
-        return Autograd.div(logp.mul(targets).sum().neg(), rows);
+                : times(hard, 1 - alpha, scope).add(times(teacher.softmax(1), alpha, scope));
+        return times(logp.mul(targets).sum().neg(), 1.0 / rows, scope);
     }
 
     private static NDArray normalize(NDArray x) {
         return x.div(x.square().sum(new int[] {1}, true).sqrt()); // [N, P]
     }
 
-    /** A 0-d tensor of {@code value}. */
+    /**
+     * {@code a * value} through a native 0-d array of {@code a}'s type: a Java number would make a
+     * float64 result of a 0-d float32 {@code a}, and under autograd a freed buffer ({@link Autograd}).
+     */
+    static NDArray times(NDArray a, double value, NDManager scope) {
+        return a.mul(scope.full(new Shape(), (float) value, a.getDataType()));
+    }
+
+    /** A 0-d float32 tensor of {@code value}. */
     static NDArray scalar(NDManager manager, double value) {
         return manager.full(new Shape(), (float) value, DataType.FLOAT32);
     }

@@ -143,7 +143,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         ContrastiveLoss.Logits student = forward.get();
         double alpha = distillation == null ? 0 : distillation.alpha();
         NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha, scope);
-        return org.mix4j.nn.Autograd.mul(mean, micro.size());
+        return ContrastiveLoss.times(mean, micro.size(), scope);
     }
 
     /** Text embeddings {@code [N, P]} of token rows, in {@code scope}. */
