@@ -49,4 +49,40 @@ class ContrastiveCommandTest {
         assertEquals(0, search.code(), search.err());
         assertTrue(search.out().contains("sun-pairs/sun-"), search.out());
     }
+
+    @Test
+    void aTrainedClipModelFolderEvaluatesWithModelAsWithItsYaml(@TempDir Path dir) throws Exception {
+        // clip_full (transformers' CLIPModel layout) with captions short enough for its 16 text positions
+        StringBuilder pairs = new StringBuilder();
+        for (String[] p : new String[][] {{"sun-red-big-on-white.png", "red sun"}, {"sun-blue-big-on-white.png", "blue sun"},
+            {"sun-red-small-on-black.png", "red dot"}, {"sun-blue-small-on-black.png", "blue dot"}}) {
+            pairs.append("{\"image\": \"").append(EXAMPLES.resolve("train/data").resolve(p[0])).append("\", \"caption\": \"")
+                    .append(p[1]).append("\"}\n");
+        }
+        Files.writeString(dir.resolve("pairs.jsonl"), pairs);
+        Path recipe = dir.resolve("clip-full.yaml");
+        Files.writeString(recipe, String.join("\n", "task: retrieval",
+                "checkpoint: " + EXAMPLES.getParent().resolve("testdata/golden/clip_full"),
+                "image_processor: { type: hf_image_processor, size: { shortest_edge: 32 }, crop_size: 32 }",
+                "encoder: { type: clip_vision }", "text_encoder: { type: clip_text }",
+                "tokenizer: { type: clip_bpe, path: " + EXAMPLES.resolve("generation/tiny-clip-tokenizer") + " }",
+                "training: { objective: contrastive, data: pairs.jsonl, eval_data: pairs.jsonl, "
+                        + "trainable: [encoder, text_encoder, logit_scale], lr: 0.01, max_steps: 3, micro_batch_size: 4 }", ""));
+        Path out = dir.resolve("run");
+        Result r = TrainCommandTest.mix("train", recipe.toString(), "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        JsonObject last = JsonParser.parseString(metrics.get(metrics.size() - 1)).getAsJsonObject();
+        for (String[] target : List.of(new String[] {"--model", out.toString()}, new String[] {out.resolve("pipeline.yaml").toString()})) {
+            List<String> args = new java.util.ArrayList<>(List.of("eval"));
+            args.addAll(List.of(target));
+            args.addAll(List.of("--data", dir.resolve("pairs.jsonl").toString(), "--json"));
+            Result eval = TrainCommandTest.mix(args.toArray(String[]::new));
+            assertEquals(0, eval.code(), eval.err());
+            JsonObject measured = JsonParser.parseString(eval.out().strip()).getAsJsonObject();
+            assertEquals(last.get("eval_loss").getAsDouble(), measured.get("loss").getAsDouble(), 1e-6, String.join(" ", target));
+            assertEquals(last.get("eval_image_to_text_recall@1").getAsDouble(),
+                    measured.get("image_to_text_recall@1").getAsDouble(), 1e-9);
+        }
+    }
 }

@@ -235,7 +235,7 @@ public final class ModelWriter {
         }
         Path dir = directory(spec, config.checkpoint());
         for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                "chat_template.jinja")) {
+                "chat_template.jinja", "vocab.json", "merges.txt")) { // the last two: CLIP's BPE (clip_bpe)
             if (Files.isRegularFile(dir.resolve(name))) {
                 Files.copy(dir.resolve(name), out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
