@@ -126,7 +126,8 @@ class ContrastiveTrainingTest {
 
     @Test
     void distillationWithAlphaZeroEqualsPlainInfoNce() throws Exception {
-        ConfigOverrides steps = new ConfigOverrides().set("training.max_steps", 3, "test");
+        ConfigOverrides steps = new ConfigOverrides().set("training.max_steps", 3, "test")
+                .set("training.eval_data", null, "test");
         Log plain = run(recipe("plain", DISTILLATION, ""), steps, dir.resolve("plain"));
         Log alphaZero = run(recipe("zero", DISTILLATION, "  distillation: { momentum: 0.5, alpha: 0.0 }"), steps,
                 dir.resolve("zero"));
