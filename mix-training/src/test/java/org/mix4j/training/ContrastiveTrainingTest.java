@@ -245,6 +245,25 @@ class ContrastiveTrainingTest {
     }
 
     @Test
+    void loraOnTheRandomTextTowerIsMergedIntoTheWrittenModel() throws Exception {
+        // text_encoder.safetensors must hold q_proj/v_proj (rows of a fused matrix) with B A merged in
+        Path recipe = recipe("lora", "trainable: [encoder, text_encoder, logit_scale]",
+                "trainable: [logit_scale]\n  lora: { slot: text_encoder, r: 4, alpha: 8, target_modules: [q_proj, v_proj] }");
+        Path out = dir.resolve("out");
+        Map<String, Double> trained;
+        try (Trainer t = trainer(recipe, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
+            assertEquals(9, t.parameters().trainable().size(), t.parameters().trainable().keySet().toString());
+            trained = t.run(new Log(), () -> false, null).eval();
+        }
+        PipelineConfig written = PipelineConfig.load(out.resolve("pipeline.yaml"));
+        try (RetrievalPipeline p = RetrievalPipeline.load(written, runtime.loader(), manager)) {
+            Map<String, Double> reloaded = RetrievalEval.evaluate(p, CaptionData.read(RECIPES.resolve("data/sun-pairs/eval.jsonl")),
+                    RetrievalEval.logitScale(written), 8);
+            trained.forEach((name, v) -> assertEquals(v, reloaded.get(name), 1e-6, name));
+        }
+    }
+
+    @Test
     void anUnderstandingRecipeIsAConfigErrorNamingTheTaskKey() {
         ConfigOverrides contrastive = new ConfigOverrides().set("training.objective", "contrastive", "test");
         ConfigException e = assertThrows(ConfigException.class,
