@@ -135,6 +135,65 @@ class ContrastiveLossTest {
     }
 
     @Test
+    void gradientsOfTheWholeLossMatchFiniteDifferencesInFloat64() {
+        // embeddings, negatives and the logit scale, with soft targets mixed in: autograd against central differences
+        Random random = new Random(11);
+        double[][] inputs = {gaussian(random, 12), gaussian(random, 12), gaussian(random, 8), {Math.log(5)}};
+        Shape[] shapes = {new Shape(3, 4), new Shape(3, 4), new Shape(2, 4), new Shape()};
+        double[] teacherImageToText = gaussian(random, 15);
+        double[] teacherTextToImage = gaussian(random, 9);
+        double[][] grads = new double[inputs.length][];
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray[] x = new NDArray[inputs.length];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = scope.create(inputs[k], shapes[k]);
+                x[k].setRequiresGradient(true);
+            }
+            try (Autograd.Recording r = Autograd.record()) {
+                r.backward(loss(scope, x, teacherImageToText, teacherTextToImage));
+            }
+            for (int k = 0; k < x.length; k++) {
+                grads[k] = x[k].getGradient().toDoubleArray();
+            }
+        }
+        double h = 1e-6;
+        for (int k = 0; k < inputs.length; k++) {
+            for (int i = 0; i < inputs[k].length; i++) {
+                double[] numeric = new double[2];
+                for (int side = 0; side < 2; side++) {
+                    double[][] moved = inputs.clone();
+                    moved[k] = inputs[k].clone();
+                    moved[k][i] += side == 0 ? h : -h;
+                    try (NDManager scope = manager.newSubManager()) {
+                        NDArray[] x = new NDArray[inputs.length];
+                        for (int j = 0; j < x.length; j++) {
+                            x[j] = scope.create(moved[j], shapes[j]);
+                        }
+                        numeric[side] = loss(scope, x, teacherImageToText, teacherTextToImage).getDouble();
+                    }
+                }
+                double fd = (numeric[0] - numeric[1]) / (2 * h);
+                assertEquals(fd, grads[k][i], 1e-6 + 1e-5 * Math.abs(fd), "input " + k + "[" + i + "]");
+            }
+        }
+    }
+
+    private static NDArray loss(NDManager scope, NDArray[] x, double[] teacherImageToText, double[] teacherTextToImage) {
+        ContrastiveLoss.Logits student = ContrastiveLoss.logits(x[0], x[1], x[2], ContrastiveLoss.scale(x[3], scope));
+        ContrastiveLoss.Logits teacher = new ContrastiveLoss.Logits(scope.create(teacherImageToText, new Shape(3, 5)),
+                scope.create(teacherTextToImage, new Shape(3, 3)));
+        return ContrastiveLoss.mean(student, teacher, 0.3, scope);
+    }
+
+    private static double[] gaussian(Random random, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
     void recallCountsTiesAgainstTheRightAnswer() {
         // image 0 ranks text 0 first; image 1 ties texts 0 and 1; image 2 ranks its text third
         float[][] images = {{1, 0, 0}, {0.6f, 0.8f, 0}, {0, 0, 1}};
