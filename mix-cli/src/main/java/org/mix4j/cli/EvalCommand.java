@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode;
@@ -15,11 +16,14 @@ import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.pipelines.task.UnderstandingSettings;
 import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+import org.mix4j.pipelines.retrieval.RetrievalPipeline;
+import org.mix4j.training.CaptionData;
 import org.mix4j.training.CausalLmBatches;
 import org.mix4j.training.CausalLmEncoder;
 import org.mix4j.training.CausalLmModel;
 import org.mix4j.training.ConversationData;
 import org.mix4j.training.ConversationData.Sample;
+import org.mix4j.training.RetrievalEval;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,12 +31,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code mix eval}: the held-out causal-LM loss of any understanding pipeline or checkpoint on
- * LLaVA-format data, computed exactly as {@code mix train} computes its eval loss.
+ * LLaVA-format data, or the contrastive loss and recall@1/5 of a retrieval pipeline on
+ * image-caption pairs, computed exactly as {@code mix train} computes its eval metrics.
  */
 @Extension
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Mean loss over the assistant tokens of LLaVA-format data (--data, else the recipe's "
-                + "training.eval_data), for a task: understanding or text YAML or --model DIR: what mix train reports as eval loss.")
+                + "training.eval_data), for a task: understanding or text YAML or --model DIR: what mix train reports as "
+                + "eval loss. For task: retrieval, image-caption pairs: the contrastive loss and image/text recall@1 and @5.")
 public final class EvalCommand implements Callable<Integer>, CliCommand {
 
     @Parameters(arity = "0..1", paramLabel = "PIPELINE.yaml", description = "A pipeline YAML (a training recipe or not).")
@@ -41,13 +47,14 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--model", paramLabel = "DIR", description = "A checkpoint directory instead of a YAML.")
     Path model;
 
-    @Option(names = "--data", paramLabel = "FILE", description = "LLaVA-format JSON or JSONL (default: training.eval_data).")
+    @Option(names = "--data", paramLabel = "FILE", description = "LLaVA-format JSON or JSONL, or image-caption pairs for retrieval (default: training.eval_data).")
     Path data;
 
     @Option(names = "--batch", paramLabel = "N", description = "Samples per forward pass (default 4).")
     int batch = 4;
 
-    @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} as one JSON object.")
+    @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} (retrieval: the metrics and "
+            + "\"samples\") as one JSON object.")
     boolean json;
 
     private CliContext context;
@@ -67,10 +74,13 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             throw new ConfigException(Origin.of("command line"), "--batch", "must be at least 1, got " + batch, null);
         }
         PipelineConfig config = SettingFlags.config(context.runtime().registry(), pipeline, model, task -> new ConfigOverrides());
+        if (config.task().equals(Tasks.RETRIEVAL.task())) {
+            return retrieval(config, data != null ? data : recipeEvalData(config));
+        }
         boolean text = config.task().equals(Tasks.TEXT.task());
         if (!text && !config.task().equals(Tasks.UNDERSTANDING.task())) {
-            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix eval runs task: understanding "
-                    + "and task: text pipelines, not '" + config.task() + "'", List.of("understanding", "text"));
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix eval runs task: understanding, "
+                    + "text or retrieval pipelines, not '" + config.task() + "'", List.of("understanding", "text", "retrieval"));
         }
         Path file = data != null ? data : recipeEvalData(config);
         List<Sample> samples = ConversationData.read(file);
@@ -93,6 +103,27 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             } else {
                 context.out().printf(Locale.ROOT, "loss %.4f over %d target tokens of %d samples (%s)%n", loss, targets,
                         samples.size(), file);
+            }
+            context.out().flush();
+        }
+        return 0;
+    }
+
+    /** The contrastive objective's eval metrics ({@link RetrievalEval}) on image-caption pairs. */
+    private int retrieval(PipelineConfig config, Path file) {
+        List<CaptionData.Pair> pairs = CaptionData.read(file);
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                RetrievalPipeline p = RetrievalPipeline.load(config, context.runtime().loader(), manager)) {
+            Map<String, Double> metrics = RetrievalEval.evaluate(p, pairs, RetrievalEval.logitScale(config), batch);
+            if (json) {
+                JsonObject o = new JsonObject();
+                metrics.forEach(o::addProperty);
+                o.addProperty("samples", pairs.size());
+                context.out().println(o);
+            } else {
+                StringBuilder line = new StringBuilder();
+                metrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, "%s %.4f  ", k, v)));
+                context.out().printf(Locale.ROOT, "%sover %d image-caption pairs (%s)%n", line, pairs.size(), file);
             }
             context.out().flush();
         }

@@ -52,6 +52,15 @@ public final class ModelWriter {
      */
     public static void write(Path out, PipelineConfig config, Map<String, ComponentSpec> slots, Map<String, Object> components,
             Parameters params, NDManager manager) {
+        write(out, config, slots, components, params, Map.of(), manager);
+    }
+
+    /**
+     * @param extras tensors written with a slot's weights under the slot's prefix though the component
+     *     does not read them (CLIPModel's {@code logit_scale} beside the vision tower); the slot is written
+     */
+    public static void write(Path out, PipelineConfig config, Map<String, ComponentSpec> slots, Map<String, Object> components,
+            Parameters params, Map<String, Map<String, NDArray>> extras, NDManager manager) {
         try {
             Files.createDirectories(out);
             MapNode root = config.root().without(List.of("training"));
@@ -59,18 +68,23 @@ public final class ModelWriter {
             Map<Path, List<String>> slotsOf = new LinkedHashMap<>();
             try (NDManager scope = manager.newSubManager()) {
                 List<String> randomSlots = new ArrayList<>();
+                java.util.Set<String> added = new java.util.HashSet<>(); // extras the source may lack
                 for (Map.Entry<String, ComponentSpec> e : slots.entrySet()) {
                     String slot = e.getKey();
                     ComponentSpec spec = e.getValue();
-                    if (!touched(slot, params)) {
+                    if (!touched(slot, params) && !extras.containsKey(slot)) {
                         continue;
                     }
                     if (spec.init() == ComponentSpec.Init.RANDOM) {
                         randomSlots.add(slot);
                     } else {
                         Path dir = directory(spec, config.checkpoint());
-                        byCheckpoint.computeIfAbsent(dir.toString(), k -> new LinkedHashMap<>())
-                                .putAll(merged(slot, prefix(spec), params, components.get(slot), scope));
+                        Map<String, NDArray> updates = byCheckpoint.computeIfAbsent(dir.toString(), k -> new LinkedHashMap<>());
+                        updates.putAll(merged(slot, prefix(spec), params, components.get(slot), scope));
+                        extras.getOrDefault(slot, Map.of()).forEach((name, t) -> {
+                            updates.put(prefix(spec) + name, t.stopGradient());
+                            added.add(prefix(spec) + name);
+                        });
                         slotsOf.computeIfAbsent(dir, k -> new ArrayList<>()).add(slot);
                     }
                 }
@@ -79,7 +93,7 @@ public final class ModelWriter {
                     Path source = e.getKey();
                     boolean isPipelineCheckpoint = source.equals(config.checkpoint());
                     Path target = isPipelineCheckpoint ? out : out.resolve(e.getValue().get(0));
-                    copyCheckpoint(source, target, byCheckpoint.get(source.toString()), scope);
+                    copyCheckpoint(source, target, byCheckpoint.get(source.toString()), added, scope);
                     if (isPipelineCheckpoint) {
                         copiedPipelineCheckpoint = true;
                     } else {
@@ -97,8 +111,8 @@ public final class ModelWriter {
                 }
                 for (String slot : randomSlots) {
                     Path file = out.resolve(slot + ".safetensors");
-                    writeWhole((Trainable) components.get(slot), merged(slot, "", params, components.get(slot), scope),
-                            file);
+                    Map<String, NDArray> whole = merged(slot, "", params, components.get(slot), scope);
+                    writeWhole((Trainable) components.get(slot), whole, extras.getOrDefault(slot, Map.of()), file, scope);
                     // relative to the copied checkpoint (OUT) when there is one, else absolute
                     String ref = copiedPipelineCheckpoint ? file.getFileName().toString() : file.toAbsolutePath().toString();
                     root = root.with(slotNode(root, slot, Map.of("weights", ref),
@@ -154,15 +168,36 @@ public final class ModelWriter {
         return out;
     }
 
-    private static void writeWhole(Trainable component, Map<String, NDArray> updated, Path file) throws IOException {
+    /**
+     * Every tensor of the component: the listed ones, the rows of fused projections (CLIP's q/k/v,
+     * not listed as parameters) under their module names, LoRA merged, and {@code extras}.
+     */
+    private static void writeWhole(Trainable component, Map<String, NDArray> updated, Map<String, NDArray> extras, Path file,
+            NDManager scope) throws IOException {
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        component.parameters().forEach((name, tensor) -> writer.put(name, updated.getOrDefault(name, tensor.stopGradient())));
+        Map<String, NDArray> listed = component.parameters();
+        listed.forEach((name, tensor) -> writer.put(name, updated.getOrDefault(name, tensor.stopGradient())));
+        component.projections().forEach((module, p) -> {
+            if (listed.containsKey(module + ".weight")) {
+                return;
+            }
+            NDArray rows = p.linear().weight().stopGradient().get(new ai.djl.ndarray.index.NDIndex("{}:{}", p.from(), p.to()));
+            rows.attach(scope);
+            writer.put(module + ".weight", updated.getOrDefault(module + ".weight", rows));
+            NDArray bias = p.linear().biasRows(p.from(), p.to());
+            if (bias != null) {
+                NDArray b = bias.stopGradient();
+                b.attach(scope);
+                writer.put(module + ".bias", b);
+            }
+        });
+        extras.forEach((name, tensor) -> writer.put(name, tensor.stopGradient()));
         writer.write(file);
     }
 
     /** {@code source}'s files into {@code target}, its tensors rewritten into one model.safetensors with {@code updated}. */
-    private static void copyCheckpoint(Path source, Path target, Map<String, NDArray> updated, NDManager scope)
-            throws IOException {
+    private static void copyCheckpoint(Path source, Path target, Map<String, NDArray> updated, java.util.Set<String> added,
+            NDManager scope) throws IOException {
         Files.createDirectories(target);
         Path dir = Files.isDirectory(source) ? source : source.getParent();
         try (var files = Files.list(dir)) {
@@ -182,7 +217,9 @@ public final class ModelWriter {
                 writer.put(name, value != null ? value : weights.get(name));
             }
             for (String name : updated.keySet()) {
-                if (!checkpoint.tensors().containsKey(name)) {
+                if (added.contains(name) && !checkpoint.tensors().containsKey(name)) {
+                    writer.put(name, updated.get(name));
+                } else if (!checkpoint.tensors().containsKey(name)) {
                     throw new IllegalStateException(source + " has no tensor '" + name + "' to update");
                 }
             }
@@ -198,7 +235,7 @@ public final class ModelWriter {
         }
         Path dir = directory(spec, config.checkpoint());
         for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                "chat_template.jinja")) {
+                "chat_template.jinja", "vocab.json", "merges.txt")) { // the last two: CLIP's BPE (clip_bpe)
             if (Files.isRegularFile(dir.resolve(name))) {
                 Files.copy(dir.resolve(name), out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }

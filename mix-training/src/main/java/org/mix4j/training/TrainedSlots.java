@@ -1,10 +1,12 @@
 package org.mix4j.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.mix4j.api.Trainable;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
 import org.mix4j.pipelines.task.PipelineConfig;
@@ -32,8 +34,18 @@ final class TrainedSlots implements AutoCloseable {
      */
     static TrainedSlots of(PipelineConfig config, List<String> slots, Function<String, Object> component,
             TrainingSettings settings, NDManager manager) {
+        return of(config, slots, component, Map.of(), settings, manager);
+    }
+
+    /**
+     * @param extra tensors of no slot (CLIP's {@code logit_scale}), under their own names: they train
+     *     when {@code trainable:} names them
+     */
+    static TrainedSlots of(PipelineConfig config, List<String> slots, Function<String, Object> component,
+            Map<String, NDArray> extra, TrainingSettings settings, NDManager manager) {
         TrainedSlots t = new TrainedSlots(manager);
         try {
+            t.params.add("", (Trainable) () -> extra);
             for (String slot : slots) {
                 Object c = component.apply(slot);
                 if (c != null) {

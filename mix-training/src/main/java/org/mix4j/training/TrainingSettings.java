@@ -8,9 +8,11 @@ import org.mix4j.config.OptionalKey;
  * The {@code training:} section of a pipeline YAML: what trains, on which data, with which
  * optimizer and schedule, and where it is written. Relative paths resolve against the YAML's folder.
  *
- * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens)
+ * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
+ *     {@code contrastive} (retrieval pipelines: symmetric InfoNCE on image-caption pairs)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
- *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}
+ *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive}
+ *     image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
  * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
  *     ({@code llm.model.layers.*.mlp.*}); everything else is frozen
  * @param decayNormsAndBiases weight decay on 1-D tensors too ({@code torch.optim.AdamW}'s default)
@@ -22,6 +24,8 @@ import org.mix4j.config.OptionalKey;
  * @param maxLength cut samples to this many tokens (0 = the model's context)
  * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
+ * @param hardNegatives {@code contrastive}: captions with one attribute word swapped as extra negatives
+ * @param distillation {@code contrastive}: an EMA teacher's soft targets mixed into the loss (ALBEF)
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -46,10 +50,12 @@ public record TrainingSettings(
         @Default("0") int saveEvery,
         @Default("runs/train") String output,
         @Default("0") int maxLength,
-        @Default("false") boolean packing) {
+        @Default("false") boolean packing,
+        @OptionalKey HardNegativeSettings hardNegatives,
+        @OptionalKey DistillationSettings distillation) {
 
     /** The objectives {@code objective:} accepts. */
-    public static final List<String> OBJECTIVES = List.of("causal_lm");
+    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive");
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
@@ -81,6 +87,10 @@ public record TrainingSettings(
         if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
             throw new IllegalArgumentException("max_grad_norm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
         }
+        if ((hardNegatives != null || distillation != null) && !objective.equals("contrastive")) {
+            throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"
+                    + objective + "'");
+        }
         trainable = List.copyOf(trainable);
         betas = List.copyOf(betas);
     }
@@ -105,6 +115,58 @@ public record TrainingSettings(
 
         public Lora lora() {
             return new Lora(r, alpha, dropout, targetModules);
+        }
+    }
+
+    /**
+     * {@code hard_negatives:} of the contrastive objective: each caption with one attribute word
+     * replaced by another of its group, as extra candidates an image must not match.
+     *
+     * @param attributes groups of interchangeable words ({@code [[red, green, blue], [big, small]]})
+     * @param perSample altered captions made from each caption (at most)
+     */
+    public record HardNegativeSettings(List<List<String>> attributes, @Default("1") int perSample) {
+
+        public HardNegativeSettings {
+            if (attributes == null || attributes.isEmpty()) {
+                throw new IllegalArgumentException("attributes must list groups of words, e.g. [[red, green, blue], [big, small]]");
+            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (List<String> group : attributes) {
+                if (group.size() < 2) {
+                    throw new IllegalArgumentException("attributes: the group " + group + " needs at least two words");
+                }
+                for (String word : group) {
+                    if (word == null || !word.matches("[\\p{L}\\p{N}'-]+")) {
+                        throw new IllegalArgumentException("attributes: '" + word + "' is not one word");
+                    }
+                    if (!seen.add(word.toLowerCase(java.util.Locale.ROOT))) {
+                        throw new IllegalArgumentException("attributes: '" + word + "' is in more than one place");
+                    }
+                }
+            }
+            if (perSample < 1) {
+                throw new IllegalArgumentException("per_sample must be >= 1, got " + perSample);
+            }
+            attributes = attributes.stream().map(List::copyOf).toList();
+        }
+    }
+
+    /**
+     * {@code distillation:} of the contrastive objective (ALBEF's momentum distillation).
+     *
+     * @param momentum the teacher's EMA factor: {@code teacher = m teacher + (1 - m) student} after each step
+     * @param alpha weight of the teacher's soft targets: {@code (1 - alpha) CE(hard) + alpha CE(soft)}
+     */
+    public record DistillationSettings(@Default("0.995") double momentum, @Default("0.4") double alpha) {
+
+        public DistillationSettings {
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+            }
+            if (!(alpha >= 0 && alpha <= 1)) {
+                throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ import org.mix4j.MixRuntime;
 import org.mix4j.api.Connector;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
+import org.mix4j.api.TextEncoder;
 import org.mix4j.api.TokenGrid;
 import org.mix4j.api.Trainable;
 import org.mix4j.api.VisionEncoder;
@@ -170,6 +171,31 @@ class GradientCheckTest {
             }
             double[] pixels = gaussian(2 * 3 * 8 * 8, 21);
             check(checked, m -> encoder.encode(m.create(pixels, new Shape(2, 3, 8, 8))).features());
+        }
+    }
+
+    @Test
+    void loraOnClipTextAttentionAndItsOwnTensors() {
+        Map<String, Object> yaml = new LinkedHashMap<>(Map.of("init", "random", "seed", 4, "hidden_size", 8,
+                "intermediate_size", 12, "num_hidden_layers", 1, "num_attention_heads", 2, "vocab_size", 6,
+                "max_position_embeddings", 6, "eos_token_id", 5, "projection_dim", 5));
+        try (TextEncoder encoder = runtime.loader().load("clip_text", Role.TEXT_ENCODER, null, yaml, manager,
+                        DataType.FLOAT64);
+                Parameters params = new Parameters(manager)) {
+            params.add("", encoder).lora("", new Lora(2, 4, 0, List.of("q_proj", "v_proj")),
+                    GradientCheckTest::randomFactors, 0);
+            Map<String, NDArray> checked = new LinkedHashMap<>(params.trainable());
+            for (String name : List.of("text_model.embeddings.token_embedding.weight",
+                    "text_model.embeddings.position_embedding.weight", "text_model.encoder.layers.0.layer_norm1.weight",
+                    "text_model.encoder.layers.0.self_attn.out_proj.weight", "text_model.encoder.layers.0.mlp.fc1.bias",
+                    "text_model.final_layer_norm.weight", "text_projection.weight")) {
+                assertTrue(params.all().containsKey(name), name + " not in " + params.all().keySet());
+                checked.put(name, params.all().get(name));
+            }
+            // every token and position is used; the second row is padded after its end token
+            long[] ids = {0, 1, 2, 3, 4, 5, 4, 2, 1, 5, 5, 5};
+            long[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+            check(checked, m -> encoder.encode(m.create(ids, new Shape(2, 6)), m.create(mask, new Shape(2, 6))).embeds());
         }
     }
 

@@ -6,10 +6,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.api.TextEncoder;
+import org.mix4j.api.Trainable;
 import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.nn.AttentionMasks;
@@ -26,8 +29,12 @@ import org.mix4j.weights.Weights;
  *
  * <p>Tensor names are relative to the weights prefix: {@code text_model.*} and
  * {@code text_projection.weight}.
+ *
+ * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
+ * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
+ * projections LoRA can adapt), as in {@link ClipVisionEncoder}.
  */
-public final class ClipTextEncoder implements TextEncoder {
+public final class ClipTextEncoder implements TextEncoder, Trainable {
 
     private final ClipTextConfig config;
     private final NDManager manager;
@@ -137,6 +144,33 @@ public final class ClipTextEncoder implements TextEncoder {
             throw new IllegalArgumentException("attention_mask " + attentionMask.getShape()
                     + " must have the shape of input_ids " + s);
         }
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        out.put("text_model.embeddings.token_embedding.weight", tokenEmbedding);
+        out.put("text_model.embeddings.position_embedding.weight", positionEmbedding);
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).parameters("text_model.encoder.layers." + i + ".", out);
+        }
+        finalLayerNorm.parameters("text_model.final_layer_norm", out);
+        if (textProjection != null) {
+            textProjection.parameters("text_projection", out);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Projection> projections() {
+        Map<String, Projection> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            layers.get(i).projections("text_model.encoder.layers." + i + ".", out);
+        }
+        if (textProjection != null) {
+            out.put("text_projection", textProjection.whole());
+        }
+        return out;
     }
 
     @Override

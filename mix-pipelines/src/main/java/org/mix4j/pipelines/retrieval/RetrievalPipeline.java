@@ -99,6 +99,11 @@ public final class RetrievalPipeline implements ImageEmbedder, AutoCloseable {
         return processor;
     }
 
+    /** The image tower ({@code encoder}). */
+    public VisionEncoder encoder() {
+        return encoder;
+    }
+
     /** L2-normalised image embeddings {@code [B][dim]} (the tower's {@code embeds}). */
     @Override
     public float[][] embedImages(List<RgbImage> images) {

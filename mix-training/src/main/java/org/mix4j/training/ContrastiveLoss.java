@@ -1,0 +1,87 @@
+package org.mix4j.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.mix4j.nn.Autograd;
+
+/**
+ * CLIP's symmetric InfoNCE (Radford et al. 2021; open_clip's {@code ClipLoss}) with ALBEF's momentum
+ * distillation (Li et al. 2021, "Align before Fuse"): L2-normalised embeddings, logits
+ * {@code min(exp(logit_scale), 100) I T^T}, cross-entropy towards the matching pair in both
+ * directions, averaged. Hard-negative captions are extra columns of the image-to-text logits only.
+ */
+final class ContrastiveLoss {
+
+    /** Image-to-text logits {@code [B, B + K]} (captions, then negatives) and text-to-image {@code [B, B]}. */
+    record Logits(NDArray imageToText, NDArray textToImage) {
+
+        /** The same values cut from the graph (a teacher's). */
+        Logits detached() {
+            return new Logits(imageToText.stopGradient(), textToImage.stopGradient());
+        }
+    }
+
+    private ContrastiveLoss() {}
+
+    /** {@code exp(logit_scale)} clamped at {@value RetrievalEval#MAX_SCALE}, as CLIP clamps it. */
+    static NDArray scale(NDArray logitScale, NDManager scope) {
+        NDArray max = scope.full(new Shape(), (float) RetrievalEval.MAX_SCALE, logitScale.getDataType());
+        return logitScale.exp().minimum(max);
+    }
+
+    /**
+     * @param images image embeddings {@code [B, P]}, not yet normalised
+     * @param texts their captions' embeddings {@code [B, P]}
+     * @param negatives embeddings of altered captions {@code [K, P]}, or {@code null}
+     * @param scale {@link #scale} (0-d)
+     */
+    static Logits logits(NDArray images, NDArray texts, NDArray negatives, NDArray scale) {
+        NDArray i = normalize(images); // [B, P]
+        NDArray t = normalize(texts); // [B, P]
+        NDArray columns = negatives == null ? t : t.concat(normalize(negatives), 0); // [B + K, P]
+        NDArray imageToText = i.matMul(columns.transpose()).mul(scale); // [B, B + K]
+        NDArray textToImage = t.matMul(i.transpose()).mul(scale); // [B, B]
+        return new Logits(imageToText, textToImage);
+    }
+
+    /**
+     * The mean loss: per direction {@code (1 - alpha) CE(hard targets) + alpha CE(softmax(teacher))},
+     * then the mean of the two directions.
+     *
+     * @param teacher the teacher's logits (no gradient), or {@code null} for plain InfoNCE
+     */
+    static NDArray mean(Logits student, Logits teacher, double alpha, NDManager scope) {
+        NDArray imageToText = direction(student.imageToText(), teacher == null ? null : teacher.imageToText(), alpha, scope);
+        NDArray textToImage = direction(student.textToImage(), teacher == null ? null : teacher.textToImage(), alpha, scope);
+        return times(imageToText.add(textToImage), 0.5, scope);
+    }
+
+    /** Cross-entropy of {@code logits [B, C]} towards column {@code b} of row {@code b}, mixed with soft targets. */
+    private static NDArray direction(NDArray logits, NDArray teacher, double alpha, NDManager scope) {
+        long rows = logits.getShape().get(0);
+        NDArray logp = logits.logSoftmax(1); // [B, C]
+        NDArray hard = scope.eye((int) rows, (int) logits.getShape().get(1), 0, logp.getDataType()); // [B, C]
+        NDArray targets = teacher == null || alpha == 0 ? hard
+                : times(hard, 1 - alpha, scope).add(times(teacher.softmax(1), alpha, scope));
+        return times(logp.mul(targets).sum().neg(), 1.0 / rows, scope);
+    }
+
+    private static NDArray normalize(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).sqrt()); // [N, P]
+    }
+
+    /**
+     * {@code a * value} through a native 0-d array of {@code a}'s type: a Java number would make a
+     * float64 result of a 0-d float32 {@code a}, and under autograd a freed buffer ({@link Autograd}).
+     */
+    static NDArray times(NDArray a, double value, NDManager scope) {
+        return a.mul(scope.full(new Shape(), (float) value, a.getDataType()));
+    }
+
+    /** A 0-d float32 tensor of {@code value}. */
+    static NDArray scalar(NDManager manager, double value) {
+        return manager.full(new Shape(), (float) value, DataType.FLOAT32);
+    }
+}

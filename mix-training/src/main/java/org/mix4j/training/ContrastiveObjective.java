@@ -1,0 +1,231 @@
+package org.mix4j.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.mix4j.api.RgbImage;
+import org.mix4j.api.Tokenizer;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.pipelines.retrieval.RetrievalPipeline;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.tensor.TensorParallel;
+import org.mix4j.training.TrainingSettings.DistillationSettings;
+
+/**
+ * {@code objective: contrastive} on {@code task: retrieval} pipelines: CLIP-style fine-tuning of the
+ * two towers ({@code encoder}, {@code text_encoder}) on image-caption pairs with the symmetric
+ * InfoNCE of {@link ContrastiveLoss}. The other candidates of a pair are the rest of its
+ * micro-batch; {@code hard_negatives} adds altered captions, {@code distillation} an EMA teacher.
+ * The learnable temperature is {@code logit_scale} (transformers' CLIPModel name), read from the
+ * encoder's checkpoint or {@code ln(1/0.07)}; it trains when {@code trainable:} lists it. A sample's
+ * unit is its pair, so a step's loss is the mean of its micro-batch means weighted by their sizes.
+ */
+final class ContrastiveObjective implements Objective<ContrastiveObjective.Sample> {
+
+    /** A pair ready for {@link #lossSum}: its decoded image and caption. */
+    record Sample(String where, RgbImage image, String caption) {}
+
+    private static final List<String> SLOTS = List.of("encoder", "text_encoder");
+    private static final String LOGIT_SCALE = "logit_scale";
+
+    private final PipelineConfig config;
+    private final RetrievalPipeline pipeline;
+    private final NDManager manager;
+    private final NDArray logitScale; // 0-d
+    private final TrainedSlots slots;
+    private final List<CaptionData.Pair> data;
+    private final List<CaptionData.Pair> evalData;
+    private final HardNegatives negatives; // null: none
+    private final DistillationSettings distillation; // null: none
+    private final Map<String, NDArray> teacher = new LinkedHashMap<>(); // EMA of the trainable tensors
+    private final int evalBatch;
+
+    ContrastiveObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
+            NDManager parent) {
+        if (!config.task().equals(Tasks.RETRIEVAL.task())) {
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "objective contrastive trains "
+                    + "task: retrieval pipelines, not '" + config.task() + "'", List.of("retrieval"));
+        }
+        this.config = config;
+        this.data = CaptionData.read(base.resolve(settings.data()));
+        this.evalData = settings.evalData() == null ? List.of() : CaptionData.read(base.resolve(settings.evalData()));
+        this.evalBatch = settings.microBatchSize();
+        this.negatives = settings.hardNegatives() == null ? null
+                : new HardNegatives(settings.hardNegatives().attributes(), settings.hardNegatives().perSample());
+        this.distillation = settings.distillation();
+        this.manager = parent.newSubManager();
+        RetrievalPipeline loaded = null;
+        TrainedSlots trained = null;
+        try {
+            loaded = RetrievalPipeline.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
+            RetrievalPipeline p = loaded;
+            p.textEncoder();
+            p.tokenizer();
+            this.logitScale = ContrastiveLoss.scalar(manager, RetrievalEval.logitScale(config));
+            trained = TrainedSlots.of(config, SLOTS, slot -> slot.equals("encoder") ? p.encoder() : p.textEncoder(),
+                    Map.of(LOGIT_SCALE, logitScale), settings, manager);
+            if (distillation != null) {
+                trained.parameters().trainable().forEach((name, t) -> teacher.put(name, copyIn(manager, t)));
+            }
+            this.slots = trained;
+            this.pipeline = loaded;
+        } catch (RuntimeException | Error e) {
+            if (trained != null) {
+                trained.close();
+            }
+            if (loaded != null) {
+                loaded.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    RetrievalPipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return slots.parameters();
+    }
+
+    @Override
+    public int size() {
+        return data.size();
+    }
+
+    @Override
+    public Sample prepare(int index) {
+        CaptionData.Pair p = data.get(index);
+        return new Sample(p.where(), RetrievalEval.image(p), p.caption());
+    }
+
+    @Override
+    public long units(Sample sample) {
+        return 1;
+    }
+
+    @Override
+    public long work(Sample sample) {
+        return 1;
+    }
+
+    @Override
+    public String workUnit() {
+        return "images";
+    }
+
+    /** The micro-batch's mean loss times its size (the Trainer divides by the step's pairs). */
+    @Override
+    public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
+        List<RgbImage> images = micro.stream().map(Sample::image).toList();
+        List<String> captions = micro.stream().map(Sample::caption).toList();
+        List<String> altered = negatives == null ? List.of() : negatives.of(captions, new Random(seed));
+        NDArray pixels = pipeline.imageProcessor().preprocess(images, scope); // [B, 3, H, W]
+        Tokenizer.TokenizedBatch tokens = RetrievalEval.tokenize(pipeline.tokenizer(), pipeline.textEncoder(), captions);
+        Tokenizer.TokenizedBatch negativeTokens = altered.isEmpty() ? null
+                : RetrievalEval.tokenize(pipeline.tokenizer(), pipeline.textEncoder(), altered);
+        Supplier<ContrastiveLoss.Logits> forward = () -> ContrastiveLoss.logits(pipeline.encoder().encode(pixels).embeds(),
+                text(tokens, scope), negativeTokens == null ? null : text(negativeTokens, scope),
+                ContrastiveLoss.scale(logitScale, scope));
+        ContrastiveLoss.Logits teacherLogits = distillation == null ? null
+                : asTeacher(forward, scope);
+        ContrastiveLoss.Logits student = forward.get();
+        double alpha = distillation == null ? 0 : distillation.alpha();
+        NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha, scope);
+        return ContrastiveLoss.times(mean, micro.size(), scope);
+    }
+
+    /** Text embeddings {@code [N, P]} of token rows, in {@code scope}. */
+    private NDArray text(Tokenizer.TokenizedBatch tokens, NDManager scope) {
+        NDArray ids = scope.create(tokens.ids());
+        NDArray mask = scope.create(tokens.attentionMask());
+        return pipeline.textEncoder().encode(ids, mask).embeds();
+    }
+
+    /**
+     * {@code forward} with the teacher's values in the trainable tensors, cut from the graph; the
+     * student's values are put back exactly (the forward reads the tensors the model holds).
+     */
+    private ContrastiveLoss.Logits asTeacher(Supplier<ContrastiveLoss.Logits> forward, NDManager scope) {
+        Map<String, NDArray> student = new LinkedHashMap<>();
+        parameters().trainable().forEach((name, t) -> student.put(name, copyIn(scope, t)));
+        try {
+            teacher.forEach((name, t) -> overwrite(parameters().trainable().get(name), t));
+            return forward.get().detached();
+        } finally {
+            student.forEach((name, t) -> overwrite(parameters().trainable().get(name), t));
+        }
+    }
+
+    /** The EMA step of ALBEF's momentum model: {@code teacher = m teacher + (1 - m) student}. */
+    @Override
+    public void afterStep() {
+        if (distillation == null) {
+            return;
+        }
+        double m = distillation.momentum();
+        teacher.forEach((name, t) -> {
+            try (NDArray s = parameters().trainable().get(name).stopGradient(); NDArray part = s.mul(1 - m)) {
+                t.muli(m).addi(part);
+            }
+        });
+    }
+
+    @Override
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        teacher.forEach((name, t) -> out.put("teacher." + name, t));
+        return out;
+    }
+
+    @Override
+    public boolean hasEval() {
+        return !evalData.isEmpty();
+    }
+
+    @Override
+    public Map<String, Double> evaluate() {
+        return RetrievalEval.evaluate(pipeline, evalData, logitScale.getFloat(), evalBatch);
+    }
+
+    /** The towers as they were loaded (a checkpoint copy or {@code SLOT.safetensors}), {@code logit_scale} beside the vision tower. */
+    @Override
+    public void write(Path output, NDManager manager) {
+        boolean scaleTrains = parameters().trainable().containsKey(LOGIT_SCALE);
+        boolean encoderTrains = parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith("encoder."));
+        Map<String, Map<String, NDArray>> extras = scaleTrains || encoderTrains
+                ? Map.of("encoder", Map.of(LOGIT_SCALE, logitScale)) : Map.of();
+        ModelWriter.write(output, config, slots.specs(), slots.components(), parameters(), extras, manager);
+    }
+
+    private static NDArray copyIn(NDManager scope, NDArray t) {
+        try (NDArray view = t.stopGradient()) {
+            NDArray copy = view.duplicate();
+            copy.attach(scope);
+            return copy;
+        }
+    }
+
+    /** Puts {@code value} into {@code target}'s own buffer (the model keeps its reference). */
+    private static void overwrite(NDArray target, NDArray value) {
+        try (NDArray data = target.stopGradient()) {
+            data.set(new ai.djl.ndarray.index.NDIndex("..."), value);
+        }
+    }
+
+    @Override
+    public void close() {
+        slots.close();
+        pipeline.close();
+        manager.close();
+    }
+}
