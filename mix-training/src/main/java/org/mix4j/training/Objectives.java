@@ -14,6 +14,7 @@ final class Objectives {
             NDManager manager) {
         return switch (settings.objective()) {
             case "causal_lm" -> new CausalLmObjective(config, settings, base, loader, manager);
+            case "diffusion" -> new DiffusionObjective(config, settings, base, loader, manager);
             default -> throw new IllegalStateException("objective " + settings.objective());
         };
     }

@@ -8,7 +8,8 @@ import org.mix4j.config.OptionalKey;
  * The {@code training:} section of a pipeline YAML: what trains, on which data, with which
  * optimizer and schedule, and where it is written. Relative paths resolve against the YAML's folder.
  *
- * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens)
+ * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
+ *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
  *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}
  * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
@@ -20,6 +21,8 @@ import org.mix4j.config.OptionalKey;
  * @param evalEvery steps between held-out losses ({@code eval_data}); 0 = at the end only
  * @param saveEvery steps between resumable checkpoints; 0 = at the end only
  * @param maxLength cut samples to this many tokens (0 = the model's context)
+ * @param resolution {@code diffusion}: the square size images are trained at (default: the
+ *     denoiser's native size)
  * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  */
@@ -46,10 +49,11 @@ public record TrainingSettings(
         @Default("0") int saveEvery,
         @Default("runs/train") String output,
         @Default("0") int maxLength,
-        @Default("false") boolean packing) {
+        @Default("false") boolean packing,
+        @OptionalKey Integer resolution) {
 
     /** The objectives {@code objective:} accepts. */
-    public static final List<String> OBJECTIVES = List.of("causal_lm");
+    public static final List<String> OBJECTIVES = List.of("causal_lm", "diffusion");
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
@@ -60,6 +64,9 @@ public record TrainingSettings(
         }
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("data must name a LLaVA-format JSON or JSONL file");
+        }
+        if (resolution != null && resolution < 1) {
+            throw new IllegalArgumentException("resolution must be >= 1 pixels, got " + resolution);
         }
         if (trainable.isEmpty() && lora == null) {
             throw new IllegalArgumentException("nothing would train: set trainable (e.g. [connector]) or lora");
