@@ -258,6 +258,9 @@ public final class ModelWriter {
             lora.put("base_model.model." + prefix(slots.get(slot)) + rest, p.stopGradient());
             String module = rest.substring(0, rest.indexOf(".lora_"));
             String last = module.substring(module.lastIndexOf('.') + 1);
+            if (last.chars().allMatch(Character::isDigit) && module.lastIndexOf('.') > 0) { // to_out.0: a Sequential's index
+                last = module.substring(module.lastIndexOf('.', module.lastIndexOf('.') - 1) + 1);
+            }
             if (!modules.contains(last)) {
                 modules.add(last);
             }

@@ -202,7 +202,8 @@ class DiffusionTrainingTest {
         }
         assertTrue(Files.isRegularFile(out.resolve("unet/diffusion_pytorch_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer/vocab.json")), "the recipe's tokenizer is copied in");
-        assertTrue(Files.readString(out.resolve("adapter/adapter_config.json")).contains("\"lora_alpha\": 4"));
+        String adapter = Files.readString(out.resolve("adapter/adapter_config.json"));
+        assertTrue(adapter.contains("\"lora_alpha\": 4") && adapter.contains("\"to_out.0\""), adapter);
         try (Checkpoint lora = Checkpoint.open(out.resolve(DiffusersWriter.LORA_FILE))) {
             assertTrue(lora.tensors().containsKey("unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight"),
                     lora.tensors().keySet().toString());
