@@ -38,7 +38,9 @@ import org.mix4j.weights.SafeTensorsWriter;
  * also written unmerged twice: {@code pytorch_lora_weights.safetensors} in diffusers' names
  * ({@code unet.<module>.lora_A.weight} / {@code lora_B.weight}, alpha / r folded into B so that
  * loaders assuming alpha = r read it right), which a denoiser section's {@code lora: [{file: ...}]}
- * merges per pipeline, and {@code adapter/} as peft writes it.
+ * merges per pipeline ({@code lora.yaml} is the base pipeline so), and {@code adapter/} as peft
+ * writes it. With {@code merge_lora: false} only these are written, and {@code pipeline.yaml} is the
+ * base pipeline with the LoRA.
  */
 final class DiffusersWriter {
 
@@ -55,20 +57,26 @@ final class DiffusersWriter {
         return slots.parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith(slot + "."));
     }
 
-    static void write(Path out, PipelineConfig config, TrainedSlots slots, TrainingSettings.LoraSettings lora,
-            NDManager manager) {
+    static void write(Path out, PipelineConfig config, TrainedSlots slots, TrainingSettings settings, NDManager manager) {
         Path checkpoint = config.checkpoint() == null ? null : config.checkpoint().toAbsolutePath().normalize();
+        TrainingSettings.LoraSettings lora = settings.lora();
+        boolean denoiserLora = lora != null && lora.slot().equals("denoiser");
         try {
+            Files.createDirectories(out);
+            if (denoiserLora) {
+                writeLora(out.resolve(LORA_FILE), slots.parameters(), lora.lora().scaling());
+                writeLoraPipeline(out, config, checkpoint, settings.mergeLora() ? "lora.yaml" : "pipeline.yaml");
+            }
+            if (denoiserLora && !settings.mergeLora()) {
+                ModelWriter.writeAdapters(out.resolve("adapter"), slots.specs(), slots.components(), slots.parameters());
+                return;
+            }
             boolean randomTrained = slots.specs().entrySet().stream()
                     .anyMatch(e -> e.getValue().init() == ComponentSpec.Init.RANDOM && trained(e.getKey(), slots));
             if (checkpoint == null || DiffusersLayout.modelIndex(checkpoint) == null || randomTrained) {
                 ModelWriter.write(out, config, slots.specs(), slots.components(), slots.parameters(), manager);
             } else {
                 writeFolder(out, config, checkpoint, slots, manager);
-            }
-            if (lora != null && lora.slot().equals("denoiser")) {
-                writeLora(out.resolve(LORA_FILE), slots.parameters(), lora.lora().scaling());
-                writeLoraPipeline(out, config, checkpoint);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the trained model to " + out + ": " + e.getMessage(), e);
@@ -178,10 +186,11 @@ final class DiffusersWriter {
     }
 
     /**
-     * {@code lora.yaml}: the base pipeline as the recipe loaded it (absolute checkpoint) with the LoRA
+     * {@code name}: the base pipeline as the recipe loaded it (absolute checkpoint) with the LoRA
      * file merged at load by the denoiser's {@code lora:}, what a service applying it per request runs.
      */
-    private static void writeLoraPipeline(Path out, PipelineConfig config, Path checkpoint) throws IOException {
+    private static void writeLoraPipeline(Path out, PipelineConfig config, Path checkpoint, String name)
+            throws IOException {
         MapNode root = config.root().without(List.of("training"));
         if (checkpoint != null) {
             root = root.with(single("checkpoint", checkpoint.toString()));
@@ -195,7 +204,7 @@ final class DiffusersWriter {
         Map<String, Object> wrap = new LinkedHashMap<>();
         wrap.put("denoiser", denoiser.with((MapNode) ConfigNode.fromJava(Map.of("lora", files), Origin.of("mix train"))));
         root = root.with((MapNode) ConfigNode.fromJava(wrap, Origin.of("mix train")));
-        Files.writeString(out.resolve("lora.yaml"), YamlWriter.write(root, List.of(
+        Files.writeString(out.resolve(name), YamlWriter.write(root, List.of(
                 "written by mix train: the base pipeline with the trained LoRA applied at load (" + LORA_FILE + ")")));
     }
 

@@ -168,6 +168,10 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         return parts;
     }
 
+    TrainedSlots slots() {
+        return slots;
+    }
+
     /** The square size images are trained at, in pixels. */
     int resolution() {
         return resolution;
@@ -305,7 +309,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
     @Override
     public void write(Path output, NDManager manager) {
-        DiffusersWriter.write(output, config, slots, settings.lora(), manager);
+        DiffusersWriter.write(output, config, slots, settings, manager);
     }
 
     @Override

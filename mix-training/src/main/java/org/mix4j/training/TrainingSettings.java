@@ -23,6 +23,9 @@ import org.mix4j.config.OptionalKey;
  * @param maxLength cut samples to this many tokens (0 = the model's context)
  * @param resolution {@code diffusion}: the square size images are trained at (default: the
  *     denoiser's native size)
+ * @param mergeLora {@code diffusion} with a LoRA on the denoiser: also write the model with the LoRA
+ *     merged (a whole diffusers folder); {@code false} writes the LoRA file and a pipeline applying it
+ *     to the base model only
  * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  */
@@ -50,7 +53,8 @@ public record TrainingSettings(
         @Default("runs/train") String output,
         @Default("0") int maxLength,
         @Default("false") boolean packing,
-        @OptionalKey Integer resolution) {
+        @OptionalKey Integer resolution,
+        @Default("true") boolean mergeLora) {
 
     /** The objectives {@code objective:} accepts. */
     public static final List<String> OBJECTIVES = List.of("causal_lm", "diffusion");
@@ -67,6 +71,10 @@ public record TrainingSettings(
         }
         if (resolution != null && resolution < 1) {
             throw new IllegalArgumentException("resolution must be >= 1 pixels, got " + resolution);
+        }
+        if (!mergeLora && (lora == null || !trainable.isEmpty() || !objective.equals("diffusion"))) {
+            throw new IllegalArgumentException("merge_lora: false writes only the LoRA: it needs objective diffusion, "
+                    + "a lora: section and no trainable: (the base weights stay as they are)");
         }
         if (trainable.isEmpty() && lora == null) {
             throw new IllegalArgumentException("nothing would train: set trainable (e.g. [connector]) or lora");

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.generation.DiffusersLayout;
@@ -38,6 +39,9 @@ class DiffusionTrainingTest {
 
     static final Path RECIPES = CausalLmTrainingTest.RECIPES;
     static final Path RECIPE = RECIPES.resolve("tiny-sd-lora.yaml");
+
+    /** A key set to nothing (ConfigOverrides skips a Java null). */
+    private static final ConfigNode NONE = new ConfigNode.Scalar(null, ConfigNode.Origin.of("test"));
 
     private static MixRuntime runtime;
     private static NDManager manager;
@@ -130,7 +134,7 @@ class DiffusionTrainingTest {
     @Test
     void anInterruptedAndResumedRunEqualsTheUninterruptedOne() {
         ConfigOverrides four = new ConfigOverrides().set("training.max_steps", 4, "test")
-                .set("training.micro_batch_size", 2, "test").set("training.eval_data", null, "test");
+                .set("training.micro_batch_size", 2, "test").set("training.eval_data", NONE, "test");
         CausalLmTrainingTest.Log straight = new CausalLmTrainingTest.Log();
         Map<String, float[]> expected;
         try (Trainer t = trainer(four, dir.resolve("straight"))) {
@@ -194,11 +198,13 @@ class DiffusionTrainingTest {
         float[] trained;
         int trainable;
         try (Trainer t = trainer(new ConfigOverrides().set("training.max_steps", 2, "test").set("training.lr", 0.05, "test")
-                .set("training.micro_batch_size", 2, "test").set("training.eval_data", null, "test"), out)) {
+                .set("training.micro_batch_size", 2, "test").set("training.eval_data", NONE, "test"), out)) {
             t.run(new CausalLmTrainingTest.Log(), () -> false, null);
             trainable = t.parameters().trainable().size();
             DiffusionObjective objective = (DiffusionObjective) t.objective();
             trained = image(objective.components());
+            PipelineConfig loraOnly = PipelineConfig.load(RECIPE, new ConfigOverrides().set("training.merge_lora", false, "test"));
+            DiffusersWriter.write(dir.resolve("lora-only"), loraOnly, objective.slots(), Trainer.settings(loraOnly), manager);
         }
         assertTrue(Files.isRegularFile(out.resolve("unet/diffusion_pytorch_model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer/vocab.json")), "the recipe's tokenizer is copied in");
@@ -221,6 +227,11 @@ class DiffusionTrainingTest {
         assertTrue(maxDifference(merged, perRequest) < 1e-4, "base + LoRA file vs merged: "
                 + maxDifference(merged, perRequest));
         assertTrue(maxDifference(merged, base) > 1e-3, "the LoRA changes the image: " + maxDifference(merged, base));
+        // merge_lora: false writes no model, only the LoRA (and the adapter) with the base pipeline applying it
+        Path loraOnly = dir.resolve("lora-only");
+        assertFalse(Files.exists(loraOnly.resolve("unet")) || Files.exists(loraOnly.resolve("model_index.json")));
+        assertTrue(Files.isRegularFile(loraOnly.resolve("adapter/adapter_model.safetensors")));
+        assertTrue(maxDifference(perRequest, image(PipelineConfig.load(loraOnly.resolve("pipeline.yaml")))) < 1e-6);
     }
 
     @Test
@@ -237,7 +248,7 @@ class DiffusionTrainingTest {
         Path broken = dir.resolve("broken.jsonl");
         Files.writeString(broken, "{\"image\": \"garbage.png\", \"caption\": \"a sun\"}\n");
         try (Trainer t = trainer(new ConfigOverrides().set("training.data", broken.toString(), "test")
-                .set("training.eval_data", null, "test"), dir.resolve("b"))) {
+                .set("training.eval_data", NONE, "test"), dir.resolve("b"))) {
             IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
                     () -> t.run(new CausalLmTrainingTest.Log(), () -> false, null));
             assertTrue(d.getMessage().startsWith(broken + ":1: ") && d.getMessage().contains("garbage.png"), d.getMessage());
@@ -267,5 +278,38 @@ class DiffusionTrainingTest {
         }
         assertTrue(Double.isFinite(losses[1]) && Math.abs(losses[0] - losses[1]) > 1e-3,
                 "the v-prediction target is not the noise: " + losses[0] + " vs " + losses[1]);
+    }
+
+    @Test
+    void trainingTheWholeDenoiserWritesItsTrainedWeightsAndNothingElse() throws Exception {
+        Path out = dir.resolve("full");
+        Map<String, float[]> trained;
+        try (Trainer t = trainer(new ConfigOverrides().set("training.lora", NONE, "test")
+                .set("training.trainable", List.of("denoiser"), "test").set("training.max_steps", 1, "test")
+                .set("training.micro_batch_size", 1, "test").set("training.eval_data", NONE, "test"), out)) {
+            assertTrue(t.parameters().trainable().keySet().stream().allMatch(n -> n.startsWith("denoiser.")));
+            t.run(new CausalLmTrainingTest.Log(), () -> false, null);
+            trained = values(t.parameters().trainable());
+        }
+        assertFalse(Files.exists(out.resolve(DiffusersWriter.LORA_FILE)));
+        Path base = RECIPES.resolve("../../testdata/golden/sd_pipeline").normalize();
+        try (NDManager scope = manager.newSubManager();
+                Checkpoint written = Checkpoint.open(out.resolve("unet"));
+                Checkpoint original = Checkpoint.open(base.resolve("unet"))) {
+            var w = written.weights(scope, ai.djl.ndarray.types.DataType.FLOAT32);
+            var o = original.weights(scope, ai.djl.ndarray.types.DataType.FLOAT32);
+            assertEquals(original.tensors().keySet(), written.tensors().keySet());
+            int changed = 0;
+            for (String name : original.tensors().keySet()) {
+                float[] value = w.get(name).toFloatArray();
+                float[] expected = trained.containsKey("denoiser." + name) ? trained.get("denoiser." + name)
+                        : o.get(name).toFloatArray();
+                assertArrayEquals(expected, value, name);
+                changed += java.util.Arrays.equals(value, o.get(name).toFloatArray()) ? 0 : 1;
+            }
+            assertTrue(changed > 0 && changed <= trained.size(), changed + " tensors changed");
+        }
+        assertArrayEquals(Files.readAllBytes(base.resolve("vae/diffusion_pytorch_model.safetensors")),
+                Files.readAllBytes(out.resolve("vae/diffusion_pytorch_model.safetensors")), "the VAE is copied as it was");
     }
 }
