@@ -12,19 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.api.RgbImage;
-import org.mix4j.api.Role;
-import org.mix4j.api.Scheduler;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.compose.ComponentLoader;
-import org.mix4j.compose.ComponentSpec;
 import org.mix4j.config.ConfigException;
-import org.mix4j.config.ConfigNode;
-import org.mix4j.config.ConfigNode.MapNode;
-import org.mix4j.config.JsonConfig;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.image.ImageOps;
 import org.mix4j.image.Resample;
@@ -58,9 +53,6 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     /** Slots whose tensors training sees (only the denoiser may train; the others are checked frozen). */
     private static final List<String> SLOTS = List.of("text_encoder", "denoiser", "vae");
 
-    /** Prediction types the loss has a target for. */
-    static final List<String> PREDICTION_TYPES = List.of("epsilon", "v_prediction");
-
     /** A training image at the training resolution, with its caption. */
     record Sample(Pair pair, RgbImage image) {}
 
@@ -68,9 +60,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private final TrainingSettings settings;
     private final GenerationComponents parts;
     private final TrainedSlots slots;
-    private final Scheduler noiseSchedule;
-    private final int trainTimesteps;
-    private final boolean vPrediction;
+    private final TrainingNoise noise;
     private final int resolution;
     private final List<Pair> data;
     private final List<Pair> evalData;
@@ -85,13 +75,12 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         this.settings = settings;
         this.data = CaptionData.read(base.resolve(settings.data()));
         this.evalData = settings.evalData() == null ? List.of() : CaptionData.read(base.resolve(settings.evalData()));
-        for (Pair pair : concat(data, evalData)) { // before minutes of loading, not at the sample's step
+        for (Pair pair : Stream.concat(data.stream(), evalData.stream()).toList()) { // before minutes of loading, not at the sample's step
             if (!Files.isRegularFile(pair.image())) {
                 throw new IllegalArgumentException(pair.where() + ": no such image file " + pair.image());
             }
         }
-        MapNode schedule = scheduleConfig(config);
-        this.vPrediction = predictionType(schedule).equals("v_prediction");
+        this.noise = TrainingNoise.of(config, loader, manager);
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
         try {
             this.parts = loaded;
@@ -99,9 +88,6 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                 throw new IllegalArgumentException("objective diffusion needs the pipeline's 'text_encoder:' and "
                         + "'tokenizer:' sections to encode the captions");
             }
-            this.noiseSchedule = trainingScheduler(schedule, loader, manager);
-            this.trainTimesteps = schedule.get("num_train_timesteps") instanceof ConfigNode.Scalar s
-                    && s.value() instanceof Number n ? n.intValue() : 1000;
             int factor = parts.vae().scaleFactor();
             this.resolution = settings.resolution() != null ? settings.resolution()
                     : parts.denoiser().sampleSize() * factor;
@@ -116,12 +102,6 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         }
     }
 
-    private static List<Pair> concat(List<Pair> a, List<Pair> b) {
-        List<Pair> all = new java.util.ArrayList<>(a);
-        all.addAll(b);
-        return all;
-    }
-
     private Object component(String slot) {
         return switch (slot) {
             case "text_encoder" -> parts.textEncoder();
@@ -129,39 +109,6 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
             case "vae" -> parts.vae();
             default -> null;
         };
-    }
-
-    /** The scheduler section's config: its folder's {@code scheduler_config.json}, the YAML's keys over it. */
-    private static MapNode scheduleConfig(PipelineConfig config) {
-        ComponentSpec spec = config.component("scheduler");
-        Path dir = ComponentLoader.directory(spec, config.checkpoint());
-        Path file = dir == null ? null : Files.isDirectory(dir) ? dir.resolve("scheduler_config.json") : dir;
-        MapNode json = file != null && Files.isRegularFile(file) ? JsonConfig.toNode(JsonConfig.read(file), file.toString())
-                : (MapNode) ConfigNode.fromJava(Map.of(), ConfigNode.Origin.UNKNOWN);
-        return json.with(spec.options());
-    }
-
-    private static String predictionType(MapNode schedule) {
-        ConfigNode node = schedule.get("prediction_type");
-        String type = node instanceof ConfigNode.Scalar s && s.value() != null ? String.valueOf(s.value()) : "epsilon";
-        if (!PREDICTION_TYPES.contains(type)) {
-            ConfigNode.Origin o = node.origin();
-            throw new ConfigException(o.file(), o.line(), o.column(), "scheduler.prediction_type", "objective diffusion "
-                    + "trains a denoiser that predicts " + PREDICTION_TYPES + ", not '" + type + "'", PREDICTION_TYPES);
-        }
-        return type;
-    }
-
-    /** A DDIM scheduler with the schedule's betas: its {@code add_noise} is DDPM's, whatever samples at inference. */
-    private static Scheduler trainingScheduler(MapNode schedule, ComponentLoader loader, NDManager manager) {
-        Map<String, Object> keys = new LinkedHashMap<>();
-        for (String key : DiffusionLoss.SCHEDULE_KEYS) {
-            ConfigNode value = schedule.get(key);
-            if (value != null && !(value instanceof ConfigNode.Scalar s && s.value() == null)) {
-                keys.put(key, value);
-            }
-        }
-        return loader.load("ddim", Role.SCHEDULER, null, keys, manager, DataType.FLOAT32);
     }
 
     GenerationComponents components() {
@@ -242,7 +189,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         float[] sampleNoise = new float[(int) latentShape.size()];
         float[] addedNoise = new float[(int) latentShape.size()];
         for (int i = 0; i < b; i++) {
-            timesteps[i] = random.nextInt(trainTimesteps);
+            timesteps[i] = random.nextInt(noise.timesteps());
             fillGaussian(random, sampleNoise, i * perImage, perImage);
             fillGaussian(random, addedNoise, i * perImage, perImage);
         }
@@ -254,10 +201,10 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         NDArray context = encodeCaptions(micro, scope);
 
         // 2. noise, timesteps, add_noise and the target
-        NDArray noise = scope.create(addedNoise, latentShape);
+        NDArray added = scope.create(addedNoise, latentShape);
         NDArray t = scope.create(timesteps);
-        NDArray noisy = DiffusionLoss.addNoise(noiseSchedule, latents, noise, t);
-        NDArray target = vPrediction ? DiffusionLoss.velocity(noiseSchedule, latents, noise, t) : noise;
+        NDArray noisy = DiffusionLoss.addNoise(noise.scheduler(), latents, added, t);
+        NDArray target = noise.vPrediction() ? DiffusionLoss.velocity(noise.scheduler(), latents, added, t) : added;
 
         // 3. the denoiser's prediction: mean over the micro-batch times its images
         NDArray prediction = parts.denoiser().forward(noisy, t, context, null);
