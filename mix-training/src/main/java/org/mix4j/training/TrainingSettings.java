@@ -11,7 +11,8 @@ import org.mix4j.config.OptionalKey;
  * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
  *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
- *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}
+ *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code diffusion} image-caption
+ *     pairs {@code {"image": ..., "caption": ...}}
  * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
  *     ({@code llm.model.layers.*.mlp.*}); everything else is frozen
  * @param decayNormsAndBiases weight decay on 1-D tensors too ({@code torch.optim.AdamW}'s default)

@@ -267,6 +267,13 @@ class DiffusionTrainingTest {
                 () -> trainer(new ConfigOverrides().set("scheduler.prediction_type", "sample", "test"), dir).close());
         assertTrue(sample.getMessage().contains("scheduler.prediction_type"), sample.getMessage());
 
+        ConfigException mergeLora = assertThrows(ConfigException.class, () -> Trainer.settings(PipelineConfig.load(
+                CausalLmTrainingTest.STAGE1, new ConfigOverrides().set("training.merge_lora", false, "test"))));
+        assertTrue(mergeLora.getMessage().contains("merge_lora"), mergeLora.getMessage());
+        IllegalArgumentException resolution = assertThrows(IllegalArgumentException.class,
+                () -> trainer(new ConfigOverrides().set("training.resolution", 15, "test"), dir).close());
+        assertTrue(resolution.getMessage().contains("training.resolution 15"), resolution.getMessage());
+
         double[] losses = new double[2];
         String[] types = {"epsilon", "v_prediction"};
         for (int i = 0; i < 2; i++) {
