@@ -109,6 +109,9 @@ final class DiffusersWriter {
                 } else if (!source.equals(checkpoint)) {
                     root = root.with(slotKey(root, slot, key, source.toString()));
                 }
+                if (spec.config() != null && !Path.of(spec.config()).isAbsolute()) { // it resolved against the old checkpoint
+                    root = root.with(slotKey(root, slot, "config", checkpoint.resolve(spec.config()).normalize().toString()));
+                }
             }
         }
         Files.writeString(out.resolve("model_index.json"), new GsonBuilder().setPrettyPrinting().create().toJson(modelIndex));
