@@ -103,6 +103,29 @@ class TrainCommandTest {
     }
 
     @Test
+    void theDiffusionRecipeTrainsAndMixGenerateLoadsTheFolderAndTheLora(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sd");
+        Result r = mix("train", EXAMPLES.resolve("train/tiny-sd-lora.yaml").toString(), "--max-steps", "2",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("step 2/2") && r.err().contains("images/s"), r.err());
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertTrue(metrics.stream().anyMatch(l -> l.contains("\"eval_loss\"")), metrics.toString());
+        for (String[] target : List.of(new String[] {"--model", out.toString()},
+                new String[] {out.resolve("lora.yaml").toString()})) {
+            Path png = dir.resolve(target.length + ".png");
+            String[] args = new String[target.length + 7];
+            args[0] = "generate";
+            System.arraycopy(target, 0, args, 1, target.length);
+            System.arraycopy(new String[] {"--prompt", "a big red sun", "--steps", "2", "-o", png.toString()}, 0, args,
+                    target.length + 1, 6);
+            Result g = mix(args);
+            assertEquals(0, g.code(), g.err());
+            assertTrue(Files.size(png) > 0, png.toString());
+        }
+    }
+
+    @Test
     void aRecipeWithoutTrainingAndABadKeyAreOneLineErrors(@TempDir Path dir) throws Exception {
         Result none = mix("train", EXAMPLES.resolve("understanding/tiny-llava.yaml").toString());
         assertEquals(1, none.code());

@@ -30,6 +30,12 @@ public final class ConfigOverrides {
         return this;
     }
 
+    /** Clears the value at a dotted {@code path}: the key reads as not given (a recipe's {@code eval_data}, say). */
+    public ConfigOverrides unset(String path, String source) {
+        values.put(path, new ConfigNode.Scalar(null, Origin.of(source)));
+        return this;
+    }
+
     public boolean isEmpty() {
         return values.isEmpty();
     }

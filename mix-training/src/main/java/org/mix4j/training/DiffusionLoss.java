@@ -4,10 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import java.util.List;
 import org.mix4j.api.Scheduler;
 
 /** The text-to-image training objective: noise added by the training schedule, the prediction's mean squared error. */
 public final class DiffusionLoss {
+
+    /** The keys of a DDPM-family scheduler config that define the noise schedule (the rest is for sampling). */
+    public static final List<String> SCHEDULE_KEYS = List.of("num_train_timesteps", "beta_start", "beta_end",
+            "beta_schedule", "trained_betas", "rescale_betas_zero_snr");
 
     private DiffusionLoss() {}
 
@@ -28,6 +33,20 @@ public final class DiffusionLoss {
             rows.add(scheduler.addNoise(latents.get(i).expandDims(0), noise.get(i).expandDims(0), t[i]));
         }
         return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+    }
+
+    /**
+     * The v-prediction target (Salimans and Ho, "Progressive Distillation", 2022; diffusers'
+     * {@code get_velocity}): {@code v = alpha_t * noise - sigma_t * latents} with
+     * {@code alpha_t = sqrt(acp[t])}, {@code sigma_t = sqrt(1 - acp[t])}. {@code addNoise(x, n, t)}
+     * is {@code alpha_t x + sigma_t n}, so v is {@code addNoise(noise, -latents, t)}: the scheduler's
+     * own schedule, no second copy of it.
+     *
+     * @param latents {@code [B, C, h, w]} clean latents
+     * @param timesteps {@code [B]}
+     */
+    public static NDArray velocity(Scheduler scheduler, NDArray latents, NDArray noise, NDArray timesteps) {
+        return addNoise(scheduler, noise, latents.neg(), timesteps);
     }
 
     /** {@code mean((prediction - target)^2)} in float32, as {@code F.mse_loss(pred.float(), target.float())}. */

@@ -118,7 +118,7 @@ public final class ModelWriter {
                     root = root.with(slotNode(root, slot, Map.of("weights", ref),
                             List.of("init", "seed", "weights_prefix", "weights", "path")));
                 }
-                writeAdapters(out.resolve("adapter"), slots, params);
+                writeAdapters(out.resolve("adapter"), slots, components, params);
             }
             Files.writeString(out.resolve("pipeline.yaml"), YamlWriter.write(root, List.of(
                     "written by mix train: the pipeline with its trained weights (mix run " + out.resolve("pipeline.yaml")
@@ -141,7 +141,7 @@ public final class ModelWriter {
      * trained tensors as they are, and each adapted projection's weight with {@code scaling B A}
      * added to its rows.
      */
-    private static Map<String, NDArray> merged(String slot, String prefix, Parameters params, Object component,
+    static Map<String, NDArray> merged(String slot, String prefix, Parameters params, Object component,
             NDManager scope) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         String dot = slot + ".";
@@ -280,7 +280,9 @@ public final class ModelWriter {
         return new com.google.gson.JsonPrimitive(String.valueOf(v));
     }
 
-    private static void writeAdapters(Path dir, Map<String, ComponentSpec> slots, Parameters params) throws IOException {
+    /** The LoRA factors as a peft adapter ({@code lora_alpha} from the adapters' scaling), when there are any. */
+    static void writeAdapters(Path dir, Map<String, ComponentSpec> slots, Map<String, Object> components,
+            Parameters params) throws IOException {
         Map<String, NDArray> lora = new LinkedHashMap<>();
         List<String> modules = new ArrayList<>();
         params.trainable().forEach((name, p) -> {
@@ -293,6 +295,9 @@ public final class ModelWriter {
             lora.put("base_model.model." + prefix(slots.get(slot)) + rest, p.stopGradient());
             String module = rest.substring(0, rest.indexOf(".lora_"));
             String last = module.substring(module.lastIndexOf('.') + 1);
+            if (last.chars().allMatch(Character::isDigit) && module.lastIndexOf('.') > 0) { // to_out.0: a Sequential's index
+                last = module.substring(module.lastIndexOf('.', module.lastIndexOf('.') - 1) + 1);
+            }
             if (!modules.contains(last)) {
                 modules.add(last);
             }
@@ -308,7 +313,14 @@ public final class ModelWriter {
                 .getValue();
         JsonObject config = new JsonObject();
         config.addProperty("peft_type", "LORA");
-        config.addProperty("r", anyA.getShape().get(0));
+        long r = anyA.getShape().get(0);
+        config.addProperty("r", r);
+        components.values().stream().filter(c -> c instanceof Trainable).flatMap(c -> ((Trainable) c).projections()
+                .values().stream()).flatMap(p -> p.linear().adapters().stream()).findFirst()
+                .ifPresent(a -> {
+                    double alpha = a.scaling() * r;
+                    config.addProperty("lora_alpha", alpha == Math.rint(alpha) ? (Number) (long) alpha : alpha);
+                });
         JsonArray targets = new JsonArray();
         modules.forEach(targets::add);
         config.add("target_modules", targets);

@@ -15,6 +15,7 @@ final class Objectives {
         return switch (settings.objective()) {
             case "causal_lm" -> new CausalLmObjective(config, settings, base, loader, manager);
             case "contrastive" -> new ContrastiveObjective(config, settings, base, loader, manager);
+            case "diffusion" -> new DiffusionObjective(config, settings, base, loader, manager);
             default -> throw new IllegalStateException("objective " + settings.objective());
         };
     }

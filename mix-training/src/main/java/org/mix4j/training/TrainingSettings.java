@@ -9,10 +9,11 @@ import org.mix4j.config.OptionalKey;
  * optimizer and schedule, and where it is written. Relative paths resolve against the YAML's folder.
  *
  * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
- *     {@code contrastive} (retrieval pipelines: symmetric InfoNCE on image-caption pairs)
+ *     {@code contrastive} (retrieval pipelines: symmetric InfoNCE on image-caption pairs) or
+ *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
- *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive}
- *     image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
+ *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive} and
+ *     {@code diffusion} image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
  * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
  *     ({@code llm.model.layers.*.mlp.*}); everything else is frozen
  * @param decayNormsAndBiases weight decay on 1-D tensors too ({@code torch.optim.AdamW}'s default)
@@ -22,6 +23,11 @@ import org.mix4j.config.OptionalKey;
  * @param evalEvery steps between held-out losses ({@code eval_data}); 0 = at the end only
  * @param saveEvery steps between resumable checkpoints; 0 = at the end only
  * @param maxLength cut samples to this many tokens (0 = the model's context)
+ * @param resolution {@code diffusion}: the square size images are trained at (default: the
+ *     denoiser's native size)
+ * @param mergeLora {@code diffusion} with a LoRA on the denoiser: also write the model with the LoRA
+ *     merged (a whole diffusers folder); {@code false} writes the LoRA file and a pipeline applying it
+ *     to the base model only
  * @param packing put a micro-batch's samples side by side in one row (MixToken) instead of padding
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  * @param hardNegatives {@code contrastive}: captions with one attribute word swapped as extra negatives
@@ -52,10 +58,12 @@ public record TrainingSettings(
         @Default("0") int maxLength,
         @Default("false") boolean packing,
         @OptionalKey HardNegativeSettings hardNegatives,
-        @OptionalKey DistillationSettings distillation) {
+        @OptionalKey DistillationSettings distillation,
+        @OptionalKey Integer resolution,
+        @Default("true") boolean mergeLora) {
 
     /** The objectives {@code objective:} accepts. */
-    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive");
+    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion");
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
@@ -66,6 +74,13 @@ public record TrainingSettings(
         }
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("data must name a LLaVA-format JSON or JSONL file");
+        }
+        if (resolution != null && resolution < 1) {
+            throw new IllegalArgumentException("resolution must be >= 1 pixels, got " + resolution);
+        }
+        if (!mergeLora && (lora == null || !trainable.isEmpty() || !objective.equals("diffusion"))) {
+            throw new IllegalArgumentException("merge_lora: false writes only the LoRA: it needs objective diffusion, "
+                    + "a lora: section and no trainable: (the base weights stay as they are)");
         }
         if (trainable.isEmpty() && lora == null) {
             throw new IllegalArgumentException("nothing would train: set trainable (e.g. [connector]) or lora");

@@ -143,7 +143,7 @@ class CausalLmTrainingTest {
     void gradientAccumulationEqualsOneBigBatch() {
         ConfigOverrides accumulated = new ConfigOverrides().set("training.max_steps", 3, "test")
                 .set("training.micro_batch_size", 1, "test").set("training.gradient_accumulation", 4, "test")
-                .set("training.eval_data", null, "test");
+                .unset("training.eval_data", "test");
         ConfigOverrides big = new ConfigOverrides().set("training.max_steps", 3, "test")
                 .set("training.micro_batch_size", 4, "test").set("training.gradient_accumulation", 1, "test");
         Map<String, float[]> a;
@@ -276,7 +276,7 @@ class CausalLmTrainingTest {
         Log log = new Log();
         Path out = dir.resolve("overfit");
         try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.data", data.toString(), "test")
-                .set("training.eval_data", null, "test").set("training.trainable", List.of("connector", "llm"), "test")
+                .unset("training.eval_data", "test").set("training.trainable", List.of("connector", "llm"), "test")
                 .set("training.lr", 0.01, "test").set("training.schedule", "constant", "test")
                 .set("training.warmup_steps", 0, "test").set("training.max_steps", 25, "test"), out)) {
             t.run(log, () -> false, null);

@@ -127,7 +127,7 @@ class ContrastiveTrainingTest {
     @Test
     void distillationWithAlphaZeroEqualsPlainInfoNce() throws Exception {
         ConfigOverrides steps = new ConfigOverrides().set("training.max_steps", 3, "test")
-                .set("training.eval_data", null, "test");
+                .unset("training.eval_data", "test");
         Log plain = run(recipe("plain", DISTILLATION, ""), steps, dir.resolve("plain"));
         Log alphaZero = run(recipe("zero", DISTILLATION, "  distillation: { momentum: 0.5, alpha: 0.0 }"), steps,
                 dir.resolve("zero"));
@@ -144,7 +144,7 @@ class ContrastiveTrainingTest {
     void resumedRunWithDistillationEqualsTheUninterruptedOne() throws Exception {
         Path recipe = recipe("distilled", DISTILLATION, "  distillation: { momentum: 0.5, alpha: 0.4 }");
         ConfigOverrides six = new ConfigOverrides().set("training.max_steps", 6, "test")
-                .set("training.eval_data", null, "test");
+                .unset("training.eval_data", "test");
         Log whole = run(recipe, six, dir.resolve("whole"));
         Log first = new Log();
         Path out = dir.resolve("parts");
@@ -169,7 +169,7 @@ class ContrastiveTrainingTest {
     void frozenTowerAndLogitScaleStayBitIdentical() throws Exception {
         Path recipe = recipe("text-only", "trainable: [encoder, text_encoder, logit_scale]", "trainable: [text_encoder]");
         try (Trainer t = trainer(recipe, new ConfigOverrides().set("training.max_steps", 3, "test")
-                .set("training.eval_data", null, "test"), dir.resolve("out"))) {
+                .unset("training.eval_data", "test"), dir.resolve("out"))) {
             Map<String, NDArray> frozen = new LinkedHashMap<>(t.parameters().all());
             frozen.keySet().removeIf(n -> n.startsWith("text_encoder."));
             assertTrue(frozen.containsKey("logit_scale"), frozen.keySet().toString());

@@ -30,10 +30,6 @@ import org.pf4j.Extension;
 @Extension
 public final class UnetTrainCaseRunner implements CaseRunner {
 
-    /** The keys of a DDPM scheduler config that define the noise schedule (the rest is for sampling). */
-    private static final List<String> SCHEDULE_KEYS = List.of("num_train_timesteps", "beta_start", "beta_end",
-            "beta_schedule", "trained_betas", "rescale_betas_zero_snr");
-
     private final ComponentLoader loader;
 
     @Inject
@@ -51,7 +47,7 @@ public final class UnetTrainCaseRunner implements CaseRunner {
         Map<String, NDArray> out = new LinkedHashMap<>();
         Map<String, Object> schedule = new LinkedHashMap<>();
         JsonObject sc = c.json().getAsJsonObject("scheduler_config");
-        for (String key : SCHEDULE_KEYS) {
+        for (String key : DiffusionLoss.SCHEDULE_KEYS) {
             if (sc.has(key) && sc.get(key).isJsonPrimitive()) {
                 var v = sc.get(key).getAsJsonPrimitive();
                 schedule.put(key, v.isNumber() ? v.getAsDouble() : v.isBoolean() ? v.getAsBoolean() : v.getAsString());

@@ -1,0 +1,267 @@
+package org.mix4j.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.mix4j.api.Autoencoder;
+import org.mix4j.api.LatentDistribution;
+import org.mix4j.api.RgbImage;
+import org.mix4j.api.TextEncoder;
+import org.mix4j.api.Tokenizer;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.image.ImageDecoder;
+import org.mix4j.image.ImageOps;
+import org.mix4j.image.Resample;
+import org.mix4j.image.Resampler;
+import org.mix4j.nn.Autograd;
+import org.mix4j.pipelines.generation.GenerationComponents;
+import org.mix4j.pipelines.generation.Images;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.tensor.TensorParallel;
+import org.mix4j.training.CaptionData.Pair;
+
+/**
+ * {@code objective: diffusion} on {@code task: generation} pipelines, as diffusers'
+ * {@code train_text_to_image.py} / {@code train_text_to_image_lora.py}: each image resized (shorter
+ * side, bilinear) and center-cropped to {@code resolution}, scaled to [-1, 1], encoded by the frozen
+ * VAE into a sample of its posterior ({@code latent_dist.sample()}), shifted and scaled by the VAE's
+ * factors; the caption through the tokenizer and the frozen text encoder; noise and a timestep
+ * uniform in {@code [0, num_train_timesteps)} per image, {@code add_noise} by the training schedule
+ * (the scheduler config's betas in a DDPM-family scheduler), and the MSE of the denoiser's
+ * prediction against the noise ({@code prediction_type: epsilon}) or the velocity
+ * ({@code v_prediction}). The units are images: the step's loss is the mean of the per-image MSEs.
+ *
+ * <p>The random draws of a micro-batch come from its seed alone, per image in order: the timestep,
+ * the posterior sample's noise, the added noise (Java's {@link Random}, Gaussian by
+ * {@code nextGaussian}). A resumed run therefore repeats the uninterrupted one, and the held-out loss
+ * uses the same draws at every evaluation.
+ */
+final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
+
+    /** Slots whose tensors training sees (only the denoiser may train; the others are checked frozen). */
+    private static final List<String> SLOTS = List.of("text_encoder", "denoiser", "vae");
+
+    /** A training image at the training resolution, with its caption. */
+    record Sample(Pair pair, RgbImage image) {}
+
+    private final PipelineConfig config;
+    private final TrainingSettings settings;
+    private final GenerationComponents parts;
+    private final TrainedSlots slots;
+    private final TrainingNoise noise;
+    private final int resolution;
+    private final List<Pair> data;
+    private final List<Pair> evalData;
+
+    DiffusionObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
+            NDManager manager) {
+        if (!config.task().equals(Tasks.GENERATION.task())) {
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "objective diffusion trains "
+                    + "task: generation pipelines, not '" + config.task() + "'", List.of("generation"));
+        }
+        this.config = config;
+        this.settings = settings;
+        this.data = CaptionData.read(base.resolve(settings.data()));
+        this.evalData = settings.evalData() == null ? List.of() : CaptionData.read(base.resolve(settings.evalData()));
+        for (Pair pair : Stream.concat(data.stream(), evalData.stream()).toList()) { // before minutes of loading, not at the sample's step
+            if (!Files.isRegularFile(pair.image())) {
+                throw new IllegalArgumentException(pair.where() + ": no such image file " + pair.image());
+            }
+        }
+        this.noise = TrainingNoise.of(config, loader, manager);
+        GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
+        try {
+            this.parts = loaded;
+            if (parts.textEncoder() == null || parts.tokenizer() == null) {
+                throw new IllegalArgumentException("objective diffusion needs the pipeline's 'text_encoder:' and "
+                        + "'tokenizer:' sections to encode the captions");
+            }
+            int factor = parts.vae().scaleFactor();
+            this.resolution = settings.resolution() != null ? settings.resolution()
+                    : parts.denoiser().sampleSize() * factor;
+            if (resolution % factor != 0) {
+                throw new IllegalArgumentException("training.resolution " + resolution + " must be a multiple of the "
+                        + "VAE's scale factor " + factor);
+            }
+            this.slots = TrainedSlots.of(config, SLOTS, this::component, settings, manager);
+        } catch (RuntimeException | Error e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    private Object component(String slot) {
+        return switch (slot) {
+            case "text_encoder" -> parts.textEncoder();
+            case "denoiser" -> parts.denoiser();
+            case "vae" -> parts.vae();
+            default -> null;
+        };
+    }
+
+    GenerationComponents components() {
+        return parts;
+    }
+
+    TrainedSlots slots() {
+        return slots;
+    }
+
+    /** The square size images are trained at, in pixels. */
+    int resolution() {
+        return resolution;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return slots.parameters();
+    }
+
+    @Override
+    public int size() {
+        return data.size();
+    }
+
+    @Override
+    public Sample prepare(int index) {
+        return sample(data.get(index));
+    }
+
+    /** The image decoded, resized (shorter side to the resolution, bilinear) and center-cropped. */
+    private Sample sample(Pair pair) {
+        RgbImage image;
+        try {
+            image = ImageDecoder.readRgb(pair.image());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(pair.where() + ": " + e.getMessage(), e);
+        }
+        double scale = (double) resolution / Math.min(image.width(), image.height());
+        int width = Math.max(resolution, (int) Math.round(image.width() * scale));
+        int height = Math.max(resolution, (int) Math.round(image.height() * scale));
+        if (width != image.width() || height != image.height()) {
+            image = Resampler.resize(image, width, height, Resample.BILINEAR);
+        }
+        return new Sample(pair, ImageOps.centerCrop(image, resolution, resolution));
+    }
+
+    @Override
+    public long units(Sample sample) {
+        return 1;
+    }
+
+    @Override
+    public long work(Sample sample) {
+        return 1;
+    }
+
+    @Override
+    public String workUnit() {
+        return "images";
+    }
+
+    /** The sum over the micro-batch of each image's mean squared error (recorded when the caller records). */
+    @Override
+    public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
+        int b = micro.size();
+        Random random = new Random(seed);
+        NDList pixels = new NDList();
+        for (Sample s : micro) {
+            pixels.add(Images.pixelValues(s.image(), scope)); // [1, 3, H, W] in [-1, 1]
+        }
+        // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
+        Autoencoder vae = parts.vae();
+        LatentDistribution posterior = vae.encode(b == 1 ? pixels.get(0) : NDArrays.concat(pixels, 0));
+        Shape latentShape = posterior.mean().getShape(); // [B, C, h, w]
+        long perImage = latentShape.size() / b;
+        long[] timesteps = new long[b];
+        float[] sampleNoise = new float[(int) latentShape.size()];
+        float[] addedNoise = new float[(int) latentShape.size()];
+        for (int i = 0; i < b; i++) {
+            timesteps[i] = random.nextInt(noise.timesteps());
+            fillGaussian(random, sampleNoise, i * perImage, perImage);
+            fillGaussian(random, addedNoise, i * perImage, perImage);
+        }
+        NDArray eps = scope.create(sampleNoise, latentShape);
+        NDArray sample = posterior.mean().toType(DataType.FLOAT32, false)
+                .add(posterior.std().toType(DataType.FLOAT32, false).mul(eps));
+        NDArray latents = (vae.shiftFactor() == 0 ? sample : sample.sub((float) vae.shiftFactor()))
+                .mul((float) vae.scalingFactor());
+        NDArray context = encodeCaptions(micro, scope);
+
+        // 2. noise, timesteps, add_noise and the target
+        NDArray added = scope.create(addedNoise, latentShape);
+        NDArray t = scope.create(timesteps);
+        NDArray noisy = DiffusionLoss.addNoise(noise.scheduler(), latents, added, t);
+        NDArray target = noise.vPrediction() ? DiffusionLoss.velocity(noise.scheduler(), latents, added, t) : added;
+
+        // 3. the denoiser's prediction: mean over the micro-batch times its images
+        NDArray prediction = parts.denoiser().forward(noisy, t, context, null);
+        return Autograd.mul(DiffusionLoss.mse(prediction, target), b);
+    }
+
+    private static void fillGaussian(Random random, float[] values, long from, long count) {
+        for (long i = from; i < from + count; i++) {
+            values[(int) i] = (float) random.nextGaussian();
+        }
+    }
+
+    /** {@code last_hidden_state [B, T, D]}: captions padded to the tokenizer's maximum length, as SD is trained. */
+    private NDArray encodeCaptions(List<Sample> micro, NDManager scope) {
+        TextEncoder textEncoder = parts.textEncoder();
+        Tokenizer tokenizer = parts.tokenizer();
+        int maxLength = Math.min(textEncoder.maxPositions(), tokenizer.modelMaxLength());
+        long[][] ids = tokenizer.encodeBatch(micro.stream().map(s -> s.pair().caption()).toList(), maxLength).ids();
+        long[] flat = new long[ids.length * maxLength];
+        for (int i = 0; i < ids.length; i++) {
+            System.arraycopy(ids[i], 0, flat, i * maxLength, maxLength);
+        }
+        NDArray hidden = textEncoder.encode(scope.create(flat, new Shape(ids.length, maxLength)), null).lastHiddenState();
+        return hidden.toType(DataType.FLOAT32, false);
+    }
+
+    @Override
+    public boolean hasEval() {
+        return !evalData.isEmpty();
+    }
+
+    /** The mean MSE over the held-out images, each batch with draws from a fixed seed, so evaluations compare. */
+    @Override
+    public Map<String, Double> evaluate() {
+        double sum = 0;
+        int batch = settings.microBatchSize();
+        for (int from = 0, k = 0; from < evalData.size(); from += batch, k++) {
+            List<Sample> part = evalData.subList(from, Math.min(evalData.size(), from + batch)).stream()
+                    .map(this::sample).toList();
+            long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
+            try (NDManager scope = slots.manager().newSubManager()) {
+                sum += lossSum(part, seed, scope).getFloat();
+            }
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", sum / evalData.size());
+        return metrics;
+    }
+
+    @Override
+    public void write(Path output, NDManager manager) {
+        DiffusersWriter.write(output, config, slots, settings, manager);
+    }
+
+    @Override
+    public void close() {
+        slots.close();
+        parts.close();
+    }
+}
