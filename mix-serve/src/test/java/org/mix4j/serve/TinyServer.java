@@ -31,10 +31,15 @@ final class TinyServer implements AutoCloseable {
 
     /** @param edit changes to the demo configuration (the port is always 0) */
     TinyServer(MixRuntime runtime, UnaryOperator<ServeConfig> edit) {
+        this(runtime, edit, loader -> loader);
+    }
+
+    /** @param wrap what the server loads through, given the pipelines' loader */
+    TinyServer(MixRuntime runtime, UnaryOperator<ServeConfig> edit, UnaryOperator<ModelCache.Loader> wrap) {
         ServeConfig config = edit.apply(ServeConfig.load(DEMO)).withAddress("127.0.0.1", 0);
         manager = NDManager.newBaseManager();
         models = new PipelineModels(config.models(), runtime.loader(), manager);
-        server = new MixServer(config, models).start();
+        server = new MixServer(config, wrap.apply(models)).start();
     }
 
     String url(String path) {
