@@ -84,38 +84,60 @@ final class ChatCompletions {
 
     private void stream(Context ctx, ServedModel model, ChatRequest request, DecodingSettings settings, String id,
             long created) {
-        ctx.status(200);
-        ctx.res().setContentType("text/event-stream; charset=utf-8");
-        ctx.res().setHeader("Cache-Control", "no-cache");
         Sse sse;
         try {
             sse = new Sse(ctx.res().getOutputStream());
         } catch (IOException e) {
             return; // the client is gone already
         }
-        sse.send(chunk(id, created, request.model(), delta("assistant", ""), null));
+        ctx.status(200);
+        ctx.res().setContentType("text/event-stream; charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        JsonObject first = chunk(id, created, request.model(), delta("assistant", ""), null);
         DecodeResult r;
         try {
-            r = model.complete(request.messages(), settings,
-                    (row, text) -> sse.send(chunk(id, created, request.model(), delta(null, text), null)), sse::gone);
+            r = model.complete(request.messages(), settings, (row, text) -> {
+                sse.start(first);
+                sse.send(chunk(id, created, request.model(), delta(null, text), null));
+            }, sse::gone);
         } catch (RuntimeException e) {
+            if (!sse.started()) {
+                throw e; // nothing sent yet (a prompt longer than the context): an ordinary error response
+            }
             // the status line is sent: report in the stream, as OpenAI does
             sse.send(ServerErrors.of(e).body());
             sse.done();
             return;
         }
+        sse.start(first);
         metrics.generated(request.model(), r.generatedTokens());
         sse.send(chunk(id, created, request.model(), new JsonObject(), finish(r.finishReasons().get(0))));
         sse.done();
     }
 
-    /** Server-sent events on the response; a failed write marks the client as gone. */
+    /**
+     * Server-sent events on the response; a failed write marks the client as gone. Nothing is written
+     * before {@link #start}, so an error found before the first token is still an ordinary response.
+     */
     private static final class Sse {
         private final OutputStream out;
         private volatile boolean gone;
+        private boolean started;
 
         Sse(OutputStream out) {
             this.out = out;
+        }
+
+        /** Sends {@code first} unless the stream has started. */
+        void start(JsonObject first) {
+            if (!started) {
+                started = true;
+                send(first);
+            }
+        }
+
+        boolean started() {
+            return started;
         }
 
         void send(JsonObject data) {

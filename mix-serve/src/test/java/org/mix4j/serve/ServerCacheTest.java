@@ -174,7 +174,7 @@ class ServerCacheTest {
     private static void request(TinyServer tiny, int i, String image) throws Exception {
         String body = switch (i % 3) {
             case 0 -> TinyServer.chat("tiny-llama", prompts(16).get(i % 16), 8);
-            case 1 -> TinyServer.chat("tiny-llama", prompts(16).get(i % 16), 8).replace("}", ", \"stream\": true}");
+            case 1 -> TinyServer.streamed(TinyServer.chat("tiny-llama", prompts(16).get(i % 16), 8));
             default -> image;
         };
         HttpResponse<String> r = tiny.post("/v1/chat/completions", body);

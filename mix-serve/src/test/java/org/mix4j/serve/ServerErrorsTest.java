@@ -106,6 +106,16 @@ class ServerErrorsTest {
     }
 
     @Test
+    void aPromptLongerThanTheContextIs400StreamedOrNot() throws Exception {
+        String words = "a ".repeat(300); // 300 tokens for the tiny model's 256 positions, under the character limit
+        JsonObject e = error(post(TinyServer.chat("tiny-llama", words, 4)), 400);
+        assertEquals("messages", param(e));
+        assertTrue(e.get("message").getAsString().contains("context"), e.toString());
+        String stream = TinyServer.streamed(TinyServer.chat("tiny-llama", words, 4));
+        assertEquals("messages", param(error(post(stream), 400)));
+    }
+
+    @Test
     void maxTokensOverTheLimitIs400() throws Exception {
         assertEquals("max_tokens", param(error(post(TinyServer.chat("tiny-llama", "hi", 65)), 400)));
     }

@@ -38,7 +38,7 @@ class ServerLifecycleTest {
     }
 
     private static String streamBody(int maxTokens) {
-        return TinyServer.chat("tiny-llama", "what color is the red car ?", maxTokens).replace("}", ", \"stream\": true}");
+        return TinyServer.streamed(TinyServer.chat("tiny-llama", "what color is the red car ?", maxTokens));
     }
 
     @Test

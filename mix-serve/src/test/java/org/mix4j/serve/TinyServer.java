@@ -80,6 +80,13 @@ final class TinyServer implements AutoCloseable {
         return body.toString();
     }
 
+    /** The same request body asking for server-sent events. */
+    static String streamed(String body) {
+        JsonObject o = JsonParser.parseString(body).getAsJsonObject();
+        o.addProperty("stream", true);
+        return o.toString();
+    }
+
     static JsonObject json(HttpResponse<String> r) {
         return JsonParser.parseString(r.body()).getAsJsonObject();
     }
