@@ -1,7 +1,5 @@
 package org.mix4j.serve;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -11,7 +9,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
-import org.mix4j.pipelines.decoding.DecodeResult.FinishReason;
 import org.mix4j.pipelines.task.DecodingSettings;
 
 /**
@@ -67,7 +64,8 @@ final class ChatCompletions {
             } else {
                 DecodeResult r = model.complete(request.messages(), settings, null, () -> false);
                 metrics.generated(request.model(), r.generatedTokens());
-                ctx.contentType("application/json").result(completion(r, request.model(), id, created).toString());
+                JsonObject body = ChatResponses.completion(r, request.model(), id, created);
+                ctx.contentType("application/json").result(body.toString());
             }
         }
     }
@@ -93,12 +91,12 @@ final class ChatCompletions {
         ctx.status(200);
         ctx.res().setContentType("text/event-stream; charset=utf-8");
         ctx.res().setHeader("Cache-Control", "no-cache");
-        JsonObject first = chunk(id, created, request.model(), delta("assistant", ""), null);
+        JsonObject first = ChatResponses.chunk(id, created, request.model(), ChatResponses.delta("assistant", ""), null);
         DecodeResult r;
         try {
             r = model.complete(request.messages(), settings, (row, text) -> {
                 sse.start(first);
-                sse.send(chunk(id, created, request.model(), delta(null, text), null));
+                sse.send(ChatResponses.chunk(id, created, request.model(), ChatResponses.delta(null, text), null));
             }, sse::gone);
         } catch (RuntimeException e) {
             if (!sse.started()) {
@@ -111,7 +109,8 @@ final class ChatCompletions {
         }
         sse.start(first);
         metrics.generated(request.model(), r.generatedTokens());
-        sse.send(chunk(id, created, request.model(), new JsonObject(), finish(r.finishReasons().get(0))));
+        String finish = ChatResponses.finish(r.finishReasons().get(0));
+        sse.send(ChatResponses.chunk(id, created, request.model(), new JsonObject(), finish));
         sse.done();
     }
 
@@ -163,61 +162,5 @@ final class ChatCompletions {
                 gone = true;
             }
         }
-    }
-
-    static JsonObject completion(DecodeResult r, String model, String id, long created) {
-        JsonObject message = new JsonObject();
-        message.addProperty("role", "assistant");
-        message.addProperty("content", r.texts().get(0));
-        JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
-        choice.add("message", message);
-        choice.add("logprobs", JsonNull.INSTANCE);
-        choice.addProperty("finish_reason", finish(r.finishReasons().get(0)));
-        JsonArray choices = new JsonArray();
-        choices.add(choice);
-        JsonObject usage = new JsonObject();
-        usage.addProperty("prompt_tokens", r.promptTokens());
-        usage.addProperty("completion_tokens", r.generatedTokens());
-        usage.addProperty("total_tokens", r.promptTokens() + r.generatedTokens());
-        JsonObject body = new JsonObject();
-        body.addProperty("id", id);
-        body.addProperty("object", "chat.completion");
-        body.addProperty("created", created);
-        body.addProperty("model", model);
-        body.add("choices", choices);
-        body.add("usage", usage);
-        return body;
-    }
-
-    private static JsonObject chunk(String id, long created, String model, JsonObject delta, String finish) {
-        JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
-        choice.add("delta", delta);
-        choice.add("logprobs", JsonNull.INSTANCE);
-        choice.add("finish_reason", finish == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(finish));
-        JsonArray choices = new JsonArray();
-        choices.add(choice);
-        JsonObject body = new JsonObject();
-        body.addProperty("id", id);
-        body.addProperty("object", "chat.completion.chunk");
-        body.addProperty("created", created);
-        body.addProperty("model", model);
-        body.add("choices", choices);
-        return body;
-    }
-
-    private static JsonObject delta(String role, String content) {
-        JsonObject d = new JsonObject();
-        if (role != null) {
-            d.addProperty("role", role);
-        }
-        d.addProperty("content", content);
-        return d;
-    }
-
-    /** OpenAI's finish reasons: the token limit is "length"; a stop id or string (or a cancel) is "stop". */
-    static String finish(FinishReason reason) {
-        return reason == FinishReason.LENGTH ? "length" : "stop";
     }
 }

@@ -1,10 +1,15 @@
 package org.mix4j.serve;
 
+import static org.mix4j.serve.JsonFields.bool;
+import static org.mix4j.serve.JsonFields.integer;
+import static org.mix4j.serve.JsonFields.number;
+import static org.mix4j.serve.JsonFields.present;
+import static org.mix4j.serve.JsonFields.string;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
@@ -171,62 +176,6 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             return out;
         }
         throw ApiError.invalid("stop", "stop must be a string or up to 4 non-empty strings");
-    }
-
-    private static JsonElement present(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e;
-    }
-
-    private static String string(JsonObject o, String key, boolean required) {
-        return string(o, key, required, key);
-    }
-
-    private static String string(JsonObject o, String key, boolean required, String param) {
-        JsonElement e = present(o, key);
-        if (e == null) {
-            if (required) {
-                throw ApiError.invalid(param, "missing required field '" + param + "'");
-            }
-            return null;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw ApiError.invalid(param, param + " must be a string, got " + e);
-        }
-        return e.getAsString();
-    }
-
-    private static Double number(JsonObject o, String key) {
-        JsonElement e = present(o, key);
-        if (e == null) {
-            return null;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw ApiError.invalid(key, key + " must be a number, got " + e);
-        }
-        return e.getAsDouble();
-    }
-
-    private static Integer integer(JsonObject o, String key) {
-        Double d = number(o, key);
-        if (d == null) {
-            return null;
-        }
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw ApiError.invalid(key, key + " must be an integer, got " + d);
-        }
-        return d.intValue();
-    }
-
-    private static Boolean bool(JsonObject o, String key) {
-        JsonElement e = present(o, key);
-        if (e == null) {
-            return null;
-        }
-        if (!(e instanceof JsonPrimitive p) || !p.isBoolean()) {
-            throw ApiError.invalid(key, key + " must be true or false, got " + e);
-        }
-        return p.getAsBoolean();
     }
 
     private static String rootCause(Throwable e) {

@@ -8,7 +8,6 @@ import io.javalin.http.HttpResponseException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -221,10 +220,5 @@ public final class MixServer implements AutoCloseable {
     private static String route(Context ctx) {
         String path = ctx.path();
         return ROUTES.contains(path) ? path : path.startsWith("/v1/models/") ? "/v1/models/{id}" : "other";
-    }
-
-    /** The routes, for documentation and tests. */
-    static List<String> routes() {
-        return List.copyOf(ROUTES);
     }
 }
