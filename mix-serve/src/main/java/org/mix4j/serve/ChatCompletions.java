@@ -111,6 +111,9 @@ final class ChatCompletions {
         metrics.generated(request.model(), r.generatedTokens());
         String finish = ChatResponses.finish(r.finishReasons().get(0));
         sse.send(ChatResponses.chunk(id, created, request.model(), new JsonObject(), finish));
+        if (request.streamUsage()) {
+            sse.send(ChatResponses.usageChunk(id, created, request.model(), r));
+        }
         sse.done();
     }
 

@@ -21,10 +21,11 @@ import org.mix4j.image.ImageDecoder;
  * not use are ignored, as OpenAI ignores unknown ones.
  *
  * @param maxTokens {@code max_completion_tokens}, else {@code max_tokens}; {@code null} when absent
+ * @param streamUsage {@code stream_options.include_usage}: a last chunk with the usage
  * @param firstImagePart where the first image is ({@code messages[i].content[j]}), or {@code null}
  */
 public record ChatRequest(String model, List<ServedModel.Message> messages, Integer maxTokens, Double temperature,
-        Double topP, Long seed, List<String> stop, boolean stream, String firstImagePart) {
+        Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart) {
 
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
@@ -53,8 +54,8 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             maxTokens = integer(o, "max_tokens");
         }
         if (maxTokens != null && maxTokens < 1) {
-            throw ApiError.invalid(o.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
-                    "must be at least 1, got " + maxTokens);
+            String key = present(o, "max_completion_tokens") != null ? "max_completion_tokens" : "max_tokens";
+            throw ApiError.invalid(key, key + " must be at least 1, got " + maxTokens);
         }
         Double temperature = number(o, "temperature");
         if (temperature != null && (temperature < 0 || temperature > 2)) {
@@ -73,8 +74,16 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             throw ApiError.invalid("seed", "seed must be an integer, got " + seed);
         }
         Boolean stream = bool(o, "stream");
+        Boolean usage = null;
+        JsonElement options = present(o, "stream_options");
+        if (options != null) {
+            if (!options.isJsonObject()) {
+                throw ApiError.invalid("stream_options", "stream_options must be an object");
+            }
+            usage = bool(options.getAsJsonObject(), "include_usage", "stream_options.include_usage");
+        }
         return new ChatRequest(model, messages, maxTokens, temperature, topP, seed == null ? null : seed.longValue(),
-                stop(o), stream != null && stream, imageParts.isEmpty() ? null : imageParts.get(0));
+                stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0));
     }
 
     private static List<ServedModel.Message> messages(JsonObject o, ImageDecoder images, List<String> imageParts) {

@@ -22,17 +22,30 @@ final class ChatResponses {
         choice.addProperty("finish_reason", finish(r.finishReasons().get(0)));
         JsonArray choices = new JsonArray();
         choices.add(choice);
-        JsonObject usage = new JsonObject();
-        usage.addProperty("prompt_tokens", r.promptTokens());
-        usage.addProperty("completion_tokens", r.generatedTokens());
-        usage.addProperty("total_tokens", r.promptTokens() + r.generatedTokens());
         JsonObject body = new JsonObject();
         body.addProperty("id", id);
         body.addProperty("object", "chat.completion");
         body.addProperty("created", created);
         body.addProperty("model", model);
         body.add("choices", choices);
-        body.add("usage", usage);
+        body.add("usage", usage(r));
+        return body;
+    }
+
+    /** OpenAI's usage: the prompt's tokens (image tokens included) and the generated ones. */
+    static JsonObject usage(DecodeResult r) {
+        JsonObject usage = new JsonObject();
+        usage.addProperty("prompt_tokens", r.promptTokens());
+        usage.addProperty("completion_tokens", r.generatedTokens());
+        usage.addProperty("total_tokens", r.promptTokens() + r.generatedTokens());
+        return usage;
+    }
+
+    /** The chunk after the last one when {@code stream_options.include_usage}: no choices, the usage. */
+    static JsonObject usageChunk(String id, long created, String model, DecodeResult r) {
+        JsonObject body = chunk(id, created, model, new JsonObject(), null);
+        body.add("choices", new JsonArray());
+        body.add("usage", usage(r));
         return body;
     }
 

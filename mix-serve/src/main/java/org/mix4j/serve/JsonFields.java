@@ -55,12 +55,16 @@ final class JsonFields {
     }
 
     static Boolean bool(JsonObject o, String key) {
+        return bool(o, key, key);
+    }
+
+    static Boolean bool(JsonObject o, String key, String param) {
         JsonElement e = present(o, key);
         if (e == null) {
             return null;
         }
         if (!(e instanceof JsonPrimitive p) || !p.isBoolean()) {
-            throw ApiError.invalid(key, key + " must be true or false, got " + e);
+            throw ApiError.invalid(param, param + " must be true or false, got " + e);
         }
         return p.getAsBoolean();
     }

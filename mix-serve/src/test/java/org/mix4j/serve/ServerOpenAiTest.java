@@ -13,6 +13,8 @@ import com.openai.models.chat.completions.ChatCompletionContentPart;
 import com.openai.models.chat.completions.ChatCompletionContentPartImage;
 import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.CompletionUsage;
 import com.openai.models.models.Model;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -87,10 +89,14 @@ class ServerOpenAiTest {
                 .orElseThrow();
         StringBuilder streamed = new StringBuilder();
         List<String> finishes = new ArrayList<>();
+        List<CompletionUsage> usages = new ArrayList<>();
         int chunks = 0;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(textParams(12))) {
+        ChatCompletionCreateParams params = textParams(12).toBuilder()
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
             for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) stream.stream()::iterator) {
                 chunks++;
+                chunk.usage().ifPresent(usages::add);
                 chunk.choices().forEach(ch -> {
                     ch.delta().content().ifPresent(streamed::append);
                     ch.finishReason().ifPresent(f -> finishes.add(f.toString()));
@@ -100,6 +106,10 @@ class ServerOpenAiTest {
         assertEquals(whole, streamed.toString());
         assertTrue(chunks >= 3, "a role chunk, text chunks and a final chunk; got " + chunks);
         assertEquals(1, finishes.size(), "one chunk carries the finish reason");
+        DecodeResult expected = direct(PROMPT, 12);
+        assertEquals(1, usages.size(), "stream_options.include_usage: one usage chunk");
+        assertEquals(expected.generatedTokens(), usages.get(0).completionTokens());
+        assertEquals(expected.promptTokens(), usages.get(0).promptTokens());
     }
 
     @Test
