@@ -11,10 +11,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.llm.TestData;
+import org.mix4j.llm.TinyCheckpoint;
 import picocli.CommandLine;
 
 /** {@code mix serve}: the demo YAML, one pipeline YAML, and the errors of its arguments. */
@@ -84,6 +87,25 @@ class ServeCommandTest {
     void aPipelineYamlServesOneModelNamedAfterTheFile() throws Exception {
         serve(port -> assertTrue(get(port, "/v1/models").body().contains("\"id\":\"tiny-text\""), "one model, tiny-text"),
                 ROOT.resolve("examples/serve/tiny-text.yaml").toString(), "--port", "0");
+    }
+
+    @Test
+    void aCheckpointFolderServesOneModelNamedAfterTheFolder() throws Exception {
+        Path ckpt = Files.createDirectories(dir.resolve("tiny-chat-model"));
+        Path resources = TestData.resource("tiny-chat");
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            Files.copy(resources.resolve(f), ckpt.resolve(f));
+        }
+        TinyCheckpoint.write(ckpt, Files.readString(resources.resolve("config.json")), 21);
+        serve(port -> {
+            assertTrue(get(port, "/v1/models").body().contains("\"id\":\"tiny-chat-model\""));
+            HttpResponse<String> chat = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-chat-model\", \"max_tokens\": 2, "
+                            + "\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, chat.statusCode(), chat.body());
+        }, "--model", ckpt.toString(), "--port", "0");
     }
 
     @Test
