@@ -6,10 +6,16 @@ import static org.mix4j.serve.JsonFields.number;
 import static org.mix4j.serve.JsonFields.present;
 import static org.mix4j.serve.JsonFields.string;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
@@ -27,16 +33,12 @@ import org.mix4j.image.ImageDecoder;
 public record ChatRequest(String model, List<ServedModel.Message> messages, Integer maxTokens, Double temperature,
         Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart) {
 
+    private static final TypeAdapter<JsonElement> ELEMENTS = new Gson().getAdapter(JsonElement.class);
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
     /** Parses and checks a request body; images are decoded here (data URLs only). */
     public static ChatRequest parse(String body, ImageDecoder images, int maxPromptChars) {
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(body);
-        } catch (RuntimeException e) {
-            throw ApiError.invalid(null, "the body is not valid JSON: " + rootCause(e));
-        }
+        JsonElement root = strictJson(body);
         if (!root.isJsonObject()) {
             throw ApiError.invalid(null, "the body must be a JSON object");
         }
@@ -185,6 +187,21 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             return out;
         }
         throw ApiError.invalid("stop", "stop must be a string or up to 4 non-empty strings");
+    }
+
+    /** Strict JSON as OpenAI's API reads it (Gson's own parser would take single quotes and bare words). */
+    private static JsonElement strictJson(String body) {
+        try {
+            JsonReader reader = new JsonReader(new StringReader(body));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement root = ELEMENTS.read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new IOException("text after the JSON value");
+            }
+            return root;
+        } catch (IOException | RuntimeException e) {
+            throw ApiError.invalid(null, "the body is not valid JSON: " + rootCause(e));
+        }
     }
 
     private static String rootCause(Throwable e) {

@@ -58,6 +58,9 @@ class ServerErrorsTest {
         JsonObject e = error(post("{\"model\": \"tiny-llama\", \"messages\": ["), 400);
         assertEquals("invalid_request_error", e.get("type").getAsString());
         assertTrue(e.get("message").getAsString().contains("not valid JSON"), e.toString());
+        // what a lenient parser would take
+        error(post("{model: 'tiny-llama', messages: [{role: user, content: hi}]}"), 400);
+        error(post(TinyServer.chat("tiny-llama", "hi", 4) + " {}"), 400);
     }
 
     @Test
