@@ -74,6 +74,28 @@ class ServerLifecycleTest {
     }
 
     @Test
+    void aModelThatFailsToLoadIs500NamingItsFileAndIsTriedAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path broken = dir.resolve("broken.yaml");
+        java.nio.file.Files.writeString(broken, "task: text\ncheckpoint: " + TinyServer.ROOT.resolve(
+                "testdata/golden/llama_causal_lm") + "\nllm: { type: llama, hiden_size: 3 }\ntokenizer: { type: hf_tokenizer, path: ../../../examples/understanding/tiny-tokenizer }\n");
+        try (TinyServer tiny = new TinyServer(runtime, c -> new ServeConfig(c.host(), c.port(), c.apiKeys(),
+                null, java.util.Map.of("broken", new ServeConfig.ModelEntry(broken, null)), c.limits()))) {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                HttpResponse<String> r = tiny.post("/v1/chat/completions", TinyServer.chat("broken", "hi", 4));
+                assertEquals(500, r.statusCode(), r.body());
+                JsonObject e = TinyServer.json(r).getAsJsonObject("error");
+                assertEquals("model_load_failed", e.get("code").isJsonNull() ? null : e.get("code").getAsString(),
+                        e.toString());
+                assertTrue(e.get("message").getAsString().contains(broken + ":3:")
+                        && e.get("message").getAsString().contains("llm.hiden_size"), e.toString());
+            }
+            assertEquals(0, tiny.server.metrics().count("loads", "broken"));
+            assertEquals(2, tiny.server.metrics().count("misses", "broken"), "a failed load is tried again");
+        }
+    }
+
+    @Test
     void shutdownAnswers503AndDrainsTheRunningRequest() throws Exception {
         AtomicReference<SlowModel> slow = new AtomicReference<>();
         TinyServer tiny = new TinyServer(runtime, c -> c, loader -> name -> {
