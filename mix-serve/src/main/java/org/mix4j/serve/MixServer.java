@@ -131,7 +131,7 @@ public final class MixServer implements AutoCloseable {
     }
 
     private void admit(Context ctx) {
-        if (stopping) {
+        if (stopping && !ctx.path().equals("/health")) {
             throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
         }
         if (!config.apiKeys().isEmpty() && !ctx.path().equals("/health") && !authorized(ctx.header("Authorization"))) {

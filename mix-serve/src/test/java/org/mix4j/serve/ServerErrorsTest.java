@@ -94,6 +94,7 @@ class ServerErrorsTest {
         assertEquals("invalid_api_key", e.get("code").getAsString());
         error(tiny.post("/v1/chat/completions", TinyServer.chat("tiny-llama", "hi", 4)), 401);
         error(tiny.get("/v1/models"), 401);
+        error(tiny.get("/metrics"), 401);
         assertEquals(200, tiny.get("/health").statusCode());
     }
 

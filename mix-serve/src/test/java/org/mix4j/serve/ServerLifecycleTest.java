@@ -106,7 +106,7 @@ class ServerLifecycleTest {
         try {
             CompletableFuture<HttpResponse<String>> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return tiny.post("/v1/chat/completions", streamBody(20));
+                    return tiny.post("/v1/chat/completions", streamBody(60));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -127,6 +127,9 @@ class ServerLifecycleTest {
             assertEquals(503, refused.statusCode(), refused.body());
             JsonObject e = TinyServer.json(refused).getAsJsonObject("error");
             assertEquals("shutting_down", e.get("code").getAsString());
+            HttpResponse<String> health = tiny.get("/health");
+            assertEquals(503, health.statusCode());
+            assertEquals("stopping", TinyServer.json(health).get("status").getAsString(), health.body());
             HttpResponse<String> drained = running.get(30, TimeUnit.SECONDS);
             assertEquals(200, drained.statusCode());
             assertTrue(drained.body().endsWith("data: [DONE]\n\n"), drained.body());
