@@ -85,7 +85,7 @@ class DistributionTest {
             jars = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
         for (String module : List.of("mix-core", "mix-encoders", "mix-connectors", "mix-llm", "mix-diffusion",
-                "mix-pipelines", "mix-cli")) {
+                "mix-pipelines", "mix-serve", "mix-cli")) {
             assertTrue(jars.stream().anyMatch(j -> j.matches(module + "-\\d.*\\.jar")), module + " missing: " + jars);
         }
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("pytorch-native-cpu")), jars.toString());

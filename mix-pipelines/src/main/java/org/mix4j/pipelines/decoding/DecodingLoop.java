@@ -41,6 +41,17 @@ public final class DecodingLoop {
 
     /** Generates a continuation of each prompt (batched, left-padded). */
     public DecodeResult generate(List<long[]> prompts, DecodingSettings settings, TextStreamer streamer) {
+        return generate(prompts, settings, streamer, NOT_CANCELLED);
+    }
+
+    /**
+     * {@link #generate(List, DecodingSettings, TextStreamer)} that stops early when asked.
+     *
+     * @param cancelled polled after each token; when it answers true the unfinished rows end as
+     *     {@link DecodeResult.FinishReason#CANCELLED}
+     */
+    public DecodeResult generate(List<long[]> prompts, DecodingSettings settings, TextStreamer streamer,
+            BooleanSupplier cancelled) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts to generate from");
         }
@@ -57,7 +68,8 @@ public final class DecodingLoop {
             System.arraycopy(p, 0, padded, r * length + offset, p.length);
             Arrays.fill(mask[r], offset, length, 1);
         }
-        return run(step -> model.embed(step.create(padded, new Shape(b, length))), mask, prompts, settings, streamer);
+        return run(step -> model.embed(step.create(padded, new Shape(b, length))), mask, prompts, settings, streamer,
+                cancelled);
     }
 
     /**
@@ -69,11 +81,17 @@ public final class DecodingLoop {
      */
     public DecodeResult generate(NDArray inputsEmbeds, long[][] attentionMask, List<long[]> promptIds,
             DecodingSettings settings, TextStreamer streamer) {
-        return run(step -> inputsEmbeds, attentionMask, promptIds, settings, streamer);
+        return generate(inputsEmbeds, attentionMask, promptIds, settings, streamer, NOT_CANCELLED);
+    }
+
+    /** {@link #generate(NDArray, long[][], List, DecodingSettings, TextStreamer)} that stops early when asked. */
+    public DecodeResult generate(NDArray inputsEmbeds, long[][] attentionMask, List<long[]> promptIds,
+            DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled) {
+        return run(step -> inputsEmbeds, attentionMask, promptIds, settings, streamer, cancelled);
     }
 
     private DecodeResult run(Function<NDManager, NDArray> prefillEmbeds, long[][] promptMask,
-            List<long[]> promptIds, DecodingSettings settings, TextStreamer streamer) {
+            List<long[]> promptIds, DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled) {
         checkStopIds(settings);
         DecodeBatch batch = new DecodeBatch(promptMask, promptIds, settings, tokenizer);
         int promptLength = promptMask[0].length;
@@ -84,7 +102,7 @@ public final class DecodingLoop {
         }
         try (NDManager run = manager.newSubManager();
                 KvCache cache = model.newCache(run, batch.size(), promptLength + maxNew)) {
-            return decode(cache, batch, 0, prefillEmbeds, maxNew, settings, streamer, NOT_CANCELLED, run);
+            return decode(cache, batch, 0, prefillEmbeds, maxNew, settings, streamer, cancelled, run);
         }
     }
 

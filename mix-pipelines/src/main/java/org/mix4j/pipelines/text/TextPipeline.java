@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
 import org.mix4j.api.Tokenizer;
@@ -123,8 +124,17 @@ public final class TextPipeline implements AutoCloseable {
 
     /** Generates the assistant's next message for a conversation. */
     public DecodeResult complete(List<Map<String, Object>> conversation, DecodingSettings s, TextStreamer streamer) {
+        return complete(conversation, s, streamer, () -> false);
+    }
+
+    /**
+     * {@link #complete(List, DecodingSettings, TextStreamer)} that stops when {@code cancelled}
+     * answers true (polled after each token; the reply then ends as {@code CANCELLED}).
+     */
+    public DecodeResult complete(List<Map<String, Object>> conversation, DecodingSettings s, TextStreamer streamer,
+            BooleanSupplier cancelled) {
         long[] ids = encodePrompt(conversation);
-        return generator.generate(List.of(ids), s, streamer);
+        return generator.generate(List.of(ids), s, streamer, cancelled);
     }
 
     /**

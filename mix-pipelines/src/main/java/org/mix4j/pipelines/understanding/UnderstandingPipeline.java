@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.mix4j.api.Component;
 import org.mix4j.api.Connector;
 import org.mix4j.api.ImageProcessor;
@@ -179,16 +180,40 @@ public final class UnderstandingPipeline implements AutoCloseable {
 
     /** Answers several prompts in one batch, with where the time went. */
     public Answer answerWithStats(List<Request> requests, DecodingSettings settings, TextStreamer streamer) {
+        List<String> texts = new ArrayList<>();
+        List<List<RgbImage>> images = new ArrayList<>();
+        for (Request r : requests) {
+            texts.add(prompts.build(r.prompt(), r.images().size(), tokenizer));
+            images.add(r.images());
+        }
+        return run(texts, images, settings, streamer, () -> false);
+    }
+
+    /**
+     * The next reply in a conversation whose messages may carry images (what a chat-completions
+     * request sends), stopping when {@code cancelled} answers true (polled after each token).
+     *
+     * @param system the system prompt, or {@code null} for the configured one
+     * @param images every message's images in order; their counts are the messages' {@code images}
+     */
+    public Answer complete(List<PromptBuilder.Message> conversation, String system, List<RgbImage> images,
+            DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled) {
+        String text = prompts.build(conversation, system, tokenizer);
+        return run(List.of(text), List.of(images), settings, streamer, cancelled);
+    }
+
+    // one row per prompt text, its images' placeholders expanded to their feature counts
+    private Answer run(List<String> texts, List<List<RgbImage>> images, DecodingSettings settings,
+            TextStreamer streamer, BooleanSupplier cancelled) {
         List<long[]> rows = new ArrayList<>();
         List<RgbImage> allImages = new ArrayList<>();
         int imageTokens = 0;
-        for (Request r : requests) {
-            String text = prompts.build(r.prompt(), r.images().size(), tokenizer);
-            int[] counts = r.images().stream().mapToInt(i -> vision.tokens(i.width(), i.height())).toArray();
-            long[] ids = ImageSplice.expand(tokenizer.encode(text), imageTokenId, counts);
+        for (int i = 0; i < texts.size(); i++) {
+            int[] counts = images.get(i).stream().mapToInt(img -> vision.tokens(img.width(), img.height())).toArray();
+            long[] ids = ImageSplice.expand(tokenizer.encode(texts.get(i)), imageTokenId, counts);
             checkContext(ids.length);
             rows.add(ids);
-            allImages.addAll(r.images());
+            allImages.addAll(images.get(i));
             imageTokens += java.util.Arrays.stream(counts).sum();
         }
         try (NDManager scope = manager.newSubManager()) {
@@ -197,16 +222,16 @@ public final class UnderstandingPipeline implements AutoCloseable {
             long visionNanos = System.nanoTime() - visionStart;
             List<NDArray> embeds = new ArrayList<>();
             int next = 0;
-            for (int i = 0; i < requests.size(); i++) {
-                int n = requests.get(i).images().size();
+            for (int i = 0; i < texts.size(); i++) {
+                int n = images.get(i).size();
                 embeds.add(ImageSplice.embed(llm, rows.get(i), imageTokenId, features.subList(next, next + n), scope));
                 next += n;
             }
             long[][] mask = new long[rows.size()][];
             NDArray batch = ImageSplice.leftPad(embeds, mask, scope);
             Stats stats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
-            return new Answer(new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer),
-                    stats);
+            return new Answer(new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer,
+                    cancelled), stats);
         }
     }
 

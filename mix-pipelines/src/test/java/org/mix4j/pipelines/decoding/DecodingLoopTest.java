@@ -146,6 +146,20 @@ class DecodingLoopTest {
     }
 
     @Test
+    void aCancelledGenerationEndsAtTheNextTokenAndFreesItsArrays() {
+        int before = manager.getManagedArrays().size();
+        int[] polls = {0};
+        DecodeResult r = new DecodingLoop(model, null, manager).generate(List.of(PROMPT), greedy(50, List.of(), List.of()),
+                null, () -> ++polls[0] > 3);
+        assertEquals(FinishReason.CANCELLED, r.finishReasons().get(0));
+        assertEquals(4, r.tokens().get(0).length, "polled after each token: cancelled when the fourth is chosen");
+        long[] full = new DecodingLoop(model, null, manager).generate(List.of(PROMPT), greedy(50, List.of(), List.of()), null)
+                .tokens().get(0);
+        assertArrayEquals(java.util.Arrays.copyOf(full, 4), r.tokens().get(0), "the tokens before the cancel are the same");
+        assertEquals(before, manager.getManagedArrays().size());
+    }
+
+    @Test
     void nativeMemoryDoesNotGrowWithSteps() {
         List<Integer> counts = new ArrayList<>();
         int before = manager.getManagedArrays().size();

@@ -1,0 +1,82 @@
+package org.mix4j.serve;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodeResult.FinishReason;
+
+/** OpenAI's chat-completion objects: the whole answer ({@code chat.completion}) and its stream's chunks. */
+final class ChatResponses {
+
+    private ChatResponses() {}
+
+    static JsonObject completion(DecodeResult r, String model, String id, long created) {
+        JsonObject message = new JsonObject();
+        message.addProperty("role", "assistant");
+        message.addProperty("content", r.texts().get(0));
+        JsonObject choice = new JsonObject();
+        choice.addProperty("index", 0);
+        choice.add("message", message);
+        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.addProperty("finish_reason", finish(r.finishReasons().get(0)));
+        JsonArray choices = new JsonArray();
+        choices.add(choice);
+        JsonObject body = new JsonObject();
+        body.addProperty("id", id);
+        body.addProperty("object", "chat.completion");
+        body.addProperty("created", created);
+        body.addProperty("model", model);
+        body.add("choices", choices);
+        body.add("usage", usage(r));
+        return body;
+    }
+
+    /** OpenAI's usage: the prompt's tokens (image tokens included) and the generated ones. */
+    static JsonObject usage(DecodeResult r) {
+        JsonObject usage = new JsonObject();
+        usage.addProperty("prompt_tokens", r.promptTokens());
+        usage.addProperty("completion_tokens", r.generatedTokens());
+        usage.addProperty("total_tokens", r.promptTokens() + r.generatedTokens());
+        return usage;
+    }
+
+    /** The chunk after the last one when {@code stream_options.include_usage}: no choices, the usage. */
+    static JsonObject usageChunk(String id, long created, String model, DecodeResult r) {
+        JsonObject body = chunk(id, created, model, new JsonObject(), null);
+        body.add("choices", new JsonArray());
+        body.add("usage", usage(r));
+        return body;
+    }
+
+    static JsonObject chunk(String id, long created, String model, JsonObject delta, String finish) {
+        JsonObject choice = new JsonObject();
+        choice.addProperty("index", 0);
+        choice.add("delta", delta);
+        choice.add("logprobs", JsonNull.INSTANCE);
+        choice.add("finish_reason", finish == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(finish));
+        JsonArray choices = new JsonArray();
+        choices.add(choice);
+        JsonObject body = new JsonObject();
+        body.addProperty("id", id);
+        body.addProperty("object", "chat.completion.chunk");
+        body.addProperty("created", created);
+        body.addProperty("model", model);
+        body.add("choices", choices);
+        return body;
+    }
+
+    static JsonObject delta(String role, String content) {
+        JsonObject d = new JsonObject();
+        if (role != null) {
+            d.addProperty("role", role);
+        }
+        d.addProperty("content", content);
+        return d;
+    }
+
+    /** OpenAI's finish reasons: the token limit is "length"; a stop id or string (or a cancel) is "stop". */
+    static String finish(FinishReason reason) {
+        return reason == FinishReason.LENGTH ? "length" : "stop";
+    }
+}

@@ -1,0 +1,224 @@
+package org.mix4j.serve;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mix serve}: an OpenAI-compatible HTTP server (Javalin on Jetty) over the models of a
+ * {@link ServeConfig}. Routes: {@code POST /v1/chat/completions}, {@code GET /v1/models},
+ * {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /metrics}. With {@code api_keys},
+ * everything but {@code /health} needs {@code Authorization: Bearer KEY}. {@link #stop()} answers
+ * new requests 503 and waits for the running ones before closing the models.
+ */
+public final class MixServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MixServer.class);
+    private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/models", "/health", "/metrics");
+
+    private final ServeConfig config;
+    private final Map<String, ModelQueue> queues = new LinkedHashMap<>();
+    private final ServerMetrics metrics;
+    private final ModelCache cache;
+    private final ChatCompletions chat;
+    private final Javalin app;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong started = new AtomicLong();
+    private volatile boolean stopping;
+
+    /** @param loader builds a served model by name (usually {@link PipelineModels}) */
+    public MixServer(ServeConfig config, ModelCache.Loader loader) {
+        this.config = config;
+        ServeConfig.Limits limits = config.limits();
+        config.models().keySet().forEach(m -> queues.put(m, new ModelQueue(limits.concurrentPerModel(),
+                limits.queuePerModel())));
+        this.metrics = new ServerMetrics(queues);
+        this.cache = new ModelCache(config.models().keySet(), name -> {
+            ServedModel model = loader.load(name);
+            metrics.loaded(name);
+            LOG.info("loaded model '{}' ({} bytes)", name, model.bytes());
+            return model;
+        }, config.memoryBudgetBytes(), metrics);
+        this.chat = new ChatCompletions(limits, queues, cache, metrics);
+        this.app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = limits.maxBodyBytes();
+            c.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
+        });
+        app.before(this::admit);
+        app.post("/v1/chat/completions", this::chat);
+        app.get("/v1/models", ctx -> json(ctx, models()));
+        app.get("/v1/models/{id}", this::model);
+        app.get("/health", this::health);
+        app.get("/metrics", ctx -> ctx.contentType(ServerMetrics.contentType()).result(metrics.scrape()));
+        app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
+                e.getStatus() == 413 ? "invalid_request_error" : "server_error", null, null, e.getMessage())));
+        app.exception(Exception.class, (e, ctx) -> {
+            ApiError api = ServerErrors.of(e);
+            if (api.status() >= 500) {
+                LOG.warn("request failed", e);
+            }
+            error(ctx, api);
+        });
+        app.error(404, ctx -> {
+            if (ctx.attribute("mix.error") == null) {
+                error(ctx, new ApiError(404, "invalid_request_error", null, "not_found", "no route " + ctx.method() + " "
+                        + ctx.path() + "; this server has POST /v1/chat/completions, GET /v1/models, GET /health, "
+                        + "GET /metrics"));
+            }
+        });
+    }
+
+    /** Listens on the configured host and port (0: a free port, see {@link #port()}). */
+    public MixServer start() {
+        app.start(config.host(), config.port());
+        started.set(System.currentTimeMillis() / 1000);
+        return this;
+    }
+
+    /** The port listened on. */
+    public int port() {
+        return app.port();
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    public ModelCache cache() {
+        return cache;
+    }
+
+    /** A model's admission queue (tests hold its places to fill it). */
+    public ModelQueue queue(String model) {
+        return queues.get(model);
+    }
+
+    /**
+     * Graceful shutdown: new requests get 503, running ones may finish (up to {@code drain_seconds}),
+     * then the listener stops and the models are closed.
+     */
+    public void stop() {
+        stopping = true;
+        long deadline = System.nanoTime() + config.limits().drainSeconds() * 1_000_000_000L;
+        while (running.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        app.stop();
+        cache.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void admit(Context ctx) {
+        if (stopping && !ctx.path().equals("/health")) {
+            throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+        }
+        if (!config.apiKeys().isEmpty() && !ctx.path().equals("/health") && !authorized(ctx.header("Authorization"))) {
+            throw new ApiError(401, "invalid_request_error", null, "invalid_api_key", "a valid API key is required: "
+                    + "send 'Authorization: Bearer KEY' with one of the server's api_keys");
+        }
+        long length = ctx.req().getContentLengthLong();
+        if (length > config.limits().maxBodyBytes()) {
+            throw new ApiError(413, "invalid_request_error", null, "request_too_large", "the body is " + length
+                    + " bytes; this server accepts at most " + config.limits().maxBodyBytes() + " (max_body_bytes)");
+        }
+    }
+
+    private boolean authorized(String header) {
+        if (header == null || !header.startsWith("Bearer ")) {
+            return false;
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (String key : config.apiKeys()) {
+            ok |= MessageDigest.isEqual(given, key.getBytes(StandardCharsets.UTF_8)); // every key compared: no timing hint
+        }
+        return ok;
+    }
+
+    private void chat(Context ctx) throws Exception {
+        running.incrementAndGet();
+        try {
+            if (stopping) {
+                throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+            }
+            chat.handle(ctx);
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private JsonObject models() {
+        JsonArray data = new JsonArray();
+        config.models().keySet().forEach(m -> data.add(model(m)));
+        JsonObject list = new JsonObject();
+        list.addProperty("object", "list");
+        list.add("data", data);
+        return list;
+    }
+
+    private JsonObject model(String name) {
+        JsonObject m = new JsonObject();
+        m.addProperty("id", name);
+        m.addProperty("object", "model");
+        m.addProperty("created", started.get());
+        m.addProperty("owned_by", "mix4j");
+        return m;
+    }
+
+    private void model(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!config.models().containsKey(id)) {
+            throw new ApiError(404, "invalid_request_error", "model", "model_not_found", "The model '" + id
+                    + "' does not exist on this server; it serves " + String.join(", ", config.models().keySet()));
+        }
+        json(ctx, model(id));
+    }
+
+    private void health(Context ctx) {
+        JsonObject h = new JsonObject();
+        h.addProperty("status", stopping ? "stopping" : "ok");
+        JsonArray resident = new JsonArray();
+        cache.resident().forEach(resident::add);
+        h.add("resident_models", resident);
+        h.addProperty("resident_bytes", cache.residentBytes());
+        ctx.status(stopping ? 503 : 200);
+        json(ctx, h);
+    }
+
+    private static void json(Context ctx, JsonObject body) {
+        ctx.contentType("application/json").result(body.toString());
+    }
+
+    private static void error(Context ctx, ApiError e) {
+        ctx.attribute("mix.error", Boolean.TRUE);
+        ctx.status(e.status());
+        json(ctx, e.body());
+    }
+
+    private static String route(Context ctx) {
+        String path = ctx.path();
+        return ROUTES.contains(path) ? path : path.startsWith("/v1/models/") ? "/v1/models/{id}" : "other";
+    }
+}

@@ -1,0 +1,175 @@
+package org.mix4j.serve;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.mix4j.api.RgbImage;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigOverrides;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.TextStreamer;
+import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.pipelines.task.PipelineConfig;
+import org.mix4j.pipelines.task.Presets;
+import org.mix4j.pipelines.task.Tasks;
+import org.mix4j.pipelines.text.TextPipeline;
+import org.mix4j.pipelines.understanding.PromptBuilder;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+
+/**
+ * Loads the models of a {@link ServeConfig} as pipelines: a {@code pipeline:} YAML as
+ * {@code mix run} reads it, a {@code model:} folder through its preset as {@code mix run --model}.
+ * Each model gets its own manager under the server's, so closing it frees exactly its tensors.
+ */
+public final class PipelineModels implements ModelCache.Loader {
+
+    private final Map<String, ServeConfig.ModelEntry> entries;
+    private final ComponentLoader loader;
+    private final NDManager parent;
+
+    public PipelineModels(Map<String, ServeConfig.ModelEntry> entries, ComponentLoader loader, NDManager parent) {
+        this.entries = entries;
+        this.loader = loader;
+        this.parent = parent;
+    }
+
+    /** The pipeline configuration of a served model (what {@code mix run} would build). */
+    public PipelineConfig config(String name) {
+        ServeConfig.ModelEntry entry = entries.get(name);
+        return entry.pipeline() != null ? PipelineConfig.load(entry.pipeline(), new ConfigOverrides())
+                : Presets.config(loader.registry(), entry.model(), new ConfigOverrides());
+    }
+
+    @Override
+    public ServedModel load(String name) {
+        PipelineConfig config = config(name);
+        NDManager manager = parent.newSubManager(config.device());
+        try {
+            if (config.task().equals(Tasks.TEXT.task())) {
+                return new Text(TextPipeline.load(config, loader, manager), manager);
+            }
+            if (config.task().equals(Tasks.UNDERSTANDING.task())) {
+                return new Understanding(UnderstandingPipeline.load(config, loader, manager), manager);
+            }
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix serve answers chat with task: "
+                    + "text or understanding pipelines, not '" + config.task() + "'", List.of("text", "understanding"));
+        } catch (RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Bytes of every array the model's manager holds (its sub-managers included) right after loading:
+     * the weights and any tables the components built, as allocated, in their dtype. The tokenizer's
+     * own native memory is not counted.
+     */
+    static long residentBytes(NDManager manager) {
+        long sum = 0;
+        for (NDArray a : manager.getManagedArrays()) {
+            sum += a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+        return sum;
+    }
+
+    private static final class Text implements ServedModel {
+        private final TextPipeline pipeline;
+        private final NDManager manager;
+        private final long bytes;
+
+        Text(TextPipeline pipeline, NDManager manager) {
+            this.pipeline = pipeline;
+            this.manager = manager;
+            this.bytes = residentBytes(manager);
+        }
+
+        @Override
+        public boolean acceptsImages() {
+            return false;
+        }
+
+        @Override
+        public DecodingSettings defaults() {
+            return pipeline.settings();
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+
+        @Override
+        public DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
+                BooleanSupplier cancelled) {
+            List<Map<String, Object>> messages = new ArrayList<>();
+            for (Message m : conversation) {
+                Map<String, Object> map = new LinkedHashMap<>();
+                map.put("role", m.role());
+                map.put("content", m.text());
+                messages.add(map);
+            }
+            return pipeline.complete(messages, settings, streamer, cancelled);
+        }
+
+        @Override
+        public void close() {
+            pipeline.close();
+            manager.close();
+        }
+    }
+
+    private static final class Understanding implements ServedModel {
+        private final UnderstandingPipeline pipeline;
+        private final NDManager manager;
+        private final long bytes;
+
+        Understanding(UnderstandingPipeline pipeline, NDManager manager) {
+            this.pipeline = pipeline;
+            this.manager = manager;
+            this.bytes = residentBytes(manager);
+        }
+
+        @Override
+        public boolean acceptsImages() {
+            return true;
+        }
+
+        @Override
+        public DecodingSettings defaults() {
+            return pipeline.generation();
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+
+        @Override
+        public DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
+                BooleanSupplier cancelled) {
+            String system = null;
+            List<PromptBuilder.Message> messages = new ArrayList<>();
+            List<RgbImage> images = new ArrayList<>();
+            for (Message m : conversation) {
+                if (m.role().equals("system")) {
+                    system = system == null ? m.text() : system + "\n" + m.text();
+                } else {
+                    messages.add(new PromptBuilder.Message(m.role(), m.text(), m.images().size()));
+                    images.addAll(m.images());
+                }
+            }
+            return pipeline.complete(messages, system, images, settings, streamer, cancelled).result();
+        }
+
+        @Override
+        public void close() {
+            pipeline.close();
+            manager.close();
+        }
+    }
+}
