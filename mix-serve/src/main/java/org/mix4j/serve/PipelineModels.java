@@ -77,15 +77,43 @@ public final class PipelineModels implements ModelCache.Loader {
         return sum;
     }
 
-    private static final class Text implements ServedModel {
-        private final TextPipeline pipeline;
+    /** A loaded pipeline, its manager and the bytes it holds. */
+    private abstract static class Loaded implements ServedModel {
+        private final AutoCloseable pipeline;
         private final NDManager manager;
         private final long bytes;
 
-        Text(TextPipeline pipeline, NDManager manager) {
+        Loaded(AutoCloseable pipeline, NDManager manager) {
             this.pipeline = pipeline;
             this.manager = manager;
             this.bytes = residentBytes(manager);
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
+        }
+
+        @Override
+        public void close() {
+            try {
+                pipeline.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the pipeline: " + e.getMessage(), e);
+            } finally {
+                manager.close();
+            }
+        }
+    }
+
+    private static final class Text extends Loaded {
+        private final TextPipeline pipeline;
+
+        Text(TextPipeline pipeline, NDManager manager) {
+            super(pipeline, manager);
+            this.pipeline = pipeline;
         }
 
         @Override
@@ -96,11 +124,6 @@ public final class PipelineModels implements ModelCache.Loader {
         @Override
         public DecodingSettings defaults() {
             return pipeline.settings();
-        }
-
-        @Override
-        public long bytes() {
-            return bytes;
         }
 
         @Override
@@ -115,23 +138,14 @@ public final class PipelineModels implements ModelCache.Loader {
             }
             return pipeline.complete(messages, settings, streamer, cancelled);
         }
-
-        @Override
-        public void close() {
-            pipeline.close();
-            manager.close();
-        }
     }
 
-    private static final class Understanding implements ServedModel {
+    private static final class Understanding extends Loaded {
         private final UnderstandingPipeline pipeline;
-        private final NDManager manager;
-        private final long bytes;
 
         Understanding(UnderstandingPipeline pipeline, NDManager manager) {
+            super(pipeline, manager);
             this.pipeline = pipeline;
-            this.manager = manager;
-            this.bytes = residentBytes(manager);
         }
 
         @Override
@@ -142,11 +156,6 @@ public final class PipelineModels implements ModelCache.Loader {
         @Override
         public DecodingSettings defaults() {
             return pipeline.generation();
-        }
-
-        @Override
-        public long bytes() {
-            return bytes;
         }
 
         @Override
@@ -164,12 +173,6 @@ public final class PipelineModels implements ModelCache.Loader {
                 }
             }
             return pipeline.complete(messages, system, images, settings, streamer, cancelled).result();
-        }
-
-        @Override
-        public void close() {
-            pipeline.close();
-            manager.close();
         }
     }
 }
