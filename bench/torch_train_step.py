@@ -218,6 +218,13 @@ def peak_mib(reset=False):
     return -1
 
 
+def blas_library():
+    """The BLAS this process mapped: Debian's libblas.so.3 is the slow reference BLAS unless OpenBLAS is chosen."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+    return sorted(os.path.realpath(p) for p in paths)
+
+
 def batch(shape, n, tokens, vocab):
     g = torch.Generator().manual_seed(5)
     side = shape["vision"]["image"]
@@ -303,7 +310,7 @@ def main():
     out = {"peer": "pytorch eager", "shape": a.shape, "decoder_layers": len(model.language_model.layers),
            "batch": a.batch, "tokens_per_sample": a.tokens, "image_tokens_per_sample": data[3],
            "steps": a.steps, "warmup": a.warmup, "init_s": init_s,
-           "env": {"torch": torch.__version__, "threads": torch.get_num_threads(),
+           "env": {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_library(),
                    "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
                    "load_average_start": list(os.getloadavg())}}
     for mode in a.mode.split(","):
