@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.mix4j.cli.ProcessMemory;
 import org.mix4j.training.CausalLmBatches;
+import org.mix4j.training.TrainingThreads;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,8 +71,10 @@ public final class TrainBench extends AbstractBenchSection {
         p.addProperty("image_tokens_per_sample", imageTokens);
         p.addProperty("steps", steps);
         p.addProperty("warmup", warmup);
-        p.addProperty("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
-        try (NDManager manager = NDManager.newBaseManager()) {
+        // as mix train: PyTorch gets the threads of the split, which is off while recording
+        try (TrainingThreads threads = TrainingThreads.use(run.parallel().ways());
+                NDManager manager = NDManager.newBaseManager()) {
+            p.addProperty("torch_threads", TrainingThreads.engineThreads());
             long t0 = System.nanoTime();
             run.progress("loading " + subject + " (random init)");
             try (TrainStep step = new TrainStep(run.loader(), s, layers, batch, tokens, manager)) {
