@@ -43,7 +43,8 @@ public final class TrainBench extends AbstractBenchSection {
             description = "Tokens per sample, image tokens included (default ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--steps", defaultValue = "3", description = "Timed steps per mode (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "3",
+            description = "Timed steps per mode (default ${DEFAULT-VALUE}; --quick: at most 2).")
     int steps;
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
@@ -96,8 +97,9 @@ public final class TrainBench extends AbstractBenchSection {
             step.step();
         }
         List<TrainStep.Times> timed = new ArrayList<>();
-        for (int i = 0; i < steps; i++) {
-            run.progress(who + ": step " + (i + 1) + " of " + steps);
+        int n = run.quick() ? Math.min(steps, 2) : steps;
+        for (int i = 0; i < n; i++) {
+            run.progress(who + ": step " + (i + 1) + " of " + n);
             timed.add(step.step());
         }
         double peakMib = ProcessMemory.read().peakBytes() / 1048576.0;
