@@ -18,6 +18,7 @@ import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.training.TrainingSettings;
 import org.mix4j.training.Trainer;
+import org.mix4j.training.TrainingThreads;
 import org.mix4j.training.Trainer.StepReport;
 import org.pf4j.Extension;
 import picocli.CommandLine.Command;
@@ -77,7 +78,9 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
         Path base = recipe.toAbsolutePath().getParent();
         AtomicBoolean stop = new AtomicBoolean();
         Thread hook = new Thread(() -> stop.set(true));
-        try (NDManager manager = NDManager.newBaseManager(config.device());
+        // the trainer runs its ops on this thread: PyTorch gets the threads the split would use
+        try (TrainingThreads threads = TrainingThreads.use(context.runtime().loader().parallel().ways());
+                NDManager manager = NDManager.newBaseManager(config.device());
                 Trainer trainer = new Trainer(config, settings, base, output,
                         context.runtime().loader(), manager)) {
             Files.createDirectories(trainer.output());

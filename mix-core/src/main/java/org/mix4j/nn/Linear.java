@@ -173,15 +173,54 @@ public final class Linear {
             // weights' manager and live as long as the model, so it moves to x's
             NDArray y = x.matMul(view(weight.transpose(), x));
             y = bias == null ? y : y.add(bias);
-            for (Adapter adapter : adapters) {
-                NDArray low = x.matMul(view(adapter.a().transpose(), x)); // [..., r]
-                NDArray delta = low.matMul(view(adapter.b().transpose(), x)); // [..., to - from]
-                y = y.add(widen(delta.mul(scaling(x, adapter)), adapter.from(), adapter.to()));
-            }
-            return y;
+            return adapters.isEmpty() ? y : y.add(adapterUpdates(x));
         }
         NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
+    }
+
+    /**
+     * Every adapter's {@code B (A x) * scaling} at its rows: {@code [..., out]}. Adapters on disjoint
+     * rows (a fused projection's q/k/v) are laid side by side with zeros in the gaps, one
+     * concatenation for all instead of a zero-padded full-width array each.
+     */
+    private NDArray adapterUpdates(NDArray x) {
+        List<Adapter> ordered = new ArrayList<>(adapters);
+        ordered.sort(java.util.Comparator.comparingLong(Adapter::from));
+        NDList parts = new NDList();
+        long at = 0;
+        for (Adapter adapter : ordered) {
+            if (adapter.from() < at) { // overlapping rows: each adapter padded to the full width, summed
+                NDArray sum = null;
+                for (Adapter a : adapters) {
+                    NDArray wide = widen(update(x, a), a.from(), a.to());
+                    sum = sum == null ? wide : sum.add(wide);
+                }
+                return sum;
+            }
+            if (adapter.from() > at) {
+                parts.add(zeros(x, adapter.from() - at));
+            }
+            parts.add(update(x, adapter));
+            at = adapter.to();
+        }
+        if (at < outFeatures) {
+            parts.add(zeros(x, outFeatures - at));
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
+    }
+
+    /** One adapter's {@code B (A x) * scaling}: {@code [..., to - from]}. */
+    private static NDArray update(NDArray x, Adapter adapter) {
+        NDArray low = x.matMul(view(adapter.a().transpose(), x)); // [..., r]
+        NDArray delta = low.matMul(view(adapter.b().transpose(), x)); // [..., to - from]
+        return delta.mul(scaling(x, adapter));
+    }
+
+    /** Zeros {@code [..., width]} shaped like {@code x}'s leading dimensions. */
+    private static NDArray zeros(NDArray x, long width) {
+        Shape lead = x.getShape().slice(0, x.getShape().dimension() - 1);
+        return x.getManager().zeros(lead.add(width), x.getDataType());
     }
 
     /** {@code delta [..., to - from]} placed at outputs {@code from .. to} of a {@code [..., out]} array of zeros. */

@@ -61,7 +61,7 @@ public final class AdamW implements AutoCloseable {
                     manager.zeros(p.getShape(), p.getDataType()), manager.zeros(p.getShape(), p.getDataType())});
                 NDArray data = p.stopGradient(); // the same storage, updated outside the graph
                 data.attach(scope);
-                if (!noDecay.contains(e.getKey())) {
+                if (!noDecay.contains(e.getKey()) && lr * settings.weightDecay() != 0) { // x 1 would be a wasted pass
                     data.muli(1 - lr * settings.weightDecay());
                 }
                 mv[0].muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));

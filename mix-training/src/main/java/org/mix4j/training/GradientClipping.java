@@ -1,7 +1,10 @@
 package org.mix4j.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
 
 /** {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm of all gradients, scaled down to a maximum. */
@@ -16,13 +19,19 @@ public final class GradientClipping {
      * @throws IllegalStateException if a gradient holds NaN or infinity (say which step; nothing is scaled)
      */
     public static double clip(Collection<NDArray> parameters, double maxNorm) {
-        double squares = 0;
-        for (NDArray p : parameters) {
-            try (NDManager scope = p.getManager().newSubManager()) {
+        if (parameters.isEmpty()) {
+            return 0;
+        }
+        double squares;
+        try (NDManager scope = parameters.iterator().next().getManager().newSubManager()) {
+            // one scalar per tensor, summed in float64 and read once: no wait for the engine per tensor
+            NDList sums = new NDList();
+            for (NDArray p : parameters) {
                 NDArray g = p.getGradient();
                 g.attach(scope); // the gradient's handle and every temporary die with the scope
-                squares += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                sums.add(g.square().sum().toType(DataType.FLOAT64, false).reshape(1));
             }
+            squares = (sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums)).sum().getDouble();
         }
         double norm = Math.sqrt(squares);
         if (!Double.isFinite(norm)) {

@@ -54,11 +54,12 @@ public final class BenchCommand implements Callable<Integer>, CliCommand {
             });
             return 0;
         }
-        for (BenchSection s : sections) {
+        List<BenchSection> all = sections.stream().filter(BenchSection::inAll).toList();
+        for (BenchSection s : all) {
             // a section that runs as part of all gets its own options' defaults, as if named alone
             spec.subcommands().get(BenchSection.nameOf(s)).parseArgs();
         }
-        return BenchRun.execute(context, options, sections.toArray(BenchSection[]::new));
+        return BenchRun.execute(context, options, all.toArray(BenchSection[]::new));
     }
 
     /**

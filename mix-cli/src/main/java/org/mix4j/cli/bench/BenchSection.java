@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * One section of {@code mix bench}: a picocli {@code @Command} (implementing
  * {@code Callable<Integer>}) marked {@code @Extension}. Its command name becomes the subcommand
  * ({@code mix bench retrieval}); {@code mix bench} without a section runs every section in
- * {@link #order()}. A section measures in {@link #run(BenchRun)} and adds {@link BenchResult} rows,
+ * {@link #order()} (but those not {@link #inAll()}). A section measures in {@link #run(BenchRun)} and adds {@link BenchResult} rows,
  * so every section prints the same table and writes the same JSON; ratios against the machine's
  * own throughput come from {@link BenchRun#machine()}, measured once per process.
  *
@@ -26,6 +26,11 @@ public interface BenchSection extends ExtensionPoint {
     /** Position when every section runs (the machine probes first, the slowest last). */
     default int order() {
         return 50;
+    }
+
+    /** Whether {@code mix bench} without a section runs this one (a long one runs only when named). */
+    default boolean inAll() {
+        return true;
     }
 
     /** The subcommand name, from the section's {@code @Command}. */
