@@ -173,12 +173,21 @@ class RetrievalCliTest {
     }
 
     @Test
-    void textQueriesWithATokenizerOfAnotherVocabularyStopWithAClearError() throws IOException {
+    void tinyYamlAnswersTextQueriesAndATokenizerOfAnotherVocabularyStopsWithAClearError() throws IOException {
         Path album = tmp.resolve("album");
         writeAlbum(album);
         Path index = tmp.resolve("album.index");
         mix("index", TINY.toString(), "--images", album.toString(), "--out", index.toString(), "--no-progress");
-        Run search = mix("search", TINY.toString(), "--index", index.toString(), "--text", "a dog on the beach");
+        // tiny.yaml's own tokenizer fits the tiny text tower: its text queries run
+        Run fits = mix("search", TINY.toString(), "--index", index.toString(), "--text", "a red sun", "-k", "2");
+        assertEquals(0, fits.code(), fits.err());
+        assertEquals(2, results(fits.out()).size(), fits.out());
+        // the real CLIP tokenizer makes ids the 100-token tower does not have
+        Path yaml = tmp.resolve("real-tokenizer.yaml");
+        Files.writeString(yaml, Files.readString(TINY).replace("checkpoint: ../../testdata/golden/clip_full",
+                "checkpoint: " + clipFull().toAbsolutePath().normalize()).replaceAll("tokenizer: *\\{[^}]*\\}",
+                "tokenizer: { type: clip_bpe, path: ../clip_tokenizer }"));
+        Run search = mix("search", yaml.toString(), "--index", index.toString(), "--text", "a dog on the beach");
         assertNotEquals(0, search.code());
         assertTrue(search.err().contains("outside the text encoder's vocabulary (vocab_size 100)"), search.err());
     }

@@ -6,16 +6,9 @@ import static org.mix4j.serve.JsonFields.number;
 import static org.mix4j.serve.JsonFields.present;
 import static org.mix4j.serve.JsonFields.string;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.Strictness;
-import com.google.gson.TypeAdapter;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
@@ -33,16 +26,11 @@ import org.mix4j.image.ImageDecoder;
 public record ChatRequest(String model, List<ServedModel.Message> messages, Integer maxTokens, Double temperature,
         Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart) {
 
-    private static final TypeAdapter<JsonElement> ELEMENTS = new Gson().getAdapter(JsonElement.class);
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
     /** Parses and checks a request body; images are decoded here (data URLs only). */
     public static ChatRequest parse(String body, ImageDecoder images, int maxPromptChars) {
-        JsonElement root = strictJson(body);
-        if (!root.isJsonObject()) {
-            throw ApiError.invalid(null, "the body must be a JSON object");
-        }
-        JsonObject o = root.getAsJsonObject();
+        JsonObject o = JsonFields.body(body);
         String model = string(o, "model", true);
         List<String> imageParts = new ArrayList<>();
         List<ServedModel.Message> messages = messages(o, images, imageParts);
@@ -190,24 +178,4 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
     }
 
     /** Strict JSON as OpenAI's API reads it (Gson's own parser would take single quotes and bare words). */
-    private static JsonElement strictJson(String body) {
-        try {
-            JsonReader reader = new JsonReader(new StringReader(body));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement root = ELEMENTS.read(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new IOException("text after the JSON value");
-            }
-            return root;
-        } catch (IOException | RuntimeException e) {
-            throw ApiError.invalid(null, "the body is not valid JSON: " + rootCause(e));
-        }
-    }
-
-    private static String rootCause(Throwable e) {
-        while (e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e.getMessage();
-    }
 }

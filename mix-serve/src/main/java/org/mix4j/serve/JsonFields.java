@@ -1,13 +1,32 @@
 package org.mix4j.serve;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
 
 /** Typed reads of a request's JSON fields; a wrong type is a 400 naming the field. A JSON null is absent. */
 final class JsonFields {
 
+    private static final TypeAdapter<JsonElement> ELEMENTS = new Gson().getAdapter(JsonElement.class);
+
     private JsonFields() {}
+
+    /** A request body: one strict JSON object and nothing after it, else a 400. */
+    static JsonObject body(String body) {
+        JsonElement root = strictJson(body);
+        if (!root.isJsonObject()) {
+            throw ApiError.invalid(null, "the body must be a JSON object");
+        }
+        return root.getAsJsonObject();
+    }
+
 
     static JsonElement present(JsonObject o, String key) {
         JsonElement e = o.get(key);
@@ -69,4 +88,24 @@ final class JsonFields {
         return p.getAsBoolean();
     }
 
+    private static JsonElement strictJson(String body) {
+        try {
+            JsonReader reader = new JsonReader(new StringReader(body));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement root = ELEMENTS.read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new IOException("text after the JSON value");
+            }
+            return root;
+        } catch (IOException | RuntimeException e) {
+            throw ApiError.invalid(null, "the body is not valid JSON: " + rootCause(e));
+        }
+    }
+
+    private static String rootCause(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage();
+    }
 }

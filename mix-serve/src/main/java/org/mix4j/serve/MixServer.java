@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code mix serve}: an OpenAI-compatible HTTP server (Javalin on Jetty) over the models of a
- * {@link ServeConfig}. Routes: {@code POST /v1/chat/completions}, {@code GET /v1/models},
+ * {@link ServeConfig}. Routes: {@code POST /v1/chat/completions} (text and understanding models),
+ * {@code POST /v1/embeddings} (retrieval), {@code POST /v1/images/generations} (generation), {@code GET /v1/models},
  * {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /metrics}. With {@code api_keys},
  * everything but {@code /health} needs {@code Authorization: Bearer KEY}. {@link #stop()} answers
  * new requests 503 and waits for the running ones before closing the models.
@@ -25,13 +27,16 @@ import org.slf4j.LoggerFactory;
 public final class MixServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MixServer.class);
-    private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/models", "/health", "/metrics");
+    private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/embeddings",
+            "/v1/images/generations", "/v1/models", "/health", "/metrics");
 
     private final ServeConfig config;
     private final Map<String, ModelQueue> queues = new LinkedHashMap<>();
     private final ServerMetrics metrics;
     private final ModelCache cache;
     private final ChatCompletions chat;
+    private final Embeddings embeddings;
+    private final ImageGenerations images;
     private final Javalin app;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong started = new AtomicLong();
@@ -50,14 +55,19 @@ public final class MixServer implements AutoCloseable {
             LOG.info("loaded model '{}' ({} bytes)", name, model.bytes());
             return model;
         }, config.memoryBudgetBytes(), metrics);
-        this.chat = new ChatCompletions(limits, queues, cache, metrics);
+        ModelAccess access = new ModelAccess(queues, cache);
+        this.chat = new ChatCompletions(limits, access, metrics);
+        this.embeddings = new Embeddings(limits, access, metrics);
+        this.images = new ImageGenerations(limits, access, metrics);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = limits.maxBodyBytes();
             c.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
         });
         app.before(this::admit);
-        app.post("/v1/chat/completions", this::chat);
+        app.post("/v1/chat/completions", ctx -> running(ctx, chat::handle));
+        app.post("/v1/embeddings", ctx -> running(ctx, embeddings::handle));
+        app.post("/v1/images/generations", ctx -> running(ctx, images::handle));
         app.get("/v1/models", ctx -> json(ctx, models()));
         app.get("/v1/models/{id}", this::model);
         app.get("/health", this::health);
@@ -75,8 +85,8 @@ public final class MixServer implements AutoCloseable {
         app.error(404, ctx -> {
             if (ctx.attribute("mix.error") == null) {
                 error(ctx, new ApiError(404, "invalid_request_error", null, "not_found", "no route " + ctx.method() + " "
-                        + ctx.path() + "; this server has POST /v1/chat/completions, GET /v1/models, GET /health, "
-                        + "GET /metrics"));
+                        + ctx.path() + "; this server has POST /v1/chat/completions, POST /v1/embeddings, "
+                        + "POST /v1/images/generations, GET /v1/models, GET /health, GET /metrics"));
             }
         });
     }
@@ -157,13 +167,14 @@ public final class MixServer implements AutoCloseable {
         return ok;
     }
 
-    private void chat(Context ctx) throws Exception {
+    /** A route that runs a model: counted as running, so that a shutdown waits for it. */
+    private void running(Context ctx, Handler route) throws Exception {
         running.incrementAndGet();
         try {
             if (stopping) {
                 throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
             }
-            chat.handle(ctx);
+            route.handle(ctx);
         } finally {
             running.decrementAndGet();
         }

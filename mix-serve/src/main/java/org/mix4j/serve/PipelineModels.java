@@ -7,13 +7,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.TextStreamer;
+import org.mix4j.pipelines.generation.GenerationComponents;
+import org.mix4j.pipelines.generation.GenerationParameters;
+import org.mix4j.pipelines.generation.GenerationRequest;
+import org.mix4j.pipelines.generation.GenerationResult;
+import org.mix4j.pipelines.generation.ImageFiles;
+import org.mix4j.pipelines.generation.StableDiffusionPipeline;
+import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.pipelines.task.DiffusionSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.Tasks;
@@ -22,7 +31,8 @@ import org.mix4j.pipelines.understanding.PromptBuilder;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 
 /**
- * Loads the models of a {@link ServeConfig} as pipelines: a {@code pipeline:} YAML as
+ * Loads the models of a {@link ServeConfig} as pipelines (text, understanding, retrieval or
+ * generation): a {@code pipeline:} YAML as
  * {@code mix run} reads it, a {@code model:} folder through its preset as {@code mix run --model}.
  * Each model gets its own manager under the server's, so closing it frees exactly its tensors.
  */
@@ -56,8 +66,15 @@ public final class PipelineModels implements ModelCache.Loader {
             if (config.task().equals(Tasks.UNDERSTANDING.task())) {
                 return new Understanding(UnderstandingPipeline.load(config, loader, manager), manager);
             }
-            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix serve answers chat with task: "
-                    + "text or understanding pipelines, not '" + config.task() + "'", List.of("text", "understanding"));
+            if (config.task().equals(Tasks.RETRIEVAL.task())) {
+                return new Retrieval(RetrievalPipeline.load(config, loader, manager), manager);
+            }
+            if (config.task().equals(Tasks.GENERATION.task())) {
+                return new Generation(config, GenerationComponents.load(config, loader, manager), manager);
+            }
+            throw new ConfigException(config.root().keyOrigin("task"), "task", "mix serve serves task: text, "
+                    + "understanding, retrieval or generation pipelines, not '" + config.task() + "'",
+                    List.of("text", "understanding", "retrieval", "generation"));
         } catch (RuntimeException | Error e) {
             manager.close();
             throw e;
@@ -79,14 +96,21 @@ public final class PipelineModels implements ModelCache.Loader {
 
     /** A loaded pipeline, its manager and the bytes it holds. */
     private abstract static class Loaded implements ServedModel {
+        private final String task;
         private final AutoCloseable pipeline;
         private final NDManager manager;
         private final long bytes;
 
-        Loaded(AutoCloseable pipeline, NDManager manager) {
+        Loaded(String task, AutoCloseable pipeline, NDManager manager) {
+            this.task = task;
             this.pipeline = pipeline;
             this.manager = manager;
             this.bytes = residentBytes(manager);
+        }
+
+        @Override
+        public String task() {
+            return task;
         }
 
         @Override
@@ -108,12 +132,17 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
-    private static final class Text extends Loaded {
+    private static final class Text extends Loaded implements ServedModel.Chat {
         private final TextPipeline pipeline;
 
         Text(TextPipeline pipeline, NDManager manager) {
-            super(pipeline, manager);
+            super(Tasks.TEXT.task(), pipeline, manager);
             this.pipeline = pipeline;
+        }
+
+        @Override
+        public Chat chat() {
+            return this;
         }
 
         @Override
@@ -140,12 +169,17 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
-    private static final class Understanding extends Loaded {
+    private static final class Understanding extends Loaded implements ServedModel.Chat {
         private final UnderstandingPipeline pipeline;
 
         Understanding(UnderstandingPipeline pipeline, NDManager manager) {
-            super(pipeline, manager);
+            super(Tasks.UNDERSTANDING.task(), pipeline, manager);
             this.pipeline = pipeline;
+        }
+
+        @Override
+        public Chat chat() {
+            return this;
         }
 
         @Override
@@ -173,6 +207,92 @@ public final class PipelineModels implements ModelCache.Loader {
                 }
             }
             return pipeline.complete(messages, system, images, settings, streamer, cancelled).result();
+        }
+    }
+
+    private static final class Retrieval extends Loaded implements ServedModel.Embedder {
+        private final RetrievalPipeline pipeline;
+
+        Retrieval(RetrievalPipeline pipeline, NDManager manager) {
+            super(Tasks.RETRIEVAL.task(), pipeline, preload(pipeline, manager));
+            this.pipeline = pipeline;
+        }
+
+        /** Loads the lazily loaded text side too, so that the byte count holds both towers. */
+        private static NDManager preload(RetrievalPipeline pipeline, NDManager manager) {
+            pipeline.textEncoder();
+            pipeline.tokenizer();
+            return manager;
+        }
+
+        @Override
+        public Embedder embedder() {
+            return this;
+        }
+
+        @Override
+        public int dimensions() {
+            return pipeline.dim();
+        }
+
+        @Override
+        public int tokens(String text) {
+            return Math.min(pipeline.tokenizer().encode(text).length, pipeline.textEncoder().maxPositions());
+        }
+
+        @Override
+        public float[] text(String text) {
+            return pipeline.embedText(text);
+        }
+
+        @Override
+        public float[] image(RgbImage image) {
+            return pipeline.embedImages(List.of(image))[0];
+        }
+    }
+
+    private static final class Generation extends Loaded implements ServedModel.Painter {
+        private final PipelineConfig config;
+        private final StableDiffusionPipeline pipeline;
+        private final NDManager manager;
+
+        Generation(PipelineConfig config, GenerationComponents parts, NDManager manager) {
+            super(Tasks.GENERATION.task(), parts, manager);
+            this.config = config;
+            this.pipeline = new StableDiffusionPipeline(parts);
+            this.manager = manager;
+        }
+
+        @Override
+        public Painter painter() {
+            return this;
+        }
+
+        @Override
+        public DiffusionSettings defaults() {
+            return config.settings(DiffusionSettings.class);
+        }
+
+        @Override
+        public int[] nativeSize() {
+            int side = pipeline.components().denoiser().sampleSize() * pipeline.components().vae().scaleFactor();
+            return new int[] {side, side};
+        }
+
+        @Override
+        public List<byte[]> paint(String prompt, DiffusionSettings settings, ProgressListener progress) {
+            GenerationRequest request = GenerationRequest.builder(settings).prompt(prompt).build();
+            try (NDManager work = manager.newSubManager();
+                    GenerationResult result = pipeline.generate(request, progress, work)) {
+                List<RgbImage> images = result.images();
+                List<byte[]> files = new ArrayList<>();
+                for (int i = 0; i < images.size(); i++) {
+                    RgbImage image = images.get(i);
+                    files.add(ImageFiles.png(image, GenerationParameters.of(config, settings, prompt, request.seed(i),
+                            image.width(), image.height(), false)));
+                }
+                return files;
+            }
         }
     }
 }

@@ -82,6 +82,9 @@ public record ServeConfig(
      * @param concurrentPerModel requests decoding on one model at a time
      * @param queuePerModel requests waiting for one model beyond those; more are answered 429
      * @param drainSeconds how long a shutdown waits for running requests
+     * @param maxImages the most images ({@code n}) one image request may ask for
+     * @param maxImageSide the longest side, in pixels, an image request may ask for
+     * @param maxSteps the most denoising {@code steps} an image request may ask for
      */
     public record Limits(
             @Default("1048576") long maxBodyBytes,
@@ -89,7 +92,10 @@ public record ServeConfig(
             @Default("512") int maxTokens,
             @Default("2") int concurrentPerModel,
             @Default("16") int queuePerModel,
-            @Default("30") int drainSeconds) {
+            @Default("30") int drainSeconds,
+            @Default("4") int maxImages,
+            @Default("1024") int maxImageSide,
+            @Default("150") int maxSteps) {
         public Limits {
             if (maxBodyBytes < 1024) {
                 throw new IllegalArgumentException("max_body_bytes must be at least 1024, got " + maxBodyBytes);
@@ -108,6 +114,15 @@ public record ServeConfig(
             }
             if (drainSeconds < 0) {
                 throw new IllegalArgumentException("drain_seconds must be 0 or more, got " + drainSeconds);
+            }
+            if (maxImages < 1) {
+                throw new IllegalArgumentException("max_images must be at least 1, got " + maxImages);
+            }
+            if (maxImageSide < 8) {
+                throw new IllegalArgumentException("max_image_side must be at least 8, got " + maxImageSide);
+            }
+            if (maxSteps < 1) {
+                throw new IllegalArgumentException("max_steps must be at least 1, got " + maxSteps);
             }
         }
 

@@ -2,25 +2,27 @@ package org.mix4j.serve;
 
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.pipelines.task.DiffusionSettings;
 
 /**
- * A loaded model as the server uses it: a text or understanding pipeline that answers a
- * conversation. Safe to call from several threads at once (the pipelines keep per-call state).
+ * A loaded model as the server uses it: a pipeline that does one of three things, each behind
+ * its own view: {@link #chat()} (text and understanding pipelines), {@link #embedder()} (retrieval
+ * pipelines) or {@link #painter()} (generation pipelines). The views a model lacks are
+ * {@code null}. Every view is safe to call from several threads at once (the pipelines keep
+ * per-call state).
  */
 public interface ServedModel extends AutoCloseable {
 
     /** One message of a request: its role ({@code system}, {@code user}, {@code assistant}), text and images. */
     record Message(String role, String text, List<RgbImage> images) {}
 
-    /** Whether messages may carry images ({@code task: understanding}). */
-    boolean acceptsImages();
-
-    /** The pipeline's {@code generation:} settings, which a request's fields override. */
-    DecodingSettings defaults();
+    /** The pipeline's {@code task:} ({@code text}, {@code understanding}, {@code retrieval}, {@code generation}). */
+    String task();
 
     /**
      * Native bytes of the tensors this model holds, measured once after loading: what the memory
@@ -28,15 +30,74 @@ public interface ServedModel extends AutoCloseable {
      */
     long bytes();
 
-    /**
-     * The assistant's next message.
-     *
-     * @param cancelled polled after each token; when true the reply ends as {@code CANCELLED}
-     */
-    DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
-            BooleanSupplier cancelled);
+    /** Chat completions, or {@code null} for a model that does not chat. */
+    default Chat chat() {
+        return null;
+    }
+
+    /** Embeddings, or {@code null} for a model that does not embed. */
+    default Embedder embedder() {
+        return null;
+    }
+
+    /** Image generation, or {@code null} for a model that does not draw. */
+    default Painter painter() {
+        return null;
+    }
 
     /** Frees the model's native memory; no call may be running. */
     @Override
     void close();
+
+    /** A text or understanding pipeline answering a conversation. */
+    interface Chat {
+
+        /** Whether messages may carry images ({@code task: understanding}). */
+        boolean acceptsImages();
+
+        /** The pipeline's {@code generation:} settings, which a request's fields override. */
+        DecodingSettings defaults();
+
+        /**
+         * The assistant's next message.
+         *
+         * @param cancelled polled after each token; when true the reply ends as {@code CANCELLED}
+         */
+        DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
+                BooleanSupplier cancelled);
+    }
+
+    /** A retrieval pipeline's two towers: L2-normalised embeddings in one space. */
+    interface Embedder {
+
+        /** The width of every embedding. */
+        int dimensions();
+
+        /** Tokens {@code text} counts (the tokenizer's, start and end tokens included), for {@code usage}. */
+        int tokens(String text);
+
+        float[] text(String text);
+
+        float[] image(RgbImage image);
+    }
+
+    /** A generation pipeline: prompt to PNG files. */
+    interface Painter {
+
+        /** The pipeline's {@code diffusion:} settings, which a request's fields override. */
+        DiffusionSettings defaults();
+
+        /** Width and height the pipeline draws when a request names no size. */
+        int[] nativeSize();
+
+        /**
+         * The images of one request as PNG files (with the generation parameters in their
+         * {@code parameters} chunk, as {@code mix generate} writes them); image {@code i} uses seed
+         * {@code settings.seed() + i}.
+         *
+         * @param settings the pipeline's settings with the request's over them ({@code size} set)
+         * @param progress sees each denoising step; it may throw to stop the run (a client that left)
+         */
+        List<byte[]> paint(String prompt, DiffusionSettings settings, ProgressListener progress);
+    }
 }

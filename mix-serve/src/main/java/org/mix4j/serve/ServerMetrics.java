@@ -23,6 +23,10 @@ public final class ServerMetrics implements ModelCache.Events {
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).register(registry);
     private final Counter tokens = Counter.builder().name("mix_generated_tokens_total")
             .help("Tokens generated, by model").labelNames("model").register(registry);
+    private final Counter images = Counter.builder().name("mix_generated_images_total")
+            .help("Images generated, by model").labelNames("model").register(registry);
+    private final Counter embeddings = Counter.builder().name("mix_embedded_inputs_total")
+            .help("Texts and images embedded, by model").labelNames("model").register(registry);
     private final Counter hits = Counter.builder().name("mix_model_cache_hits_total")
             .help("Requests that found their model resident").labelNames("model").register(registry);
     private final Counter misses = Counter.builder().name("mix_model_cache_misses_total")
@@ -44,6 +48,8 @@ public final class ServerMetrics implements ModelCache.Events {
         queues.keySet().forEach(m -> {
             queue.labelValues(m).set(0);
             tokens.labelValues(m);
+            images.labelValues(m);
+            embeddings.labelValues(m);
             hits.labelValues(m);
             misses.labelValues(m);
             loads.labelValues(m);
@@ -58,6 +64,14 @@ public final class ServerMetrics implements ModelCache.Events {
 
     void generated(String model, int count) {
         tokens.labelValues(model).inc(count);
+    }
+
+    void painted(String model, int count) {
+        images.labelValues(model).inc(count);
+    }
+
+    void embedded(String model, int count) {
+        embeddings.labelValues(model).inc(count);
     }
 
     void loaded(String model) {
@@ -84,7 +98,7 @@ public final class ServerMetrics implements ModelCache.Events {
         resident.set(bytes);
     }
 
-    /** A counter's value for one model ({@code evictions}, {@code loads}, {@code hits}, {@code misses}, {@code tokens}). */
+    /** A counter's value for one model ({@code evictions}, {@code loads}, {@code hits}, {@code misses}, {@code tokens}, {@code images}, {@code embeddings}). */
     public long count(String counter, String model) {
         Counter c = switch (counter) {
             case "evictions" -> evictions;
@@ -92,6 +106,8 @@ public final class ServerMetrics implements ModelCache.Events {
             case "hits" -> hits;
             case "misses" -> misses;
             case "tokens" -> tokens;
+            case "images" -> images;
+            case "embeddings" -> embeddings;
             default -> throw new IllegalArgumentException("no counter " + counter);
         };
         return (long) c.labelValues(model).get();

@@ -17,11 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
-import org.mix4j.pipelines.decoding.DecodeResult;
-import org.mix4j.pipelines.decoding.TextStreamer;
-import org.mix4j.pipelines.task.DecodingSettings;
 
 class ModelCacheTest {
 
@@ -37,23 +33,13 @@ class ModelCacheTest {
         }
 
         @Override
-        public boolean acceptsImages() {
-            return false;
-        }
-
-        @Override
-        public DecodingSettings defaults() {
-            return null;
+        public String task() {
+            return "text";
         }
 
         @Override
         public long bytes() {
             return bytes;
-        }
-
-        @Override
-        public DecodeResult complete(List<Message> c, DecodingSettings s, TextStreamer t, BooleanSupplier x) {
-            throw new UnsupportedOperationException();
         }
 
         @Override

@@ -21,7 +21,7 @@ class ServeConfigTest {
     void demoYamlServesTheTinyModelsWithPathsFromItsFolder() {
         ServeConfig c = ServeConfig.load(TinyServer.DEMO);
         assertEquals("127.0.0.1", c.host());
-        assertEquals(List.of("tiny-llama", "tiny-llava"), List.copyOf(c.models().keySet()));
+        assertEquals(List.of("tiny-llama", "tiny-llava", "tiny-clip", "tiny-sd"), List.copyOf(c.models().keySet()));
         assertEquals(TinyServer.ROOT.resolve("examples/understanding/tiny-llava.yaml"), c.models().get("tiny-llava").pipeline());
         assertTrue(Files.isRegularFile(c.models().get("tiny-llama").pipeline()));
         assertEquals(64L * 1024 * 1024, c.memoryBudgetBytes());

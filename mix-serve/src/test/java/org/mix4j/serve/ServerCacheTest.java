@@ -107,7 +107,7 @@ class ServerCacheTest {
     void eightConcurrentFirstRequestsLoadOnceAndAnswerAsSequentialOnes() throws Exception {
         List<String> prompts = prompts(8);
         try (TinyServer tiny = new TinyServer(runtime, c -> c.withLimits(new ServeConfig.Limits(1 << 20, 32768, 64, 4, 16,
-                30)))) {
+                30, 4, 1024, 150)))) {
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<String> concurrent = new ArrayList<>();
             try {

@@ -25,7 +25,7 @@ class ServerErrorsTest {
         runtime = MixRuntime.start(MixSettings.builtInOnly());
         // one request decodes at a time and none may wait: a held place makes the next request 429
         tiny = new TinyServer(runtime, c -> c.withApiKeys(List.of(KEY)).withLimits(
-                new ServeConfig.Limits(4096, 1000, 64, 1, 0, 5)));
+                new ServeConfig.Limits(4096, 1000, 64, 1, 0, 5, 4, 1024, 150)));
     }
 
     @AfterAll
@@ -84,7 +84,7 @@ class ServerErrorsTest {
         JsonObject e = error(post(TinyServer.chat("gpt-4o", "hi", 4)), 404);
         assertEquals("model", param(e));
         assertEquals("model_not_found", e.get("code").getAsString());
-        assertTrue(e.get("message").getAsString().contains("tiny-llama, tiny-llava"), e.toString());
+        assertTrue(e.get("message").getAsString().contains("tiny-llama, tiny-llava, tiny-clip, tiny-sd"), e.toString());
     }
 
     @Test
@@ -161,6 +161,6 @@ class ServerErrorsTest {
 
     @Test
     void anUnknownRouteIs404InTheSameShape() throws Exception {
-        error(tiny.post("/v1/embeddings", "{}", "Authorization", "Bearer " + KEY), 404);
+        error(tiny.post("/v1/audio/speech", "{}", "Authorization", "Bearer " + KEY), 404);
     }
 }

@@ -138,7 +138,7 @@ class ServerOpenAiTest {
     @Test
     void modelsAreListedInOpenAiShape() {
         List<String> ids = client.models().list().data().stream().map(Model::id).toList();
-        assertEquals(List.of("tiny-llama", "tiny-llava"), ids);
+        assertEquals(List.of("tiny-llama", "tiny-llava", "tiny-clip", "tiny-sd"), ids);
         assertEquals("tiny-llava", client.models().retrieve("tiny-llava").id());
     }
 }

@@ -7,8 +7,8 @@ import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.task.DecodingSettings;
 
-/** A served model that takes {@code millis} per streamed piece and keeps its last result, for timing-dependent tests. */
-final class SlowModel implements ServedModel {
+/** A served chat model that takes {@code millis} per streamed piece and keeps its last result, for timing-dependent tests. */
+final class SlowModel implements ServedModel, ServedModel.Chat {
 
     final CountDownLatch started = new CountDownLatch(1);
     volatile DecodeResult last;
@@ -21,13 +21,23 @@ final class SlowModel implements ServedModel {
     }
 
     @Override
+    public String task() {
+        return model.task();
+    }
+
+    @Override
+    public Chat chat() {
+        return this;
+    }
+
+    @Override
     public boolean acceptsImages() {
-        return model.acceptsImages();
+        return model.chat().acceptsImages();
     }
 
     @Override
     public DecodingSettings defaults() {
-        return model.defaults();
+        return model.chat().defaults();
     }
 
     @Override
@@ -39,7 +49,7 @@ final class SlowModel implements ServedModel {
     public DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
             BooleanSupplier cancelled) {
         started.countDown();
-        last = model.complete(conversation, settings, (row, text) -> {
+        last = model.chat().complete(conversation, settings, (row, text) -> {
             try {
                 Thread.sleep(millis);
             } catch (InterruptedException e) {

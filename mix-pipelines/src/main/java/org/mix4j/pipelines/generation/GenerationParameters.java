@@ -25,7 +25,15 @@ public final class GenerationParameters {
      * strength ({@code Denoising strength}, as A1111 names it).
      */
     public static String of(PipelineConfig config, String prompt, long seed, int width, int height, boolean img2img) {
-        DiffusionSettings s = config.settings(DiffusionSettings.class);
+        return of(config, config.settings(DiffusionSettings.class), prompt, seed, width, height, img2img);
+    }
+
+    /**
+     * The same with settings other than the pipeline's own (a served request's steps, guidance and
+     * negative prompt over them).
+     */
+    public static String of(PipelineConfig config, DiffusionSettings s, String prompt, long seed, int width,
+            int height, boolean img2img) {
         StringBuilder text = new StringBuilder(prompt);
         if (!s.negativePrompt().isEmpty()) {
             text.append("\nNegative prompt: ").append(s.negativePrompt());

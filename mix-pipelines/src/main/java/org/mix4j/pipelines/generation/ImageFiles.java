@@ -2,6 +2,7 @@ package org.mix4j.pipelines.generation;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.FileImageOutputStream;
 import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.mix4j.api.RgbImage;
 
 /**
@@ -71,17 +73,42 @@ public final class ImageFiles {
      */
     public static void write(RgbImage image, Path file, String parameters) {
         String ext = extension(file);
-        ImageWriter writer = writer(ext);
-        if (writer == null) {
+        if (writer(ext) == null) {
             throw new IllegalArgumentException(file + ": cannot write ." + ext + " images; use one of " + formats());
         }
-        BufferedImage buffered = buffered(image);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
             Files.deleteIfExists(file); // ImageIO leaves the old tail of a longer file otherwise
+            // not ImageIO.createImageOutputStream: it prints the stack trace of a file it cannot create
+            try (ImageOutputStream stream = new FileImageOutputStream(file.toFile())) {
+                encode(image, ext, parameters, stream);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + reason(file, e), e);
+        }
+    }
+
+    /**
+     * The bytes of {@code image} as a PNG file, {@code parameters} (or {@code null}) in its
+     * {@code parameters} chunk: the same bytes {@link #write} puts in a {@code .png} file.
+     */
+    public static byte[] png(RgbImage image, String parameters) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(bytes)) {
+            encode(image, "png", parameters, stream);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a PNG: " + e.getMessage(), e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void encode(RgbImage image, String ext, String parameters, ImageOutputStream stream)
+            throws IOException {
+        ImageWriter writer = writer(ext);
+        try {
             ImageWriteParam param = writer.getDefaultWriteParam();
             if (param.canWriteCompressed() && (ext.equals("jpg") || ext.equals("jpeg"))) {
                 param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
@@ -91,13 +118,8 @@ public final class ImageFiles {
             if (parameters != null && ext.equals("png")) {
                 addPngText(metadata, parameters);
             }
-            // not ImageIO.createImageOutputStream: it prints the stack trace of a file it cannot create
-            try (ImageOutputStream stream = new FileImageOutputStream(file.toFile())) {
-                writer.setOutput(stream);
-                writer.write(null, new IIOImage(buffered, null, metadata), param);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + reason(file, e), e);
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(buffered(image), null, metadata), param);
         } finally {
             writer.dispose();
         }
