@@ -6,6 +6,8 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
@@ -19,19 +21,21 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code mix serve}: an OpenAI-compatible HTTP server (Javalin on Jetty) over the models of a
  * {@link ServeConfig}. Routes: {@code POST /v1/chat/completions} (text and understanding models),
- * {@code POST /v1/embeddings} (retrieval), {@code POST /v1/images/generations} (generation), {@code GET /v1/models},
- * {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /metrics}. With {@code api_keys},
- * everything but {@code /health} needs {@code Authorization: Bearer KEY}. {@link #stop()} answers
- * new requests 503 and waits for the running ones before closing the models.
+ * {@code POST /v1/embeddings} (retrieval), {@code POST /v1/images/generations} (generation),
+ * {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /metrics}
+ * and the playground page {@code GET /}. With {@code api_keys}, everything but {@code /health}
+ * and the page needs {@code Authorization: Bearer KEY}. {@link #stop()} answers new requests 503
+ * and waits for the running ones before closing the models.
  */
 public final class MixServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MixServer.class);
-    private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/embeddings",
+    private static final Set<String> ROUTES = Set.of("/", "/v1/chat/completions", "/v1/embeddings",
             "/v1/images/generations", "/v1/models", "/health", "/metrics");
 
     private final ServeConfig config;
     private final Map<String, ModelQueue> queues = new LinkedHashMap<>();
+    private final Map<String, String> tasks = new LinkedHashMap<>();
     private final ServerMetrics metrics;
     private final ModelCache cache;
     private final ChatCompletions chat;
@@ -48,6 +52,15 @@ public final class MixServer implements AutoCloseable {
         ServeConfig.Limits limits = config.limits();
         config.models().keySet().forEach(m -> queues.put(m, new ModelQueue(limits.concurrentPerModel(),
                 limits.queuePerModel())));
+        for (String m : config.models().keySet()) {
+            String task;
+            try {
+                task = loader.task(m);
+            } catch (RuntimeException e) {
+                task = null; // a broken YAML is reported when the model is asked for
+            }
+            tasks.put(m, task);
+        }
         this.metrics = new ServerMetrics(queues);
         this.cache = new ModelCache(config.models().keySet(), name -> {
             ServedModel model = loader.load(name);
@@ -68,6 +81,7 @@ public final class MixServer implements AutoCloseable {
         app.post("/v1/chat/completions", ctx -> running(ctx, chat::handle));
         app.post("/v1/embeddings", ctx -> running(ctx, embeddings::handle));
         app.post("/v1/images/generations", ctx -> running(ctx, images::handle));
+        app.get("/", MixServer::playground);
         app.get("/v1/models", ctx -> json(ctx, models()));
         app.get("/v1/models/{id}", this::model);
         app.get("/health", this::health);
@@ -86,7 +100,7 @@ public final class MixServer implements AutoCloseable {
             if (ctx.attribute("mix.error") == null) {
                 error(ctx, new ApiError(404, "invalid_request_error", null, "not_found", "no route " + ctx.method() + " "
                         + ctx.path() + "; this server has POST /v1/chat/completions, POST /v1/embeddings, "
-                        + "POST /v1/images/generations, GET /v1/models, GET /health, GET /metrics"));
+                        + "POST /v1/images/generations, GET /v1/models, GET /health, GET /metrics, GET / (the playground)"));
             }
         });
     }
@@ -144,7 +158,8 @@ public final class MixServer implements AutoCloseable {
         if (stopping && !ctx.path().equals("/health")) {
             throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
         }
-        if (!config.apiKeys().isEmpty() && !ctx.path().equals("/health") && !authorized(ctx.header("Authorization"))) {
+        boolean open = ctx.path().equals("/health") || ctx.path().equals("/"); // the page holds no data; it asks for the key
+        if (!config.apiKeys().isEmpty() && !open && !authorized(ctx.header("Authorization"))) {
             throw new ApiError(401, "invalid_request_error", null, "invalid_api_key", "a valid API key is required: "
                     + "send 'Authorization: Bearer KEY' with one of the server's api_keys");
         }
@@ -195,6 +210,9 @@ public final class MixServer implements AutoCloseable {
         m.addProperty("object", "model");
         m.addProperty("created", started.get());
         m.addProperty("owned_by", "mix4j");
+        if (tasks.get(name) != null) {
+            m.addProperty("task", tasks.get(name)); // an extension: what the model answers
+        }
         return m;
     }
 
@@ -205,6 +223,19 @@ public final class MixServer implements AutoCloseable {
                     + "' does not exist on this server; it serves " + String.join(", ", config.models().keySet()));
         }
         json(ctx, model(id));
+    }
+
+    /** The playground page: one self-contained HTML file that talks to this server's API. */
+    private static void playground(Context ctx) throws IOException {
+        try (InputStream in = MixServer.class.getResourceAsStream("playground.html")) {
+            if (in == null) {
+                throw new IllegalStateException("playground.html is missing from the mix-serve jar");
+            }
+            ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; "
+                    + "style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'");
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.contentType("text/html; charset=utf-8").result(in.readAllBytes());
+        }
     }
 
     private void health(Context ctx) {

@@ -23,6 +23,11 @@ public final class ModelCache implements AutoCloseable {
     @FunctionalInterface
     public interface Loader {
         ServedModel load(String name);
+
+        /** The {@code task:} of a model, known without loading it; {@code null} when unknown. */
+        default String task(String name) {
+            return null;
+        }
     }
 
     /** What the cache did, for metrics. */

@@ -56,6 +56,11 @@ public final class PipelineModels implements ModelCache.Loader {
     }
 
     @Override
+    public String task(String name) {
+        return config(name).task();
+    }
+
+    @Override
     public ServedModel load(String name) {
         PipelineConfig config = config(name);
         NDManager manager = parent.newSubManager(config.device());
