@@ -9,20 +9,29 @@ import static org.mix4j.serve.JsonFields.string;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mix4j.api.ProgressListener;
+import org.mix4j.api.RgbImage;
+import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.task.DiffusionSettings;
 
 /**
- * {@code POST /v1/images/generations} for generation pipelines: OpenAI's request ({@code model},
- * {@code prompt}, {@code n}, {@code size}, {@code response_format: b64_json}) plus the documented
- * extensions {@code negative_prompt}, {@code steps}, {@code guidance}, {@code seed} and
- * {@code stream} (server-sent progress events, one a denoising step, then one event an image).
+ * {@code POST /v1/images/generations} and {@code POST /v1/images/edits} (image to image) for
+ * generation pipelines: OpenAI's request ({@code model}, {@code prompt}, {@code n}, {@code size},
+ * {@code response_format: b64_json}; for edits the {@code image}, as a multipart file the way
+ * OpenAI's SDKs send it, or as a data URL in a JSON body) plus the documented extensions
+ * {@code negative_prompt}, {@code steps}, {@code guidance}, {@code seed}, {@code strength} (edits)
+ * and {@code stream} (server-sent progress events, one a denoising step, then one event an image).
  * Image {@code i} of a request uses seed {@code seed + i}, as {@code mix generate} does, so a
  * request with a seed gives the bytes {@code mix generate --seed} writes.
  */
@@ -34,6 +43,7 @@ final class ImageGenerations {
     private final ModelAccess access;
     private final ServerMetrics metrics;
     private final SecureRandom seeds = new SecureRandom();
+    private final ImageDecoder decoder = new ImageDecoder();
 
     ImageGenerations(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics) {
         this.limits = limits;
@@ -42,15 +52,59 @@ final class ImageGenerations {
     }
 
     /** A parsed request; {@code null} fields take the pipeline's settings. */
-    record Request(String model, String prompt, int n, int[] size, String negativePrompt, Integer steps,
-            Double guidance, long seed, boolean stream) {}
+    record Request(String model, String prompt, RgbImage init, int n, int[] size, String negativePrompt,
+            Integer steps, Double guidance, Double strength, long seed, boolean stream) {}
 
-    void handle(Context ctx) throws InterruptedException {
-        Request r = parse(JsonFields.body(ctx.body()));
+    /** {@code POST /v1/images/generations}: text to image. */
+    void generations(Context ctx) throws InterruptedException {
+        run(ctx, parse(JsonFields.body(ctx.body()), null), "POST /v1/images/generations");
+    }
+
+    /** {@code POST /v1/images/edits}: image to image, multipart or JSON. */
+    void edits(Context ctx) throws InterruptedException {
+        String type = String.valueOf(ctx.contentType()).toLowerCase(Locale.ROOT);
+        JsonObject o;
+        RgbImage init;
+        if (type.startsWith("multipart/form-data")) {
+            o = formFields(ctx);
+            UploadedFile file = ctx.uploadedFile("image");
+            if (file == null) {
+                file = ctx.uploadedFile("image[]");
+            }
+            if (file == null) {
+                throw ApiError.invalid("image", "missing required file 'image' (the picture to start from)");
+            }
+            if (ctx.uploadedFiles("image").size() + ctx.uploadedFiles("image[]").size() > 1) {
+                throw ApiError.invalid("image", "give one image; several starting pictures are not supported");
+            }
+            byte[] bytes;
+            try (InputStream in = file.content()) {
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw ApiError.invalid("image", "the image upload could not be read: " + e.getMessage());
+            }
+            try {
+                init = decoder.read(bytes, "image");
+            } catch (RuntimeException e) {
+                throw ApiError.invalid("image", "image: " + e.getMessage());
+            }
+        } else {
+            o = JsonFields.body(ctx.body());
+            String url = string(o, "image", true);
+            init = ImageUrls.decode(url, "image", decoder);
+        }
+        if (ctx.uploadedFile("mask") != null || present(o, "mask") != null) {
+            throw ApiError.invalid("mask", "mask: inpainting is not supported; the whole picture is redrawn "
+                    + "(strength says how much)");
+        }
+        run(ctx, parse(o, init), "POST /v1/images/edits");
+    }
+
+    private void run(Context ctx, Request r, String route) throws InterruptedException {
         try (ModelAccess.Use use = access.enter(r.model(), ctx)) {
             ServedModel.Painter painter = use.model().painter();
             if (painter == null) {
-                throw ModelAccess.wrongTask(r.model(), use.model(), "POST /v1/images/generations");
+                throw ModelAccess.wrongTask(r.model(), use.model(), route);
             }
             DiffusionSettings settings = settings(painter, r);
             long created = System.currentTimeMillis() / 1000;
@@ -58,7 +112,7 @@ final class ImageGenerations {
                 stream(ctx, painter, r, settings, created);
                 return;
             }
-            List<byte[]> pngs = painter.paint(r.prompt(), settings, ProgressListener.NONE);
+            List<byte[]> pngs = painter.paint(r.prompt(), r.init(), settings, ProgressListener.NONE);
             metrics.painted(r.model(), pngs.size());
             JsonArray data = new JsonArray();
             for (int i = 0; i < pngs.size(); i++) {
@@ -68,12 +122,47 @@ final class ImageGenerations {
             body.addProperty("created", created);
             body.add("data", data);
             body.addProperty("output_format", "png");
-            body.addProperty("size", settings.size().get(0) + "x" + settings.size().get(1));
+            body.addProperty("size", pngSize(pngs.get(0)));
             ctx.contentType("application/json").result(body.toString());
         }
     }
 
-    Request parse(JsonObject o) {
+    /** A multipart form's text fields as JSON, the numeric ones as numbers (a malformed one is a 400 naming it). */
+    private static JsonObject formFields(Context ctx) {
+        JsonObject o = new JsonObject();
+        for (Map.Entry<String, List<String>> e : ctx.formParamMap().entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue;
+            }
+            String key = e.getKey();
+            String value = e.getValue().get(0);
+            switch (key) {
+                case "n", "steps", "seed", "guidance", "strength" -> {
+                    try {
+                        o.addProperty(key, new java.math.BigDecimal(value.trim()));
+                    } catch (NumberFormatException x) {
+                        throw ApiError.invalid(key, key + " must be a number, got '" + value + "'");
+                    }
+                }
+                case "stream" -> {
+                    if (!value.equals("true") && !value.equals("false")) {
+                        throw ApiError.invalid(key, "stream must be true or false, got '" + value + "'");
+                    }
+                    o.addProperty(key, Boolean.parseBoolean(value));
+                }
+                default -> o.addProperty(key, value);
+            }
+        }
+        return o;
+    }
+
+    /** {@code WxH} of a PNG, read from its header. */
+    static String pngSize(byte[] png) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(png, 16, 8);
+        return header.getInt() + "x" + header.getInt();
+    }
+
+    Request parse(JsonObject o, RgbImage init) {
         String model = string(o, "model", true);
         String prompt = string(o, "prompt", true);
         if (prompt.isBlank()) {
@@ -115,9 +204,17 @@ final class ImageGenerations {
         if (seed != null && (seed != Math.rint(seed) || seed < 0 || seed > 9.007199254740991E15)) {
             throw ApiError.invalid("seed", "seed must be a whole number from 0 to 2^53-1, got " + seed);
         }
+        Double strength = number(o, "strength");
+        if (strength != null && init == null) {
+            throw ApiError.invalid("strength", "strength is how much of a starting picture is redrawn: it belongs to "
+                    + "POST /v1/images/edits");
+        }
+        if (strength != null && (strength <= 0 || strength > 1)) {
+            throw ApiError.invalid("strength", "strength must be in (0, 1], got " + strength);
+        }
         Boolean stream = bool(o, "stream");
-        return new Request(model, prompt, n == null ? 1 : n, size(string(o, "size", false)),
-                string(o, "negative_prompt", false), steps, guidance,
+        return new Request(model, prompt, init, n == null ? 1 : n, size(string(o, "size", false)),
+                string(o, "negative_prompt", false), steps, guidance, strength,
                 seed != null ? seed.longValue() : seeds.nextLong() >>> 11, stream != null && stream);
     }
 
@@ -140,17 +237,24 @@ final class ImageGenerations {
         return new int[] {width, height};
     }
 
-    /** The pipeline's settings with the request's over them, the size always set. */
+    /**
+     * The pipeline's settings with the request's over them. Without a size in either, text to image
+     * draws at the pipeline's native size and image to image keeps the picture's (rounded down to a
+     * multiple of 8), as {@code mix generate} does.
+     */
     static DiffusionSettings settings(ServedModel.Painter painter, Request r) {
         DiffusionSettings d = painter.defaults();
+        boolean pipelineSize = d.size() != null && d.size().get(0) > 0 && d.size().get(1) > 0;
         int[] size = r.size() != null ? r.size()
-                : d.size() != null && d.size().get(0) > 0 && d.size().get(1) > 0
-                        ? new int[] {d.size().get(0), d.size().get(1)} : painter.nativeSize();
+                : pipelineSize ? new int[] {d.size().get(0), d.size().get(1)}
+                : r.init() == null ? painter.nativeSize() : null;
         try {
             return new DiffusionSettings(r.guidance() != null ? r.guidance() : d.guidanceScale(),
-                    r.steps() != null ? r.steps() : d.numInferenceSteps(), List.of(size[0], size[1]), r.seed(), r.n(),
-                    r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt(), d.strength(), d.eta(),
-                    d.tiling(), d.controlnetConditioningScale());
+                    r.steps() != null ? r.steps() : d.numInferenceSteps(),
+                    size == null ? null : List.of(size[0], size[1]), r.seed(), r.n(),
+                    r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt(),
+                    r.strength() != null ? r.strength() : d.strength(), d.eta(), d.tiling(),
+                    d.controlnetConditioningScale());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(null, e.getMessage());
         }
@@ -163,7 +267,7 @@ final class ImageGenerations {
         }
         List<byte[]> pngs;
         try {
-            pngs = painter.paint(r.prompt(), settings, new Progress(sse));
+            pngs = painter.paint(r.prompt(), r.init(), settings, new Progress(sse));
         } catch (CancellationException e) {
             return; // the client left; its work stopped at the step it left in
         } catch (RuntimeException e) {
@@ -182,7 +286,7 @@ final class ImageGenerations {
             image(pngs.get(i), r.seed() + i).entrySet().forEach(e -> event.add(e.getKey(), e.getValue()));
             event.addProperty("created_at", created);
             event.addProperty("output_format", "png");
-            event.addProperty("size", settings.size().get(0) + "x" + settings.size().get(1));
+            event.addProperty("size", pngSize(pngs.get(i)));
             sse.send(event);
         }
         sse.done();

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code mix serve}: an OpenAI-compatible HTTP server (Javalin on Jetty) over the models of a
  * {@link ServeConfig}. Routes: {@code POST /v1/chat/completions} (text and understanding models),
- * {@code POST /v1/embeddings} (retrieval), {@code POST /v1/images/generations} (generation),
+ * {@code POST /v1/embeddings} (retrieval), {@code POST /v1/images/generations} and
+ * {@code /v1/images/edits} (generation),
  * {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /metrics}
  * and the playground page {@code GET /}. With {@code api_keys}, everything but {@code /health}
  * and the page needs {@code Authorization: Bearer KEY}. {@link #stop()} answers new requests 503
@@ -31,7 +32,7 @@ public final class MixServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MixServer.class);
     private static final Set<String> ROUTES = Set.of("/", "/v1/chat/completions", "/v1/embeddings",
-            "/v1/images/generations", "/v1/models", "/health", "/metrics");
+            "/v1/images/generations", "/v1/images/edits", "/v1/models", "/health", "/metrics");
 
     private final ServeConfig config;
     private final Map<String, ModelQueue> queues = new LinkedHashMap<>();
@@ -80,7 +81,8 @@ public final class MixServer implements AutoCloseable {
         app.before(this::admit);
         app.post("/v1/chat/completions", ctx -> running(ctx, chat::handle));
         app.post("/v1/embeddings", ctx -> running(ctx, embeddings::handle));
-        app.post("/v1/images/generations", ctx -> running(ctx, images::handle));
+        app.post("/v1/images/generations", ctx -> running(ctx, images::generations));
+        app.post("/v1/images/edits", ctx -> running(ctx, images::edits));
         app.get("/", MixServer::playground);
         app.get("/v1/models", ctx -> json(ctx, models()));
         app.get("/v1/models/{id}", this::model);
@@ -100,7 +102,7 @@ public final class MixServer implements AutoCloseable {
             if (ctx.attribute("mix.error") == null) {
                 error(ctx, new ApiError(404, "invalid_request_error", null, "not_found", "no route " + ctx.method() + " "
                         + ctx.path() + "; this server has POST /v1/chat/completions, POST /v1/embeddings, "
-                        + "POST /v1/images/generations, GET /v1/models, GET /health, GET /metrics, GET / (the playground)"));
+                        + "POST /v1/images/generations, POST /v1/images/edits, GET /v1/models, GET /health, GET /metrics, GET / (the playground)"));
             }
         });
     }

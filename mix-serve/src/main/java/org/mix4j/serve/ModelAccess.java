@@ -46,7 +46,7 @@ final class ModelAccess {
         String does = switch (served.task()) {
             case "text", "understanding" -> "POST /v1/chat/completions";
             case "retrieval" -> "POST /v1/embeddings";
-            case "generation" -> "POST /v1/images/generations";
+            case "generation" -> "POST /v1/images/generations and /v1/images/edits";
             default -> "nothing over HTTP";
         };
         return new ApiError(400, "invalid_request_error", "model", "model_not_supported", "The model '" + model

@@ -285,8 +285,12 @@ public final class PipelineModels implements ModelCache.Loader {
         }
 
         @Override
-        public List<byte[]> paint(String prompt, DiffusionSettings settings, ProgressListener progress) {
-            GenerationRequest request = GenerationRequest.builder(settings).prompt(prompt).build();
+        public List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, ProgressListener progress) {
+            GenerationRequest.Builder b = GenerationRequest.builder(settings).prompt(prompt);
+            if (init != null) {
+                b.initImage(init);
+            }
+            GenerationRequest request = b.build();
             try (NDManager work = manager.newSubManager();
                     GenerationResult result = pipeline.generate(request, progress, work)) {
                 List<RgbImage> images = result.images();
@@ -294,7 +298,7 @@ public final class PipelineModels implements ModelCache.Loader {
                 for (int i = 0; i < images.size(); i++) {
                     RgbImage image = images.get(i);
                     files.add(ImageFiles.png(image, GenerationParameters.of(config, settings, prompt, request.seed(i),
-                            image.width(), image.height(), false)));
+                            image.width(), image.height(), request.img2img())));
                 }
                 return files;
             }

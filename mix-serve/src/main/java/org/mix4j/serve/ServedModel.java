@@ -81,7 +81,7 @@ public interface ServedModel extends AutoCloseable {
         float[] image(RgbImage image);
     }
 
-    /** A generation pipeline: prompt to PNG files. */
+    /** A generation pipeline: prompt (and, for image to image, a starting picture) to PNG files. */
     interface Painter {
 
         /** The pipeline's {@code diffusion:} settings, which a request's fields override. */
@@ -95,9 +95,10 @@ public interface ServedModel extends AutoCloseable {
          * {@code parameters} chunk, as {@code mix generate} writes them); image {@code i} uses seed
          * {@code settings.seed() + i}.
          *
-         * @param settings the pipeline's settings with the request's over them ({@code size} set)
+         * @param init image to image: the picture to start from, or {@code null}
+         * @param settings the pipeline's settings with the request's over them
          * @param progress sees each denoising step; it may throw to stop the run (a client that left)
          */
-        List<byte[]> paint(String prompt, DiffusionSettings settings, ProgressListener progress);
+        List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, ProgressListener progress);
     }
 }

@@ -12,6 +12,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.images.ImageEditParams;
 import com.openai.models.images.ImageGenerateParams;
 import com.openai.models.images.ImagesResponse;
 import java.io.IOException;
@@ -199,6 +200,51 @@ class ServerEmbeddingsImagesTest {
         assertArrayEquals(generated("a green tree", 11), png);
     }
 
+    /** What {@code mix generate tiny-sd.yaml --init-image IMAGE --strength S --steps 4 --seed SEED} writes. */
+    private byte[] edited(String prompt, long seed, double strength) throws IOException {
+        PipelineConfig config = PipelineConfig.load(TinyServer.ROOT.resolve("examples/generation/tiny-sd.yaml"),
+                new ConfigOverrides().set("num_inference_steps", 4, "--steps").set("seed", seed, "--seed")
+                        .set("strength", strength, "--strength"));
+        Path out = dir.resolve("edit-" + seed + ".png");
+        List<Path> files = GenerationTaskRunner.run(config, new GenerationTaskRunner.Inputs(prompt, TinyServer.IMAGE,
+                null, out), runtime.loader(), ProgressListener.NONE);
+        return Files.readAllBytes(files.get(0));
+    }
+
+    @Test
+    void imageEditsThroughTheSdksMultipartEqualMixGenerateFromAnInitImage() throws Exception {
+        ImagesResponse edit = client.images().edit(ImageEditParams.builder().model("tiny-sd").image(TinyServer.IMAGE)
+                .prompt("a big red sun").responseFormat(ImageEditParams.ResponseFormat.B64_JSON)
+                .putAdditionalBodyProperty("steps", JsonValue.from(4)).putAdditionalBodyProperty("seed", JsonValue.from(9))
+                .putAdditionalBodyProperty("strength", JsonValue.from(0.5)).build());
+        byte[] png = Base64.getDecoder().decode(edit.data().orElseThrow().get(0).b64Json().orElseThrow());
+        assertArrayEquals(edited("a big red sun", 9, 0.5), png);
+        assertTrue(new String(png, java.nio.charset.StandardCharsets.ISO_8859_1).contains("Denoising strength: 0.5"),
+                "the PNG's parameters say it is image to image");
+
+        // the same as JSON with the picture as a data URL
+        JsonObject body = new JsonObject();
+        body.addProperty("model", "tiny-sd");
+        body.addProperty("prompt", "a big red sun");
+        body.addProperty("image", TinyServer.imageDataUrl());
+        body.addProperty("steps", 4);
+        body.addProperty("seed", 9);
+        body.addProperty("strength", 0.5);
+        HttpResponse<String> r = tiny.post("/v1/images/edits", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertArrayEquals(png, Base64.getDecoder().decode(TinyServer.json(r).getAsJsonArray("data").get(0)
+                .getAsJsonObject().get("b64_json").getAsString()));
+
+        body.addProperty("image", "data:image/png;base64,iVBORw0KGgo=");
+        assertEquals("image", error(tiny.post("/v1/images/edits", body.toString()), 400).get("param").getAsString());
+        body.addProperty("image", TinyServer.imageDataUrl());
+        body.addProperty("strength", 1.5);
+        assertEquals("strength", error(tiny.post("/v1/images/edits", body.toString()), 400).get("param").getAsString());
+        body.remove("image");
+        body.remove("strength");
+        assertEquals("image", error(tiny.post("/v1/images/edits", body.toString()), 400).get("param").getAsString());
+    }
+
     private static JsonObject error(HttpResponse<String> r, int status) {
         assertEquals(status, r.statusCode(), r.body());
         return TinyServer.json(r).getAsJsonObject("error");
@@ -210,6 +256,8 @@ class ServerEmbeddingsImagesTest {
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"size\": \"33x33\"}"), 400).get("param").getAsString());
         assertEquals("response_format", error(tiny.post("/v1/images/generations",
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"response_format\": \"url\"}"), 400).get("param").getAsString());
+        assertEquals("strength", error(tiny.post("/v1/images/generations",
+                "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"strength\": 0.5}"), 400).get("param").getAsString());
         assertEquals("loras", error(tiny.post("/v1/images/generations",
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"loras\": [{\"name\": \"a\"}]}"), 400).get("param").getAsString());
         assertEquals("n", error(tiny.post("/v1/images/generations",
