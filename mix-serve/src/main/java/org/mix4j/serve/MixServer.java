@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,6 +78,12 @@ public final class MixServer implements AutoCloseable {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = limits.maxBodyBytes();
             c.requestLogger.http((ctx, ms) -> metrics.request(route(ctx), ctx.statusCode(), ms / 1000.0));
+            if (!config.corsOrigins().isEmpty()) {
+                c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+                    config.corsOrigins().forEach(rule::allowHost);
+                    rule.exposeHeader("Retry-After");
+                }));
+            }
         });
         app.before(this::admit);
         app.post("/v1/chat/completions", ctx -> running(ctx, chat::handle));
@@ -157,6 +164,9 @@ public final class MixServer implements AutoCloseable {
     }
 
     private void admit(Context ctx) {
+        if (ctx.method() == HandlerType.OPTIONS) {
+            return; // a CORS preflight carries no key; the CORS plugin answers it (or nothing does)
+        }
         if (stopping && !ctx.path().equals("/health")) {
             throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
         }

@@ -17,6 +17,8 @@ import org.mix4j.config.YamlLoader;
  * @param apiKeys accepted {@code Authorization: Bearer} keys; empty means no authentication
  * @param memoryBudget bytes ({@code 2147483648}) or a size ({@code "2GiB"}, {@code "512MB"}) the
  *     resident models may hold; absent means unlimited
+ * @param corsOrigins origins ({@code https://app.example.com}) whose pages may call the API from a
+ *     browser; empty (the default) sends no CORS headers, so browsers allow same-origin pages only
  */
 public record ServeConfig(
         @Default("127.0.0.1") String host,
@@ -24,7 +26,8 @@ public record ServeConfig(
         @Default("[]") List<String> apiKeys,
         @OptionalKey Object memoryBudget,
         Map<String, ModelEntry> models,
-        @Default("{}") Limits limits) {
+        @Default("{}") Limits limits,
+        @Default("[]") List<String> corsOrigins) {
 
     /** Model names go into URLs, JSON and metric labels. */
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._:-]{0,127}";
@@ -51,7 +54,14 @@ public record ServeConfig(
                         + name + "'");
             }
         }
+        for (String origin : corsOrigins) {
+            if (origin == null || !origin.matches("https?://[^/\\s]+")) {
+                throw new IllegalArgumentException("cors_origins must hold origins such as https://app.example.com "
+                        + "(scheme and host, no path; '*' is not accepted), got '" + origin + "'");
+            }
+        }
         apiKeys = List.copyOf(apiKeys);
+        corsOrigins = List.copyOf(corsOrigins);
         models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
     }
 
@@ -144,31 +154,37 @@ public record ServeConfig(
         Path dir = file.toAbsolutePath().getParent();
         Map<String, ModelEntry> resolved = new LinkedHashMap<>();
         raw.models().forEach((name, entry) -> resolved.put(name, entry.resolve(dir)));
-        return new ServeConfig(raw.host(), raw.port(), raw.apiKeys(), raw.memoryBudget(), resolved, raw.limits());
+        return new ServeConfig(raw.host(), raw.port(), raw.apiKeys(), raw.memoryBudget(), resolved, raw.limits(),
+                raw.corsOrigins());
     }
 
     /** A server of one model with the default settings ({@code mix serve --model DIR} or {@code PIPELINE.yaml}). */
     public static ServeConfig single(String name, ModelEntry entry) {
-        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults());
+        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of());
     }
 
     /** This configuration listening elsewhere. */
     public ServeConfig withAddress(String newHost, int newPort) {
-        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits);
+        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins);
     }
 
     /** This configuration with other limits. */
     public ServeConfig withLimits(Limits newLimits) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins);
     }
 
     /** This configuration with another memory budget (bytes, or a size such as {@code "2GiB"}). */
     public ServeConfig withMemoryBudget(Object budget) {
-        return new ServeConfig(host, port, apiKeys, budget, models, limits);
+        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins);
+    }
+
+    /** This configuration with other CORS origins. */
+    public ServeConfig withCorsOrigins(List<String> origins) {
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins);
     }
 
     /** This configuration with other API keys. */
     public ServeConfig withApiKeys(List<String> keys) {
-        return new ServeConfig(host, port, keys, memoryBudget, models, limits);
+        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins);
     }
 }

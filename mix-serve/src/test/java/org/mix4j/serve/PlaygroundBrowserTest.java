@@ -126,6 +126,30 @@ class PlaygroundBrowserTest {
     }
 
     @Test
+    void aChatWithAnUploadedPictureStreamsTheUnderstandingModelsAnswer() throws Exception {
+        String prompt = "What is in the picture?";
+        String body = "{\"model\": \"tiny-llava\", \"max_tokens\": 6, \"temperature\": 0, \"messages\": [{\"role\": "
+                + "\"user\", \"content\": [{\"type\": \"text\", \"text\": \"" + prompt + "\"}, {\"type\": \"image_url\", "
+                + "\"image_url\": {\"url\": \"" + TinyServer.imageDataUrl() + "\"}}]}]}";
+        HttpResponse<String> api = tiny.post("/v1/chat/completions", body, "Authorization", "Bearer sk-page");
+        assertEquals(200, api.statusCode(), api.body());
+        open("tiny-llava");
+        assertTrue(browser.findElement(By.id("chat-image")).isDisplayed(), "understanding models take a picture");
+        set("max-tokens", "6");
+        set("temperature", "0");
+        browser.findElement(By.id("chat-image")).sendKeys(TinyServer.IMAGE.toFile().getAbsolutePath());
+        set("chat-input", prompt);
+        browser.findElement(By.id("chat-send")).click();
+        WebElement answer = waiting().until(d -> {
+            List<WebElement> done = d.findElements(By.cssSelector("#chat-log .assistant[data-done]"));
+            return done.isEmpty() ? null : done.get(0);
+        });
+        assertEquals("true", answer.getAttribute("data-done"), answer.getText());
+        assertEquals(TinyServer.answer(api), answer.getAttribute("textContent"));
+        assertTrue(browser.findElement(By.cssSelector("#chat-log .user")).getText().contains("[field.png]"));
+    }
+
+    @Test
     void anImageIsDrawnWithItsProgressAndEqualsTheApisImage() throws Exception {
         JsonObject request = new JsonObject();
         request.addProperty("model", "tiny-sd");
