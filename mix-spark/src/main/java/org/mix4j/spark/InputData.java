@@ -78,7 +78,10 @@ final class InputData {
         }
     }
 
-    /** Where relative image paths resolve: the job's image root, else the local input's folder. */
+    /**
+     * Where relative image paths resolve: the job's image root, else the folder that holds the input
+     * (the JSONL file, or the Parquet file or dataset folder), as {@code mix run --input} resolves them.
+     */
     static String imageRoot(JobOptions options) {
         if (options.imageRoot() != null) {
             return options.imageRoot();
@@ -87,8 +90,7 @@ final class InputData {
         if (local == null || !Files.exists(local)) {
             return null;
         }
-        Path abs = local.toAbsolutePath().normalize();
-        return (Files.isDirectory(abs) ? abs : abs.getParent()).toString();
+        return local.toAbsolutePath().normalize().getParent().toString();
     }
 
     private static Path localPath(String input) {

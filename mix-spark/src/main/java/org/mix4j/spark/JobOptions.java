@@ -15,7 +15,7 @@ import java.util.Map;
  * @param input a Parquet file or folder, a {@code .jsonl}/{@code .json} file or folder, or a folder of images
  * @param format {@code parquet}, {@code jsonl}, {@code images}, or {@code null}: from {@code input}
  * @param output the Parquet folder results are appended to (also what a rerun skips)
- * @param imageRoot relative image paths resolve against it ({@code null}: the input's folder)
+ * @param imageRoot relative image paths resolve against it ({@code null}: the folder holding the input)
  * @param imagesOut generation: the folder PNGs are written to ({@code null}: PNG bytes in the row)
  * @param prompt the prompt of rows that have none (an image folder: "caption every image")
  * @param batchSize rows per model call ({@code 0}: the task's default, see {@link RowTask})
@@ -80,7 +80,8 @@ public record JobOptions(String pipeline, String input, String format, String ou
                                               *.jsonl / *.json, else Parquet)
               --id-col, --image-col, --prompt-col, --text-col, --seed-col NAME   input column names
                                               (default id, image, prompt, text, seed)
-              --image-root DIR                relative image paths resolve against DIR (default: the input's folder)
+              --image-root DIR                relative image paths resolve against DIR (default: the folder
+                                              holding the input)
               --images-out DIR                generation: write NAME.png there, the path in the row
                                               (default: the PNG bytes in the row's 'png' column)
               --prompt TEXT                   the prompt of rows without one
