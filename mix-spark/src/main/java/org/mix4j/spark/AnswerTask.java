@@ -44,17 +44,8 @@ final class AnswerTask implements RowTask<AnswerTask.Prepared> {
     }
 
     @Override
-    public int defaultBatchSize() {
-        return 1;
-    }
-
-    @Override
     public Prepared prepare(InputRow row) {
-        String prompt = row.prompt() != null ? row.prompt() : options.prompt() != null ? options.prompt() : row.text();
-        if (prompt == null) {
-            throw new IllegalArgumentException("the row has no prompt (column '" + options.columns().prompt()
-                    + "', or --prompt for every row)");
-        }
+        String prompt = row.prompt(options, true);
         if (!understanding && row.hasImage()) {
             throw new IllegalArgumentException("task: text takes no images");
         }

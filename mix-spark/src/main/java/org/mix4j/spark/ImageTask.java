@@ -54,18 +54,8 @@ final class ImageTask implements RowTask<ImageTask.Prepared> {
     }
 
     @Override
-    public int defaultBatchSize() {
-        return 1;
-    }
-
-    @Override
     public Prepared prepare(InputRow row) {
-        String prompt = row.prompt() != null ? row.prompt() : options.prompt();
-        if (prompt == null) {
-            throw new IllegalArgumentException("the row has no prompt (column '" + options.columns().prompt()
-                    + "', or --prompt for every row)");
-        }
-        return new Prepared(row.id(), prompt, row.seed() != null ? row.seed() : settings.seed());
+        return new Prepared(row.id(), row.prompt(options, false), row.seed() != null ? row.seed() : settings.seed());
     }
 
     @Override

@@ -1,6 +1,9 @@
 package org.mix4j.spark;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.mix4j.pipelines.retrieval.IndexContents;
 import org.mix4j.pipelines.retrieval.IndexFile;
@@ -23,22 +26,20 @@ public final class IndexMain {
     private IndexMain() {}
 
     public static void main(String[] args) {
-        String parquet = null;
-        String out = null;
-        String root = null;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--from-parquet" -> parquet = args[i + 1];
-                case "--out" -> out = args[i + 1];
-                case "--root" -> root = args[i + 1];
-                default -> parquet = null;
-            }
+        Map<String, String> values = new HashMap<>();
+        boolean ok = args.length % 2 == 0;
+        for (int i = 0; ok && i < args.length; i += 2) {
+            ok = List.of("--from-parquet", "--out", "--root").contains(args[i])
+                    && values.put(args[i], args[i + 1]) == null;
         }
-        if (parquet == null || out == null || args.length % 2 != 0) {
+        String parquet = values.get("--from-parquet");
+        String out = values.get("--out");
+        if (!ok || parquet == null || out == null) {
             System.err.print(USAGE);
             System.exit(2);
             return;
         }
+        String root = values.get("--root");
         SparkSession spark = SparkSession.builder().appName("mix4j index " + parquet).getOrCreate();
         try {
             IndexContents contents = ParquetIndex.build(spark, parquet, root);

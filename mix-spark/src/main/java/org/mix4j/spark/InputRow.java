@@ -21,6 +21,19 @@ record InputRow(String id, String image, byte[] imageBytes, String prompt, Strin
                 row.getString(4), (Long) row.get(5), (Long) row.get(6), (Long) row.get(7));
     }
 
+    /**
+     * What the row asks: its prompt, else the job's {@code --prompt}, else (for a text model) its
+     * text; a row with none is an error naming the column.
+     */
+    String prompt(JobOptions options, boolean textIsPrompt) {
+        String p = prompt != null ? prompt : options.prompt() != null ? options.prompt() : textIsPrompt ? text : null;
+        if (p == null) {
+            throw new IllegalArgumentException("the row has no prompt (column '" + options.columns().prompt()
+                    + "', or --prompt for every row)");
+        }
+        return p;
+    }
+
     boolean hasImage() {
         return image != null || imageBytes != null;
     }

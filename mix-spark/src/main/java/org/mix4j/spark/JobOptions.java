@@ -58,11 +58,6 @@ public record JobOptions(String pipeline, String input, String format, String ou
                 partitions, threads, pluginsDir);
     }
 
-    public JobOptions withPrompt(String text) {
-        return new JobOptions(pipeline, input, format, output, columns, imageRoot, imagesOut, text, batchSize,
-                partitions, threads, pluginsDir);
-    }
-
     public JobOptions withBatchSize(int rows) {
         return new JobOptions(pipeline, input, format, output, columns, imageRoot, imagesOut, prompt, rows,
                 partitions, threads, pluginsDir);

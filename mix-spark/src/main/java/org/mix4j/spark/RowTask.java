@@ -16,8 +16,10 @@ interface RowTask<P> {
     /** The result columns, between {@code id} and {@code ms}. */
     List<StructField> columns();
 
-    /** Rows per model call when the job does not say. */
-    int defaultBatchSize();
+    /** Rows per model call when the job does not say: one (exactly what {@code mix run} and {@code mix generate} do). */
+    default int defaultBatchSize() {
+        return 1;
+    }
 
     P prepare(InputRow row);
 
