@@ -71,7 +71,7 @@ final class PartitionRunner implements MapPartitionsFunction<Row, Row> {
     }
 
     /** One batch of rows: prepared one by one, then run together, or one by one when together fails. */
-    private static final class Batch<P> {
+    static final class Batch<P> {
 
         private final RowTask<P> task;
         private final List<InputRow> rows;
