@@ -1,6 +1,9 @@
 package org.mix4j.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +25,8 @@ import org.mix4j.pipelines.task.PipelineConfig;
  * (docs/spark.md). Each executor JVM loads the pipeline once ({@link PipelineCache}); each partition
  * runs its rows in batches ({@link PartitionRunner}). The job is resumable: ids that already have a
  * result without an error in the output are skipped, and new results go into new part files beside
- * the old ones, which are never rewritten.
+ * the old ones, which are never rewritten; the rows to do are written in chunks of about
+ * {@link JobOptions#chunkRows()}, each committed on its own, so a run that dies keeps what it finished.
  */
 public final class BatchInference {
 
@@ -32,16 +36,17 @@ public final class BatchInference {
      * @param skipped input rows whose id already had a result
      * @param rows rows written by this run
      * @param errors rows of this run whose {@code error} is set
+     * @param chunks how many chunks were written (each its own Spark job and commit)
      */
-    public record Summary(String task, long skipped, long rows, long errors, double seconds) {
+    public record Summary(String task, long skipped, long rows, long errors, int chunks, double seconds) {
 
         public double rowsPerSecond() {
             return seconds > 0 ? rows / seconds : 0;
         }
 
         public String describe() {
-            return String.format("%s: %d rows written (%d with an error), %d already done, %.1f s, %.2f rows/s",
-                    task, rows, errors, skipped, seconds, rowsPerSecond());
+            return String.format("%s: %d rows written (%d with an error) in %d chunk(s), %d already done, %.1f s, "
+                    + "%.2f rows/s", task, rows, errors, chunks, skipped, seconds, rowsPerSecond());
         }
     }
 
@@ -62,9 +67,8 @@ public final class BatchInference {
         // the driver reads the YAML too: a wrong file fails here, before a task starts
         String task = PipelineConfig.load(PipelineCache.resolve(options.pipeline())).task();
         StructType schema = outputSchema(task);
-        JobOptions job = new JobOptions(options.pipeline(), options.input(), InputData.format(options),
-                options.output(), options.columns(), InputData.imageRoot(options), options.imagesOut(),
-                options.prompt(), options.batchSize(), options.partitions(), options.threads(), options.pluginsDir());
+        JobOptions job = options.toBuilder().format(InputData.format(options)).imageRoot(InputData.imageRoot(options))
+                .build();
         Dataset<Row> input = InputData.read(spark, job);
         Dataset<Row> todo = input;
         long skipped = 0;
@@ -75,16 +79,22 @@ public final class BatchInference {
             skipped = input.join(doneIds, input.col("id").equalTo(doneIds.col("id")), "left_semi").count();
             todo = input.join(doneIds, input.col("id").equalTo(doneIds.col("id")), "left_anti");
         }
-        if (job.partitions() > 0) {
-            todo = todo.repartition(job.partitions());
-        }
         LongAccumulator rows = spark.sparkContext().longAccumulator("mix4j rows");
         LongAccumulator errors = spark.sparkContext().longAccumulator("mix4j errors");
-        if (!todo.isEmpty()) {
-            todo.mapPartitions(new PartitionRunner(job, rows, errors), Encoders.row(schema))
+        long count = todo.count();
+        // each chunk is its own job and commit: a run that dies keeps the chunks it finished
+        int chunks = (int) Math.min(Integer.MAX_VALUE, (count + job.chunkRows() - 1) / job.chunkRows());
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            Dataset<Row> rowsOfChunk = chunks == 1 ? todo
+                    : todo.where(pmod(xxhash64(todo.col("id")), lit(chunks)).equalTo(chunk));
+            if (job.partitions() > 0) {
+                rowsOfChunk = rowsOfChunk.repartition(job.partitions());
+            }
+            rowsOfChunk.mapPartitions(new PartitionRunner(job, rows, errors), Encoders.row(schema))
                     .write().mode(SaveMode.Append).parquet(job.output());
         }
-        return new Summary(task, skipped, rows.value(), errors.value(), (System.nanoTime() - start) / 1e9);
+        return new Summary(task, skipped, rows.value(), errors.value(), chunks,
+                (System.nanoTime() - start) / 1e9);
     }
 
     private static boolean outputExists(SparkSession spark, String output) {

@@ -1,9 +1,7 @@
 package org.mix4j.spark;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What a batch inference job does: the pipeline, the dataset, the output and the column names.
@@ -20,12 +18,17 @@ import java.util.Map;
  * @param prompt the prompt of rows that have none (an image folder: "caption every image")
  * @param batchSize rows per model call ({@code 0}: the task's default, see {@link RowTask})
  * @param partitions repartition the rows to do into this many partitions ({@code 0}: keep the input's)
+ * @param chunkRows rows per committed chunk: the rows to do are written in chunks of about this
+ *     many, each its own Spark job, so a run that dies keeps the chunks it finished
  * @param threads Java threads each executor's pipeline splits large ops into ({@code 0}: the JVM's processors)
  * @param pluginsDir pf4j plugins folder on the executors ({@code null}: built-in components only)
  */
 public record JobOptions(String pipeline, String input, String format, String output, Columns columns,
-        String imageRoot, String imagesOut, String prompt, int batchSize, int partitions, int threads,
+        String imageRoot, String imagesOut, String prompt, int batchSize, int partitions, int chunkRows, int threads,
         String pluginsDir) implements Serializable {
+
+    /** Rows per committed chunk when the job does not say. */
+    public static final int DEFAULT_CHUNK_ROWS = 100_000;
 
     /** The input's column names. */
     public record Columns(String id, String image, String prompt, String text, String seed) implements Serializable {
@@ -46,81 +49,98 @@ public record JobOptions(String pipeline, String input, String format, String ou
         if (batchSize < 0 || partitions < 0 || threads < 0) {
             throw new IllegalArgumentException("--batch-size, --partitions and --threads must be >= 0");
         }
-    }
-
-    /** The job with only the required parts; the rest default. */
-    public static JobOptions of(String pipeline, String input, String output) {
-        return new JobOptions(pipeline, input, null, output, Columns.defaults(), null, null, null, 0, 0, 0, null);
-    }
-
-    public JobOptions withImagesOut(String folder) {
-        return new JobOptions(pipeline, input, format, output, columns, imageRoot, folder, prompt, batchSize,
-                partitions, threads, pluginsDir);
-    }
-
-    public JobOptions withBatchSize(int rows) {
-        return new JobOptions(pipeline, input, format, output, columns, imageRoot, imagesOut, prompt, rows,
-                partitions, threads, pluginsDir);
-    }
-
-    public JobOptions withThreads(int n) {
-        return new JobOptions(pipeline, input, format, output, columns, imageRoot, imagesOut, prompt, batchSize,
-                partitions, n, pluginsDir);
-    }
-
-    static final String USAGE = """
-            usage: spark-submit --class org.mix4j.spark.BatchMain mix-spark.jar \\
-                     --pipeline PIPELINE.yaml --input DATA --output OUT.parquet [options]
-              --format parquet|jsonl|images   the input's format (default: from --input: a folder of images,
-                                              *.jsonl / *.json, else Parquet)
-              --id-col, --image-col, --prompt-col, --text-col, --seed-col NAME   input column names
-                                              (default id, image, prompt, text, seed)
-              --image-root DIR                relative image paths resolve against DIR (default: the folder
-                                              holding the input)
-              --images-out DIR                generation: write NAME.png there, the path in the row
-                                              (default: the PNG bytes in the row's 'png' column)
-              --prompt TEXT                   the prompt of rows without one
-              --batch-size N                  rows per model call (default: the YAML's batch_size for
-                                              retrieval, 1 for answers and images)
-              --partitions N                  spread the rows to do over N partitions
-              --threads N                     Java threads per executor pipeline (default: its processors)
-              --plugins-dir DIR               pf4j plugins on the executors (default: built-ins only)
-            """;
-
-    /** Parses {@code --key value} arguments; an unknown or repeated key is an error naming it. */
-    public static JobOptions parse(String... args) {
-        Map<String, String> values = new LinkedHashMap<>();
-        List<String> known = List.of("--pipeline", "--input", "--output", "--format", "--id-col", "--image-col",
-                "--prompt-col", "--text-col", "--seed-col", "--image-root", "--images-out", "--prompt",
-                "--batch-size", "--partitions", "--threads", "--plugins-dir");
-        for (int i = 0; i < args.length; i++) {
-            String key = args[i];
-            if (!known.contains(key)) {
-                throw new IllegalArgumentException("unknown option '" + key + "'; valid: " + String.join(", ", known));
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(key + " needs a value");
-            }
-            if (values.put(key, args[++i]) != null) {
-                throw new IllegalArgumentException(key + " is given twice");
-            }
+        if (chunkRows < 1) {
+            throw new IllegalArgumentException("--chunk-rows must be >= 1, got " + chunkRows);
         }
-        Columns d = Columns.defaults();
-        Columns columns = new Columns(values.getOrDefault("--id-col", d.id()),
-                values.getOrDefault("--image-col", d.image()), values.getOrDefault("--prompt-col", d.prompt()),
-                values.getOrDefault("--text-col", d.text()), values.getOrDefault("--seed-col", d.seed()));
-        return new JobOptions(values.get("--pipeline"), values.get("--input"), values.get("--format"),
-                values.get("--output"), columns, values.get("--image-root"), values.get("--images-out"),
-                values.get("--prompt"), number(values, "--batch-size"), number(values, "--partitions"),
-                number(values, "--threads"), values.get("--plugins-dir"));
     }
 
-    private static int number(Map<String, String> values, String key) {
-        String v = values.get(key);
-        try {
-            return v == null ? 0 : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " " + v + ": not a whole number");
+    /** A job with the required parts; the rest default until set. */
+    public static Builder builder(String pipeline, String input, String output) {
+        return new Builder(pipeline, input, output);
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        return builder(pipeline, input, output).format(format).columns(columns).imageRoot(imageRoot)
+                .imagesOut(imagesOut).prompt(prompt).batchSize(batchSize).partitions(partitions).chunkRows(chunkRows)
+                .threads(threads).pluginsDir(pluginsDir);
+    }
+
+    /** The optional knobs of a job, each named; {@link #build()} checks them. */
+    public static final class Builder {
+        private final String pipeline;
+        private final String input;
+        private final String output;
+        private String format;
+        private Columns columns = Columns.defaults();
+        private String imageRoot;
+        private String imagesOut;
+        private String prompt;
+        private int batchSize;
+        private int partitions;
+        private int chunkRows = DEFAULT_CHUNK_ROWS;
+        private int threads;
+        private String pluginsDir;
+
+        private Builder(String pipeline, String input, String output) {
+            this.pipeline = pipeline;
+            this.input = input;
+            this.output = output;
+        }
+
+        public Builder format(String v) {
+            format = v;
+            return this;
+        }
+
+        public Builder columns(Columns v) {
+            columns = v;
+            return this;
+        }
+
+        public Builder imageRoot(String v) {
+            imageRoot = v;
+            return this;
+        }
+
+        public Builder imagesOut(String v) {
+            imagesOut = v;
+            return this;
+        }
+
+        public Builder prompt(String v) {
+            prompt = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder partitions(int v) {
+            partitions = v;
+            return this;
+        }
+
+        public Builder chunkRows(int v) {
+            chunkRows = v;
+            return this;
+        }
+
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        public Builder pluginsDir(String v) {
+            pluginsDir = v;
+            return this;
+        }
+
+        public JobOptions build() {
+            return new JobOptions(pipeline, input, format, output, columns, imageRoot, imagesOut, prompt, batchSize,
+                    partitions, chunkRows, threads, pluginsDir);
         }
     }
 

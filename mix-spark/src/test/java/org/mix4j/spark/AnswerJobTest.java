@@ -53,10 +53,8 @@ class AnswerJobTest {
         Path input = images.resolve("requests.parquet"); // relative image paths resolve against its folder
         LocalSpark.session().createDataFrame(rows, schema).repartition(2).write().parquet(input.toString());
         Path output = tmp.resolve("answers.parquet");
-        JobOptions job = LocalSpark.job(pipeline, input, output);
-        job = new JobOptions(job.pipeline(), job.input(), null, job.output(),
-                new JobOptions.Columns("key", "picture", "question", "text", "seed"), null, null, null, 0, 0,
-                job.threads(), null);
+        JobOptions job = LocalSpark.job(pipeline, input, output)
+                .columns(new JobOptions.Columns("key", "picture", "question", "text", "seed")).build();
         BatchInference.Summary summary = BatchInference.run(LocalSpark.session(), job);
         System.out.println("understanding, " + (n + 1) + " rows: " + summary.describe());
 
@@ -88,7 +86,7 @@ class AnswerJobTest {
         Files.write(input, lines);
         Path output = tmp.resolve("text.parquet");
         BatchInference.Summary summary = BatchInference.run(LocalSpark.session(),
-                LocalSpark.job(pipeline, input, output).withBatchSize(1));
+                LocalSpark.job(pipeline, input, output).batchSize(1).build());
         System.out.println("text, 12 rows: " + summary.describe());
         Map<String, Row> byId = read(output);
         assertEquals(12, byId.size());

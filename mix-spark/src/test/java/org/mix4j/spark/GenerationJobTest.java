@@ -34,7 +34,7 @@ class GenerationJobTest {
         Path output = tmp.resolve("images.parquet");
         Path pngs = tmp.resolve("pngs");
         BatchInference.Summary summary = BatchInference.run(LocalSpark.session(),
-                LocalSpark.job(PIPELINE, input, output).withImagesOut(pngs.toString()));
+                LocalSpark.job(PIPELINE, input, output).imagesOut(pngs.toString()).build());
         assertEquals(3, summary.rows());
         List<Row> rows = LocalSpark.session().read().parquet(output.toString()).orderBy("id").collectAsList();
         for (Row row : rows) {
@@ -55,7 +55,7 @@ class GenerationJobTest {
         Path input = tmp.resolve("one.jsonl");
         Files.write(input, List.of("{\"id\": \"cat\", \"prompt\": \"a photo of a cat\", \"seed\": 7}"));
         Path output = tmp.resolve("bytes.parquet");
-        BatchInference.run(LocalSpark.session(), LocalSpark.job(PIPELINE, input, output));
+        BatchInference.run(LocalSpark.session(), LocalSpark.job(PIPELINE, input, output).build());
         Row row = LocalSpark.session().read().parquet(output.toString()).first();
         assertNull(row.get(row.fieldIndex("image")));
         assertArrayEquals(mixGenerate("a photo of a cat", 7), (byte[]) row.get(row.fieldIndex("png")));

@@ -13,7 +13,7 @@ class JobOptionsTest {
 
     @Test
     void parsesTheSubmitArguments() {
-        JobOptions o = JobOptions.parse("--pipeline", "p.yaml", "--input", "in.jsonl", "--output", "out",
+        JobOptions o = BatchMain.parse("--pipeline", "p.yaml", "--input", "in.jsonl", "--output", "out",
                 "--id-col", "key", "--batch-size", "8", "--images-out", "pngs");
         assertEquals("p.yaml", o.pipeline());
         assertEquals("key", o.columns().id());
@@ -21,20 +21,24 @@ class JobOptionsTest {
         assertEquals(8, o.batchSize());
         assertEquals("pngs", o.imagesOut());
         assertEquals(0, o.partitions());
+        assertEquals(JobOptions.DEFAULT_CHUNK_ROWS, o.chunkRows());
     }
 
     @Test
     void rejectsUnknownMissingAndRepeatedOptions() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> JobOptions.parse("--pipeline", "p.yaml", "--inptu", "x", "--output", "o"));
+                () -> BatchMain.parse("--pipeline", "p.yaml", "--inptu", "x", "--output", "o"));
         assertTrue(unknown.getMessage().contains("'--inptu'") && unknown.getMessage().contains("--input"),
                 unknown.getMessage());
         assertEquals("--input is required", assertThrows(IllegalArgumentException.class,
-                () -> JobOptions.parse("--pipeline", "p.yaml", "--output", "o")).getMessage());
+                () -> BatchMain.parse("--pipeline", "p.yaml", "--output", "o")).getMessage());
         assertEquals("--output is given twice", assertThrows(IllegalArgumentException.class,
-                () -> JobOptions.parse("--pipeline", "p", "--input", "i", "--output", "o", "--output", "p")).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--pipeline", "p", "--input",
+                () -> BatchMain.parse("--pipeline", "p", "--input", "i", "--output", "o", "--output", "p")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BatchMain.parse("--pipeline", "p", "--input",
                 "i", "--output", "o", "--batch-size", "many")).getMessage().contains("not a whole number"));
+        assertEquals("--chunk-rows must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> BatchMain.parse("--pipeline", "p", "--input", "i", "--output", "o", "--chunk-rows", "0"))
+                .getMessage());
     }
 
     @Test
@@ -42,11 +46,11 @@ class JobOptionsTest {
         Path album = Files.createDirectories(tmp.resolve("album"));
         LocalSpark.writePng(album.resolve("a.png"), 4, 4, 1);
         Path table = Files.createDirectories(tmp.resolve("t.parquet"));
-        assertEquals("images", InputData.format(JobOptions.of("p", album.toString(), "o")));
-        assertEquals("parquet", InputData.format(JobOptions.of("p", table.toString(), "o")));
-        assertEquals("jsonl", InputData.format(JobOptions.of("p", tmp.resolve("q.jsonl").toString(), "o")));
-        assertEquals("parquet", InputData.format(JobOptions.of("p", "s3a://bucket/data", "o")));
-        assertEquals(tmp.toString(), InputData.imageRoot(JobOptions.of("p", table.toString(), "o")));
+        assertEquals("images", InputData.format(JobOptions.builder("p", album.toString(), "o").build()));
+        assertEquals("parquet", InputData.format(JobOptions.builder("p", table.toString(), "o").build()));
+        assertEquals("jsonl", InputData.format(JobOptions.builder("p", tmp.resolve("q.jsonl").toString(), "o").build()));
+        assertEquals("parquet", InputData.format(JobOptions.builder("p", "s3a://bucket/data", "o").build()));
+        assertEquals(tmp.toString(), InputData.imageRoot(JobOptions.builder("p", table.toString(), "o").build()));
     }
 
     @Test

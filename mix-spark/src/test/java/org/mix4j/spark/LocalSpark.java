@@ -43,9 +43,9 @@ final class LocalSpark {
         return runtime;
     }
 
-    static JobOptions job(String pipeline, Path input, Path output) {
-        return JobOptions.of(ROOT.resolve(pipeline).toString(), input.toString(), output.toString())
-                .withThreads(THREADS);
+    static JobOptions.Builder job(String pipeline, Path input, Path output) {
+        return JobOptions.builder(ROOT.resolve(pipeline).toString(), input.toString(), output.toString())
+                .threads(THREADS);
     }
 
     /** A PNG of random colours (each seed a different image). */
