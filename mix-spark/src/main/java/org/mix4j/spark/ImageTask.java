@@ -69,7 +69,9 @@ final class ImageTask implements RowTask<ImageTask.Prepared> {
 
     private Object[] generate(Prepared p) {
         PipelineConfig config = loaded.config();
-        GenerationRequest request = GenerationRequest.builder(settings).prompt(p.prompt()).seed(p.seed()).build();
+        // one image a row: a row is one (prompt, seed), whatever the YAML's num_images_per_prompt
+        GenerationRequest request = GenerationRequest.builder(settings).prompt(p.prompt()).seed(p.seed())
+                .imagesPerPrompt(1).build();
         try (NDManager scope = loaded.manager().newSubManager();
                 GenerationResult result = loaded.model(StableDiffusionPipeline.class)
                         .generate(request, ProgressListener.NONE, scope)) {
