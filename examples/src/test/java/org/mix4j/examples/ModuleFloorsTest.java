@@ -33,7 +33,7 @@ class ModuleFloorsTest {
             Map.entry("mix-encoders", 1), Map.entry("mix-connectors", 1), Map.entry("mix-llm", 1),
             Map.entry("mix-diffusion", 1),
             Map.entry("mix-pipelines", 2),
-            Map.entry("mix-training", 3), Map.entry("mix-data", 3), Map.entry("mix-serve", 3),
+            Map.entry("mix-training", 3), Map.entry("mix-data", 3), Map.entry("mix-serve", 3), Map.entry("mix-spark", 3),
             Map.entry("mix-cli", 4),
             Map.entry("plugins/torchscript", 1), Map.entry("plugins/pixel-shuffle", 1));
 
@@ -62,6 +62,9 @@ class ModuleFloorsTest {
         }
         if (pkg.startsWith("org.mix4j.serve")) {
             return "mix-serve";
+        }
+        if (pkg.startsWith("org.mix4j.spark")) {
+            return "mix-spark";
         }
         if (pkg.startsWith("org.mix4j.cli")) {
             return "mix-cli";
@@ -119,6 +122,28 @@ class ModuleFloorsTest {
             }
         }
         assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void onlyMixSparkCarriesSpark() throws IOException {
+        List<String> violations = new ArrayList<>();
+        List<Path> poms;
+        try (Stream<Path> files = Files.walk(ROOT)) {
+            poms = files.filter(p -> p.getFileName().toString().equals("pom.xml") && !p.toString().contains("/target/"))
+                    .sorted().toList();
+        }
+        for (Path pom : poms) {
+            String text = Files.readString(pom);
+            boolean spark = text.contains("<groupId>org.apache.spark</groupId>");
+            boolean mixSpark = text.contains("<artifactId>mix-spark</artifactId>");
+            String module = ROOT.relativize(pom.getParent()).toString();
+            if (module.equals("mix-spark") ? !text.contains("<scope>provided</scope>") : (mixSpark || spark)
+                    && !module.isEmpty()) {
+                violations.add(module + "/pom.xml");
+            }
+        }
+        assertEquals(List.of(), violations, "Spark is for mix-spark alone, and provided there (the CLI, the "
+                + "distribution and plugins never carry it)");
     }
 
     private static List<Path> javaFiles(Path dir) throws IOException {

@@ -123,7 +123,7 @@ public final class Indexer {
         int unchanged = rows.size() - held;
         IndexSaver saver = new IndexSaver(indexFile);
         encode(plan.todo(), rows, skipped, model, root, saver);
-        IndexContents contents = contents(model, root, rows);
+        IndexContents contents = IndexBuilder.contents(model, root, rows);
         int updated = (int) replaced.stream().filter(rows::containsKey).count();
         int added = rows.size() - held - unchanged - updated;
         // a changed file that no longer decodes loses its old entry too
@@ -168,24 +168,12 @@ public final class Indexer {
                 progress.advance(batch.size());
                 boolean more = from + batchSize < todo.size();
                 if (more && !saveInterval.isZero() && System.nanoTime() - lastSave >= saveInterval.toNanos()) {
-                    saver.save(contents(model, root, rows));
+                    saver.save(IndexBuilder.contents(model, root, rows));
                     lastSave = System.nanoTime();
                 }
             }
         } finally {
             progress.finish();
         }
-    }
-
-    private static IndexContents contents(ModelFingerprint model, String root, TreeMap<String, IndexRow> rows) {
-        int dim = model.dim();
-        short[] matrix = new short[Math.multiplyExact(rows.size(), dim)];
-        List<IndexEntry> entries = new ArrayList<>(rows.size());
-        int r = 0;
-        for (IndexRow row : rows.values()) {
-            System.arraycopy(row.values(), row.offset(), matrix, r++ * dim, dim);
-            entries.add(row.entry());
-        }
-        return new IndexContents(model, root, entries, matrix);
     }
 }

@@ -102,6 +102,26 @@ class IndexerTest extends EncoderTestSupport {
         return new CountingEmbedder(pipeline.fingerprint());
     }
 
+    @Test
+    void anIndexBuilderGivenTheSameFilesAndEmbeddingsBuildsTheSameIndex() {
+        album(5);
+        run(counting());
+        ImageFolder.Scan scan = ImageFolder.scan(images);
+        IndexBuilder builder = new IndexBuilder(pipeline.fingerprint(), images.toAbsolutePath().normalize().toString());
+        ImageDecoder decoder = new ImageDecoder();
+        List<ImageFolder.ImageFile> files = new ArrayList<>(scan.images());
+        java.util.Collections.reverse(files); // any order: the builder keeps its entries sorted by path
+        for (ImageFolder.ImageFile f : files) {
+            builder.add(new IndexEntry(f.relative(), f.size(), f.mtimeNanos()),
+                    pipeline.embedImages(List.of(decoder.read(f.file())))[0]);
+        }
+        IndexContents built = builder.build();
+        IndexContents indexed = IndexFile.read(indexFile);
+        assertEquals(indexed.entries(), built.entries());
+        assertEquals(indexed.root(), built.root());
+        assertArrayEquals(indexed.embeddings(), built.embeddings());
+    }
+
     void album(int n) {
         for (int i = 0; i < n; i++) {
             RetrievalFixtures.writePng(images.resolve("img" + i + ".png"), 40 + i, 30, i);
