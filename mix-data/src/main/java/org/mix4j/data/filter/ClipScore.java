@@ -1,0 +1,82 @@
+package org.mix4j.data.filter;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.mix4j.api.RgbImage;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.data.records.Sample;
+import org.mix4j.pipelines.Pipelines;
+import org.mix4j.pipelines.retrieval.RetrievalPipeline;
+
+/**
+ * Drops an image-text pair whose CLIP score (the cosine of the retrieval pipeline's L2-normalised
+ * image and text embeddings) is under {@code min}. The image is the sample's first, the text its
+ * first answer (a caption pair's caption); a sample without both passes. The pipeline (any
+ * {@code task: retrieval} YAML) loads on first use, so a deserialized rule loads its own.
+ */
+public final class ClipScore implements Rule {
+
+    private final String pipelineYaml;
+    private final double min;
+    private transient ComponentLoader loader;
+    private transient NDManager manager;
+    private transient RetrievalPipeline pipeline;
+
+    /** @param loader the runtime's component loader ({@code MixRuntime.loader()}) */
+    public ClipScore(Path pipelineYaml, double min, ComponentLoader loader) {
+        this.pipelineYaml = pipelineYaml.toString();
+        this.min = min;
+        this.loader = loader;
+    }
+
+    @Override
+    public String name() {
+        return "clip_score";
+    }
+
+    @Override
+    public Verdict apply(Sample sample, SampleImages images) {
+        List<RgbImage> ok = images.ok();
+        String text = sample.firstText("assistant");
+        if (ok.isEmpty() || text == null || text.isBlank()) {
+            return Verdict.keep(sample);
+        }
+        double score = score(ok.get(0), text);
+        return score < min ? Verdict.drop(String.format(Locale.ROOT, "CLIP score %.3f < %s", score, min))
+                : Verdict.keep(sample);
+    }
+
+    /** The cosine of the pipeline's embeddings of {@code image} and {@code text}. */
+    public double score(RgbImage image, String text) {
+        RetrievalPipeline p = pipeline();
+        float[] i = p.embedImages(List.of(image))[0];
+        float[] t = p.embedText(text);
+        double dot = 0;
+        for (int k = 0; k < i.length; k++) {
+            dot += (double) i[k] * t[k];
+        }
+        return dot;
+    }
+
+    private synchronized RetrievalPipeline pipeline() {
+        if (pipeline == null) {
+            if (loader == null) {
+                throw new IllegalStateException("clip_score: no component loader; build the rule where the runtime runs");
+            }
+            manager = NDManager.newBaseManager();
+            pipeline = RetrievalPipeline.load(Pipelines.fromYaml(Path.of(pipelineYaml)), loader, manager);
+        }
+        return pipeline;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pipeline != null) {
+            pipeline.close();
+            manager.close();
+            pipeline = null;
+        }
+    }
+}
