@@ -1,0 +1,58 @@
+package org.mix4j.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.mix4j.data.ops.DataRun;
+import org.mix4j.data.ops.RunReport;
+import org.mix4j.data.ops.Sampling;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mix data sample}: a seeded random subset, in input order. */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "A seeded random subset in input order: exactly --count N samples, or each with probability --fraction F.")
+final class DataSampleCommand implements Callable<Integer>, Mix.ContextAware {
+
+    @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output file.")
+    Path out;
+
+    static final class Size {
+        @Option(names = "--count", required = true, paramLabel = "N", description = "How many samples (all when fewer).")
+        Long count;
+
+        @Option(names = "--fraction", required = true, paramLabel = "F", description = "Keep each sample with probability F.")
+        Double fraction;
+    }
+
+    @ArgGroup(multiplicity = "1")
+    Size size;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    DataIoOptions io;
+
+    private CliContext context;
+
+    @Override
+    public void init(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        DataRun run = io.run(context, in);
+        RunReport r = size.count != null ? Sampling.count(run, in, out, size.count, seed)
+                : Sampling.fraction(run, in, out, size.fraction, seed);
+        io.finish(context, r, "sampled " + r.written() + " of "
+                + r.json().getAsJsonObject("inputs").get(in.toString()).getAsLong() + " samples into " + out);
+        return 0;
+    }
+}
