@@ -74,7 +74,8 @@ public final class TextRules {
 
     /** Removes URLs and boilerplate phrases (matched ignoring case), then the spaces they leave doubled. */
     public static final class Strip implements Rule {
-        private static final Pattern URL = Pattern.compile("\\b(?:https?://|www\\.)[^\\s<>\"]+", Pattern.CASE_INSENSITIVE);
+        private static final Pattern URL = Pattern.compile("\\b(?:https?://|www\\.)[^\\s<>\"]*[^\\s<>\".,;:!?)\\]}'\"]",
+                Pattern.CASE_INSENSITIVE);
         private final boolean urls;
         private final Pattern phrases;
 
