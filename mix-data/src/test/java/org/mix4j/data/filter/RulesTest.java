@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +18,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.data.DataFixtures;
 import org.mix4j.data.records.Sample;
 import org.mix4j.image.ImageDecoder;
 
@@ -28,76 +28,36 @@ class RulesTest {
     @TempDir
     Path dir;
 
-    static Sample pair(Path dir, String image, String caption) {
-        List<String> images = image == null ? List.of() : List.of(image);
-        return new Sample("d.jsonl:1", dir.toString(), images, List.of(new Sample.Turn("user", "<image>\nDescribe.", "{}"),
-                new Sample.Turn("assistant", caption, "{}")), "{\"id\": \"" + caption.hashCode() + "\"}");
-    }
-
-    static Path png(Path file, BufferedImage image) {
-        try {
-            Files.createDirectories(file.getParent());
-            ImageIO.write(image, "png", file.toFile());
-            return file;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** A smooth random field (a few seeded waves): a picture whose hash survives resizing and JPEG. */
-    static BufferedImage picture(int w, int h, int variant) {
-        Random r = new Random(variant);
-        double[][] waves = new double[6][4];
-        for (double[] wave : waves) {
-            wave[0] = r.nextDouble() * 4;
-            wave[1] = r.nextDouble() * 4;
-            wave[2] = r.nextDouble() * 6.3;
-            wave[3] = 0.5 + r.nextDouble();
-        }
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double v = 0;
-                for (double[] wave : waves) {
-                    v += wave[3] * Math.sin(wave[0] * Math.PI * x / w + wave[1] * Math.PI * y / h + wave[2]);
-                }
-                int g = (int) Math.max(0, Math.min(255, 128 + 30 * v));
-                img.setRGB(x, y, new Color(g, (g + 60) % 256 > g ? g : 255 - g, 255 - g).getRGB());
-            }
-        }
-        return img;
-    }
-
     private Rule.Verdict run(Rule rule, Sample s) {
         return rule.apply(s, new SampleImages(s, new ImageDecoder()));
     }
 
     @Test
     void decodableDropsMissingAndBrokenImages() throws IOException {
-        png(dir.resolve("ok.png"), picture(40, 30, 0));
+        DataFixtures.png(dir.resolve("ok.png"), DataFixtures.picture(40, 30, 0));
         Files.writeString(dir.resolve("broken.png"), "not a picture");
         Rule rule = new ImageRules.Decodable();
-        assertNotNull(run(rule, pair(dir, "ok.png", "a")).sample());
-        assertTrue(run(rule, pair(dir, "missing.png", "a")).reason().startsWith("image undecodable: "));
-        assertTrue(run(rule, pair(dir, "broken.png", "a")).reason().contains("broken.png"));
-        assertNotNull(run(rule, pair(dir, null, "text only")).sample());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "ok.png", "a")).sample());
+        assertTrue(run(rule, DataFixtures.pair(dir, "missing.png", "a")).reason().startsWith("image undecodable: "));
+        assertTrue(run(rule, DataFixtures.pair(dir, "broken.png", "a")).reason().contains("broken.png"));
+        assertNotNull(run(rule, DataFixtures.pair(dir, null, "text only")).sample());
     }
 
     @Test
     void minSideAndMaxAspectLookAtEachImage() {
-        png(dir.resolve("wide.png"), picture(100, 20, 0));
-        assertEquals("short side 20 < 32", run(new ImageRules.MinSide(32), pair(dir, "wide.png", "a")).reason());
-        assertNotNull(run(new ImageRules.MinSide(20), pair(dir, "wide.png", "a")).sample());
-        assertEquals("aspect ratio 5.00 > 3.0", run(new ImageRules.MaxAspect(3), pair(dir, "wide.png", "a")).reason());
-        assertNotNull(run(new ImageRules.MaxAspect(5), pair(dir, "wide.png", "a")).sample());
+        DataFixtures.png(dir.resolve("wide.png"), DataFixtures.picture(100, 20, 0));
+        assertEquals("short side 20 < 32", run(new ImageRules.MinSide(32), DataFixtures.pair(dir, "wide.png", "a")).reason());
+        assertNotNull(run(new ImageRules.MinSide(20), DataFixtures.pair(dir, "wide.png", "a")).sample());
+        assertEquals("aspect ratio 5.00 > 3.0", run(new ImageRules.MaxAspect(3), DataFixtures.pair(dir, "wide.png", "a")).reason());
+        assertNotNull(run(new ImageRules.MaxAspect(5), DataFixtures.pair(dir, "wide.png", "a")).sample());
     }
 
     @Test
     void nearDuplicatesAreFoundAcrossSizesAndRecompression() throws IOException {
-        png(dir.resolve("a.png"), picture(64, 48, 0));
-        png(dir.resolve("a-big.png"), picture(200, 150, 0));
-        ImageIO.write(picture(64, 48, 0), "jpeg", dir.resolve("a.jpg").toFile());
-        png(dir.resolve("b.png"), picture(64, 48, 1));
+        DataFixtures.png(dir.resolve("a.png"), DataFixtures.picture(64, 48, 0));
+        DataFixtures.png(dir.resolve("a-big.png"), DataFixtures.picture(200, 150, 0));
+        ImageIO.write(DataFixtures.picture(64, 48, 0), "jpeg", dir.resolve("a.jpg").toFile());
+        DataFixtures.png(dir.resolve("b.png"), DataFixtures.picture(64, 48, 1));
         BufferedImage noise = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
         Random r = new Random(1);
         for (int y = 0; y < 64; y++) {
@@ -105,24 +65,24 @@ class RulesTest {
                 noise.setRGB(x, y, r.nextInt(0x1000000));
             }
         }
-        png(dir.resolve("noise.png"), noise);
+        DataFixtures.png(dir.resolve("noise.png"), noise);
         long a = PerceptualHash.of(ImageDecoder.readRgb(dir.resolve("a.png")));
         int big = PerceptualHash.distance(a, PerceptualHash.of(ImageDecoder.readRgb(dir.resolve("a-big.png"))));
         int jpeg = PerceptualHash.distance(a, PerceptualHash.of(ImageDecoder.readRgb(dir.resolve("a.jpg"))));
         int other = PerceptualHash.distance(a, PerceptualHash.of(ImageDecoder.readRgb(dir.resolve("b.png"))));
         assertTrue(big <= 4 && jpeg <= 4 && other > 10, big + " " + jpeg + " " + other);
         Rule rule = new ImageRules.NearDuplicate(6);
-        assertNotNull(run(rule, pair(dir, "a.png", "one")).sample());
-        assertTrue(run(rule, pair(dir, "a-big.png", "two")).reason().startsWith("near-duplicate image"));
-        assertTrue(run(rule, pair(dir, "a.jpg", "three")).dropped());
-        assertNotNull(run(rule, pair(dir, "b.png", "four")).sample());
-        assertNotNull(run(rule, pair(dir, "noise.png", "five")).sample());
-        assertTrue(run(new ImageRules.NearDuplicate(0), pair(dir, "a.png", "x")).sample() != null);
+        assertNotNull(run(rule, DataFixtures.pair(dir, "a.png", "one")).sample());
+        assertTrue(run(rule, DataFixtures.pair(dir, "a-big.png", "two")).reason().startsWith("near-duplicate image"));
+        assertTrue(run(rule, DataFixtures.pair(dir, "a.jpg", "three")).dropped());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "b.png", "four")).sample());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "noise.png", "five")).sample());
+        assertTrue(run(new ImageRules.NearDuplicate(0), DataFixtures.pair(dir, "a.png", "x")).sample() != null);
     }
 
     @Test
     void textLengthCountsCharactersOfEveryMessageWithoutPlaceholders() {
-        Sample s = pair(dir, "a.png", "一只猫"); // "Describe." + "\n" + 3 characters
+        Sample s = DataFixtures.pair(dir, "a.png", "一只猫"); // "Describe." + "\n" + 3 characters
         assertEquals(13, s.text().codePointCount(0, s.text().length()));
         assertNotNull(run(new TextRules.Length(13, 13), s).sample());
         assertEquals("text 13 characters < 14", run(new TextRules.Length(14, null), s).reason());
@@ -146,14 +106,14 @@ class RulesTest {
         Sample out = run(new TextRules.Strip(true, List.of("stock photo by", "all rights reserved")), s).sample();
         assertEquals("<image>\nSee now", out.turns().get(0).text());
         assertEquals("A cat. .", out.turns().get(1).text());
-        Sample clean = pair(dir, "a.png", "a cat");
+        Sample clean = DataFixtures.pair(dir, "a.png", "a cat");
         assertTrue(run(new TextRules.Strip(true, List.of()), clean).sample() == clean, "unchanged sample is the same");
     }
 
     @Test
     void maskWordsMasksWholeLatinWordsAndCjkAnywhere() {
         Rule rule = new TextRules.MaskWords(List.of("# comment", "darn", "坏词", ""));
-        Sample out = run(rule, pair(dir, "a.png", "Darn it, darned 坏词了")).sample();
+        Sample out = run(rule, DataFixtures.pair(dir, "a.png", "Darn it, darned 坏词了")).sample();
         assertEquals("**** it, darned **了", out.firstText("assistant"));
     }
 
@@ -161,7 +121,7 @@ class RulesTest {
     void maskPersonalMasksEmailsPhonesAndValidIdNumbers() {
         String text = "Mail ann.lee+x@mail.example.cn or call 138-1234-5678, +86 13912345678, (010)12345678, "
                 + "+1 415 555 0132. ID 11010519491231002X; not an ID 110105194912310021; order 2024-05-01.";
-        String out = run(new TextRules.MaskPersonal(), pair(dir, "a.png", text)).sample().firstText("assistant");
+        String out = run(new TextRules.MaskPersonal(), DataFixtures.pair(dir, "a.png", text)).sample().firstText("assistant");
         assertEquals("Mail [EMAIL] or call [PHONE], [PHONE], [PHONE], [PHONE]. ID [ID_NUMBER]; not an ID "
                 + "110105194912310021; order 2024-05-01.", out);
     }
@@ -169,25 +129,25 @@ class RulesTest {
     @Test
     void dedupDropsRepeatedImageTextPairsOnly() {
         Rule rule = new DuplicatePairs();
-        assertNotNull(run(rule, pair(dir, "a.png", "a cat")).sample());
-        assertEquals("duplicate (image, text) pair", run(rule, pair(dir, "./a.png", "a cat")).reason());
-        assertNotNull(run(rule, pair(dir, "a.png", "a dog")).sample());
-        assertNotNull(run(rule, pair(dir, "b.png", "a cat")).sample());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "a.png", "a cat")).sample());
+        assertEquals("duplicate (image, text) pair", run(rule, DataFixtures.pair(dir, "./a.png", "a cat")).reason());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "a.png", "a dog")).sample());
+        assertNotNull(run(rule, DataFixtures.pair(dir, "b.png", "a cat")).sample());
     }
 
     @Test
     void theFilterCountsWhatEachRuleRemovedAndRewroteWithExamples() {
-        png(dir.resolve("ok.png"), picture(64, 64, 0));
-        png(dir.resolve("small.png"), picture(16, 16, 1));
+        DataFixtures.png(dir.resolve("ok.png"), DataFixtures.picture(64, 64, 0));
+        DataFixtures.png(dir.resolve("small.png"), DataFixtures.picture(16, 16, 1));
         List<Rule> rules = new FilterSettings(null, null, null, null, true, 3, null, null, null, true, true, 32, null,
                 null, null, null).rules(null);
         assertEquals(List.of("mask_personal", "text_length", "dedup", "decodable", "min_side"),
                 rules.stream().map(Rule::name).toList());
         try (SampleFilter f = new SampleFilter(rules)) {
-            assertNotNull(f.apply(pair(dir, "ok.png", "mail a@b.com")));
-            assertNull(f.apply(pair(dir, "ok.png", "mail a@b.com")));
-            assertNull(f.apply(pair(dir, "small.png", "a small one")));
-            assertNull(f.apply(pair(dir, "gone.png", "missing")));
+            assertNotNull(f.apply(DataFixtures.pair(dir, "ok.png", "mail a@b.com")));
+            assertNull(f.apply(DataFixtures.pair(dir, "ok.png", "mail a@b.com")));
+            assertNull(f.apply(DataFixtures.pair(dir, "small.png", "a small one")));
+            assertNull(f.apply(DataFixtures.pair(dir, "gone.png", "missing")));
             SampleFilter.Count mask = f.counts().get(0);
             assertEquals(2, mask.changed());
             assertEquals(0, mask.removed());
@@ -199,13 +159,13 @@ class RulesTest {
 
     @Test
     void rulesAreSerializableFunctions() throws Exception {
-        png(dir.resolve("ok.png"), picture(64, 64, 0));
+        DataFixtures.png(dir.resolve("ok.png"), DataFixtures.picture(64, 64, 0));
         List<Rule> rules = new FilterSettings(true, List.of("stock photo"), null, null, true, 1, 100, 0.0, 1.0, true, true,
                 8, 4.0, 4, null, null).rules(null);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(new java.util.ArrayList<>(rules));
-            out.writeObject(pair(dir, "ok.png", "x"));
+            out.writeObject(DataFixtures.pair(dir, "ok.png", "x"));
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             @SuppressWarnings("unchecked")
