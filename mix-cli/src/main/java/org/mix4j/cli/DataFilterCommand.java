@@ -45,16 +45,16 @@ final class DataFilterCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--mask-personal", description = "Mask e-mails, phone numbers and Chinese ID numbers.")
     Boolean maskPersonal;
 
-    @Option(names = "--min-chars", paramLabel = "N", description = "Drop texts shorter than N characters.")
+    @Option(names = "--min-chars", paramLabel = "N", description = "Drop samples whose answers (a caption) are shorter than N characters.")
     Integer minChars;
 
-    @Option(names = "--max-chars", paramLabel = "N", description = "Drop texts longer than N characters.")
+    @Option(names = "--max-chars", paramLabel = "N", description = "Drop samples whose answers are longer than N characters.")
     Integer maxChars;
 
-    @Option(names = "--min-cjk-ratio", paramLabel = "R", description = "Drop texts whose CJK share of letters is below R.")
+    @Option(names = "--min-cjk-ratio", paramLabel = "R", description = "Drop answers whose CJK share of letters is below R.")
     Double minCjkRatio;
 
-    @Option(names = "--max-cjk-ratio", paramLabel = "R", description = "Drop texts whose CJK share of letters is above R.")
+    @Option(names = "--max-cjk-ratio", paramLabel = "R", description = "Drop answers whose CJK share of letters is above R.")
     Double maxCjkRatio;
 
     @Option(names = "--dedup", description = "Drop repeated (image, text) pairs.")

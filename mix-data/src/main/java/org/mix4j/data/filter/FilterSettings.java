@@ -20,10 +20,10 @@ import org.mix4j.config.OptionalKey;
  * @param boilerplateFile a file of such phrases, one a line
  * @param maskWords a word list file (one a line, {@code #} comments): each occurrence becomes {@code *}s
  * @param maskPersonal mask e-mails, phone numbers and Chinese ID numbers
- * @param minChars drop texts shorter than this (code points, every message)
- * @param maxChars drop texts longer than this
- * @param minCjkRatio drop texts whose CJK share of letters is below this
- * @param maxCjkRatio drop texts whose CJK share of letters is above this
+ * @param minChars drop samples whose answers are shorter than this (code points; a caption pair: its caption)
+ * @param maxChars drop samples whose answers are longer than this
+ * @param minCjkRatio drop answers whose CJK share of letters is below this
+ * @param maxCjkRatio drop answers whose CJK share of letters is above this
  * @param dedup drop repeated (image, text) pairs
  * @param decodable drop samples with a missing or undecodable image
  * @param minSide drop images whose shorter side is under this many pixels

@@ -10,15 +10,15 @@ import java.util.regex.Pattern;
 import org.mix4j.data.records.Sample;
 
 /**
- * The rules that read a sample's text ({@link Sample#text()}: every message, placeholders left out).
- * The rewriting ones ({@link Strip}, {@link MaskWords}, {@link MaskPersonal}) change messages and
+ * The rules that read a sample's text. The measuring ones read the answers ({@link Sample#answerText()});
+ * the rewriting ones ({@link Strip}, {@link MaskWords}, {@link MaskPersonal}) change messages and
  * never drop; the {@code <image>} placeholders are left where they are.
  */
 public final class TextRules {
 
     private TextRules() {}
 
-    /** Drops a sample whose text is shorter than {@code min} or longer than {@code max} characters (code points). */
+    /** Drops a sample whose answers are shorter than {@code min} or longer than {@code max} characters (code points). */
     public record Length(Integer min, Integer max) implements Rule {
         @Override
         public String name() {
@@ -27,7 +27,7 @@ public final class TextRules {
 
         @Override
         public Verdict apply(Sample sample, SampleImages images) {
-            String text = sample.text();
+            String text = sample.answerText();
             int n = text.codePointCount(0, text.length());
             if (min != null && n < min) {
                 return Verdict.drop("text " + n + " characters < " + min);
@@ -40,7 +40,7 @@ public final class TextRules {
     }
 
     /**
-     * Drops a sample whose share of CJK characters among its letters (Han, kana, Hangul against
+     * Drops a sample whose share of CJK characters among its answers' letters (Han, kana, Hangul against
      * every other letter, Latin mostly) is outside {@code [min, max]}; a text without letters has share 0.
      */
     public record CjkRatio(Double min, Double max) implements Rule {
@@ -51,7 +51,7 @@ public final class TextRules {
 
         @Override
         public Verdict apply(Sample sample, SampleImages images) {
-            double r = ratio(sample.text());
+            double r = ratio(sample.answerText());
             if (min != null && r < min || max != null && r > max) {
                 return Verdict.drop(String.format(Locale.ROOT, "CJK share %.2f outside [%s, %s]", r,
                         min == null ? 0 : min, max == null ? 1 : max));

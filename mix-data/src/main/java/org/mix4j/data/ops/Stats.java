@@ -18,7 +18,7 @@ import org.mix4j.data.records.SampleReader;
 /**
  * {@code mix data stats}: counts (samples, images, messages, bad records), histograms of text
  * length (characters) and image size (shorter side, from the file header, nothing decoded) on
- * power-of-two bins, and tag frequencies (the {@code tags} field {@code mix data tag} writes).
+ * power-of-two bins (text: the answers, a caption pair's caption), and tag frequencies (the {@code tags} field {@code mix data tag} writes).
  */
 public final class Stats {
 
@@ -62,7 +62,7 @@ public final class Stats {
     private void add(Sample sample, boolean readImages) {
         samples++;
         messages += sample.turns().size();
-        String text = sample.text();
+        String text = sample.answerText();
         int chars = text.codePointCount(0, text.length());
         textChars += chars;
         textBins[bin(TEXT_EDGES, chars)]++;
@@ -112,7 +112,7 @@ public final class Stats {
                 + "%.1f characters a sample%n", o.get("file").getAsString(), o.get("format").getAsString(),
                 o.get("samples").getAsLong(), o.get("bad_records").getAsLong(), o.get("images").getAsLong(),
                 o.get("unreadable_images").getAsLong(), o.get("messages").getAsLong(), o.get("mean_text_chars").getAsDouble()));
-        describe(b, "text length (characters)", o.getAsJsonArray("text_chars"));
+        describe(b, "answer length (characters)", o.getAsJsonArray("text_chars"));
         describe(b, "image shorter side (px)", o.getAsJsonArray("image_short_side"));
         JsonObject tags = o.getAsJsonObject("tags");
         if (!tags.isEmpty()) {

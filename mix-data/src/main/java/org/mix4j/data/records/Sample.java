@@ -84,8 +84,21 @@ public record Sample(String where, String base, List<String> images, List<Turn> 
         return images.stream().filter(i -> !RecordPaths.isUrl(i)).map(i -> RecordPaths.resolve(i, dir)).toList();
     }
 
-    /** Every message's text joined by newlines, placeholders removed: what text rules measure. */
+    /** Every message's text joined by newlines, placeholders removed. */
     public String text() {
+        return joined(turns);
+    }
+
+    /**
+     * The answers' text (the {@code assistant} messages: a caption pair's caption) joined by
+     * newlines, placeholders removed: what the text rules measure, since the questions of converted
+     * caption pairs are a fixed prompt.
+     */
+    public String answerText() {
+        return joined(turns.stream().filter(t -> t.role().equals("assistant")).toList());
+    }
+
+    private static String joined(List<Turn> turns) {
         StringBuilder b = new StringBuilder();
         for (Turn t : turns) {
             if (b.length() > 0) {

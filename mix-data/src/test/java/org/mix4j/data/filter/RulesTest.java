@@ -81,12 +81,11 @@ class RulesTest {
     }
 
     @Test
-    void textLengthCountsCharactersOfEveryMessageWithoutPlaceholders() {
-        Sample s = DataFixtures.pair(dir, "a.png", "一只猫"); // "Describe." + "\n" + 3 characters
-        assertEquals(13, s.text().codePointCount(0, s.text().length()));
-        assertNotNull(run(new TextRules.Length(13, 13), s).sample());
-        assertEquals("text 13 characters < 14", run(new TextRules.Length(14, null), s).reason());
-        assertEquals("text 13 characters > 12", run(new TextRules.Length(null, 12), s).reason());
+    void textLengthCountsCodePointsOfTheAnswers() {
+        Sample s = DataFixtures.pair(dir, "a.png", "一只猫\ud83d\ude00"); // the answer: 4 code points
+        assertNotNull(run(new TextRules.Length(4, 4), s).sample());
+        assertEquals("text 4 characters < 5", run(new TextRules.Length(5, null), s).reason());
+        assertEquals("text 4 characters > 3", run(new TextRules.Length(null, 3), s).reason());
     }
 
     @Test
