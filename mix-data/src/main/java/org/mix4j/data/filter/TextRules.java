@@ -92,11 +92,16 @@ public final class TextRules {
         @Override
         public Verdict apply(Sample sample, SampleImages images) {
             return rewrite(sample, text -> {
-                String t = urls ? URL.matcher(text).replaceAll("") : text;
+                String t = urls && mayHoldUrl(text) ? URL.matcher(text).replaceAll("") : text;
                 t = phrases == null ? t : phrases.matcher(t).replaceAll("");
                 return t.equals(text) ? text : t.replaceAll("[ \\t]{2,}", " ").replaceAll("(?m)[ \\t]+$|^[ \\t]+", "");
             });
         }
+    }
+
+    private static boolean mayHoldUrl(String text) {
+        return text.contains("://") || text.regionMatches(true, 0, "www.", 0, 4) || text.toLowerCase(Locale.ROOT)
+                .contains("www.");
     }
 
     /** Masks every word of a list (ignoring case; whole words for Latin ones) with one {@code *} a character. */
@@ -143,7 +148,10 @@ public final class TextRules {
         @Override
         public Verdict apply(Sample sample, SampleImages images) {
             return rewrite(sample, text -> {
-                String t = EMAIL.matcher(text).replaceAll("[EMAIL]");
+                String t = text.indexOf('@') >= 0 ? EMAIL.matcher(text).replaceAll("[EMAIL]") : text;
+                if (t.chars().noneMatch(Character::isDigit)) { // the common case: no number to look at
+                    return t;
+                }
                 t = replace(ID_NUMBER.matcher(t), m -> validId(m.group()) ? "[ID_NUMBER]" : m.group());
                 return PHONE.matcher(t).replaceAll("[PHONE]");
             });
