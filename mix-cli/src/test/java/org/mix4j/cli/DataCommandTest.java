@@ -148,11 +148,24 @@ class DataCommandTest {
     }
 
     @Test
+    void theShippedRulesFileRunsWithItsWordListBesideIt() throws IOException {
+        RetrievalFixtures.writePng(dir.resolve("data/images/p9.png"), 64, 64, 9);
+        Files.writeString(captions, "{\"id\": \"s\", \"image\": \"images/p9.png\", \"caption\": \"a star, see "
+                + "https://x.org/a now\"}\n", java.nio.file.StandardOpenOption.APPEND);
+        Path out = dir.resolve("shipped.jsonl");
+        Result r = mix("data", "filter", captions.toString(), out.toString(), "--rules",
+                REPO.resolve("examples/data/filter-rules.yaml").toString(), "--min-side", "8");
+        assertEquals(0, r.code(), r.err());
+        JsonObject last = jsonl(out).get(jsonl(out).size() - 1);
+        assertEquals("a ****, see now", last.get("caption").getAsString());
+    }
+
+    @Test
     void filterByClipScoreDropsPairsUnderTheThreshold() throws IOException {
         Path out = dir.resolve("clip.jsonl");
         Path report = dir.resolve("clip-report.json");
         Result r = mix("data", "filter", captions.toString(), out.toString(), "--decodable", "--clip-pipeline",
-                REPO.resolve("examples/retrieval/tiny-text.yaml").toString(), "--min-clip-score", "0.0", "--report",
+                REPO.resolve("examples/retrieval/tiny-clip-score.yaml").toString(), "--min-clip-score", "0.0", "--report",
                 report.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject clip = JsonParser.parseString(Files.readString(report)).getAsJsonObject().getAsJsonObject("rules")
