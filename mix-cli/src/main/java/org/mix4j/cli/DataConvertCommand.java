@@ -1,35 +1,15 @@
 package org.mix4j.cli;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /** {@code mix data convert}: one sample format to another, keeping the fields it does not know. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert between LLaVA, ShareGPT, OpenAI-messages and image-caption files (JSON array or JSONL), "
                 + "keeping every field the formats do not define. Relative image paths are rewritten to the output's "
                 + "folder.")
-final class DataConvertCommand implements Callable<Integer>, Mix.ContextAware {
-
-    @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
-    Path in;
-
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output file (.json: a JSON array; else JSONL).")
-    Path out;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
+final class DataConvertCommand extends DataToolCommand.InOut {
 
     @Override
     public Integer call() {

@@ -2,7 +2,6 @@ package org.mix4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.ConfigNode.MapNode;
 import org.mix4j.config.ConfigNode.Origin;
@@ -13,21 +12,13 @@ import org.mix4j.data.filter.SampleFilter;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code mix data filter}: rules from a YAML file and flags, each counting what it removed and why. */
 @Command(name = "filter", mixinStandardHelpOptions = true,
         description = "Filter samples by rules (from --rules FILE and/or the flags below; a flag overrides the file). "
                 + "Masking and stripping rewrite text, the others drop samples; the report counts each rule's work.")
-final class DataFilterCommand implements Callable<Integer>, Mix.ContextAware {
-
-    @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
-    Path in;
-
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output file.")
-    Path out;
+final class DataFilterCommand extends DataToolCommand.InOut {
 
     @Option(names = "--rules", paramLabel = "YAML", description = "Rules file: the flags' names in snake_case "
             + "(min_side: 64, mask_personal: true, clip_pipeline: retrieval.yaml); paths relative to it.")
@@ -78,16 +69,6 @@ final class DataFilterCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--min-clip-score", paramLabel = "S", description = "Drop pairs under this CLIP score (default 0.3).")
     Double minClipScore;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

@@ -3,12 +3,10 @@ package org.mix4j.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.Mixing;
 import org.mix4j.data.ops.RunReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,7 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "mix", mixinStandardHelpOptions = true,
         description = "Mix several inputs into one file by ratios (FILE:RATIO ...), interleaved at random with a seed. "
                 + "Without --total, the largest mix that repeats no sample; with it, inputs that are short are repeated.")
-final class DataMixCommand implements Callable<Integer>, Mix.ContextAware {
+final class DataMixCommand extends DataToolCommand {
 
     @Parameters(arity = "1..*", paramLabel = "FILE:RATIO", description = "Inputs and their shares (a.jsonl:0.7 b.jsonl:0.3).")
     List<String> inputs;
@@ -29,16 +27,6 @@ final class DataMixCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

@@ -1,26 +1,16 @@
 package org.mix4j.cli;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code mix data sample}: a seeded random subset, in input order. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = "A seeded random subset in input order: exactly --count N samples, or each with probability --fraction F.")
-final class DataSampleCommand implements Callable<Integer>, Mix.ContextAware {
-
-    @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
-    Path in;
-
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output file.")
-    Path out;
+final class DataSampleCommand extends DataToolCommand.InOut {
 
     static final class Size {
         @Option(names = "--count", required = true, paramLabel = "N", description = "How many samples (all when fewer).")
@@ -35,16 +25,6 @@ final class DataSampleCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

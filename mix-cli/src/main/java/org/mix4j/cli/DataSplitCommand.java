@@ -3,12 +3,10 @@ package org.mix4j.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Splitting;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,7 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "split", mixinStandardHelpOptions = true,
         description = "Split into parts by ratios; each sample's part comes from a seeded hash of the sample (its id, "
                 + "else its images and text), so it does not move when other samples are added or reordered.")
-final class DataSplitCommand implements Callable<Integer>, Mix.ContextAware {
+final class DataSplitCommand extends DataToolCommand {
 
     @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
     Path in;
@@ -35,16 +33,6 @@ final class DataSplitCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.Stats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,7 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Count samples, images and messages; histograms of text length and image size (shorter side, "
                 + "from the file headers); tag frequencies. Printed, and as JSON with --json.")
-final class DataStatsCommand implements Callable<Integer>, Mix.ContextAware {
+final class DataStatsCommand extends DataToolCommand {
 
     @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
     Path in;
@@ -28,16 +26,6 @@ final class DataStatsCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--no-images", description = "Do not open the images (no size histogram; faster).")
     boolean noImages;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

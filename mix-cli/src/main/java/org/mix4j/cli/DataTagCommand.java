@@ -2,26 +2,17 @@ package org.mix4j.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Tagger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code mix data tag}: an understanding model's tags for each sample's image, in a {@code tags} field. */
 @Command(name = "tag", mixinStandardHelpOptions = true,
         description = "Ask an understanding pipeline for tags of each sample's first image and store them in a "
                 + "\"tags\" field (a list of strings; the answer split at commas).")
-final class DataTagCommand implements Callable<Integer>, Mix.ContextAware {
-
-    @Parameters(index = "0", paramLabel = "IN", description = "Input file.")
-    Path in;
-
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output file.")
-    Path out;
+final class DataTagCommand extends DataToolCommand.InOut {
 
     @Option(names = "--pipeline", required = true, paramLabel = "YAML", description = "A task: understanding pipeline.")
     Path pipeline;
@@ -31,16 +22,6 @@ final class DataTagCommand implements Callable<Integer>, Mix.ContextAware {
 
     @Option(names = "--max-tags", defaultValue = "10", paramLabel = "N", description = "Tags kept a sample (default: ${DEFAULT-VALUE}).")
     int maxTags;
-
-    @Mixin
-    DataIoOptions io;
-
-    private CliContext context;
-
-    @Override
-    public void init(CliContext context) {
-        this.context = context;
-    }
 
     @Override
     public Integer call() {

@@ -1,13 +1,12 @@
 package org.mix4j.data.filter;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
+import org.mix4j.data.PipelineOnFirstUse;
 import org.mix4j.data.records.Sample;
-import org.mix4j.pipelines.Pipelines;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 
 /**
@@ -18,17 +17,13 @@ import org.mix4j.pipelines.retrieval.RetrievalPipeline;
  */
 public final class ClipScore implements Rule {
 
-    private final String pipelineYaml;
+    private final PipelineOnFirstUse<RetrievalPipeline> pipeline;
     private final double min;
-    private transient ComponentLoader loader;
-    private transient NDManager manager;
-    private transient RetrievalPipeline pipeline;
 
     /** @param loader the runtime's component loader ({@code MixRuntime.loader()}) */
     public ClipScore(Path pipelineYaml, double min, ComponentLoader loader) {
-        this.pipelineYaml = pipelineYaml.toString();
+        this.pipeline = new PipelineOnFirstUse<>(pipelineYaml, RetrievalPipeline::load, "clip_score", loader);
         this.min = min;
-        this.loader = loader;
     }
 
     @Override
@@ -50,7 +45,7 @@ public final class ClipScore implements Rule {
 
     /** The cosine of the pipeline's embeddings of {@code image} and {@code text}. */
     public double score(RgbImage image, String text) {
-        RetrievalPipeline p = pipeline();
+        RetrievalPipeline p = pipeline.get();
         float[] i = p.embedImages(List.of(image))[0];
         float[] t = p.embedText(text);
         double dot = 0;
@@ -60,23 +55,8 @@ public final class ClipScore implements Rule {
         return dot;
     }
 
-    private synchronized RetrievalPipeline pipeline() {
-        if (pipeline == null) {
-            if (loader == null) {
-                throw new IllegalStateException("clip_score: no component loader; build the rule where the runtime runs");
-            }
-            manager = NDManager.newBaseManager();
-            pipeline = RetrievalPipeline.load(Pipelines.fromYaml(Path.of(pipelineYaml)), loader, manager);
-        }
-        return pipeline;
-    }
-
     @Override
-    public synchronized void close() {
-        if (pipeline != null) {
-            pipeline.close();
-            manager.close();
-            pipeline = null;
-        }
+    public void close() {
+        pipeline.close();
     }
 }

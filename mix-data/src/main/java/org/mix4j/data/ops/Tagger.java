@@ -1,6 +1,5 @@
 package org.mix4j.data.ops;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -10,10 +9,10 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
+import org.mix4j.data.PipelineOnFirstUse;
 import org.mix4j.data.records.Sample;
 import org.mix4j.image.ImageDecodeException;
 import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipelines.Pipelines;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 
 /**
@@ -27,12 +26,9 @@ public final class Tagger implements UnaryOperator<Sample>, java.io.Serializable
 
     public static final String DEFAULT_PROMPT = "List a few short tags for this picture, separated by commas.";
 
-    private final String pipelineYaml;
+    private final PipelineOnFirstUse<UnderstandingPipeline> pipeline;
     private final String prompt;
     private final int maxTags;
-    private transient ComponentLoader loader;
-    private transient NDManager manager;
-    private transient UnderstandingPipeline pipeline;
     private long tagged;
     private long untagged;
 
@@ -40,10 +36,9 @@ public final class Tagger implements UnaryOperator<Sample>, java.io.Serializable
         if (maxTags < 1) {
             throw new IllegalArgumentException("--max-tags must be at least 1, got " + maxTags);
         }
-        this.pipelineYaml = pipelineYaml.toString();
+        this.pipeline = new PipelineOnFirstUse<>(pipelineYaml, UnderstandingPipeline::load, "tag", loader);
         this.prompt = prompt == null ? DEFAULT_PROMPT : prompt;
         this.maxTags = maxTags;
-        this.loader = loader;
     }
 
     @Override
@@ -59,7 +54,7 @@ public final class Tagger implements UnaryOperator<Sample>, java.io.Serializable
             untagged++;
             return s;
         }
-        String answer = pipeline().answer(List.of(image), prompt, (row, text) -> {}).texts().get(0);
+        String answer = pipeline.get().answer(List.of(image), prompt, (row, text) -> {}).texts().get(0);
         JsonArray tags = new JsonArray();
         parse(answer, maxTags).forEach(tags::add);
         tagged++;
@@ -87,23 +82,8 @@ public final class Tagger implements UnaryOperator<Sample>, java.io.Serializable
         return untagged;
     }
 
-    private synchronized UnderstandingPipeline pipeline() {
-        if (pipeline == null) {
-            if (loader == null) {
-                throw new IllegalStateException("tag: no component loader; build the tagger where the runtime runs");
-            }
-            manager = NDManager.newBaseManager();
-            pipeline = UnderstandingPipeline.load(Pipelines.fromYaml(Path.of(pipelineYaml)), loader, manager);
-        }
-        return pipeline;
-    }
-
     @Override
-    public synchronized void close() {
-        if (pipeline != null) {
-            pipeline.close();
-            manager.close();
-            pipeline = null;
-        }
+    public void close() {
+        pipeline.close();
     }
 }
