@@ -80,8 +80,9 @@ class ExampleYamlTest {
 
     /**
      * The shipped pipeline files, sorted; the folders holding golden fixtures and build output excluded,
-     * and {@code mix serve} YAMLs (a {@code models:} key at the top, no {@code task:}), which mix-serve's
-     * ServeConfigTest loads.
+     * {@code mix serve} YAMLs (a {@code models:} key at the top, no {@code task:}), which mix-serve's
+     * ServeConfigTest loads, and the {@code mix data filter} rules files of {@code examples/data/}
+     * (DataCommandTest in mix-cli runs them).
      */
     static List<Path> exampleFiles() throws IOException {
         List<Path> roots = Stream.concat(Stream.of(ROOT.resolve("examples")),
@@ -92,6 +93,7 @@ class ExampleYamlTest {
                 s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
                         .filter(p -> !p.toString().contains("/target/") && !p.toString().contains("/src/"))
                         .filter(p -> !serverYaml(p))
+                        .filter(p -> !p.startsWith(ROOT.resolve("examples/data")))
                         .forEach(files::add);
             }
         }

@@ -14,11 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code mix data}: tools for training sets; {@code mix data synth} draws the synthetic shapes data. */
+/** {@code mix data}: tools for training sets: the synthetic shapes data and the streaming tools of mix-data. */
 @Extension
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = "Data tools for multimodal training sets.",
-        subcommands = {DataCommand.Synth.class})
+        description = "Data tools for multimodal training sets: synth, convert, filter, tag, sample, mix, split, stats.",
+        subcommands = {DataCommand.Synth.class, DataConvertCommand.class, DataFilterCommand.class,
+                DataTagCommand.class, DataSampleCommand.class, DataMixCommand.class, DataSplitCommand.class,
+                DataStatsCommand.class})
 public final class DataCommand implements Callable<Integer>, CliCommand {
 
     @Spec

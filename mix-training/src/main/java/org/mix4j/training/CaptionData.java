@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
+import org.mix4j.records.RecordPaths;
 
 /**
  * Image-caption pairs for the {@code contrastive} and {@code diffusion} objectives, from a JSON
@@ -19,7 +20,7 @@ public final class CaptionData {
     private CaptionData() {}
 
     public static List<Pair> read(Path file) {
-        Path base = file.toAbsolutePath().getParent();
+        Path base = RecordPaths.base(file);
         return JsonRecords.read(file).stream().map(e -> pair(e.where(), e.json(), base)).toList();
     }
 
@@ -36,6 +37,6 @@ public final class CaptionData {
         if (caption == null || !caption.isJsonPrimitive() || caption.getAsString().isBlank()) {
             throw new IllegalArgumentException(where + ": \"caption\" (or \"text\") must be a non-empty string");
         }
-        return new Pair(where, JsonRecords.path(where, "image", image, base), caption.getAsString());
+        return new Pair(where, RecordPaths.path(where, "image", image, base), caption.getAsString());
     }
 }

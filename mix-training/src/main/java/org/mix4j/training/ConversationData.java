@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.records.RecordPaths;
 
 /**
  * Training samples in the LLaVA format, from a JSON array or a JSONL file (one sample a line):
@@ -33,7 +34,7 @@ public final class ConversationData {
     private ConversationData() {}
 
     public static List<Sample> read(Path file) {
-        Path base = file.toAbsolutePath().getParent();
+        Path base = RecordPaths.base(file);
         return JsonRecords.read(file).stream().map(e -> sample(e.where(), e.json(), base)).toList();
     }
 
@@ -47,10 +48,10 @@ public final class ConversationData {
         if (image != null && !image.isJsonNull()) {
             if (image.isJsonArray()) {
                 for (JsonElement e : image.getAsJsonArray()) {
-                    images.add(JsonRecords.path(where, "image", e, base));
+                    images.add(RecordPaths.path(where, "image", e, base));
                 }
             } else {
-                images.add(JsonRecords.path(where, "image", image, base));
+                images.add(RecordPaths.path(where, "image", image, base));
             }
         }
         JsonElement conversations = o.get("conversations");
