@@ -165,7 +165,7 @@ class DataCommandTest {
         Path out = dir.resolve("clip.jsonl");
         Path report = dir.resolve("clip-report.json");
         Result r = mix("data", "filter", captions.toString(), out.toString(), "--decodable", "--clip-pipeline",
-                REPO.resolve("examples/retrieval/tiny-clip-score.yaml").toString(), "--min-clip-score", "0.0", "--report",
+                REPO.resolve("examples/retrieval/tiny.yaml").toString(), "--min-clip-score", "0.0", "--report",
                 report.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject clip = JsonParser.parseString(Files.readString(report)).getAsJsonObject().getAsJsonObject("rules")

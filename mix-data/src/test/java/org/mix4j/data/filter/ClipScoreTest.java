@@ -26,7 +26,7 @@ import org.mix4j.registry.MixSettings;
  */
 class ClipScoreTest {
 
-    static final Path TINY = Path.of("../examples/retrieval/tiny-clip-score.yaml").toAbsolutePath().normalize();
+    static final Path TINY = Path.of("../examples/retrieval/tiny.yaml").toAbsolutePath().normalize();
 
     static MixRuntime runtime;
 
