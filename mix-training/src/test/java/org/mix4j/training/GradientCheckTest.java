@@ -143,12 +143,7 @@ class GradientCheckTest {
             checked.put("model.layers.0.post_attention_layernorm.weight",
                     params.all().get("model.layers.0.post_attention_layernorm.weight"));
             checked.put("model.layers.1.self_attn.o_proj.weight", params.all().get("model.layers.1.self_attn.o_proj.weight"));
-            check(checked, m -> {
-                NDArray ids = m.create(new long[] {3, 17, 250, 9, 41}, new Shape(1, 5));
-                NDArray positions = m.arange(5L).reshape(1, 5);
-                NDArray mask = m.ones(new Shape(1, 5), DataType.INT64);
-                return llm.forward(llm.embed(ids), positions, mask, null).logits(); // [1, 5, V]
-            });
+            check(checked, logits(llm));
         }
     }
 
@@ -213,12 +208,7 @@ class GradientCheckTest {
                     List.copyOf(checked.keySet()));
             assertEquals(new Shape(32, 32), checked.get("model.layers.0.self_attn.q_proj.weight").getShape());
             assertEquals(new Shape(48, 32), checked.get("model.layers.0.mlp.gate_proj.weight").getShape());
-            check(checked, m -> {
-                NDArray ids = m.create(new long[] {3, 17, 250, 9, 41}, new Shape(1, 5));
-                NDArray positions = m.arange(5L).reshape(1, 5);
-                NDArray mask = m.ones(new Shape(1, 5), DataType.INT64);
-                return llm.forward(llm.embed(ids), positions, mask, null).logits(); // [1, 5, V]
-            });
+            check(checked, logits(llm));
         }
     }
 
@@ -369,6 +359,16 @@ class GradientCheckTest {
     private LanguageModel llama() throws IOException {
         TinyCheckpoint.write(dir, TinyModels.LLAMA_GQA, 7);
         return runtime.loader().load("llama", Role.LANGUAGE_MODEL, dir, Map.of(), manager, DataType.FLOAT64);
+    }
+
+    /** The logits {@code [1, 5, V]} of five tokens. */
+    private static Forward logits(LanguageModel llm) {
+        return m -> {
+            NDArray ids = m.create(new long[] {3, 17, 250, 9, 41}, new Shape(1, 5));
+            NDArray positions = m.arange(5L).reshape(1, 5);
+            NDArray mask = m.ones(new Shape(1, 5), DataType.INT64);
+            return llm.forward(llm.embed(ids), positions, mask, null).logits();
+        };
     }
 
     /** Every listed tensor of a component (all float64). */
