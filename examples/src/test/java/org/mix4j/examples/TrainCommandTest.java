@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.cli.Mix;
+import org.mix4j.weights.Checkpoint;
 
 /** {@code mix train} end to end: a recipe from examples/train, then {@code mix run} on what it wrote. */
 class TrainCommandTest {
@@ -123,6 +124,26 @@ class TrainCommandTest {
             assertEquals(0, g.code(), g.err());
             assertTrue(Files.size(png) > 0, png.toString());
         }
+    }
+
+    /** The whole-UNet recipe writes every UNet tensor under its diffusers name and shape, and mix generate loads it. */
+    @Test
+    void theWholeUnetRecipeWritesTheUnetInItsOwnLayout(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sd-full");
+        Result r = mix("train", EXAMPLES.resolve("train/tiny-sd-full.yaml").toString(), "--max-steps", "2",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (Checkpoint written = Checkpoint.open(out.resolve("unet"));
+                Checkpoint original = Checkpoint.open(EXAMPLES.resolve("../testdata/golden/sd_pipeline/unet").normalize())) {
+            assertEquals(original.tensors().keySet(), written.tensors().keySet());
+            original.tensors().forEach((name, info) -> assertEquals(info.shape(), written.tensors().get(name).shape(), name));
+        }
+        assertFalse(Files.exists(out.resolve("adapter")), "no LoRA, no adapter");
+        Path png = dir.resolve("full.png");
+        Result g = mix("generate", "--model", out.toString(), "--prompt", "a big red sun", "--steps", "2", "-o",
+                png.toString());
+        assertEquals(0, g.code(), g.err());
+        assertTrue(Files.size(png) > 0, png.toString());
     }
 
     @Test

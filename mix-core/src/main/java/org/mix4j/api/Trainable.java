@@ -14,7 +14,7 @@ public interface Trainable {
     /**
      * The parameters by the names they are stored under in the checkpoint, without the
      * component's {@code weights_prefix} ({@code linear_1.weight}, {@code model.layers.0.mlp.down_proj.weight}).
-     * Tensors that were fused at load time are not listed.
+     * Tensors fused at load time (q/k/v, gate/up) are listed one by one, as views of the fused rows.
      */
     Map<String, NDArray> parameters();
 

@@ -19,6 +19,13 @@ import org.mix4j.weights.Weights;
  * over the threads of the {@link TensorParallel} it is loaded with. Several projections that read the
  * same input (q/k/v, gate/up) can be fused into one matrix at load time, so a decode step runs one
  * matrix product instead of three.
+ *
+ * <p>Training lists the checkpoint's tensors, not the fused matrix: {@link #parameters(List, java.util.Map)}
+ * gives each projection's rows as a view of the fused weight and bias, under its own name and in its
+ * checkpoint shape (a 1x1 convolution's kernel as {@code [out, in, 1, 1]}). While one of them requires
+ * gradients, the training forward rebuilds the matrix from those views, so each receives its own
+ * gradient; an optimizer's in-place update of a view writes into the fused matrix the inference
+ * path reads.
  */
 public final class Linear {
 
@@ -28,6 +35,14 @@ public final class Linear {
     private final long inFeatures;
     private final long outFeatures;
     private final List<Adapter> adapters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Output rows of each checkpoint tensor in the fused weight, in order; one entry when not fused. */
+    private final long[] widths;
+    /** The shape the weight is stored under in the checkpoint when it is not {@code [out, in]}, or {@code null}. */
+    private final Shape stored;
+    /** Row-range shards of {@link #fusedShards}: more than one interleaves the projections. */
+    private volatile int shards;
+    /** Per checkpoint tensor once listed: its weight and bias (or {@code null}) as views, in checkpoint shape. */
+    private volatile List<NDArray[]> listed;
 
     /**
      * A trainable low-rank update of some of the outputs (LoRA, Hu et al. 2021, with peft's
@@ -39,6 +54,13 @@ public final class Linear {
     public record Adapter(long from, long to, NDArray a, NDArray b, double scaling) {}
 
     private Linear(NDArray weight, NDArray bias, TensorParallel parallel) {
+        this(weight, bias, null, null, 1, parallel);
+    }
+
+    private Linear(NDArray weight, NDArray bias, long[] widths, Shape stored, int shards, TensorParallel parallel) {
+        this.widths = widths != null ? widths : new long[] {weight.getShape().get(0)};
+        this.stored = stored;
+        this.shards = shards;
         this.weight = weight;
         this.weightT = new ParallelMatMul(weight.transpose(), parallel);
         this.bias = bias;
@@ -49,6 +71,15 @@ public final class Linear {
     /** Wraps tensors already loaded: an {@code [out, in]} matrix (a tied LM head, a 1x1 convolution's kernel). */
     public static Linear of(NDArray weight, NDArray bias, TensorParallel parallel) {
         return new Linear(weight, bias, parallel);
+    }
+
+    /**
+     * Wraps a 1x1 convolution's {@code [out, in, 1, 1]} kernel (still open: the matrix is a view of it)
+     * as the product on channels; {@link #parameters(String, java.util.Map)} lists it in that shape.
+     */
+    public static Linear ofKernel(NDArray kernel, NDArray bias, TensorParallel parallel) {
+        Shape s = kernel.getShape();
+        return new Linear(kernel.reshape(s.get(0), s.size() / s.get(0)), bias, null, s, 1, parallel);
     }
 
     /** Loads {@code name.weight} and {@code name.bias}. */
@@ -84,7 +115,7 @@ public final class Linear {
         if (weights.report().missingCount() > missing) {
             return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
-        Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, parallel);
+        Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, outs.clone(), null, 1, parallel);
         long from = 0;
         for (int i = 0; i < names.size(); i++) {
             weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, from, from + outs[i]));
@@ -116,7 +147,10 @@ public final class Linear {
         if (weights.report().missingCount() > missing) {
             return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
-        Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, parallel);
+        long[] widths = new long[names.size()];
+        java.util.Arrays.fill(widths, out);
+        Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, widths, null, shards,
+                parallel);
         for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
             weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, out * i,
                     out * (i + 1)));
@@ -167,16 +201,46 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
-        if (!adapters.isEmpty() || weight.hasGradient() || x.hasGradient()) {
+        boolean partsTrain = partsTrain();
+        if (!adapters.isEmpty() || weight.hasGradient() || x.hasGradient() || partsTrain) {
             // training: one product on this thread (autograd records only where grad mode is on), from
             // the weight itself so its gradient is tracked; a view made from a weight would land in the
             // weights' manager and live as long as the model, so it moves to x's
-            NDArray y = x.matMul(view(weight.transpose(), x));
-            y = bias == null ? y : y.add(bias);
+            NDArray y = x.matMul(partsTrain ? rebuilt(x, 0) : view(weight.transpose(), x));
+            NDArray b = partsTrain && bias != null ? rebuilt(x, 1) : bias;
+            y = b == null ? y : y.add(b);
             return adapters.isEmpty() ? y : y.add(adapterUpdates(x));
         }
         NDArray y = weightT.apply(x);
         return bias == null ? y : y.addi(bias);
+    }
+
+    /** Whether a listed view of a checkpoint tensor (not the weight itself) requires gradients. */
+    private boolean partsTrain() {
+        List<NDArray[]> parts = listed;
+        if (parts == null || (stored == null && parts.size() == 1)) {
+            return false;
+        }
+        for (NDArray[] part : parts) {
+            if (part[0].hasGradient() || (part[1] != null && part[1].hasGradient())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The transposed weight ({@code which} 0: {@code [in, out]}) or the bias (1: {@code [out]})
+     * concatenated from the listed views, recorded by autograd, in {@code x}'s manager.
+     */
+    private NDArray rebuilt(NDArray x, int which) {
+        NDList parts = new NDList();
+        for (int i = 0; i < widths.length; i++) {
+            NDArray part = listed.get(i)[which];
+            parts.add(view(which == 0 ? part.reshape(widths[i], inFeatures) : part.reshape(widths[i]), x));
+        }
+        NDArray joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0); // in x's manager
+        return which == 0 ? joined.transpose() : joined;
     }
 
     /**
@@ -304,11 +368,78 @@ public final class Linear {
      * as {@link org.mix4j.api.Trainable#parameters()} lists them; {@code name} empty for a bare pair.
      */
     public void parameters(String name, java.util.Map<String, NDArray> out) {
-        String dot = name.isEmpty() ? "" : name + ".";
-        out.put(dot + "weight", weight);
-        if (bias != null) {
-            out.put(dot + "bias", bias);
+        parameters(List.of(name), out);
+    }
+
+    /**
+     * Puts each fused projection's {@code names[i].weight} and {@code .bias} into {@code out}: views of
+     * its rows of the fused tensors, in the checkpoint's shape, the very arrays the training forward
+     * reads (see the class comment). Interleaved shards ({@link #fusedShards}) are first laid out again
+     * as the fused projections side by side (in place, once): the caller then computes unsharded.
+     */
+    public void parameters(List<String> names, java.util.Map<String, NDArray> out) {
+        if (names.size() != widths.length) {
+            throw new IllegalArgumentException(names + " name " + names.size() + " tensors; this linear holds "
+                    + widths.length);
         }
+        List<NDArray[]> parts = listed();
+        for (int i = 0; i < names.size(); i++) {
+            String dot = names.get(i).isEmpty() ? "" : names.get(i) + ".";
+            out.put(dot + "weight", parts.get(i)[0]);
+            if (parts.get(i)[1] != null) {
+                out.put(dot + "bias", parts.get(i)[1]);
+            }
+        }
+    }
+
+    private synchronized List<NDArray[]> listed() {
+        if (listed != null) {
+            return listed;
+        }
+        unshard();
+        List<NDArray[]> parts = new ArrayList<>();
+        if (widths.length == 1) {
+            parts.add(new NDArray[] {stored == null ? weight : weight.reshape(stored), bias});
+        } else {
+            long from = 0;
+            for (long width : widths) {
+                NDIndex rows = new NDIndex("{}:{}", from, from + width);
+                parts.add(new NDArray[] {weight.get(rows), bias == null ? null : bias.get(rows)}); // views
+                from += width;
+            }
+        }
+        listed = List.copyOf(parts);
+        return listed;
+    }
+
+    /** Rewrites interleaved shards in place as the projections side by side ({@link #fused}'s layout). */
+    private void unshard() {
+        if (shards == 1) {
+            return;
+        }
+        for (NDArray t : bias == null ? new NDArray[] {weight} : new NDArray[] {weight, bias}) {
+            long width = widths[0] / shards;
+            NDList byName = new NDList();
+            for (int i = 0; i < widths.length; i++) {
+                NDList pieces = new NDList();
+                for (int s = 0; s < shards; s++) {
+                    long at = (s * widths.length + i) * width;
+                    pieces.add(t.get(new NDIndex("{}:{}", at, at + width)));
+                }
+                byName.add(NDArrays.concat(pieces, 0));
+                pieces.close();
+            }
+            try (NDArray side = NDArrays.concat(byName, 0)) {
+                t.set(new NDIndex(":"), side);
+            }
+            byName.close();
+        }
+        shards = 1;
+    }
+
+    /** How many interleaved row shards the weight is laid out in (1 once listed, see {@link #parameters(List, java.util.Map)}). */
+    public int shards() {
+        return shards;
     }
 
     /** All outputs of this linear as one checkpoint module's, for {@link org.mix4j.api.Trainable#projections()}. */

@@ -169,8 +169,9 @@ public final class ModelWriter {
     }
 
     /**
-     * Every tensor of the component: the listed ones, the rows of fused projections (CLIP's q/k/v,
-     * not listed as parameters) under their module names, LoRA merged, and {@code extras}.
+     * Every tensor of the component: the listed ones (the built-in components list fused q/k/v and
+     * gate/up by name), the rows of fused projections a component does not list under their module
+     * names, LoRA merged, and {@code extras}.
      */
     private static void writeWhole(Trainable component, Map<String, NDArray> updated, Map<String, NDArray> extras, Path file,
             NDManager scope) throws IOException {

@@ -221,6 +221,51 @@ class CausalLmTrainingTest {
         }
     }
 
+    /**
+     * Globs on checkpoint names reach projections fused at load (the tower's k_proj, the decoder's
+     * q_proj and gate_proj), and the written checkpoint holds them under those names, the rest as loaded.
+     */
+    @Test
+    void fusedProjectionsTrainByCheckpointNameAndAreWrittenUnderIt() throws Exception {
+        Path out = dir.resolve("fused");
+        Map<String, float[]> trained = new LinkedHashMap<>();
+        try (Trainer t = trainer(STAGE1, new ConfigOverrides().set("training.trainable", List.of(
+                "llm.model.layers.*.self_attn.q_proj.*", "llm.model.layers.0.mlp.gate_proj.weight", "encoder.*.k_proj.*"),
+                "test").set("training.max_steps", 2, "test").unset("training.eval_data", "test"), out)) {
+            assertTrue(t.parameters().trainable().containsKey("llm.model.layers.0.mlp.gate_proj.weight"));
+            assertTrue(t.parameters().trainable().containsKey("encoder.vision_model.encoder.layers.0.self_attn.k_proj.bias"));
+            t.run(new Log(), () -> false, null);
+            t.parameters().trainable().forEach((name, p) -> trained.put(name.startsWith("llm.")
+                    ? "language_model." + name.substring(4) : "vision_tower." + name.substring("encoder.".length()),
+                    p.stopGradient().toFloatArray()));
+        }
+        Path base = RECIPES.resolve("../../testdata/golden/llava").normalize();
+        try (NDManager scope = manager.newSubManager();
+                org.mix4j.weights.Checkpoint written = org.mix4j.weights.Checkpoint.open(out);
+                org.mix4j.weights.Checkpoint original = org.mix4j.weights.Checkpoint.open(base)) {
+            assertEquals(original.tensors().keySet(), written.tensors().keySet());
+            var w = written.weights(scope, ai.djl.ndarray.types.DataType.FLOAT32);
+            var o = original.weights(scope, ai.djl.ndarray.types.DataType.FLOAT32);
+            for (String name : original.tensors().keySet()) {
+                assertEquals(original.tensors().get(name).shape(), written.tensors().get(name).shape(), name);
+                float[] value = w.get(name).toFloatArray();
+                float[] before = o.get(name).toFloatArray();
+                if (trained.containsKey(name)) {
+                    assertArrayEquals(trained.get(name), value, name);
+                    // the tower's last layer is past the features LLaVA takes (vision_feature_layer -2): no
+                    // gradient, no update. A key bias gets none either in exact arithmetic (softmax does not see a
+                    // shift of every score of a query), but AdamW scales float32 round-off up to a step: not asserted
+                    if (!name.endsWith("k_proj.bias")) {
+                        boolean stays = name.startsWith("vision_tower.vision_model.encoder.layers.1.");
+                        assertEquals(stays, java.util.Arrays.equals(before, value), name + (stays ? " changed" : " did not train"));
+                    }
+                } else {
+                    assertArrayEquals(before, value, name + " changed");
+                }
+            }
+        }
+    }
+
     @Test
     void badRecipesAndDataAreClearErrors() throws Exception {
         ConfigException noSlot = assertThrows(ConfigException.class, () -> trainer(STAGE1,

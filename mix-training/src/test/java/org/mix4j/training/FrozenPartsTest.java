@@ -70,8 +70,8 @@ class FrozenPartsTest {
     }
 
     /**
-     * Every tensor of the three components that does not train: the listed ones, and the weights
-     * and biases of their projections that are not listed (fused at load).
+     * Every tensor of the three components that does not train: the listed ones (fused q/k/v and
+     * gate/up as views of their rows), and the fused matrices behind those views themselves.
      */
     private static Map<String, NDArray> frozen(TinyLlava llava) {
         Set<NDArray> trained = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -143,12 +143,7 @@ class GradientCheckTest {
             checked.put("model.layers.0.post_attention_layernorm.weight",
                     params.all().get("model.layers.0.post_attention_layernorm.weight"));
             checked.put("model.layers.1.self_attn.o_proj.weight", params.all().get("model.layers.1.self_attn.o_proj.weight"));
-            check(checked, m -> {
-                NDArray ids = m.create(new long[] {3, 17, 250, 9, 41}, new Shape(1, 5));
-                NDArray positions = m.arange(5L).reshape(1, 5);
-                NDArray mask = m.ones(new Shape(1, 5), DataType.INT64);
-                return llm.forward(llm.embed(ids), positions, mask, null).logits(); // [1, 5, V]
-            });
+            check(checked, logits(llm));
         }
     }
 
@@ -196,6 +191,72 @@ class GradientCheckTest {
             long[] ids = {0, 1, 2, 3, 4, 5, 4, 2, 1, 5, 5, 5};
             long[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
             check(checked, m -> encoder.encode(m.create(ids, new Shape(2, 6)), m.create(mask, new Shape(2, 6))).embeds());
+        }
+    }
+
+    /** q/k/v_proj and gate/up_proj, rows of fused matrices, train by their checkpoint names (globs). */
+    @Test
+    void fusedLlamaProjectionsTrainByTheirCheckpointNames() throws IOException {
+        try (LanguageModel llm = llama(); Parameters params = new Parameters(manager)) {
+            params.add("", llm).train(List.of("model.layers.*.self_attn.q_proj.*", "model.layers.0.self_attn.k_proj.weight",
+                    "model.layers.1.self_attn.v_proj.weight", "model.layers.0.mlp.gate_proj.weight",
+                    "model.layers.1.mlp.up_proj.*"));
+            Map<String, NDArray> checked = new LinkedHashMap<>(params.trainable());
+            assertEquals(List.of("model.layers.0.self_attn.q_proj.weight", "model.layers.1.self_attn.q_proj.weight",
+                    "model.layers.0.self_attn.k_proj.weight", "model.layers.1.self_attn.v_proj.weight",
+                    "model.layers.0.mlp.gate_proj.weight", "model.layers.1.mlp.up_proj.weight"),
+                    List.copyOf(checked.keySet()));
+            assertEquals(new Shape(32, 32), checked.get("model.layers.0.self_attn.q_proj.weight").getShape());
+            assertEquals(new Shape(48, 32), checked.get("model.layers.0.mlp.gate_proj.weight").getShape());
+            check(checked, logits(llm));
+        }
+    }
+
+    /** SigLIP's fused q/k/v rows, and its pooling head's probe and in_proj, which the head folds at load. */
+    @Test
+    void siglipFusedProjectionsAndPoolingHead() {
+        Map<String, Object> yaml = new LinkedHashMap<>(Map.of("init", "random", "seed", 3, "hidden_size", 8,
+                "intermediate_size", 12, "num_hidden_layers", 1, "num_attention_heads", 2, "image_size", 8, "patch_size", 4));
+        try (VisionEncoder encoder = runtime.loader().load("siglip_vision", Role.VISION_ENCODER, null, yaml, manager,
+                DataType.FLOAT64)) {
+            Map<String, NDArray> all = all(encoder);
+            Map<String, NDArray> checked = new LinkedHashMap<>();
+            for (String name : List.of("vision_model.encoder.layers.0.self_attn.q_proj.weight",
+                    "vision_model.encoder.layers.0.self_attn.v_proj.bias", "vision_model.head.probe",
+                    "vision_model.head.attention.in_proj_weight", "vision_model.head.attention.in_proj_bias")) {
+                assertTrue(all.containsKey(name), name + " not in " + all.keySet());
+                checked.put(name, all.get(name));
+            }
+            double[] pixels = gaussian(2 * 3 * 8 * 8, 22);
+            check(checked, m -> encoder.encode(m.create(pixels, new Shape(2, 3, 8, 8))).pooled());
+        }
+    }
+
+    /**
+     * The UNet's convolutions (one whose 12 input channels are padded at load, conv_out whose 4
+     * outputs are padded while recording, a 1x1 projection kernel), group norms and time embedding.
+     */
+    @Test
+    void unetConvolutionsNormsAndTimeEmbedding() {
+        Map<String, Object> yaml = new LinkedHashMap<>(Map.of("init", "random", "seed", 2, "block_out_channels",
+                List.of(12, 20), "down_block_types", List.of("CrossAttnDownBlock2D", "DownBlock2D"), "up_block_types",
+                List.of("UpBlock2D", "CrossAttnUpBlock2D"), "layers_per_block", 1, "attention_head_dim", 2,
+                "cross_attention_dim", 6, "norm_num_groups", 4));
+        try (org.mix4j.api.Denoiser unet = runtime.loader().load("unet2d_condition", Role.DENOISER, null, yaml, manager,
+                DataType.FLOAT64)) {
+            Map<String, NDArray> all = all(unet);
+            Map<String, NDArray> checked = new LinkedHashMap<>();
+            for (String name : List.of("conv_in.weight", "down_blocks.0.resnets.0.conv1.weight",
+                    "down_blocks.0.resnets.0.norm1.weight", "down_blocks.0.resnets.0.norm2.bias",
+                    "down_blocks.0.attentions.0.proj_in.weight", "up_blocks.1.resnets.0.conv_shortcut.weight",
+                    "time_embedding.linear_1.weight", "conv_norm_out.weight", "conv_out.weight", "conv_out.bias")) {
+                assertTrue(all.containsKey(name), name + " not in " + all.keySet());
+                checked.put(name, all.get(name));
+            }
+            double[] sample = gaussian(2 * 4 * 8 * 8, 23);
+            double[] context = gaussian(2 * 3 * 6, 24);
+            check(checked, m -> unet.forward(m.create(sample, new Shape(2, 4, 8, 8)), m.create(new long[] {10, 900}),
+                    m.create(context, new Shape(2, 3, 6)), null));
         }
     }
 
@@ -298,6 +359,16 @@ class GradientCheckTest {
     private LanguageModel llama() throws IOException {
         TinyCheckpoint.write(dir, TinyModels.LLAMA_GQA, 7);
         return runtime.loader().load("llama", Role.LANGUAGE_MODEL, dir, Map.of(), manager, DataType.FLOAT64);
+    }
+
+    /** The logits {@code [1, 5, V]} of five tokens. */
+    private static Forward logits(LanguageModel llm) {
+        return m -> {
+            NDArray ids = m.create(new long[] {3, 17, 250, 9, 41}, new Shape(1, 5));
+            NDArray positions = m.arange(5L).reshape(1, 5);
+            NDArray mask = m.ones(new Shape(1, 5), DataType.INT64);
+            return llm.forward(llm.embed(ids), positions, mask, null).logits();
+        };
     }
 
     /** Every listed tensor of a component (all float64). */

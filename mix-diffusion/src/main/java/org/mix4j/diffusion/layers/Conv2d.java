@@ -3,9 +3,11 @@ package org.mix4j.diffusion.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Map;
 import org.mix4j.nn.Autograd;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -19,6 +21,10 @@ import org.mix4j.weights.Weights;
  * this project's AMD EPYC machines) returned wrong values for such channel counts: a ControlNet
  * conditioning embedding of widths [12, 20] put its residuals up to 0.3 off diffusers' at batch 2,
  * while batch 1 was exact. With the zero channels every count from 9 to 40 matches the unbatched convolution.
+ *
+ * <p>Once its tensors are listed for training ({@link #parameters}), the kernel read is the
+ * checkpoint-shaped one: the zero channels are added to it per call (so its gradient and what is
+ * saved have the checkpoint's shape, and updates reach the forward) and the convolution runs whole.
  */
 public final class Conv2d {
 
@@ -27,7 +33,8 @@ public final class Conv2d {
     /** Input channel counts above this are padded up to a multiple of it. */
     static final int CHANNEL_GROUP = 8;
 
-    private final NDArray weight;
+    private final NDArray weight; // [out, in + zeroChannels, k, k]
+    private final NDArray checkpointWeight; // [out, in, k, k]: weight itself without zero channels
     private final NDArray bias;
     private final Shape stride;
     private final Shape padding;
@@ -35,8 +42,10 @@ public final class Conv2d {
     /** Zero input channels appended to every input (and already to {@link #weight}). */
     private final long zeroChannels;
     private volatile NDArray[][] blocks; // per way: [weight rows, bias rows], views
+    private volatile boolean listed;
 
     private Conv2d(NDArray weight, NDArray bias, int stride, int padding, TensorParallel parallel) {
+        this.checkpointWeight = weight;
         long in = weight.getShape().get(1);
         this.zeroChannels = in > CHANNEL_GROUP && in % CHANNEL_GROUP != 0 ? CHANNEL_GROUP - in % CHANNEL_GROUP : 0;
         if (zeroChannels > 0) {
@@ -71,6 +80,9 @@ public final class Conv2d {
      * channels on the threads of its {@link TensorParallel}, joined along the channel axis.
      */
     public NDArray forward(NDArray x) {
+        if (listed) {
+            return listedForward(x);
+        }
         if (zeroChannels == 0) {
             return convolve(x);
         }
@@ -81,6 +93,33 @@ public final class Conv2d {
         NDArray out = convolve(padded);
         padded.close();
         return out;
+    }
+
+    /** The convolution, whole, from the checkpoint-shaped kernel (zero channels added to it and to {@code x} here). */
+    private NDArray listedForward(NDArray x) {
+        if (zeroChannels == 0) {
+            return conv(x, weight, bias);
+        }
+        NDManager scope = x.getManager();
+        Shape s = x.getShape();
+        Shape k = checkpointWeight.getShape();
+        NDArray padded = x.concat(scope.zeros(new Shape(s.get(0), zeroChannels, s.get(2), s.get(3)), x.getDataType()), 1);
+        NDArray kernel = checkpointWeight.concat(scope.zeros(new Shape(k.get(0), zeroChannels, k.get(2), k.get(3)),
+                checkpointWeight.getDataType()), 1); // [out, in + zeros, k, k], started from the weight: moved out
+        kernel.attach(scope);
+        return conv(padded, kernel, bias);
+    }
+
+    /**
+     * Puts {@code name.weight [out, in, k, k]} and {@code name.bias} into {@code out} (see
+     * {@link org.mix4j.api.Trainable}); from now on the forward reads these (see the class comment).
+     */
+    public void parameters(String name, Map<String, NDArray> out) {
+        listed = true;
+        out.put(name + ".weight", checkpointWeight);
+        if (bias != null) {
+            out.put(name + ".bias", bias);
+        }
     }
 
     private NDArray convolve(NDArray x) {

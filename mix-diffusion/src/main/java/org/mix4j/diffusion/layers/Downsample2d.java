@@ -28,6 +28,11 @@ public final class Downsample2d {
                 padding == 0);
     }
 
+    /** Puts {@code prefix + conv}'s tensors into {@code out}. */
+    public void parameters(String prefix, java.util.Map<String, NDArray> out) {
+        conv.parameters(prefix + "conv", out);
+    }
+
     /** {@code [B, C, H, W]} -> {@code [B, C, H/2, W/2]} (rounded as the padding decides). */
     public NDArray forward(NDArray x) {
         return conv.forward(asymmetric ? x.pad(BOTTOM_RIGHT, 0) : x);

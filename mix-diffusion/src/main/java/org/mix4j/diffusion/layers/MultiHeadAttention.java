@@ -64,6 +64,14 @@ public final class MultiHeadAttention {
         return new MultiHeadAttention(toQ, toK, toV, toOut, heads, dimHead, elements, parallel);
     }
 
+    /** Puts {@code to_q}, {@code to_k}, {@code to_v} and {@code to_out.0}'s tensors under {@code prefix} into {@code out}. */
+    public void parameters(String prefix, java.util.Map<String, NDArray> out) {
+        toQ.parameters(prefix + "to_q", out);
+        toK.parameters(prefix + "to_k", out);
+        toV.parameters(prefix + "to_v", out);
+        toOut.parameters(prefix + "to_out.0", out);
+    }
+
     /**
      * @param x {@code [B, N, queryDim]}
      * @param context {@code [B, M, contextDim]}, or {@code null} for self-attention

@@ -70,6 +70,20 @@ public final class ResnetBlock2d {
                 spec);
     }
 
+    /** Puts the block's tensors under {@code prefix} ({@code norm1}, {@code conv1}, ...) into {@code out}. */
+    public void parameters(String prefix, java.util.Map<String, NDArray> out) {
+        norm1.parameters(prefix + "norm1", out);
+        conv1.parameters(prefix + "conv1", out);
+        if (timeEmbProj != null) {
+            timeEmbProj.parameters(prefix + "time_emb_proj", out);
+        }
+        norm2.parameters(prefix + "norm2", out);
+        conv2.parameters(prefix + "conv2", out);
+        if (convShortcut != null) {
+            convShortcut.parameters(prefix + "conv_shortcut", out);
+        }
+    }
+
     /**
      * @param x {@code [B, in, H, W]}
      * @param temb {@code [B, temb]}, or {@code null} for a block without time embedding

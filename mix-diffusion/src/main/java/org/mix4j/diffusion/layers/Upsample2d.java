@@ -22,6 +22,11 @@ public final class Upsample2d {
         return new Upsample2d(Conv2d.same(w, prefix + "conv", channels, channels, 3, parallel));
     }
 
+    /** Puts {@code prefix + conv}'s tensors into {@code out}. */
+    public void parameters(String prefix, java.util.Map<String, NDArray> out) {
+        conv.parameters(prefix + "conv", out);
+    }
+
     /**
      * @param x {@code [B, C, H, W]}
      * @param size {@code [H', W']} to interpolate to, or {@code null} for {@code [2H, 2W]}

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.diffusion.layers.GroupNorm;
 import org.mix4j.diffusion.layers.MultiHeadAttention;
 import org.mix4j.nn.Activation;
@@ -65,15 +66,25 @@ public final class Transformer2d {
 
     /**
      * {@code proj_in} / {@code proj_out} as a Linear on tokens: a 1x1 convolution on the image is the
-     * same map, so its {@code [out, in, 1, 1]} kernel is kept as {@code [out, in]}.
+     * same map, so its {@code [out, in, 1, 1]} kernel is read as {@code [out, in]} (and listed as stored).
      */
     private static Linear projection(Weights w, String name, long in, long out, boolean linear,
             TensorParallel parallel) {
         if (linear) {
             return Linear.load(w, name, in, out, parallel);
         }
-        NDArray kernel = w.get(name + ".weight", new Shape(out, in, 1, 1)).reshape(out, in);
-        return Linear.of(kernel, w.get(name + ".bias", new Shape(out)), parallel);
+        return Linear.ofKernel(w.get(name + ".weight", new Shape(out, in, 1, 1)), w.get(name + ".bias", new Shape(out)),
+                parallel);
+    }
+
+    /** Puts the tensors under {@code prefix} ({@code norm}, {@code proj_in}, {@code transformer_blocks.i.*}, {@code proj_out}) into {@code out}. */
+    void parameters(String prefix, Map<String, NDArray> out) {
+        norm.parameters(prefix + "norm", out);
+        projIn.parameters(prefix + "proj_in", out);
+        for (int i = 0; i < transformerBlocks.size(); i++) {
+            transformerBlocks.get(i).parameters(prefix + "transformer_blocks." + i + ".", out);
+        }
+        projOut.parameters(prefix + "proj_out", out);
     }
 
     /**
@@ -133,6 +144,16 @@ public final class Transformer2d {
                     LayerNorm.load(w, prefix + "norm3", dim, LAYER_NORM_EPS),
                     FeedForward.load(w, prefix + "ff.", dim, parallel),
                     spec.onlyCrossAttention());
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            norm1.parameters(prefix + "norm1", out);
+            attn1.parameters(prefix + "attn1.", out);
+            norm2.parameters(prefix + "norm2", out);
+            attn2.parameters(prefix + "attn2.", out);
+            norm3.parameters(prefix + "norm3", out);
+            ff.proj.parameters(prefix + "ff.net.0.proj", out);
+            ff.out.parameters(prefix + "ff.net.2", out);
         }
 
         /** {@code [B, N, dim]} -> same shape. */

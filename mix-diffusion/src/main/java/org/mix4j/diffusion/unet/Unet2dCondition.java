@@ -205,21 +205,26 @@ public final class Unet2dCondition implements Denoiser, Trainable {
     }
 
     /**
-     * The tensors of the linear projections (attention, feed-forward, time embedding, projections
-     * in and out of the transformers where they are linear); convolutions and norms are not listed
-     * yet, so only these (and LoRA adapters on them) can train.
+     * Every tensor of the checkpoint, by its name and in its shape: convolutions, norms, the time
+     * embedding, the transformers' projections and attention. Listing them switches the
+     * convolutions that pad their kernels at load to padding per call (see {@link Conv2d}).
      */
     @Override
     public Map<String, NDArray> parameters() {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        projections.forEach((name, p) -> {
-            if (p.from() == 0 && p.to() == p.linear().outFeatures()) {
-                out.put(name + ".weight", p.linear().weight());
-                if (p.linear().bias() != null) {
-                    out.put(name + ".bias", p.linear().bias());
-                }
-            }
-        });
+        convIn.parameters("conv_in", out);
+        timeEmbedding.parameters(out);
+        for (int i = 0; i < downBlocks.size(); i++) {
+            downBlocks.get(i).parameters("down_blocks." + i + ".", out);
+        }
+        if (midBlock != null) {
+            midBlock.parameters("mid_block.", out);
+        }
+        for (int i = 0; i < upBlocks.size(); i++) {
+            upBlocks.get(i).parameters("up_blocks." + i + ".", out);
+        }
+        convNormOut.parameters("conv_norm_out", out);
+        convOut.parameters("conv_out", out);
         return out;
     }
 
@@ -279,6 +284,12 @@ public final class Unet2dCondition implements Denoiser, Trainable {
             return new TimestepEmbedding(channels, flipSinToCos, freqShift,
                     Linear.load(w, "time_embedding.linear_1", channels, dim, parallel), actFn,
                     Linear.load(w, "time_embedding.linear_2", dim, dim, parallel), null, null);
+        }
+
+        /** Puts {@code time_embedding.linear_1} and {@code linear_2}'s tensors into {@code out}. */
+        public void parameters(Map<String, NDArray> out) {
+            linear1.parameters("time_embedding.linear_1", out);
+            linear2.parameters("time_embedding.linear_2", out);
         }
 
         /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}, in the type of the weights. */

@@ -3,6 +3,7 @@ package org.mix4j.diffusion.unet;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.diffusion.layers.Downsample2d;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
 import org.mix4j.diffusion.layers.Upsample2d;
@@ -18,6 +19,17 @@ import org.mix4j.weights.Weights;
 public final class UnetBlocks {
 
     private UnetBlocks() {}
+
+    /** {@code prefix + resnets.i.*} and {@code prefix + attentions.i.*} into {@code out}. */
+    private static void parameters(List<ResnetBlock2d> resnets, List<Transformer2d> attentions, String prefix,
+            Map<String, NDArray> out) {
+        for (int i = 0; i < resnets.size(); i++) {
+            resnets.get(i).parameters(prefix + "resnets." + i + ".", out);
+        }
+        for (int i = 0; i < attentions.size(); i++) {
+            attentions.get(i).parameters(prefix + "attentions." + i + ".", out);
+        }
+    }
 
     /** Resnets (each followed by a transformer in the cross-attention variant), then a downsampler. */
     public static final class DownBlock {
@@ -50,6 +62,13 @@ public final class UnetBlocks {
             Downsample2d down = downsamplePadding < 0 ? null
                     : Downsample2d.load(w, prefix + "downsamplers.0.", out, downsamplePadding, parallel);
             return new DownBlock(resnets, attentions, down);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            UnetBlocks.parameters(resnets, attentions, prefix, out);
+            if (downsampler != null) {
+                downsampler.parameters(prefix + "downsamplers.0.", out);
+            }
         }
 
         /** How many skip connections {@link #forward} adds. */
@@ -99,6 +118,10 @@ public final class UnetBlocks {
             return new MidBlock(resnets, attentions);
         }
 
+        void parameters(String prefix, Map<String, NDArray> out) {
+            UnetBlocks.parameters(resnets, attentions, prefix, out);
+        }
+
         public NDArray forward(NDArray x, NDArray temb, NDArray context) {
             NDArray h = resnets.get(0).forward(x, temb);
             for (int i = 0; i < attentions.size(); i++) {
@@ -143,6 +166,13 @@ public final class UnetBlocks {
             }
             Upsample2d up = addUpsample ? Upsample2d.load(w, prefix + "upsamplers.0.", out, parallel) : null;
             return new UpBlock(resnets, attentions, up);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            UnetBlocks.parameters(resnets, attentions, prefix, out);
+            if (upsampler != null) {
+                upsampler.parameters(prefix + "upsamplers.0.", out);
+            }
         }
 
         /** How many skip connections {@link #forward} takes. */

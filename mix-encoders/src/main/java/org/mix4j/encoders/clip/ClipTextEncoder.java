@@ -30,9 +30,9 @@ import org.mix4j.weights.Weights;
  * <p>Tensor names are relative to the weights prefix: {@code text_model.*} and
  * {@code text_projection.weight}.
  *
- * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
- * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
- * projections LoRA can adapt), as in {@link ClipVisionEncoder}.
+ * <p>Trainable: every tensor by checkpoint name; each layer's {@code q_proj}/{@code k_proj}/
+ * {@code v_proj}, fused into one matrix at load, are listed as views of its rows (and remain
+ * projections LoRA can adapt).
  */
 public final class ClipTextEncoder implements TextEncoder, Trainable {
 

@@ -33,8 +33,8 @@ import org.mix4j.weights.Weights;
  * <p>Tensor names are relative to the weights prefix: {@code vision_model.*} and
  * {@code visual_projection.weight}; in LLaVA the prefix is {@code vision_tower.}.
  *
- * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
- * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
+ * <p>Trainable: every tensor by checkpoint name; each layer's {@code q_proj}/{@code k_proj}/
+ * {@code v_proj}, fused into one matrix at load, are listed as views of its rows (and remain
  * projections LoRA can adapt).
  */
 public final class ClipVisionEncoder implements VisionEncoder, Trainable {

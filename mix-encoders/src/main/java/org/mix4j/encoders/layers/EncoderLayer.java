@@ -35,7 +35,7 @@ public final class EncoderLayer {
      * @param mask additive attention mask or {@code null}
      * @return {@code [B, T, D]}, attached to {@code x}'s manager
      */
-    /** The layer's tensors under {@code prefix} (fused q/k/v excepted, see {@link SelfAttention}). */
+    /** The layer's tensors under {@code prefix} (q/k/v as views of the fused matrix, see {@link SelfAttention}). */
     public void parameters(String prefix, Map<String, NDArray> out) {
         layerNorm1.parameters(prefix + "layer_norm1", out);
         selfAttn.parameters(prefix + "self_attn.", out);

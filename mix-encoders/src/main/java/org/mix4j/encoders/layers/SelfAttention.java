@@ -1,9 +1,7 @@
 package org.mix4j.encoders.layers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Map;
 import org.mix4j.api.Trainable.Projection;
 import org.mix4j.nn.Attention;
@@ -18,8 +16,8 @@ import org.mix4j.weights.Weights;
  * {@code [D, 3D]} matrix at load, so a forward is one matmul for q, k and v. The {@code 1/sqrt(head_dim)}
  * scale is applied to the queries after the product rather than folded into the weight, so that a
  * LoRA adapter on the {@code q_proj} rows is scaled as it is on {@code q_proj} in the reference.
- * The fused matrix is not a checkpoint tensor, so q/k/v are not listed as trainable parameters, but
- * each is a projection LoRA can adapt.
+ * Training lists q/k/v under their checkpoint names, as views of the fused matrix's rows
+ * ({@link Linear#parameters(List, Map)}), and each is a projection LoRA can adapt.
  */
 public final class SelfAttention {
 
@@ -36,18 +34,8 @@ public final class SelfAttention {
         this.parallel = parallel;
         this.headDim = hidden / numHeads;
         this.scale = 1.0 / Math.sqrt(headDim);
-        Shape square = new Shape(hidden, hidden);
-        Shape vector = new Shape(hidden);
-        NDArray qw = weights.get(prefix + "q_proj.weight", square);
-        NDArray qb = weights.get(prefix + "q_proj.bias", vector);
-        NDArray kw = weights.get(prefix + "k_proj.weight", square);
-        NDArray kb = weights.get(prefix + "k_proj.bias", vector);
-        NDArray vw = weights.get(prefix + "v_proj.weight", square);
-        NDArray vb = weights.get(prefix + "v_proj.bias", vector);
-        NDArray fusedWeight = NDArrays.concat(new NDList(qw, kw, vw), 0); // [3D, D]
-        NDArray fusedBias = NDArrays.concat(new NDList(qb, kb, vb), 0); // [3D]
-        new NDList(qw, qb, kw, kb, vw, vb).close();
-        this.qkv = Linear.of(fusedWeight, fusedBias, parallel);
+        this.qkv = Linear.fused(weights, List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), hidden,
+                new long[] {hidden, hidden, hidden}, true, parallel); // [3D, D]
         this.outProj = Linear.load(weights, prefix + "out_proj", hidden, hidden, true, parallel);
     }
 
@@ -68,8 +56,9 @@ public final class SelfAttention {
         return outProj.forward(merged);
     }
 
-    /** {@code out_proj}'s tensors (q/k/v are fused, see the class comment). */
+    /** {@code q_proj}, {@code k_proj}, {@code v_proj} (views of the fused rows) and {@code out_proj}. */
     public void parameters(String prefix, Map<String, NDArray> out) {
+        qkv.parameters(List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), out);
         outProj.parameters(prefix + "out_proj", out);
     }
 

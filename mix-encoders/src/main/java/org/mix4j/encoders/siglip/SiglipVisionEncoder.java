@@ -1,7 +1,6 @@
 package org.mix4j.encoders.siglip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -19,6 +18,7 @@ import org.mix4j.encoders.layers.EncoderLayer;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.Mlp;
 import org.mix4j.encoders.layers.PatchEmbedding;
+import org.mix4j.nn.Autograd;
 import org.mix4j.nn.LayerNorm;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.Scopes;
@@ -33,10 +33,9 @@ import org.mix4j.weights.Weights;
  *
  * <p>Tensor names are relative to the weights prefix: {@code vision_model.*}.
  *
- * <p>Trainable: the tensors by checkpoint name, except those fused at load, which are not listed
- * and do not train: each layer's {@code q_proj}/{@code k_proj}/{@code v_proj} (still projections
- * LoRA can adapt) and the head's {@code probe} and {@code attention.in_proj_*} (folded into the
- * probe's query and a key/value matrix).
+ * <p>Trainable: every tensor by checkpoint name: each layer's {@code q_proj}/{@code k_proj}/
+ * {@code v_proj} as views of the fused matrix (still projections LoRA can adapt), and the head's
+ * {@code probe} and {@code attention.in_proj_*} as stored (see {@link Head}).
  */
 public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
 
@@ -72,40 +71,40 @@ public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
      * {@code SiglipMultiheadAttentionPoolingHead}: a learned probe attends over all tokens through
      * {@code torch.nn.MultiheadAttention} ({@code in_proj_weight [3D, D]}, {@code in_proj_bias},
      * {@code out_proj}), then a residual MLP behind {@code layernorm}. The probe does not depend on
-     * the input, so its scaled query projection is computed once at load.
+     * the input, so its scaled query projection is computed once at load. Once its tensors are
+     * listed for training, the forward computes the query and the keys and values from the probe
+     * and {@code in_proj_*} themselves, so they receive gradients and updates are not missed.
      */
     static final class Head {
         private final int numHeads;
         private final int headDim;
+        private final NDArray probe; // [1, 1, D]
+        private final NDArray inWeight; // [3D, D]: q | k | v
+        private final NDArray inBias; // [3D]
         private final NDArray probeQueryT; // [1, H, Dh, 1]: the probe's query, scaled, transposed
-        private final Linear keyValue; // in_proj rows D..3D: [D, 2D]
+        private final Linear keyValue; // in_proj rows D..3D: [D, 2D], views
         private final Linear outProj;
         private final LayerNorm layernorm;
         private final Mlp mlp;
+        private volatile boolean listed;
 
         Head(Weights weights, String prefix, SiglipVisionConfig config, TensorParallel parallel) {
             int d = config.hiddenSize();
             this.numHeads = config.numAttentionHeads();
             this.headDim = d / numHeads;
-            NDArray probe = weights.get(prefix + "probe", new Shape(1, 1, d));
-            NDArray inWeight = weights.get(prefix + "attention.in_proj_weight", new Shape(3L * d, d));
-            NDArray inBias = weights.get(prefix + "attention.in_proj_bias", new Shape(3L * d));
-            NDList w = inWeight.split(3, 0); // q, k, v: [D, D] each
-            NDList b = inBias.split(3, 0);
+            this.probe = weights.get(prefix + "probe", new Shape(1, 1, d));
+            this.inWeight = weights.get(prefix + "attention.in_proj_weight", new Shape(3L * d, d));
+            this.inBias = weights.get(prefix + "attention.in_proj_bias", new Shape(3L * d));
             try (NDManager load = probe.getManager().newSubManager()) {
-                NDList loadOnly = new NDList(probe, inWeight, inBias);
-                loadOnly.addAll(w);
-                loadOnly.addAll(b);
-                loadOnly.attach(load); // freed once the fused tensors are made
-                NDArray query = probe.reshape(1, d).matMul(w.get(0).transpose()).add(b.get(0)) // [1, D]
+                NDArray queryWeight = inWeight.get(new NDIndex(":{}", d));
+                NDArray queryBias = inBias.get(new NDIndex(":{}", d));
+                new NDList(queryWeight, queryBias).attach(load); // freed once the query is made
+                NDArray query = probe.reshape(1, d).matMul(queryWeight.transpose()).add(queryBias) // [1, D]
                         .mul(1.0 / Math.sqrt(headDim));
                 this.probeQueryT = query.reshape(1, numHeads, headDim, 1); // [1, H, Dh, 1]
-                NDArray kvWeight = NDArrays.concat(new NDList(w.get(1), w.get(2)), 0); // [2D, D]
-                NDArray kvBias = NDArrays.concat(new NDList(b.get(1), b.get(2)), 0); // [2D]
-                NDList kept = new NDList(probeQueryT, kvWeight, kvBias);
-                kept.attach(load.getParentManager());
-                this.keyValue = Linear.of(kvWeight, kvBias, parallel);
+                probeQueryT.attach(load.getParentManager());
             }
+            this.keyValue = Linear.of(inWeight.get(new NDIndex("{}:", d)), inBias.get(new NDIndex("{}:", d)), parallel);
             this.outProj = Linear.load(weights, prefix + "attention.out_proj", d, d, true, parallel);
             this.layernorm = LayerNorm.load(weights, prefix + "layernorm", d, config.layerNormEps());
             this.mlp = new Mlp(weights, prefix + "mlp.", d, config.intermediateSize(), config.hiddenAct(), parallel);
@@ -116,13 +115,14 @@ public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
             return Scopes.child(hidden, x -> {
                 long batch = x.getShape().get(0);
                 long tokens = x.getShape().get(1);
-                NDArray kv = keyValue.forward(x) // [B, N, 2D]
+                NDArray[] kvAndQuery = listed ? fromInProj(x) : new NDArray[] {keyValue.forward(x), probeQueryT};
+                NDArray kv = kvAndQuery[0] // [B, N, 2D]
                         .reshape(batch, tokens, 2, numHeads, headDim) // [B, N, 2, H, Dh]
                         .transpose(2, 0, 3, 1, 4); // [2, B, H, N, Dh]
                 NDArray keys = kv.get(0);
                 NDArray values = kv.get(1);
                 // keys @ q^T rather than q @ keys^T keeps the activation on the left (and in this scope)
-                NDArray scores = keys.matMul(probeQueryT).swapAxes(2, 3); // [B, H, 1, N]
+                NDArray scores = keys.matMul(kvAndQuery[1]).swapAxes(2, 3); // [B, H, 1, N]
                 NDArray attended = scores.softmax(-1).matMul(values) // [B, H, 1, Dh]
                         .reshape(batch, 1, (long) numHeads * headDim); // [B, 1, D]
                 NDArray pooled = outProj.forward(attended);
@@ -131,7 +131,26 @@ public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
             });
         }
 
+        /** Keys and values {@code [B, N, 2D]} and the query {@code [1, H, Dh, 1]} from the probe and in_proj, recorded. */
+        private NDArray[] fromInProj(NDArray x) {
+            NDManager scope = x.getManager();
+            long d = (long) numHeads * headDim;
+            NDArray weightT = inWeight.transpose(); // [D, 3D]; started from a weight: moved to the scope
+            NDArray bias = inBias.reshape(3 * d);
+            NDArray probeRow = probe.reshape(1, d);
+            new NDList(weightT, bias, probeRow).attach(scope);
+            NDArray query = probeRow.matMul(weightT.get(new NDIndex(":, :{}", d))).add(bias.get(new NDIndex(":{}", d)));
+            NDArray queryT = Autograd.mul(query, 1.0 / Math.sqrt(headDim)).reshape(1, numHeads, headDim, 1);
+            NDArray kv = x.matMul(weightT.get(new NDIndex(":, {}:", d))).add(bias.get(new NDIndex("{}:", d)));
+            return new NDArray[] {kv, queryT};
+        }
+
+        /** The head's tensors by checkpoint name; from now on the forward reads the probe and in_proj (see above). */
         void parameters(String prefix, Map<String, NDArray> out) {
+            listed = true;
+            out.put(prefix + "probe", probe);
+            out.put(prefix + "attention.in_proj_weight", inWeight);
+            out.put(prefix + "attention.in_proj_bias", inBias);
             outProj.parameters(prefix + "attention.out_proj", out);
             layernorm.parameters(prefix + "layernorm", out);
             mlp.parameters(prefix + "mlp.", out);

@@ -238,11 +238,10 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             oProj = Linear.load(w, prefix + "o_proj", q, c.hiddenSize(), c.outputBias(), parallel);
         }
 
+        /** {@code q_proj}, {@code k_proj}, {@code v_proj} (views of the fused matrix's rows) and {@code o_proj}. */
         void parameters(String prefix, Map<String, NDArray> out) {
-            out.put(prefix + "o_proj.weight", oProj.weight());
-            if (oProj.bias() != null) {
-                out.put(prefix + "o_proj.bias", oProj.bias());
-            }
+            qkvProj.parameters(List.of(prefix + "q_proj", prefix + "k_proj", prefix + "v_proj"), out);
+            oProj.parameters(prefix + "o_proj", out);
         }
 
         NDArray forward(NDArray x, CosSin cs, NDArray mask, StaticKvCache cache, int index, NDManager step) {
@@ -278,13 +277,12 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         private final Linear gateUpProj; // per shard: gate_proj rows | up_proj rows
         private final Linear downProj;
         private final long intermediate;
-        private final int shards;
         private final NDArray[][] shardWeights; // per shard: gate|up [D, 2w], its bias or null, down [w, D]
 
         Mlp(LlamaConfig c, Weights w, String prefix, TensorParallel parallel) {
             intermediate = c.intermediateSize();
             int ways = parallel.ways();
-            shards = ways > 1 && intermediate % ways == 0 ? ways : 1;
+            int shards = ways > 1 && intermediate % ways == 0 ? ways : 1;
             gateUpProj = Linear.fusedShards(w, List.of(prefix + "gate_proj", prefix + "up_proj"), c.hiddenSize(),
                     intermediate, c.mlpBias(), shards, parallel);
             downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias(), parallel);
@@ -297,14 +295,18 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             }
         }
 
+        /**
+         * {@code gate_proj}, {@code up_proj} (views of the fused rows) and {@code down_proj}. Listing
+         * lays sharded weights out unsharded (see {@link Linear#parameters(List, Map)}): the MLP then
+         * runs as one product.
+         */
         void parameters(String prefix, Map<String, NDArray> out) {
-            out.put(prefix + "down_proj.weight", downProj.weight());
-            if (downProj.bias() != null) {
-                out.put(prefix + "down_proj.bias", downProj.bias());
-            }
+            gateUpProj.parameters(List.of(prefix + "gate_proj", prefix + "up_proj"), out);
+            downProj.parameters(prefix + "down_proj", out);
         }
 
         NDArray forward(NDArray x) {
+            int shards = gateUpProj.shards();
             // the shards read views of the weights made at load, which autograd does not connect to
             // the weights, and skip down_proj's forward (so its adapters): training runs the product whole
             if (shards > 1 && !Autograd.recording() && downProj.adapters().isEmpty()) {
