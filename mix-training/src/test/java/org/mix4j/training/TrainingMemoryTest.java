@@ -16,7 +16,8 @@ import org.mix4j.tensor.TensorParallel;
 
 /**
  * Many training steps hold no more memory than a few: after a warm-up, 500 steps (or as many as
- * fit in {@value #BUDGET_MS} ms) on the fixture's tiny LLaVA (projector, a layer norm and LoRA
+ * fit in {@value #BUDGET_MS} ms, and never fewer than {@value #MIN_STEPS}, however slow a shared
+ * machine is) on the fixture's tiny LLaVA (projector, a layer norm and LoRA
  * training) leave the number of live arrays unchanged and the process's resident memory within
  * {@value #SLACK_MIB} MiB of where it was. (It found AdamW, gradient clipping and LoRA's forward
  * leaving about 100 arrays per step in the parameters' managers, and LoRA factors made on borrowed
@@ -27,6 +28,7 @@ class TrainingMemoryTest {
 
     private static final int WARM_UP = 20;
     private static final int STEPS = 500;
+    private static final int MIN_STEPS = 30;
     private static final long BUDGET_MS = 15_000;
     private static final long SLACK_MIB = 48;
 
@@ -58,7 +60,7 @@ class TrainingMemoryTest {
             long rss = residentKib();
             long start = System.nanoTime();
             int steps = 0;
-            while (steps < STEPS && (System.nanoTime() - start) / 1_000_000 < BUDGET_MS) {
+            while (steps < MIN_STEPS || steps < STEPS && (System.nanoTime() - start) / 1_000_000 < BUDGET_MS) {
                 step(llava, adamw);
                 steps++;
             }
@@ -68,7 +70,6 @@ class TrainingMemoryTest {
             System.out.printf("training memory: %d steps in %d ms, live arrays %d -> %d, RSS %d -> %d KiB (%+d), "
                     + "Java heap committed %d -> %d KiB%n", steps, (System.nanoTime() - start) / 1_000_000, arrays,
                     arraysAfter, rss, rssAfter, rssAfter - rss, heap, heapAfter);
-            assertTrue(steps >= 30, "only " + steps + " steps ran in " + BUDGET_MS + " ms");
             assertEquals(arrays, arraysAfter, "live arrays after " + steps + " more steps");
             assertTrue(rssAfter - rss < SLACK_MIB * 1024, "resident memory grew by " + (rssAfter - rss) + " KiB in "
                     + steps + " steps");
