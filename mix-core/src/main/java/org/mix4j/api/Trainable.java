@@ -14,7 +14,10 @@ public interface Trainable {
     /**
      * The parameters by the names they are stored under in the checkpoint, without the
      * component's {@code weights_prefix} ({@code linear_1.weight}, {@code model.layers.0.mlp.down_proj.weight}).
-     * Tensors that were fused at load time are not listed.
+     * A tensor fused at load time from several checkpoint tensors is either not listed, or listed under
+     * a name of its own whose rows {@link #projections()} maps back to the checkpoint modules (CLIP's
+     * {@code self_attn.qkv_proj.weight}: rows of {@code q_proj}, {@code k_proj}, {@code v_proj}); a writer
+     * stores those rows under the modules' names.
      */
     Map<String, NDArray> parameters();
 

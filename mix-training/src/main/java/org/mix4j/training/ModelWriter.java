@@ -138,16 +138,32 @@ public final class ModelWriter {
 
     /**
      * The new values of a slot's tensors under their checkpoint names ({@code prefix} + name): the
-     * trained tensors as they are, and each adapted projection's weight with {@code scaling B A}
-     * added to its rows.
+     * trained tensors as they are, a trained fused tensor (CLIP's {@code qkv_proj}) as the rows of each
+     * module it holds ({@code q_proj}, {@code k_proj}, {@code v_proj}), and each adapted projection's
+     * weight with {@code scaling B A} added to its rows.
      */
     static Map<String, NDArray> merged(String slot, String prefix, Parameters params, Object component,
             NDManager scope) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         String dot = slot + ".";
+        Map<String, Trainable.Projection> parts = component instanceof Trainable t ? fusedParts(t) : Map.of();
+        java.util.Set<NDArray> fused = fusedTensors(parts);
+        java.util.Set<NDArray> trained = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         params.trainable().forEach((name, p) -> {
             if (name.startsWith(dot) && !name.contains(".lora_")) {
-                out.put(prefix + name.substring(dot.length()), p.stopGradient());
+                trained.add(p);
+                if (!fused.contains(p)) {
+                    out.put(prefix + name.substring(dot.length()), p.stopGradient());
+                }
+            }
+        });
+        parts.forEach((module, part) -> {
+            Linear linear = part.linear();
+            if (trained.contains(linear.weight())) {
+                out.put(prefix + module + ".weight", rows(linear.weight(), part, scope));
+            }
+            if (linear.bias() != null && trained.contains(linear.bias())) {
+                out.put(prefix + module + ".bias", rows(linear.bias(), part, scope));
             }
         });
         if (component instanceof Trainable t) {
@@ -168,15 +184,49 @@ public final class ModelWriter {
         return out;
     }
 
+    /** The projections that are some of their linear's rows (CLIP's q/k/v of one fused matrix). */
+    static Map<String, Trainable.Projection> fusedParts(Trainable component) {
+        Map<String, Trainable.Projection> out = new LinkedHashMap<>();
+        component.projections().forEach((module, p) -> {
+            if (p.from() != 0 || p.to() != p.linear().outFeatures()) {
+                out.put(module, p);
+            }
+        });
+        return out;
+    }
+
+    /** The weights and biases of the linears {@code parts} are rows of, by identity. */
+    private static java.util.Set<NDArray> fusedTensors(Map<String, Trainable.Projection> parts) {
+        java.util.Set<NDArray> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        parts.values().forEach(p -> {
+            out.add(p.linear().weight());
+            if (p.linear().bias() != null) {
+                out.add(p.linear().bias());
+            }
+        });
+        return out;
+    }
+
+    private static NDArray rows(NDArray tensor, Trainable.Projection part, NDManager scope) {
+        NDArray rows = tensor.stopGradient().get(new ai.djl.ndarray.index.NDIndex("{}:{}", part.from(), part.to()));
+        rows.attach(scope);
+        return rows;
+    }
+
     /**
-     * Every tensor of the component: the listed ones, the rows of fused projections (CLIP's q/k/v,
-     * not listed as parameters) under their module names, LoRA merged, and {@code extras}.
+     * Every tensor of the component: the listed ones (a fused tensor as the rows of its modules), the
+     * rows of fused projections under their module names, LoRA merged, and {@code extras}.
      */
     private static void writeWhole(Trainable component, Map<String, NDArray> updated, Map<String, NDArray> extras, Path file,
             NDManager scope) throws IOException {
         SafeTensorsWriter writer = new SafeTensorsWriter();
         Map<String, NDArray> listed = component.parameters();
-        listed.forEach((name, tensor) -> writer.put(name, updated.getOrDefault(name, tensor.stopGradient())));
+        java.util.Set<NDArray> fused = fusedTensors(fusedParts(component));
+        listed.forEach((name, tensor) -> {
+            if (!fused.contains(tensor)) {
+                writer.put(name, updated.getOrDefault(name, tensor.stopGradient()));
+            }
+        });
         component.projections().forEach((module, p) -> {
             if (listed.containsKey(module + ".weight")) {
                 return;

@@ -217,10 +217,20 @@ class ContrastiveTrainingTest {
             t.run(new Log(), () -> false, null);
             trainedScale = t.parameters().trainable().get("logit_scale").getFloat();
             t.parameters().trainable().forEach((name, p) -> {
-                if (name.startsWith("text_encoder.")) {
+                if (name.startsWith("text_encoder.") && !name.contains(".qkv_proj.")) {
                     trainedText.put(name.substring("text_encoder.".length()), p.stopGradient().toByteArray());
+                } else if (name.startsWith("text_encoder.")) { // the fused q/k/v: its rows are q_proj, k_proj, v_proj
+                    String module = name.substring("text_encoder.".length(), name.indexOf(".qkv_proj."));
+                    String kind = name.substring(name.lastIndexOf('.'));
+                    long rows = p.getShape().get(0) / 3;
+                    String[] parts = {"q_proj", "k_proj", "v_proj"};
+                    for (int i = 0; i < 3; i++) {
+                        trainedText.put(module + "." + parts[i] + kind, p.stopGradient()
+                                .get(new ai.djl.ndarray.index.NDIndex("{}:{}", i * rows, (i + 1) * rows)).toByteArray());
+                    }
                 }
             });
+            assertTrue(trainedText.containsKey("text_model.encoder.layers.0.self_attn.k_proj.weight"), "q/k/v train");
         }
         assertNotEquals(2.6592f, trainedScale, 1e-4);
         assertTrue(Files.isRegularFile(out.resolve("config.json")), "the checkpoint's files are copied");

@@ -31,8 +31,8 @@ import org.mix4j.weights.Weights;
  * {@code text_projection.weight}.
  *
  * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
- * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
- * projections LoRA can adapt), as in {@link ClipVisionEncoder}.
+ * {@code v_proj}, which are fused into one matrix at load and listed as {@code self_attn.qkv_proj}
+ * (its rows are the three; each is also a projection LoRA can adapt), as in {@link ClipVisionEncoder}.
  */
 public final class ClipTextEncoder implements TextEncoder, Trainable {
 

@@ -34,8 +34,8 @@ import org.mix4j.weights.Weights;
  * {@code visual_projection.weight}; in LLaVA the prefix is {@code vision_tower.}.
  *
  * <p>Trainable: the tensors by checkpoint name, except each layer's {@code q_proj}/{@code k_proj}/
- * {@code v_proj}, which are fused into one matrix at load and so not listed (they remain
- * projections LoRA can adapt).
+ * {@code v_proj}, which are fused into one matrix at load and listed as {@code self_attn.qkv_proj}
+ * (its rows are the three; each is also a projection LoRA can adapt).
  */
 public final class ClipVisionEncoder implements VisionEncoder, Trainable {
 

@@ -18,8 +18,9 @@ import org.mix4j.weights.Weights;
  * {@code [D, 3D]} matrix at load, so a forward is one matmul for q, k and v. The {@code 1/sqrt(head_dim)}
  * scale is applied to the queries after the product rather than folded into the weight, so that a
  * LoRA adapter on the {@code q_proj} rows is scaled as it is on {@code q_proj} in the reference.
- * The fused matrix is not a checkpoint tensor, so q/k/v are not listed as trainable parameters, but
- * each is a projection LoRA can adapt.
+ * The fused matrix is listed for training as {@code qkv_proj} (not a checkpoint name: writers store its
+ * rows as q_proj/k_proj/v_proj, which {@link #projections} names), and each of q/k/v is a projection
+ * LoRA can adapt.
  */
 public final class SelfAttention {
 
@@ -68,8 +69,12 @@ public final class SelfAttention {
         return outProj.forward(merged);
     }
 
-    /** {@code out_proj}'s tensors (q/k/v are fused, see the class comment). */
+    /**
+     * The fused q/k/v tensors as {@code qkv_proj.weight} {@code [3D, D]} and {@code qkv_proj.bias}
+     * {@code [3D]} (rows q, k, v; see the class comment), then {@code out_proj}'s.
+     */
     public void parameters(String prefix, Map<String, NDArray> out) {
+        qkv.parameters(prefix + "qkv_proj", out);
         outProj.parameters(prefix + "out_proj", out);
     }
 

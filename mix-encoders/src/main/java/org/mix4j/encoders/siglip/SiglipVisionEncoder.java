@@ -33,10 +33,10 @@ import org.mix4j.weights.Weights;
  *
  * <p>Tensor names are relative to the weights prefix: {@code vision_model.*}.
  *
- * <p>Trainable: the tensors by checkpoint name, except those fused at load, which are not listed
- * and do not train: each layer's {@code q_proj}/{@code k_proj}/{@code v_proj} (still projections
- * LoRA can adapt) and the head's {@code probe} and {@code attention.in_proj_*} (folded into the
- * probe's query and a key/value matrix).
+ * <p>Trainable: the tensors by checkpoint name; each layer's {@code q_proj}/{@code k_proj}/{@code v_proj},
+ * fused at load, as one {@code self_attn.qkv_proj} (its rows are the three, see SelfAttention; each
+ * is also a projection LoRA can adapt). The head's {@code probe} and {@code attention.in_proj_*}
+ * (folded into the probe's query and a key/value matrix) are not listed and do not train.
  */
 public final class SiglipVisionEncoder implements VisionEncoder, Trainable {
 
