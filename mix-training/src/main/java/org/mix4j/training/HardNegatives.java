@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  * Hard negatives by attribute substitution (as NegCLIP and ARO teach word order and attributes): a
  * caption with one attribute word replaced by another word of its group ("a big red sun" -> "a big
  * blue sun"), so the image must tell its caption from one that differs in a single detail. Words
- * match whole and case-insensitively; the replacement keeps a leading capital.
+ * match whole and case-insensitively; the replacement keeps a leading capital. Chinese is written
+ * without spaces, so a Han character next to a word does not end the match ("白色背景上有一个红色圆形":
+ * 红色 and 圆形 are found); letters and digits of other scripts do ("reddish" holds no "red").
  */
 final class HardNegatives {
 
@@ -27,7 +29,8 @@ final class HardNegatives {
         this.perSample = perSample;
         List<String> all = new ArrayList<>();
         this.groups.forEach(g -> g.forEach(w -> all.add(Pattern.quote(w))));
-        this.words = Pattern.compile("(?<![\\p{L}\\p{N}])(?:" + String.join("|", all) + ")(?![\\p{L}\\p{N}])",
+        String wordChar = "[\\p{L}\\p{N}&&[^\\p{IsHan}]]";
+        this.words = Pattern.compile("(?<!" + wordChar + ")(?:" + String.join("|", all) + ")(?!" + wordChar + ")",
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 

@@ -249,6 +249,15 @@ class ContrastiveLossTest {
     }
 
     @Test
+    void hardNegativesFindChineseWordsBetweenHanCharacters() {
+        HardNegatives negatives = new HardNegatives(List.of(List.of("红色", "蓝色"), List.of("圆形", "星形")), 4);
+        List<String> out = negatives.of(List.of("白色背景上有一个红色圆形"), new Random(0));
+        assertEquals(java.util.Set.of("白色背景上有一个蓝色圆形", "白色背景上有一个红色星形"), java.util.Set.copyOf(out));
+        // letters of spaced scripts still end a word: "reddish" holds no "red"
+        assertEquals(List.of(), new HardNegatives(List.of(List.of("red", "blue")), 1).of(List.of("reddish"), new Random(0)));
+    }
+
+    @Test
     void hardNegativeAndDistillationSettingsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new TrainingSettings.HardNegativeSettings(
                 List.of(List.of("red")), 1));

@@ -221,6 +221,8 @@ class ContrastiveTrainingTest {
                     trainedText.put(name.substring("text_encoder.".length()), p.stopGradient().toByteArray());
                 }
             });
+            assertTrue(trainedText.containsKey("text_model.encoder.layers.0.self_attn.k_proj.weight"),
+                    "the towers' q/k/v train with their slot, under their checkpoint names");
         }
         assertNotEquals(2.6592f, trainedScale, 1e-4);
         assertTrue(Files.isRegularFile(out.resolve("config.json")), "the checkpoint's files are copied");
