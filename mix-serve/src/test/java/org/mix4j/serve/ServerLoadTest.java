@@ -38,8 +38,11 @@ import org.mix4j.registry.MixSettings;
  * streamed chat, chat with an image, embeddings, image generation, streams abandoned after their
  * first event, and more requests than the queues take. Every request is answered with its own
  * right answer (the one it gets alone) or refused with 429 and {@code Retry-After}; the server's
- * counters agree with what the clients saw; the budget holds once the requests are over; and the
- * memory outside the Java heap does not grow from one round of load to the next.
+ * counters agree with what the clients saw; the budget holds once the requests are over; and every
+ * tensor the hundred-odd loads made is freed: none is left once the models are closed. The resident size is printed, not asserted: with
+ * models loaded and evicted over and over it swings by up to 270 MiB either way from round to round
+ * (freed weights stay in glibc's per-thread arenas), which hides any trend; the steady-state
+ * request loop of {@link ServerCacheTest} asserts it.
  */
 class ServerLoadTest {
 
@@ -214,8 +217,9 @@ class ServerLoadTest {
             System.out.printf("serve load: %d clients x %d requests: %d answered, %d refused (429), %d abandoned, in %d "
                     + "ms%n", CLIENTS, PER_CLIENT, r.ok(), r.refused(), r.abandoned(), r.millis());
         }
-        System.out.printf("serve load: outside the Java heap %+d KiB over the last three rounds; %d evictions%n", outside,
-                evictions());
+        System.out.printf("serve load: outside the Java heap %+d KiB over the last three rounds (RSS %d -> %d KiB, heap "
+                + "committed %d -> %d KiB, live arrays %d -> %d); %d evictions%n", outside, before[0], after[0], before[1],
+                after[1], before[2], after[2], evictions());
         // the server's own count of refusals equals the clients'
         String metrics = tiny.server.metrics().scrape();
         double served429 = metrics.lines().filter(l -> l.startsWith("mix_http_requests_total{") && l.contains(
@@ -227,7 +231,10 @@ class ServerLoadTest {
         for (String m : List.of("tiny-llama", "tiny-llava", "tiny-clip", "tiny-sd")) {
             assertEquals(0, tiny.server.queue(m).depth(), "no one is left waiting for " + m);
         }
-        assertTrue(outside < 64 * 1024, "memory outside the Java heap grew by " + outside + " KiB over three rounds");
+        // every tensor a load made is freed by its eviction: with the models closed nothing is left (the
+        // live arrays between rounds depend on which models happen to be resident)
+        tiny.server.cache().close();
+        assertEquals(0, tiny.manager.getManagedArrays().size(), "arrays left after every model was closed");
     }
 
     private static long evictions() {
@@ -238,15 +245,16 @@ class ServerLoadTest {
         return sum;
     }
 
-    /** Resident KiB and the Java heap's committed KiB, after a collection. */
+    /** Resident KiB, the Java heap's committed KiB and the server's live arrays, after a collection. */
     private static long[] memoryKib() throws Exception {
         System.gc();
         long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
+        long arrays = tiny.manager.getManagedArrays().size();
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
-                return new long[] {Long.parseLong(line.replaceAll("[^0-9]", "")), heap};
+                return new long[] {Long.parseLong(line.replaceAll("[^0-9]", "")), heap, arrays};
             }
         }
-        return new long[] {0, heap};
+        return new long[] {0, heap, arrays};
     }
 }
