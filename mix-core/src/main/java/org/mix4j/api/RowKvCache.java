@@ -1,0 +1,28 @@
+package org.mix4j.api;
+
+/**
+ * Optional capability of a {@link KvCache} whose rows can be filled one at a time: what
+ * continuous batching needs. The rows share one column axis of {@link #length()} positions; which
+ * columns a row attends to is the caller's attention mask, so a row may start anywhere on it.
+ */
+public interface RowKvCache extends KvCache {
+
+    /**
+     * Copies every position of {@code source} (a cache of batch one from the same model) into row
+     * {@code row}, columns {@code [at, at + source.length())}. Other rows are untouched.
+     *
+     * @throws IllegalArgumentException if the row or the columns lie outside {@code [0, length())}
+     */
+    void copyRow(int row, int at, KvCache source);
+
+    /**
+     * Lengthens the cache to {@code length} columns without writing them: what they hold is stale,
+     * so the caller masks them out.
+     *
+     * @throws IllegalArgumentException if {@code length} is below {@link #length()} or past the capacity
+     */
+    void grow(int length);
+
+    /** Drops the first {@code columns} columns of every row and moves the rest to the front. */
+    void dropFront(int columns);
+}
