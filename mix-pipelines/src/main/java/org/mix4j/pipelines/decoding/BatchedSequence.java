@@ -26,6 +26,7 @@ final class BatchedSequence {
     private final int maxNew;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>(); // text, then a result or an error
     private final TextStreamer toCaller = (row, text) -> events.add(text);
+    private final BooleanSupplier caller; // whether the caller wants to stop: polled on the scheduler's thread too
     private volatile boolean cancelled;
     private NDManager prefillManager;
     private KvCache prefillCache;
@@ -34,7 +35,9 @@ final class BatchedSequence {
     private long start;
     private long prefillNanos;
 
-    BatchedSequence(long[] promptIds, DecodingSettings settings, int maxNew, Tokenizer tokenizer) {
+    BatchedSequence(long[] promptIds, DecodingSettings settings, int maxNew, Tokenizer tokenizer,
+            BooleanSupplier cancelled) {
+        this.caller = cancelled;
         long[][] mask = new long[1][promptIds.length];
         Arrays.fill(mask[0], 1);
         this.promptIds = promptIds;
@@ -97,7 +100,7 @@ final class BatchedSequence {
             steps++; // a decode step, not the prefill
         }
         next = batch.choose(new float[][] {logits}, sampler, maxNew, toCaller)[0];
-        if (!batch.allFinished() && cancelled) {
+        if (!batch.allFinished() && (cancelled || caller.getAsBoolean())) {
             batch.cancel();
         }
     }
@@ -119,7 +122,7 @@ final class BatchedSequence {
 
     /**
      * On the caller's thread: streams the text as it comes and returns the result; polls
-     * {@code cancelled} after each piece, as the decoding loop does after each token. An interrupt
+     * {@code cancelled} after each piece too (the scheduler polls it after each token). An interrupt
      * cancels the sequence; the interrupt flag is set again on return.
      */
     DecodeResult await(TextStreamer streamer, BooleanSupplier cancelled) {

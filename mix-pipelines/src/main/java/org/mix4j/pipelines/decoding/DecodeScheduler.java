@@ -80,7 +80,9 @@ public final class DecodeScheduler implements AutoCloseable {
     /**
      * Generates a continuation of one prompt, as {@link DecodingLoop#generate(List, DecodingSettings,
      * TextStreamer, BooleanSupplier)} does for a batch of one, sharing decode steps with the other
-     * callers. {@code streamer} and {@code cancelled} are called on this thread only.
+     * callers. {@code streamer} is called on this thread; {@code cancelled} is polled after each
+     * token on the scheduler's thread and after each piece of text on this one, so it must be safe
+     * to call from another thread (a volatile flag).
      */
     public DecodeResult generate(long[] promptIds, DecodingSettings settings, TextStreamer streamer,
             BooleanSupplier cancelled) {
@@ -89,7 +91,7 @@ public final class DecodeScheduler implements AutoCloseable {
             return alone.generate(List.of(promptIds), settings, streamer, cancelled); // its checks, its errors
         }
         alone.checkStopIds(settings);
-        BatchedSequence sequence = new BatchedSequence(promptIds, settings, maxNew, tokenizer);
+        BatchedSequence sequence = new BatchedSequence(promptIds, settings, maxNew, tokenizer, cancelled);
         sequence.prefill(alone, model, manager);
         if (sequence.finished()) {
             sequence.finish(System.nanoTime());
