@@ -6,6 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BooleanSupplier;
 import org.mix4j.api.LanguageModel;
@@ -32,7 +37,9 @@ public final class DecodeScheduler implements AutoCloseable {
     private final CacheRows rows;
     private final BatchedSequence[] active;
     private final BlockingQueue<BatchedSequence> joining = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final Future<?> loop;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean started;
     private volatile boolean closed;
     private volatile Stats stats = new Stats(0, 0, 0);
 
@@ -67,10 +74,18 @@ public final class DecodeScheduler implements AutoCloseable {
         this.context = Math.min(context, model.maxPositions());
         this.rows = new CacheRows(model, manager, slots, this.context);
         this.active = new BatchedSequence[slots];
-        this.thread = new Thread(this::run, "mix-decode-scheduler");
-        thread.setDaemon(true);
-        thread.start();
+        this.loop = THREADS.submit(this::run);
     }
+
+    /**
+     * The schedulers' threads, reused: a server loads and evicts models all day, and a new native
+     * thread per load left memory behind each time (PyTorch's per-thread state).
+     */
+    private static final ExecutorService THREADS = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "mix-decode-scheduler");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Whether a model's KV cache supports batching by rows. */
     public static boolean supports(LanguageModel model, NDManager manager) {
@@ -105,6 +120,7 @@ public final class DecodeScheduler implements AutoCloseable {
     }
 
     private void run() {
+        started = true;
         try {
             while (!closed) {
                 admit();
@@ -112,6 +128,8 @@ public final class DecodeScheduler implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
+        } finally {
+            stopped.countDown();
         }
     }
 
@@ -213,9 +231,11 @@ public final class DecodeScheduler implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        loop.cancel(true);
         try {
-            thread.join(10_000);
+            if (started) {
+                stopped.await(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
