@@ -119,7 +119,7 @@ class ServerBatchingTest {
     private static ServeConfig batched(ServeConfig c) {
         ServeConfig.Limits l = c.limits();
         return c.withLimits(new ServeConfig.Limits(l.maxBodyBytes(), l.maxPromptChars(), l.maxTokens(), 8, 64,
-                l.drainSeconds(), l.maxImages(), l.maxImageSide(), l.maxSteps(), 4, 72));
+                l.drainSeconds(), l.maxImages(), l.maxImageSide(), l.maxSteps(), 4, 48));
     }
 
     @Test
