@@ -25,4 +25,14 @@ public interface RowKvCache extends KvCache {
 
     /** Drops the first {@code columns} columns of every row and moves the rest to the front. */
     void dropFront(int columns);
+
+    /**
+     * A cache over the first {@code rows} rows of this one that shares its memory and its current
+     * length, for a step that needs fewer rows (a product of one row is cheaper than of several).
+     * Columns written through it belong to this cache once {@link #grow} counts them. Closing it
+     * frees nothing of this cache.
+     *
+     * @param manager where the view lives; it must be closed before this cache
+     */
+    KvCache firstRows(int rows, ai.djl.ndarray.NDManager manager);
 }

@@ -40,6 +40,15 @@ public final class StaticKvCache implements RowKvCache {
         }
     }
 
+    private StaticKvCache(NDManager view, NDArray[] keys, NDArray[] values, int batch, int capacity, int length) {
+        this.manager = view;
+        this.keys = keys;
+        this.values = values;
+        this.batch = batch;
+        this.capacity = capacity;
+        this.length = length;
+    }
+
     /** Checks that {@code t} more positions of {@code b} rows fit. */
     public void checkRoom(int b, int t) {
         if (b != batch) {
@@ -127,6 +136,22 @@ public final class StaticKvCache implements RowKvCache {
             }
         }
         length -= columns;
+    }
+
+    @Override
+    public KvCache firstRows(int rows, NDManager parent) {
+        if (rows < 1 || rows > batch) {
+            throw new IllegalArgumentException("a cache of " + batch + " rows has no first " + rows);
+        }
+        NDManager view = parent.newSubManager();
+        NDIndex first = new NDIndex().addSliceDim(0, rows);
+        NDArray[] k = new NDArray[keys.length];
+        NDArray[] v = new NDArray[values.length];
+        for (int i = 0; i < keys.length; i++) {
+            k[i] = keys[i].get(view, first); // a view: writes through it land in this cache
+            v[i] = values[i].get(view, first);
+        }
+        return new StaticKvCache(view, k, v, rows, capacity, length);
     }
 
     public int batch() {

@@ -88,6 +88,27 @@ class StaticKvCacheTest {
     }
 
     @Test
+    void aStepOnTheFirstRowsWritesIntoTheWholeCache() {
+        try (KvCache shortCache = model.newCache(manager, 1, 8); KvCache batched = model.newCache(manager, 3, 8)) {
+            forward(SHORT, range(3), null, 1, shortCache);
+            RowKvCache rows = (RowKvCache) batched;
+            rows.grow(3);
+            rows.copyRow(0, 0, shortCache);
+            NDArray alone = forward(new long[] {7}, new long[] {3}, null, 1, shortCache);
+            try (NDManager step = manager.newSubManager(); KvCache first = rows.firstRows(1, step)) {
+                NDArray viaView = forward(new long[] {7}, new long[] {3}, new long[] {1, 1, 1, 1}, 1, first);
+                assertClose(alone, viaView, "a step on the first row");
+                assertEquals(4, first.length());
+            }
+            rows.grow(4); // the column the view wrote
+            alone = forward(new long[] {9}, new long[] {4}, null, 1, shortCache);
+            long[] mask = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            NDArray all = forward(new long[] {9, 0, 0}, new long[] {4, 0, 0}, mask, 3, batched);
+            assertClose(alone, all.get(0), "the next step on all rows sees the column the view wrote");
+        }
+    }
+
+    @Test
     void rejectsRowsAndColumnsOutsideTheCache() {
         try (KvCache one = model.newCache(manager, 1, 4); KvCache batched = model.newCache(manager, 2, 4)) {
             forward(SHORT, range(3), null, 1, one);

@@ -97,17 +97,36 @@ final class CacheRows {
     }
 
     /**
-     * The attention mask {@code [rows, length + 1]} of the next step, whose new column the active
-     * rows attend to (and free rows do not: they run on filler input and their output is dropped).
+     * The attention mask {@code [rows, length + 1]} of the next step over the first {@code rows}
+     * rows, whose new column the active rows attend to (and free rows do not: they run on filler
+     * input and their output is dropped).
      */
-    NDArray stepMask(NDManager step, boolean[] active) {
+    NDArray stepMask(NDManager step, boolean[] active, int rows) {
         int length = cache.length();
-        long[] flat = new long[attended.length * (length + 1)];
+        long[] flat = new long[rows * (length + 1)];
         for (int r = 0; r < attended.length; r++) {
             attended[r][length] = active[r] ? 1 : 0;
-            System.arraycopy(attended[r], 0, flat, r * (length + 1), length + 1);
+            if (r < rows) {
+                System.arraycopy(attended[r], 0, flat, r * (length + 1), length + 1);
+            }
         }
-        return step.create(flat, new Shape(attended.length, length + 1));
+        return step.create(flat, new Shape(rows, length + 1));
+    }
+
+    /**
+     * What the next step runs on: the first {@code rows} rows (the rest are free), so that one busy
+     * row is decoded as a product of one row, which this engine does faster than one of several.
+     */
+    KvCache stepCache(int rows, NDManager step) {
+        return rows == attended.length ? cache : cache.firstRows(rows, step);
+    }
+
+    /** After a step on {@code used}: a view of the first rows is closed, and the cache counts the column it wrote. */
+    void stepped(KvCache used) {
+        if (used != cache) {
+            used.close();
+            cache.grow(cache.length() + 1);
+        }
     }
 
     /** Frees the cache (every row has left); the next join allocates it again. */

@@ -14,6 +14,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.pipelines.task.DecodingSettings;
@@ -162,20 +163,26 @@ public final class DecodeScheduler implements AutoCloseable {
             return;
         }
         boolean[] busy = new boolean[active.length];
-        long[] ids = new long[active.length];
-        long[] positions = new long[active.length];
+        int rowsUsed = 0; // the rows up to the last busy one: free rows after it are left out of the step
+        for (int r = 0; r < active.length; r++) {
+            busy[r] = active[r] != null;
+            rowsUsed = busy[r] ? r + 1 : rowsUsed;
+        }
+        long[] ids = new long[rowsUsed];
+        long[] positions = new long[rowsUsed];
         float[][] logits;
         try (NDManager step = manager.newSubManager()) {
-            for (int r = 0; r < active.length; r++) {
-                busy[r] = active[r] != null;
+            for (int r = 0; r < rowsUsed; r++) {
                 ids[r] = busy[r] ? active[r].nextToken() : 0;
                 positions[r] = busy[r] ? active[r].extend() : 0;
             }
             boolean dropped = rows.makeRoom(busy);
             stats = new Stats(stats.steps() + 1, stats.rowSteps() + activeCount(), stats.drops() + (dropped ? 1 : 0));
-            NDArray mask = rows.stepMask(step, busy);
-            NDArray embeds = model.embed(step.create(ids, new Shape(ids.length, 1)));
-            logits = alone.lastLogits(embeds, step.create(positions, new Shape(ids.length, 1)), mask, rows.cache());
+            NDArray mask = rows.stepMask(step, busy, rowsUsed);
+            NDArray embeds = model.embed(step.create(ids, new Shape(rowsUsed, 1)));
+            KvCache cache = rows.stepCache(rowsUsed, step); // a view lives in the step's manager
+            logits = alone.lastLogits(embeds, step.create(positions, new Shape(rowsUsed, 1)), mask, cache);
+            rows.stepped(cache);
         } catch (RuntimeException e) {
             failAll(e);
             return;
