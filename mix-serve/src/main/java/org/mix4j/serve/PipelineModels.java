@@ -108,6 +108,11 @@ public final class PipelineModels implements ModelCache.Loader {
         return sum;
     }
 
+    /** What a text model's decode scheduler did so far, or {@code null} when it decodes each request alone. */
+    static DecodeScheduler.Stats batchStats(ServedModel model) {
+        return model instanceof Text text && text.scheduler != null ? text.scheduler.stats() : null;
+    }
+
     /** A loaded pipeline, its manager and the bytes it holds. */
     private abstract static class Loaded implements ServedModel {
         private final String task;

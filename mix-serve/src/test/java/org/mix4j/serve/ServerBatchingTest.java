@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,7 +129,12 @@ class ServerBatchingTest {
         List<String> expected = alone(bodies);
         assertTrue(expected.stream().distinct().count() > 8, "different requests, different answers: " + expected);
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        try (TinyServer tiny = new TinyServer(runtime, ServerBatchingTest::batched)) {
+        AtomicReference<ServedModel> llama = new AtomicReference<>();
+        try (TinyServer tiny = new TinyServer(runtime, ServerBatchingTest::batched, loader -> name -> {
+            ServedModel m = loader.load(name);
+            llama.compareAndSet(null, m);
+            return m;
+        })) {
             tiny.post("/v1/chat/completions", bodies.get(0)); // loaded, so that the requests below overlap in decoding
             List<Future<HttpResponse<String>>> answers = new ArrayList<>();
             for (String b : bodies) {
@@ -139,6 +145,9 @@ class ServerBatchingTest {
                 assertEquals(expected.get(i), outcome(answers.get(i).get(60, TimeUnit.SECONDS)), "request " + i + ": "
                         + bodies.get(i));
             }
+            var stats = PipelineModels.batchStats(llama.get());
+            System.out.println("serve: 16 concurrent requests, batched decode " + stats);
+            assertTrue(stats.rowSteps() > stats.steps() * 2, "most steps decoded several requests: " + stats);
         } finally {
             pool.shutdownNow();
         }
