@@ -23,6 +23,15 @@ public interface RowKvCache extends KvCache {
      */
     void grow(int length);
 
+    /**
+     * Moves every row's columns {@code columns} to the right, leaving stale columns in front (the
+     * caller masks them): room for a longer prompt to join, without a gap inside any row, where a
+     * sliding window counted in columns would see one.
+     *
+     * @throws IllegalArgumentException if the result would pass the capacity
+     */
+    void padFront(int columns);
+
     /** Drops the first {@code columns} columns of every row and moves the rest to the front. */
     void dropFront(int columns);
 

@@ -46,7 +46,7 @@ class ServerBatchingTest {
         runtime.close();
     }
 
-    /** Different prompts, lengths, max_tokens and stop strings; every other one streamed. */
+    /** Different prompts, lengths, max_tokens, stop strings, greedy and seeded; every other one streamed. */
     private static List<String> bodies(int n) {
         String[] words = {"red", "green", "car", "dog", "what", "is", "the", "color", "blue", "cat", "?"};
         List<String> out = new ArrayList<>();
@@ -57,6 +57,10 @@ class ServerBatchingTest {
             }
             JsonObject body = JsonParser.parseString(TinyServer.chat("tiny-llama", prompt.toString(), 3 + (i * 7) % 22))
                     .getAsJsonObject();
+            if (i % 3 == 2) { // seeded sampling
+                body.addProperty("temperature", 0.9);
+                body.addProperty("seed", 100 + i);
+            }
             if (i % 4 == 1) {
                 JsonArray stop = new JsonArray();
                 stop.add(i % 8 == 1 ? " " : "e");

@@ -121,6 +121,25 @@ public final class StaticKvCache implements RowKvCache {
     }
 
     @Override
+    public void padFront(int columns) {
+        if (columns < 0 || length + columns > capacity) {
+            throw new IllegalArgumentException("cannot pad " + length + " positions by " + columns + " (capacity "
+                    + capacity + ")");
+        }
+        NDIndex kept = new NDIndex().addAllDim(2).addSliceDim(0, length);
+        NDIndex moved = new NDIndex().addAllDim(2).addSliceDim(columns, columns + length);
+        for (int i = 0; i < keys.length && length > 0; i++) {
+            // a copy first: source and target overlap
+            try (NDArray kView = keys[i].get(kept); NDArray k = kView.duplicate();
+                    NDArray vView = values[i].get(kept); NDArray v = vView.duplicate()) {
+                keys[i].set(moved, k);
+                values[i].set(moved, v);
+            }
+        }
+        length += columns;
+    }
+
+    @Override
     public void dropFront(int columns) {
         if (columns < 0 || columns > length) {
             throw new IllegalArgumentException("cannot drop " + columns + " of " + length + " positions");

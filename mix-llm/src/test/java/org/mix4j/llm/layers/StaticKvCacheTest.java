@@ -109,6 +109,33 @@ class StaticKvCacheTest {
     }
 
     @Test
+    void paddingTheFrontKeepsEachRowsColumnsConsecutiveForASlidingWindow() throws Exception {
+        try (LanguageModel mistral = TinyModels.load(TinyModels.MISTRAL_WINDOW,
+                java.nio.file.Files.createDirectories(dir.resolve("mistral")), 7, manager)) {
+            LanguageModel qwen = model;
+            model = mistral; // what forward() runs
+            try (KvCache shortCache = mistral.newCache(manager, 1, 8); KvCache longCache = mistral.newCache(manager, 1, 8);
+                    KvCache batched = mistral.newCache(manager, 2, 12)) {
+                forward(SHORT, range(3), null, 1, shortCache);
+                forward(LONG, range(5), null, 1, longCache);
+                RowKvCache rows = (RowKvCache) batched;
+                rows.grow(3);
+                rows.copyRow(0, 0, shortCache);
+                rows.padFront(2); // the long prompt joins: the short row moves to columns 2..4
+                rows.copyRow(1, 0, longCache);
+                NDArray aloneShort = forward(new long[] {7}, new long[] {3}, null, 1, shortCache);
+                NDArray aloneLong = forward(new long[] {7}, new long[] {5}, null, 1, longCache);
+                long[] mask = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+                NDArray both = forward(new long[] {7, 7}, new long[] {3, 5}, mask, 2, batched);
+                assertClose(aloneShort, both.get(0), "short row, window 3");
+                assertClose(aloneLong, both.get(1), "long row, window 3");
+            } finally {
+                model = qwen;
+            }
+        }
+    }
+
+    @Test
     void rejectsRowsAndColumnsOutsideTheCache() {
         try (KvCache one = model.newCache(manager, 1, 4); KvCache batched = model.newCache(manager, 2, 4)) {
             forward(SHORT, range(3), null, 1, one);

@@ -42,15 +42,24 @@ final class CacheRows {
         return cache;
     }
 
-    /** Copies {@code prompt} (a cache of batch one) into {@code row}, ending at the last column. */
+    /**
+     * Copies {@code prompt} (a cache of batch one) into {@code row}, ending at the last column; a
+     * prompt longer than the columns so far moves the other rows to the right first. Every row's
+     * positions stay in consecutive columns, as a sliding window needs.
+     */
     void join(int row, KvCache prompt) {
         if (cache == null) {
             manager = parent.newSubManager();
             cache = (RowKvCache) model.newCache(manager, attended.length, capacity);
         }
         int t = prompt.length();
-        if (cache.length() < t) {
-            cache.grow(t);
+        int length = cache.length();
+        if (length < t) { // the rows in the cache move right, so that none gets a gap
+            cache.padFront(t - length);
+            for (long[] columns : attended) {
+                System.arraycopy(columns, 0, columns, t - length, length);
+                Arrays.fill(columns, 0, t - length, 0);
+            }
         }
         int at = cache.length() - t;
         cache.copyRow(row, at, prompt);

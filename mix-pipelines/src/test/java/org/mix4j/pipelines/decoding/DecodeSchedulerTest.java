@@ -152,6 +152,31 @@ class DecodeSchedulerTest {
     }
 
     @Test
+    void aSlidingWindowModelBatchesAsItDecodesAlone() throws Exception {
+        // within a row, columns are consecutive positions (left padding only in front), so a
+        // window counted in columns is the window in positions
+        try (LanguageModel mistral = TinyModels.load(TinyModels.MISTRAL_WINDOW, java.nio.file.Files.createDirectories(dir.resolve("mistral")), 7,
+                manager)) {
+            List<Request> requests = requests(8);
+            DecodingLoop loop = new DecodingLoop(mistral, tokenizer, manager);
+            List<DecodeResult> expected = requests.stream()
+                    .map(r -> loop.generate(List.of(r.prompt()), r.settings(), null)).toList();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try (DecodeScheduler scheduler = new DecodeScheduler(mistral, tokenizer, manager, 3, 32)) {
+                List<Future<DecodeResult>> answers = new ArrayList<>();
+                for (Request r : requests) {
+                    answers.add(pool.submit(() -> scheduler.generate(r.prompt(), r.settings(), null, () -> false)));
+                }
+                for (int i = 0; i < requests.size(); i++) {
+                    assertSame(expected.get(i), answers.get(i).get(), "request " + i);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void anIdleSchedulerHoldsNoArrays() throws Exception {
         try (DecodeScheduler scheduler = new DecodeScheduler(model, tokenizer, manager, 2, 64)) {
             int before = manager.getManagedArrays().size();
