@@ -32,6 +32,9 @@ public interface RowKvCache extends KvCache {
      */
     void padFront(int columns);
 
+    /** Moves row {@code from}'s columns to row {@code to} (which is free): the busy rows stay first. */
+    void moveRow(int from, int to);
+
     /** Drops the first {@code columns} columns of every row and moves the rest to the front. */
     void dropFront(int columns);
 

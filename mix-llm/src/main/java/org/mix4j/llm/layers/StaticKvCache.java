@@ -121,6 +121,22 @@ public final class StaticKvCache implements RowKvCache {
     }
 
     @Override
+    public void moveRow(int from, int to) {
+        if (from < 0 || from >= batch || to < 0 || to >= batch) {
+            throw new IllegalArgumentException("cannot move row " + from + " to row " + to + " of " + batch);
+        }
+        NDIndex source = new NDIndex().addSliceDim(from, from + 1).addAllDim().addSliceDim(0, length);
+        NDIndex target = new NDIndex().addSliceDim(to, to + 1).addAllDim().addSliceDim(0, length);
+        for (int i = 0; i < keys.length && length > 0; i++) {
+            try (NDArray kView = keys[i].get(source); NDArray k = kView.duplicate();
+                    NDArray vView = values[i].get(source); NDArray v = vView.duplicate()) {
+                keys[i].set(target, k);
+                values[i].set(target, v);
+            }
+        }
+    }
+
+    @Override
     public void padFront(int columns) {
         if (columns < 0 || length + columns > capacity) {
             throw new IllegalArgumentException("cannot pad " + length + " positions by " + columns + " (capacity "

@@ -71,6 +71,13 @@ final class CacheRows {
         Arrays.fill(attended[row], 0);
     }
 
+    /** Moves a busy row into a free one below it, so that a step can leave out the free rows after it. */
+    void move(int from, int to) {
+        cache.moveRow(from, to);
+        System.arraycopy(attended[from], 0, attended[to], 0, attended[to].length);
+        Arrays.fill(attended[from], 0);
+    }
+
     /**
      * Makes room for one more column: when the axis is full, drops the columns before the first one
      * any active row attends to. A sequence joins only if its prompt and all its new tokens fit in

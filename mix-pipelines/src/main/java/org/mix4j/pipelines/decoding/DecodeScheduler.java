@@ -43,7 +43,7 @@ public final class DecodeScheduler implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean started;
     private volatile boolean closed;
-    private volatile Stats stats = new Stats(0, 0, 0);
+    private volatile Stats stats = new Stats(0, 0, 0, 0);
 
     /**
      * What the scheduler did so far.
@@ -51,8 +51,9 @@ public final class DecodeScheduler implements AutoCloseable {
      * @param steps batched forwards
      * @param rowSteps tokens those forwards decoded (their active rows together)
      * @param drops times the full column axis dropped its unused front
+     * @param moves busy rows moved down into rows freed below them
      */
-    public record Stats(long steps, long rowSteps, long drops) {}
+    public record Stats(long steps, long rowSteps, long drops, long moves) {}
 
     /**
      * @param manager parent of the batched cache and of each prefill
@@ -129,7 +130,11 @@ public final class DecodeScheduler implements AutoCloseable {
         try {
             while (!closed) {
                 admit();
-                step();
+                try {
+                    step();
+                } catch (RuntimeException e) { // the rows' bookkeeping failed: no one may wait forever
+                    failAll(e);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -177,7 +182,8 @@ public final class DecodeScheduler implements AutoCloseable {
                 positions[r] = busy[r] ? active[r].extend() : 0;
             }
             boolean dropped = rows.makeRoom(busy);
-            stats = new Stats(stats.steps() + 1, stats.rowSteps() + activeCount(), stats.drops() + (dropped ? 1 : 0));
+            stats = new Stats(stats.steps() + 1, stats.rowSteps() + activeCount(), stats.drops() + (dropped ? 1 : 0),
+                    stats.moves());
             NDArray mask = rows.stepMask(step, busy, rowsUsed);
             NDArray embeds = model.embed(step.create(ids, new Shape(rowsUsed, 1)));
             KvCache cache = rows.stepCache(rowsUsed, step); // a view lives in the step's manager
@@ -207,9 +213,32 @@ public final class DecodeScheduler implements AutoCloseable {
         }
         if (activeCount() == 0 && joining.isEmpty()) {
             rows.close(); // before the last answers go out: an idle model holds no cache
+        } else {
+            packRows();
         }
         long now = System.nanoTime();
         done.forEach(s -> s.finish(now));
+    }
+
+    /** Moves the highest busy rows into free rows below them, so that the busy rows come first. */
+    private void packRows() {
+        int free = 0;
+        int busy = active.length - 1;
+        while (true) {
+            while (free < active.length && active[free] != null) {
+                free++;
+            }
+            while (busy >= 0 && active[busy] == null) {
+                busy--;
+            }
+            if (free >= busy) {
+                return;
+            }
+            rows.move(busy, free);
+            active[free] = active[busy];
+            active[busy] = null;
+            stats = new Stats(stats.steps(), stats.rowSteps(), stats.drops(), stats.moves() + 1);
+        }
     }
 
     public Stats stats() {

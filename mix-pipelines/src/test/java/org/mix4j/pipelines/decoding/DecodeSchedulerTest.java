@@ -116,6 +116,7 @@ class DecodeSchedulerTest {
             System.out.println("scheduler: " + stats);
             assertTrue(stats.rowSteps() > stats.steps(), "some steps decoded several rows: " + stats);
             assertTrue(stats.drops() > 0, "the column axis filled up and dropped its front: " + stats);
+            assertTrue(stats.moves() > 0, "rows moved down into rows freed below them: " + stats);
         } finally {
             pool.shutdownNow();
         }
