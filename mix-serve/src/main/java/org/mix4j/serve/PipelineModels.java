@@ -13,6 +13,7 @@ import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodeScheduler;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.generation.GenerationComponents;
 import org.mix4j.pipelines.generation.GenerationParameters;
@@ -41,11 +42,19 @@ public final class PipelineModels implements ModelCache.Loader {
     private final Map<String, ServeConfig.ModelEntry> entries;
     private final ComponentLoader loader;
     private final NDManager parent;
+    private final ServeConfig.Limits limits;
 
     public PipelineModels(Map<String, ServeConfig.ModelEntry> entries, ComponentLoader loader, NDManager parent) {
+        this(entries, loader, parent, ServeConfig.Limits.defaults());
+    }
+
+    /** @param limits {@code batch_slots} and {@code batch_context} decide how text models batch their decoding */
+    public PipelineModels(Map<String, ServeConfig.ModelEntry> entries, ComponentLoader loader, NDManager parent,
+            ServeConfig.Limits limits) {
         this.entries = entries;
         this.loader = loader;
         this.parent = parent;
+        this.limits = limits;
     }
 
     /** The pipeline configuration of a served model (what {@code mix run} would build). */
@@ -66,7 +75,7 @@ public final class PipelineModels implements ModelCache.Loader {
         NDManager manager = parent.newSubManager(config.device());
         try {
             if (config.task().equals(Tasks.TEXT.task())) {
-                return new Text(TextPipeline.load(config, loader, manager), manager);
+                return new Text(TextPipeline.load(config, loader, manager), manager, limits);
             }
             if (config.task().equals(Tasks.UNDERSTANDING.task())) {
                 return new Understanding(UnderstandingPipeline.load(config, loader, manager), manager);
@@ -97,6 +106,11 @@ public final class PipelineModels implements ModelCache.Loader {
             sum += a.getShape().size() * a.getDataType().getNumOfBytes();
         }
         return sum;
+    }
+
+    /** What a text model's decode scheduler did so far, or {@code null} when it decodes each request alone. */
+    static DecodeScheduler.Stats batchStats(ServedModel model) {
+        return model instanceof Text text && text.scheduler != null ? text.scheduler.stats() : null;
     }
 
     /** A loaded pipeline, its manager and the bytes it holds. */
@@ -137,12 +151,29 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
+    /**
+     * A text pipeline. With {@code batch_slots} over 1 its requests decode together
+     * ({@link DecodeScheduler}); an understanding pipeline still decodes each request alone.
+     */
     private static final class Text extends Loaded implements ServedModel.Chat {
         private final TextPipeline pipeline;
+        private final DecodeScheduler scheduler;
 
-        Text(TextPipeline pipeline, NDManager manager) {
+        Text(TextPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
             super(Tasks.TEXT.task(), pipeline, manager);
             this.pipeline = pipeline;
+            this.scheduler = limits.batchSlots() > 1 && DecodeScheduler.supports(pipeline.llm(), manager)
+                    ? new DecodeScheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits.batchSlots(),
+                            limits.batchContext())
+                    : null;
+        }
+
+        @Override
+        public void close() {
+            if (scheduler != null) {
+                scheduler.close();
+            }
+            super.close();
         }
 
         @Override
@@ -170,7 +201,8 @@ public final class PipelineModels implements ModelCache.Loader {
                 map.put("content", m.text());
                 messages.add(map);
             }
-            return pipeline.complete(messages, settings, streamer, cancelled);
+            return scheduler == null ? pipeline.complete(messages, settings, streamer, cancelled)
+                    : scheduler.generate(pipeline.encodePrompt(messages), settings, streamer, cancelled);
         }
     }
 

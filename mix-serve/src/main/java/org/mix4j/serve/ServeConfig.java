@@ -95,6 +95,10 @@ public record ServeConfig(
      * @param maxImages the most images ({@code n}) one image request may ask for
      * @param maxImageSide the longest side, in pixels, an image request may ask for
      * @param maxSteps the most denoising {@code steps} an image request may ask for
+     * @param batchSlots rows of a text model's batched decoding: up to this many of its running
+     *     requests share each decode step (continuous batching); 0 or 1 decodes each request alone
+     * @param batchContext positions each batched row holds (capped at the model's context); a
+     *     request whose prompt and {@code max_tokens} need more is decoded alone
      */
     public record Limits(
             @Default("1048576") long maxBodyBytes,
@@ -105,7 +109,9 @@ public record ServeConfig(
             @Default("30") int drainSeconds,
             @Default("4") int maxImages,
             @Default("1024") int maxImageSide,
-            @Default("150") int maxSteps) {
+            @Default("150") int maxSteps,
+            @Default("4") int batchSlots,
+            @Default("2048") int batchContext) {
         public Limits {
             if (maxBodyBytes < 1024) {
                 throw new IllegalArgumentException("max_body_bytes must be at least 1024, got " + maxBodyBytes);
@@ -134,6 +140,25 @@ public record ServeConfig(
             if (maxSteps < 1) {
                 throw new IllegalArgumentException("max_steps must be at least 1, got " + maxSteps);
             }
+            if (batchSlots < 0) {
+                throw new IllegalArgumentException("batch_slots must be 0 or more (0 or 1: no batching), got " + batchSlots);
+            }
+            if (batchContext < 2) {
+                throw new IllegalArgumentException("batch_context must be at least 2, got " + batchContext);
+            }
+        }
+
+        /** The limits with the default batching ({@code batch_slots: 4}, {@code batch_context: 2048}). */
+        public Limits(long maxBodyBytes, int maxPromptChars, int maxTokens, int concurrentPerModel, int queuePerModel,
+                int drainSeconds, int maxImages, int maxImageSide, int maxSteps) {
+            this(maxBodyBytes, maxPromptChars, maxTokens, concurrentPerModel, queuePerModel, drainSeconds, maxImages,
+                    maxImageSide, maxSteps, 4, 2048);
+        }
+
+        /** These limits with another batching: {@code slots} rows of {@code context} positions. */
+        public Limits withBatching(int slots, int context) {
+            return new Limits(maxBodyBytes, maxPromptChars, maxTokens, concurrentPerModel, queuePerModel, drainSeconds,
+                    maxImages, maxImageSide, maxSteps, slots, context);
         }
 
         /** The defaults, for a server of one model started without a YAML. */

@@ -61,7 +61,9 @@ public interface ServedModel extends AutoCloseable {
         /**
          * The assistant's next message.
          *
-         * @param cancelled polled after each token; when true the reply ends as {@code CANCELLED}
+         * @param cancelled polled after each token; when true the reply ends as {@code CANCELLED}. A
+         *     text model that batches its decoding polls it from its decoding thread: it must be
+         *     safe to read from another thread
          */
         DecodeResult complete(List<Message> conversation, DecodingSettings settings, TextStreamer streamer,
                 BooleanSupplier cancelled);

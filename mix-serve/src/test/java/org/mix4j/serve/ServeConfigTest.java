@@ -50,6 +50,19 @@ class ServeConfigTest {
     }
 
     @Test
+    void batchingDefaultsToFourSlotsAndRejectsANegativeCount() throws IOException {
+        ServeConfig.Limits defaults = ServeConfig.load(write("models: { m: { model: ckpt } }\n")).limits();
+        assertEquals(4, defaults.batchSlots());
+        assertEquals(2048, defaults.batchContext());
+        assertEquals(0, ServeConfig.load(write("models: { m: { model: ckpt } }\nlimits: { batch_slots: 0 }\n"))
+                .limits().batchSlots());
+        Path file = write("models: { m: { model: ckpt } }\nlimits:\n  batch_slots: -1\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ServeConfig.load(file));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains("batch_slots must be 0 or more"), e.getMessage());
+    }
+
+    @Test
     void rejectsAModelWithBothPipelineAndModel() throws IOException {
         Path file = write("models:\n  m:\n    pipeline: a.yaml\n    model: ckpt\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ServeConfig.load(file));

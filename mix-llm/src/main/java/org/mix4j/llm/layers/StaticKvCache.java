@@ -6,13 +6,15 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.mix4j.api.KvCache;
+import org.mix4j.api.RowKvCache;
 
 /**
  * Keys and values of every layer in buffers allocated once at full capacity,
  * {@code [B, kvHeads, capacity, headDim]}. A step writes its new positions in place and reads
  * the filled prefix as a view, so decoding never copies the cache and native memory stays flat.
+ * Rows can be filled one at a time ({@link RowKvCache}) for continuous batching.
  */
-public final class StaticKvCache implements KvCache {
+public final class StaticKvCache implements RowKvCache {
 
     private final NDManager manager;
     private final NDArray[] keys;
@@ -36,6 +38,15 @@ public final class StaticKvCache implements KvCache {
             keys[i] = manager.zeros(shape, dtype);
             values[i] = manager.zeros(shape, dtype);
         }
+    }
+
+    private StaticKvCache(NDManager view, NDArray[] keys, NDArray[] values, int batch, int capacity, int length) {
+        this.manager = view;
+        this.keys = keys;
+        this.values = values;
+        this.batch = batch;
+        this.capacity = capacity;
+        this.length = length;
     }
 
     /** Checks that {@code t} more positions of {@code b} rows fit. */
@@ -79,6 +90,103 @@ public final class StaticKvCache implements KvCache {
             throw new IllegalArgumentException("cannot truncate a cache of " + length + " positions to " + newLength);
         }
         length = newLength; // stale positions past the end are overwritten before they are read again
+    }
+
+    @Override
+    public void copyRow(int row, int at, KvCache source) {
+        if (!(source instanceof StaticKvCache from) || from.batch != 1 || from.keys.length != keys.length) {
+            throw new IllegalArgumentException("copyRow needs a cache of batch one from the same model");
+        }
+        if (row < 0 || row >= batch || at < 0 || at + from.length > length) {
+            throw new IllegalArgumentException("cannot copy " + from.length + " positions into row " + row + " at column "
+                    + at + " of a cache of " + batch + " rows and " + length + " positions");
+        }
+        NDIndex target = new NDIndex().addSliceDim(row, row + 1).addAllDim().addSliceDim(at, at + from.length);
+        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, from.length);
+        for (int i = 0; i < keys.length; i++) {
+            try (NDArray k = from.keys[i].get(filled); NDArray v = from.values[i].get(filled)) {
+                keys[i].set(target, k);
+                values[i].set(target, v);
+            }
+        }
+    }
+
+    @Override
+    public void grow(int newLength) {
+        if (newLength < length || newLength > capacity) {
+            throw new IllegalArgumentException("cannot grow a cache of " + length + " positions to " + newLength
+                    + " (capacity " + capacity + ")");
+        }
+        length = newLength;
+    }
+
+    @Override
+    public void moveRow(int from, int to) {
+        if (from < 0 || from >= batch || to < 0 || to >= batch) {
+            throw new IllegalArgumentException("cannot move row " + from + " to row " + to + " of " + batch);
+        }
+        NDIndex source = new NDIndex().addSliceDim(from, from + 1).addAllDim().addSliceDim(0, length);
+        NDIndex target = new NDIndex().addSliceDim(to, to + 1).addAllDim().addSliceDim(0, length);
+        for (int i = 0; i < keys.length && length > 0; i++) {
+            try (NDArray kView = keys[i].get(source); NDArray k = kView.duplicate();
+                    NDArray vView = values[i].get(source); NDArray v = vView.duplicate()) {
+                keys[i].set(target, k);
+                values[i].set(target, v);
+            }
+        }
+    }
+
+    @Override
+    public void padFront(int columns) {
+        if (columns < 0 || length + columns > capacity) {
+            throw new IllegalArgumentException("cannot pad " + length + " positions by " + columns + " (capacity "
+                    + capacity + ")");
+        }
+        NDIndex kept = new NDIndex().addAllDim(2).addSliceDim(0, length);
+        NDIndex moved = new NDIndex().addAllDim(2).addSliceDim(columns, columns + length);
+        for (int i = 0; i < keys.length && length > 0; i++) {
+            // a copy first: source and target overlap
+            try (NDArray kView = keys[i].get(kept); NDArray k = kView.duplicate();
+                    NDArray vView = values[i].get(kept); NDArray v = vView.duplicate()) {
+                keys[i].set(moved, k);
+                values[i].set(moved, v);
+            }
+        }
+        length += columns;
+    }
+
+    @Override
+    public void dropFront(int columns) {
+        if (columns < 0 || columns > length) {
+            throw new IllegalArgumentException("cannot drop " + columns + " of " + length + " positions");
+        }
+        NDIndex kept = new NDIndex().addAllDim(2).addSliceDim(columns, length);
+        NDIndex front = new NDIndex().addAllDim(2).addSliceDim(0, length - columns);
+        for (int i = 0; i < keys.length; i++) {
+            // a copy first: source and target overlap
+            try (NDArray kView = keys[i].get(kept); NDArray k = kView.duplicate();
+                    NDArray vView = values[i].get(kept); NDArray v = vView.duplicate()) {
+                keys[i].set(front, k);
+                values[i].set(front, v);
+            }
+        }
+        length -= columns;
+    }
+
+    @Override
+    public KvCache firstRows(int rows, NDManager parent) {
+        if (rows < 1 || rows > batch) {
+            throw new IllegalArgumentException("a cache of " + batch + " rows has no first " + rows);
+        }
+        NDManager view = parent.newSubManager();
+        NDIndex first = new NDIndex().addSliceDim(0, rows);
+        NDArray[] k = new NDArray[keys.length];
+        NDArray[] v = new NDArray[values.length];
+        for (int i = 0; i < keys.length; i++) {
+            k[i] = keys[i].get(view, first); // a view: writes through it land in this cache
+            v[i] = values[i].get(view, first);
+        }
+        return new StaticKvCache(view, k, v, rows, capacity, length);
     }
 
     public int batch() {

@@ -85,12 +85,17 @@ final class DecodeBatch {
 
     /** Adds the column of the token just chosen; returns its positions {@code [B, 1]}. */
     NDArray extend(NDManager m) {
+        return m.create(extend(), new Shape(size, 1));
+    }
+
+    /** {@link #extend(NDManager)} as plain numbers: the position of each row's new column. */
+    long[] extend() {
         length++;
         long[] positions = new long[size];
         for (int r = 0; r < size; r++) {
             positions[r] = nextPosition[r]++;
         }
-        return m.create(positions, new Shape(size, 1));
+        return positions;
     }
 
     long[] choose(float[][] logits, LogitsSampler sampler, int maxNew, TextStreamer streamer) {

@@ -141,12 +141,12 @@ public final class DecodingLoop {
     private static final BooleanSupplier NOT_CANCELLED = () -> false;
 
     /** {@code max_new_tokens} capped to the positions left, in long arithmetic so no value overflows. */
-    private static int room(DecodingSettings settings, int left) {
+    static int room(DecodingSettings settings, int left) {
         return (int) Math.min((long) settings.maxNewTokens(), (long) left);
     }
 
     /** A stop id the model can never produce would let every row run to the limit unnoticed. */
-    private void checkStopIds(DecodingSettings settings) {
+    void checkStopIds(DecodingSettings settings) {
         int vocab = model.vocabSize();
         for (long id : settings.eosTokenId()) {
             if (id < 0 || id >= vocab) {
@@ -194,7 +194,7 @@ public final class DecodingLoop {
     }
 
     /** The last position's logits of every row, {@code [B][V]}. */
-    private float[][] lastLogits(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    float[][] lastLogits(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
         LmOutput out = model instanceof LastTokenLogits last ? last.forwardLastToken(embeds, positions, mask, cache)
                 : model.forward(embeds, positions, mask, cache);
         NDArray logits = out.logits();
