@@ -50,20 +50,7 @@ public class MakeTinyClipShapes {
         Files.createDirectories(dir);
         List<String> vocab = vocabulary();
         Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson(vocab));
-        Files.writeString(dir.resolve("tokenizer_config.json"), """
-                {
-                  "tokenizer_class": "PreTrainedTokenizerFast",
-                  "bos_token": "<|startoftext|>",
-                  "eos_token": "<|endoftext|>",
-                  "pad_token": "<|endoftext|>",
-                  "unk_token": "<|unk|>",
-                  "model_max_length": %d,
-                  "clean_up_tokenization_spaces": false
-                }
-                """.formatted(POSITIONS));
-        Files.writeString(dir.resolve("special_tokens_map.json"), """
-                {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "unk_token": "<|unk|>"}
-                """);
+        writeTokenizerConfig(dir, "", POSITIONS, false);
         Files.writeString(dir.resolve("config.json"), configJson(vocab.size()));
         Files.writeString(dir.resolve("preprocessor_config.json"), """
                 {
@@ -124,6 +111,13 @@ public class MakeTinyClipShapes {
                 + "{% if item['type'] == 'image' %}<image> {% else %}{{ item['text'] }}{% endif %}{% endfor %}{% endif %} "
                 + "{% elif message['role'] == 'assistant' %}<|assistant|> {{ message['content'] }} {{ eos_token }} "
                 + "{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+        writeTokenizerConfig(dir, "  \"add_bos_token\": false,\n  \"add_eos_token\": false,\n  \"chat_template\": "
+                + quote(template) + ",\n", 128, true);
+        System.out.println("wrote " + dir + ": vocabulary " + vocab.size() + " tokens");
+    }
+
+    /** tokenizer_config.json ({@code extra}: whole lines of further keys) and special_tokens_map.json. */
+    static void writeTokenizerConfig(Path dir, String extra, int maxLength, boolean cleanUpSpaces) throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"), """
                 {
                   "tokenizer_class": "PreTrainedTokenizerFast",
@@ -131,17 +125,13 @@ public class MakeTinyClipShapes {
                   "eos_token": "<|endoftext|>",
                   "pad_token": "<|endoftext|>",
                   "unk_token": "<|unk|>",
-                  "add_bos_token": false,
-                  "add_eos_token": false,
-                  "model_max_length": 128,
-                  "clean_up_tokenization_spaces": true,
-                  "chat_template": %s
+                %s  "model_max_length": %d,
+                  "clean_up_tokenization_spaces": %s
                 }
-                """.formatted(quote(template)));
+                """.formatted(extra, maxLength, cleanUpSpaces));
         Files.writeString(dir.resolve("special_tokens_map.json"), """
                 {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "unk_token": "<|unk|>"}
                 """);
-        System.out.println("wrote " + dir + ": vocabulary " + vocab.size() + " tokens");
     }
 
     /** The CLIP tokenizer: three special tokens, start and end added around every text. */
