@@ -7,8 +7,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.RgbImage;
-import org.mix4j.cli.Mix;
 import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+import org.mix4j.examples.TinyClipShapesTest.Run;
 import org.mix4j.registry.MixSettings;
 
 /**
@@ -51,7 +49,8 @@ class TinyVlmShapesTest {
     @BeforeAll
     static void synthAndAnswer() throws IOException {
         Path album = dir.resolve("album");
-        Run synth = mix("data", "synth", "--out", album.toString(), "--count", String.valueOf(SCENES), "--seed", "2017");
+        Run synth = TinyClipShapesTest.mix("data", "synth", "--out", album.toString(), "--count", String.valueOf(SCENES),
+                "--seed", "2017");
         assertEquals(0, synth.code(), synth.err());
         try (MixRuntime runtime = MixRuntime.start(MixSettings.builtInOnly());
                 NDManager manager = NDManager.newBaseManager();
@@ -123,8 +122,8 @@ class TinyVlmShapesTest {
     /** The bundled picture (seed 5, scene 6: a white ring, a purple circle, a black star on green). */
     @Test
     void answersAboutTheBundledPicture() {
-        Run run = mix("run", PIPELINE.toString(), "--image", "images/shapes-demo.png", "--prompt", "What colour is the star?",
-                "--prompt", "星形是什么颜色？", "--prompt", "How many shapes are there?");
+        Run run = TinyClipShapesTest.mix("run", PIPELINE.toString(), "--image", "images/shapes-demo.png", "--prompt",
+                "What colour is the star?", "--prompt", "星形是什么颜色？", "--prompt", "How many shapes are there?");
         assertEquals(0, run.code(), run.err());
         assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
     }
@@ -146,14 +145,5 @@ class TinyVlmShapesTest {
     static String normal(String answer, String language) {
         String s = answer.strip();
         return language.equals("zh") ? s.replace(" ", "") : s.toLowerCase(Locale.ROOT);
-    }
-
-    record Run(int code, String out, String err) {}
-
-    static Run mix(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Mix.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
     }
 }
