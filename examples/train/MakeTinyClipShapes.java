@@ -42,24 +42,15 @@ public class MakeTinyClipShapes {
     static final long SEED = 17;
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--chat-tokenizer")) {
+            writeChatTokenizer(Path.of(args[1]));
+            return;
+        }
         Path dir = Path.of(args.length > 0 ? args[0] : "runs/tiny-clip-shapes-init");
         Files.createDirectories(dir);
         List<String> vocab = vocabulary();
         Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson(vocab));
-        Files.writeString(dir.resolve("tokenizer_config.json"), """
-                {
-                  "tokenizer_class": "PreTrainedTokenizerFast",
-                  "bos_token": "<|startoftext|>",
-                  "eos_token": "<|endoftext|>",
-                  "pad_token": "<|endoftext|>",
-                  "unk_token": "<|unk|>",
-                  "model_max_length": %d,
-                  "clean_up_tokenization_spaces": false
-                }
-                """.formatted(POSITIONS));
-        Files.writeString(dir.resolve("special_tokens_map.json"), """
-                {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "unk_token": "<|unk|>"}
-                """);
+        writeTokenizerConfig(dir, "", POSITIONS, false);
         Files.writeString(dir.resolve("config.json"), configJson(vocab.size()));
         Files.writeString(dir.resolve("preprocessor_config.json"), """
                 {
@@ -90,13 +81,82 @@ public class MakeTinyClipShapes {
         return v;
     }
 
-    static String tokenizerJson(List<String> vocab) {
-        List<String> chinese = new ArrayList<>();
-        for (String[] words : new String[][] {GLUE_ZH, COLOURS_ZH, KINDS_ZH}) {
+    // the words of the generator's questions and answers (SceneText; SynthWriter's "Describe the picture.");
+    // NFKC turns the full-width question mark into "?"
+    static final String[] CHAT_SPECIAL = {"<|startoftext|>", "<|endoftext|>", "<|unk|>", "<image>", "<|user|>", "<|assistant|>"};
+    static final String[] QA = {"describe", "the", "picture", ".", "what", "colour", "is", "which", "shapes", "are", "in",
+        "how", "many", "there", "?", "where", "left", "right", "top", "bottom", "yes", "no", "zero", "one", "two", "three"};
+    static final String[] QA_ZH = {"描述", "这张", "图片", "。", "是", "什么", "颜色", "图中", "哪些", "形状", "几个",
+        "在", "哪里", "左边", "右边", "上边", "下边", "没有", "吗", "零个", "两个", "三个"};
+
+    /**
+     * The word-level tokenizer of examples/models/tiny-vlm-shapes: the caption words, the words of
+     * the questions and answers, and the chat tokens; its chat template writes
+     * {@code <|startoftext|> <|user|> <image> question <|assistant|> answer <|endoftext|>}, and no
+     * start or end token is added to an encoded text (the template writes them).
+     */
+    static void writeChatTokenizer(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> vocab = new ArrayList<>(List.of(CHAT_SPECIAL));
+        for (String[] words : new String[][] {GLUE, COLOURS, KINDS, QA, GLUE_ZH, COLOURS_ZH, KINDS_ZH, QA_ZH}) {
             for (String w : words) {
-                if (Character.UnicodeScript.of(w.codePointAt(0)) == Character.UnicodeScript.HAN) {
-                    chinese.add(w);
+                if (!vocab.contains(w)) {
+                    vocab.add(w);
                 }
+            }
+        }
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson(vocab, CHAT_SPECIAL.length, null));
+        String template = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}<|user|> "
+                + "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for item in message['content'] %}"
+                + "{% if item['type'] == 'image' %}<image> {% else %}{{ item['text'] }}{% endif %}{% endfor %}{% endif %} "
+                + "{% elif message['role'] == 'assistant' %}<|assistant|> {{ message['content'] }} {{ eos_token }} "
+                + "{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+        writeTokenizerConfig(dir, "  \"add_bos_token\": false,\n  \"add_eos_token\": false,\n  \"chat_template\": "
+                + quote(template) + ",\n", 128, true);
+        System.out.println("wrote " + dir + ": vocabulary " + vocab.size() + " tokens");
+    }
+
+    /** tokenizer_config.json ({@code extra}: whole lines of further keys) and special_tokens_map.json. */
+    static void writeTokenizerConfig(Path dir, String extra, int maxLength, boolean cleanUpSpaces) throws IOException {
+        Files.writeString(dir.resolve("tokenizer_config.json"), """
+                {
+                  "tokenizer_class": "PreTrainedTokenizerFast",
+                  "bos_token": "<|startoftext|>",
+                  "eos_token": "<|endoftext|>",
+                  "pad_token": "<|endoftext|>",
+                  "unk_token": "<|unk|>",
+                %s  "model_max_length": %d,
+                  "clean_up_tokenization_spaces": %s
+                }
+                """.formatted(extra, maxLength, cleanUpSpaces));
+        Files.writeString(dir.resolve("special_tokens_map.json"), """
+                {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>", "unk_token": "<|unk|>"}
+                """);
+    }
+
+    /** The CLIP tokenizer: three special tokens, start and end added around every text. */
+    static String tokenizerJson(List<String> vocab) {
+        return tokenizerJson(vocab, 3, """
+                {"type": "TemplateProcessing",
+                    "single": [{"SpecialToken": {"id": "<|startoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                               {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}],
+                    "pair": [{"SpecialToken": {"id": "<|startoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                             {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 1}}],
+                    "special_tokens": {
+                      "<|startoftext|>": {"id": "<|startoftext|>", "ids": [0], "tokens": ["<|startoftext|>"]},
+                      "<|endoftext|>": {"id": "<|endoftext|>", "ids": [1], "tokens": ["<|endoftext|>"]}
+                    }}""");
+    }
+
+    /**
+     * @param specials the first so many tokens are added special tokens
+     * @param postProcessor JSON, or null: nothing added (and the decoder then cleans up the spaces before punctuation)
+     */
+    static String tokenizerJson(List<String> vocab, int specials, String postProcessor) {
+        List<String> chinese = new ArrayList<>();
+        for (String w : vocab) {
+            if (Character.UnicodeScript.of(w.codePointAt(0)) == Character.UnicodeScript.HAN) {
+                chinese.add(w);
             }
         }
         chinese.sort((a, b) -> b.length() != a.length() ? b.length() - a.length() : a.compareTo(b));
@@ -104,7 +164,7 @@ public class MakeTinyClipShapes {
         StringBuilder added = new StringBuilder();
         StringBuilder model = new StringBuilder();
         for (int i = 0; i < vocab.size(); i++) {
-            if (i < 3) {
+            if (i < specials) {
                 added.append(i == 0 ? "" : ",\n    ").append("{\"id\": ").append(i).append(", \"content\": ")
                         .append(quote(vocab.get(i))).append(", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
                                 + "\"normalized\": false, \"special\": true}");
@@ -124,21 +184,13 @@ public class MakeTinyClipShapes {
                     {"type": "WhitespaceSplit"},
                     {"type": "Split", "pattern": {"Regex": %s}, "behavior": "Isolated", "invert": false}
                   ]},
-                  "post_processor": {"type": "TemplateProcessing",
-                    "single": [{"SpecialToken": {"id": "<|startoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                               {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}],
-                    "pair": [{"SpecialToken": {"id": "<|startoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                             {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 1}}],
-                    "special_tokens": {
-                      "<|startoftext|>": {"id": "<|startoftext|>", "ids": [0], "tokens": ["<|startoftext|>"]},
-                      "<|endoftext|>": {"id": "<|endoftext|>", "ids": [1], "tokens": ["<|endoftext|>"]}
-                    }},
-                  "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": false},
+                  "post_processor": %s,
+                  "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": %s},
                   "model": {"type": "WordLevel", "unk_token": "<|unk|>", "vocab": {
                       %s
                   }}
                 }
-                """.formatted(added, quote(pattern), model);
+                """.formatted(added, quote(pattern), postProcessor, postProcessor == null, model);
     }
 
     static String configJson(int vocabSize) {
