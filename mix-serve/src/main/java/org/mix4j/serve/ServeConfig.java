@@ -104,7 +104,7 @@ public record ServeConfig(
             @Default("1048576") long maxBodyBytes,
             @Default("32768") int maxPromptChars,
             @Default("512") int maxTokens,
-            @Default("2") int concurrentPerModel,
+            @Default("4") int concurrentPerModel,
             @Default("16") int queuePerModel,
             @Default("30") int drainSeconds,
             @Default("4") int maxImages,
