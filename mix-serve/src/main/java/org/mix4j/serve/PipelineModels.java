@@ -132,6 +132,11 @@ public final class PipelineModels implements ModelCache.Loader {
             return task;
         }
 
+        /** The manager the model was loaded into. */
+        NDManager manager() {
+            return manager;
+        }
+
         @Override
         public long bytes() {
             return bytes;
@@ -291,13 +296,11 @@ public final class PipelineModels implements ModelCache.Loader {
     private static final class Generation extends Loaded implements ServedModel.Painter {
         private final PipelineConfig config;
         private final StableDiffusionPipeline pipeline;
-        private final NDManager manager;
 
         Generation(PipelineConfig config, GenerationComponents parts, NDManager manager) {
             super(Tasks.GENERATION.task(), parts, manager);
             this.config = config;
             this.pipeline = new StableDiffusionPipeline(parts);
-            this.manager = manager;
         }
 
         @Override
@@ -323,7 +326,7 @@ public final class PipelineModels implements ModelCache.Loader {
                 b.initImage(init);
             }
             GenerationRequest request = b.build();
-            try (NDManager work = manager.newSubManager();
+            try (NDManager work = manager().newSubManager();
                     GenerationResult result = pipeline.generate(request, progress, work)) {
                 List<RgbImage> images = result.images();
                 List<byte[]> files = new ArrayList<>();

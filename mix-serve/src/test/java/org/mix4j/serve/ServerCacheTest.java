@@ -165,7 +165,7 @@ class ServerCacheTest {
     }
 
     /** Resident KiB and the Java heap's committed KiB, after a collection. */
-    private static long[] memoryKib() throws IOException {
+    static long[] memoryKib() throws IOException {
         System.gc();
         long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
         return new long[] {residentKib(), heap};

@@ -15,8 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -202,11 +200,13 @@ class ServerLoadTest {
         List<Round> rounds = new ArrayList<>();
         rounds.add(round()); // two rounds to warm up: models loaded and evicted, allocator and JIT settled
         rounds.add(round());
-        long[] before = memoryKib();
+        long[] before = ServerCacheTest.memoryKib();
+        int arraysBefore = tiny.manager.getManagedArrays().size();
         for (int k = 0; k < 3; k++) { // the resident size swings by +-35 MiB from round to round: look over three
             rounds.add(round());
         }
-        long[] after = memoryKib();
+        long[] after = ServerCacheTest.memoryKib();
+        int arraysAfter = tiny.manager.getManagedArrays().size();
         long outside = after[0] - after[1] - (before[0] - before[1]);
         int refused = 0;
         for (Round r : rounds) {
@@ -219,7 +219,7 @@ class ServerLoadTest {
         }
         System.out.printf("serve load: outside the Java heap %+d KiB over the last three rounds (RSS %d -> %d KiB, heap "
                 + "committed %d -> %d KiB, live arrays %d -> %d); %d evictions%n", outside, before[0], after[0], before[1],
-                after[1], before[2], after[2], evictions());
+                after[1], arraysBefore, arraysAfter, evictions());
         // the server's own count of refusals equals the clients'
         String metrics = tiny.server.metrics().scrape();
         double served429 = metrics.lines().filter(l -> l.startsWith("mix_http_requests_total{") && l.contains(
@@ -243,18 +243,5 @@ class ServerLoadTest {
             sum += tiny.server.metrics().count("evictions", m);
         }
         return sum;
-    }
-
-    /** Resident KiB, the Java heap's committed KiB and the server's live arrays, after a collection. */
-    private static long[] memoryKib() throws Exception {
-        System.gc();
-        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
-        long arrays = tiny.manager.getManagedArrays().size();
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return new long[] {Long.parseLong(line.replaceAll("[^0-9]", "")), heap, arrays};
-            }
-        }
-        return new long[] {0, heap, arrays};
     }
 }
