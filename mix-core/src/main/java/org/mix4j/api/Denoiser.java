@@ -1,6 +1,9 @@
 package org.mix4j.api;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import org.mix4j.nn.LoraUpdate;
 
 /** A diffusion denoiser (UNet, DiT): predicts noise (or v, or x0) for a noisy latent. */
 public interface Denoiser extends Component {
@@ -18,4 +21,19 @@ public interface Denoiser extends Component {
 
     /** Native latent size (config {@code sample_size}). */
     int sampleSize();
+
+    /**
+     * Reads a LoRA file as per-call adapters of this denoiser's linears ({@link org.mix4j.nn.CallAdapters}),
+     * without changing its weights: a server applies a request's LoRA only while that request runs.
+     *
+     * @param manager where the factors are allocated; the result owns it
+     * @throws IllegalArgumentException when the file adapts a module that has no per-call path
+     *     (naming it) or matches nothing of this model
+     * @throws UnsupportedOperationException for a denoiser without per-call LoRA
+     */
+    default LoraUpdate loadLora(Path file, NDManager manager) {
+        manager.close();
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no per-call LoRA; merge it at "
+                + "load instead (the denoiser section's lora:)");
+    }
 }

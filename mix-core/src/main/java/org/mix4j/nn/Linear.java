@@ -209,10 +209,14 @@ public final class Linear {
             NDArray y = x.matMul(partsTrain ? rebuilt(x, 0) : view(weight.transpose(), x));
             NDArray b = partsTrain && bias != null ? rebuilt(x, 1) : bias;
             y = b == null ? y : y.add(b);
-            return adapters.isEmpty() ? y : y.add(adapterUpdates(x));
+            y = adapters.isEmpty() ? y : y.add(adapterUpdates(x, adapters));
+            List<Adapter> perCall = CallAdapters.of(this);
+            return perCall == null ? y : y.add(adapterUpdates(x, perCall));
         }
         NDArray y = weightT.apply(x);
-        return bias == null ? y : y.addi(bias);
+        y = bias == null ? y : y.addi(bias);
+        List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA (CallAdapters), unmerged
+        return perCall == null ? y : y.addi(adapterUpdates(x, perCall));
     }
 
     /** Whether a listed view of a checkpoint tensor (not the weight itself) requires gradients. */
@@ -248,7 +252,7 @@ public final class Linear {
      * rows (a fused projection's q/k/v) are laid side by side with zeros in the gaps, one
      * concatenation for all instead of a zero-padded full-width array each.
      */
-    private NDArray adapterUpdates(NDArray x) {
+    private NDArray adapterUpdates(NDArray x, List<Adapter> adapters) {
         List<Adapter> ordered = new ArrayList<>(adapters);
         ordered.sort(java.util.Comparator.comparingLong(Adapter::from));
         NDList parts = new NDList();
@@ -316,6 +320,12 @@ public final class Linear {
 
     /** Adds a low-rank update; the forward then runs whole, on this thread (training). */
     public void adapt(Adapter adapter) {
+        check(adapter);
+        adapters.add(adapter);
+    }
+
+    /** Fails when {@code adapter} does not fit this projection's rows and input width. */
+    public void check(Adapter adapter) {
         if (adapter.from() < 0 || adapter.to() > outFeatures || adapter.from() >= adapter.to()) {
             throw new IllegalArgumentException("adapter rows " + adapter.from() + ".." + adapter.to() + " outside 0.."
                     + outFeatures);
@@ -327,7 +337,6 @@ public final class Linear {
             throw new IllegalArgumentException("adapter A " + a + " and B " + b + " do not fit a " + inFeatures + " -> "
                     + (adapter.to() - adapter.from()) + " projection");
         }
-        adapters.add(adapter);
     }
 
     /** Removes every adapter (back to the plain projection). */

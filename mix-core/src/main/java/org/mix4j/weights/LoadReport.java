@@ -14,6 +14,8 @@ public final class LoadReport {
     private final Set<String> used = new LinkedHashSet<>();
     private final Set<String> missing = new LinkedHashSet<>();
     private final java.util.Map<String, org.mix4j.api.Trainable.Projection> projections = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, org.mix4j.api.Trainable.Projection> kernelProjections =
+            new java.util.LinkedHashMap<>();
     private long missingElements;
 
     public LoadReport(String source) {
@@ -41,6 +43,27 @@ public final class LoadReport {
     public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> projectionsUnder(String prefix) {
         java.util.Map<String, org.mix4j.api.Trainable.Projection> out = new java.util.LinkedHashMap<>();
         projections.forEach((name, p) -> {
+            if (name.startsWith(prefix)) {
+                out.put(name.substring(prefix.length()), p);
+            }
+        });
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Records a linear that computes a checkpoint module stored in another shape (a 1x1
+     * convolution's kernel): a per-call LoRA may adapt it ({@link #adaptableUnder}), training does
+     * not list it among the projections.
+     */
+    public synchronized void kernelProjection(String fullName, org.mix4j.api.Trainable.Projection projection) {
+        kernelProjections.put(fullName, projection);
+    }
+
+    /** {@link #projectionsUnder} and the kernel projections under {@code prefix}: what a per-call LoRA can adapt. */
+    public synchronized java.util.Map<String, org.mix4j.api.Trainable.Projection> adaptableUnder(String prefix) {
+        java.util.Map<String, org.mix4j.api.Trainable.Projection> out = new java.util.LinkedHashMap<>(
+                projectionsUnder(prefix));
+        kernelProjections.forEach((name, p) -> {
             if (name.startsWith(prefix)) {
                 out.put(name.substring(prefix.length()), p);
             }

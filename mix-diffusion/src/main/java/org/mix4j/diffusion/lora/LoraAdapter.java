@@ -70,6 +70,27 @@ final class LoraAdapter implements AutoCloseable {
      * has none for it.
      */
     NDArray delta(String module, Shape shape, DataType dtype, NDManager manager) {
+        long out = shape.get(0);
+        Factors f = factors(module, out, shape.size() / out, dtype, manager);
+        if (f == null) {
+            return null;
+        }
+        NDArray product = f.up().matMul(f.down()); // [out, in]
+        return product.mul((float) (scale * f.scaling())).reshape(shape);
+    }
+
+    /**
+     * The low-rank factors of {@code module}'s update as matrices, convolution kernels flattened, or
+     * {@code null} when the file has none for it: {@code delta = scaling * up @ down}.
+     *
+     * @param down {@code [rank, in]}
+     * @param up {@code [out, rank]}
+     * @param scaling {@code alpha / rank} (the multiplier not included)
+     */
+    record Factors(NDArray down, NDArray up, double scaling) {}
+
+    /** See {@link Factors}; {@code out} and {@code in} are the weight's rows and (flattened) columns. */
+    Factors factors(String module, long out, long in, DataType dtype, NDManager manager) {
         String key = layout == Layout.KOHYA ? "lora_unet_" + module.replace('.', '_') : "unet." + module;
         String down = key + (layout == Layout.KOHYA ? ".lora_down.weight" : ".lora_A.weight");
         String up = key + (layout == Layout.KOHYA ? ".lora_up.weight" : ".lora_B.weight");
@@ -80,16 +101,18 @@ final class LoraAdapter implements AutoCloseable {
         NDArray downW = w.get(down);
         NDArray upW = w.get(up);
         long rank = downW.getShape().get(0);
-        long out = shape.get(0);
-        long in = shape.size() / out;
         if (upW.getShape().get(0) != out || upW.getShape().size() != out * rank || downW.getShape().size() != rank * in) {
             throw new CheckpointException(file + ": LoRA '" + key + "' has down " + downW.getShape() + " and up "
-                    + upW.getShape() + ", which do not fit the weight " + shape);
+                    + upW.getShape() + ", which do not fit the weight [" + out + ", " + in + "]");
         }
         double alpha = w.contains(key + ".alpha") ? w.get(key + ".alpha").toType(DataType.FLOAT64, false).getDouble()
                 : rank;
-        NDArray product = upW.reshape(out, rank).matMul(downW.reshape(rank, in)); // [out, in]
-        return product.mul((float) (scale * alpha / rank)).reshape(shape);
+        return new Factors(downW.reshape(rank, in), upW.reshape(out, rank), alpha / rank);
+    }
+
+    /** The down-matrix keys of the UNet modules no weight has asked for yet. */
+    Set<String> unmatched() {
+        return java.util.Collections.unmodifiableSet(pending);
     }
 
     /** Fails naming the UNet modules of the file that no weight of the model matched. */

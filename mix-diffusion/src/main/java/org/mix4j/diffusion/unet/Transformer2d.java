@@ -73,8 +73,10 @@ public final class Transformer2d {
         if (linear) {
             return Linear.load(w, name, in, out, parallel);
         }
-        return Linear.ofKernel(w.get(name + ".weight", new Shape(out, in, 1, 1)), w.get(name + ".bias", new Shape(out)),
-                parallel);
+        Linear kernel = Linear.ofKernel(w.get(name + ".weight", new Shape(out, in, 1, 1)),
+                w.get(name + ".bias", new Shape(out)), parallel);
+        w.report().kernelProjection(w.prefix() + name, kernel.whole()); // a per-call LoRA may adapt it
+        return kernel;
     }
 
     /** Puts the tensors under {@code prefix} ({@code norm}, {@code proj_in}, {@code transformer_blocks.i.*}, {@code proj_out}) into {@code out}. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,11 +19,13 @@ import org.mix4j.api.Trainable;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.GroupNorm;
 import org.mix4j.diffusion.layers.ResnetBlock2d;
+import org.mix4j.diffusion.lora.LoraUpdates;
 import org.mix4j.diffusion.unet.UnetBlocks.DownBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.MidBlock;
 import org.mix4j.diffusion.unet.UnetBlocks.UpBlock;
 import org.mix4j.nn.Activation;
 import org.mix4j.nn.Linear;
+import org.mix4j.nn.LoraUpdate;
 import org.mix4j.nn.Scopes;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -46,6 +49,8 @@ public final class Unet2dCondition implements Denoiser, Trainable {
     private final UnaryOperator<NDArray> convAct;
     private final Conv2d convOut;
     private final Map<String, Projection> projections;
+    /** The projections and the 1x1-kernel linears ({@code proj_in}/{@code proj_out}): what a per-call LoRA adapts. */
+    private final Map<String, Projection> adaptable;
 
     public Unet2dCondition(Unet2dConditionConfig config, Weights w, NDManager manager, TensorParallel parallel) {
         this.config = config;
@@ -93,6 +98,7 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         this.convOut = Conv2d.same(w, "conv_out", channels.get(0), config.outChannels(), config.convOutKernel(),
                 parallel);
         this.projections = w.report().projectionsUnder(w.prefix());
+        this.adaptable = w.report().adaptableUnder(w.prefix());
     }
 
     private Transformer2d.Spec transformerSpec(int heads, int layers, int block) {
@@ -226,6 +232,12 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         convNormOut.parameters("conv_norm_out", out);
         convOut.parameters("conv_out", out);
         return out;
+    }
+
+    /** The LoRA unmerged on the linears ({@link LoraUpdates}); LoCon's convolutions are refused. */
+    @Override
+    public LoraUpdate loadLora(Path file, NDManager manager) {
+        return LoraUpdates.load(file, adaptable, "this UNet", manager);
     }
 
     @Override
