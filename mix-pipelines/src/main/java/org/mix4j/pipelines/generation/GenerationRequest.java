@@ -2,7 +2,9 @@ package org.mix4j.pipelines.generation;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import org.mix4j.api.ControlNet;
 import org.mix4j.api.RgbImage;
+import org.mix4j.nn.LoraUpdate;
 import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
 import org.mix4j.pipelines.task.DiffusionSettings;
 
@@ -32,6 +34,17 @@ public final class GenerationRequest {
     final DenoiseTiling tiling;
     final RgbImage controlImage;
     final double controlScale;
+    final ControlNet controlNet;
+    final List<Lora> loras;
+
+    /** A LoRA applied to the denoiser for this call only ({@link LoraUpdate}), at {@code scale}. */
+    public record Lora(LoraUpdate update, double scale) {
+        public Lora {
+            if (update == null || !Double.isFinite(scale)) {
+                throw new IllegalArgumentException("a per-call LoRA needs its update and a finite scale, got " + scale);
+            }
+        }
+    }
 
     private GenerationRequest(Builder b) {
         int given = (b.prompts != null ? 1 : 0) + (b.promptIds != null ? 1 : 0) + (b.promptEmbeds != null ? 1 : 0);
@@ -59,6 +72,8 @@ public final class GenerationRequest {
         this.tiling = b.tiling != null && b.tiling.type().equals("none") ? null : b.tiling;
         this.controlImage = b.controlImage;
         this.controlScale = b.controlScale;
+        this.controlNet = b.controlNet;
+        this.loras = List.copyOf(b.loras);
     }
 
     /** A builder at {@link DiffusionSettings#DEFAULTS}. */
@@ -118,6 +133,8 @@ public final class GenerationRequest {
         private DenoiseTiling tiling;
         private RgbImage controlImage;
         private double controlScale;
+        private ControlNet controlNet;
+        private final List<Lora> loras = new java.util.ArrayList<>();
 
         public Builder prompt(String prompt) {
             return prompts(List.of(prompt));
@@ -216,6 +233,24 @@ public final class GenerationRequest {
         /** ControlNet: multiplies its residuals ({@code controlnet_conditioning_scale}). */
         public Builder controlScale(double scale) {
             this.controlScale = scale;
+            return this;
+        }
+
+        /**
+         * ControlNet for this call only, in place of the pipeline's own (a server's per-request
+         * ControlNet); it must fit the denoiser, and the call needs a control image.
+         */
+        public Builder controlNet(ControlNet net) {
+            this.controlNet = net;
+            return this;
+        }
+
+        /**
+         * Adds a LoRA for this call only: the denoiser computes its update unmerged while the call
+         * runs, on the calling thread ({@link org.mix4j.nn.CallAdapters}); its weights are not changed.
+         */
+        public Builder lora(LoraUpdate update, double scale) {
+            this.loras.add(new Lora(update, scale));
             return this;
         }
 

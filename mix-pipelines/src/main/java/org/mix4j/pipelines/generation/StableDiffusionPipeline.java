@@ -4,7 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.ControlNet;
 import org.mix4j.api.LatentDistribution;
@@ -13,6 +17,8 @@ import org.mix4j.api.RgbImage;
 import org.mix4j.api.Scheduler;
 import org.mix4j.image.Resample;
 import org.mix4j.image.Resampler;
+import org.mix4j.nn.CallAdapters;
+import org.mix4j.nn.Linear;
 import org.mix4j.pipelines.generation.PipelineNoise.Draw;
 import org.mix4j.pipelines.generation.PromptEncoding.Conditioning;
 import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
@@ -27,8 +33,9 @@ import org.mix4j.pipelines.task.DiffusionSettings.DenoiseTiling;
  *
  * <p>Thread safety: {@link #generate} may be called from several threads at once. Each call runs
  * on its own scheduler ({@link Scheduler#newRun}), its own noise and its own child manager; the
- * models are only read (LoRAs are merged once, when the denoiser loads, and a ControlNet's image
- * comes with the request). Calls share the weights, so they share the CPU too: concurrency gives
+ * models are only read (YAML LoRAs are merged once, when the denoiser loads; a request's own LoRAs
+ * run unmerged on the calling thread only, see {@link CallAdapters}; a ControlNet's image, and
+ * optionally the ControlNet itself, come with the request). Calls share the weights, so they share the CPU too: concurrency gives
  * throughput, not lower latency. The caller's {@code manager} must accept children from several
  * threads (DJL's managers do).
  */
@@ -66,14 +73,14 @@ public final class StableDiffusionPipeline {
         RgbImage init = r.img2img() ? initImage(r, factor) : null;
         // No requested size: the init image's; with a ControlNet the control image's, rounded down to
         // a multiple of the VAE factor (diffusers sizes the output by the preprocessed control image).
-        RgbImage controlImage = parts.controlNet() != null ? r.controlImage : null;
+        RgbImage controlImage = controlNet(r) != null ? r.controlImage : null;
         int nativeSize = parts.denoiser().sampleSize() * factor;
         int width = init != null ? init.width() : r.width > 0 ? r.width
                 : controlImage != null ? controlImage.width() / factor * factor : nativeSize;
         int height = init != null ? init.height() : r.height > 0 ? r.height
                 : controlImage != null ? controlImage.height() / factor * factor : nativeSize;
         checkSize(width, height, factor);
-        try (NDManager work = manager.newSubManager()) {
+        try (NDManager work = manager.newSubManager(); CallAdapters.Scope loras = openLoras(r)) {
             // 1. encode the prompts: one conditioning row per image
             Conditioning conditioning = PromptEncoding.encode(r, parts.textEncoder(), parts.tokenizer(), work, observer);
             Shape latentShape = new Shape(conditioning.batch(), parts.denoiser().inChannels(), height / factor,
@@ -162,10 +169,28 @@ public final class StableDiffusionPipeline {
         return Resampler.resize(image, width, height, Resample.LANCZOS);
     }
 
+    /** The call's ControlNet, else the pipeline's, or {@code null}. */
+    private ControlNet controlNet(GenerationRequest r) {
+        return r.controlNet != null ? r.controlNet : parts.controlNet();
+    }
+
+    /** The call's LoRAs, open on this thread while the call runs ({@code null} without any). */
+    private static CallAdapters.Scope openLoras(GenerationRequest r) {
+        if (r.loras.isEmpty()) {
+            return null;
+        }
+        Map<Linear, List<Linear.Adapter>> all = new IdentityHashMap<>();
+        for (GenerationRequest.Lora lora : r.loras) {
+            lora.update().scaled(lora.scale()).forEach((linear, list) ->
+                    all.computeIfAbsent(linear, l -> new ArrayList<>()).addAll(list));
+        }
+        return CallAdapters.open(all);
+    }
+
     /** The ControlNet with its image at the output size, one row per image; {@code null} without one. */
     private GuidedDenoiser.Control controlInput(GenerationRequest r, int width, int height, long batch,
             GenerationObserver observer, NDManager work) {
-        ControlNet net = parts.controlNet();
+        ControlNet net = controlNet(r);
         if (net == null) {
             if (r.controlImage != null) {
                 throw new IllegalArgumentException("a control image needs a ControlNet: add a 'controlnet:' section");
