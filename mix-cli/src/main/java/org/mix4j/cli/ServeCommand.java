@@ -60,8 +60,7 @@ public final class ServeCommand implements Callable<Integer>, CliCommand {
             config = config.withAddress(host != null ? host : config.host(), port != null ? port : config.port());
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            PipelineModels models = new PipelineModels(config.models(), context.runtime().loader(), manager,
-                    config.limits());
+            PipelineModels models = new PipelineModels(config, context.runtime().loader(), manager);
             for (String name : config.models().keySet()) {
                 models.config(name); // a broken pipeline YAML fails now, not at the first request
             }

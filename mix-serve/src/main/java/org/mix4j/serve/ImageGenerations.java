@@ -7,12 +7,14 @@ import static org.mix4j.serve.JsonFields.present;
 import static org.mix4j.serve.JsonFields.string;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -30,8 +32,10 @@ import org.mix4j.pipelines.task.DiffusionSettings;
  * generation pipelines: OpenAI's request ({@code model}, {@code prompt}, {@code n}, {@code size},
  * {@code response_format: b64_json}; for edits the {@code image}, as a multipart file the way
  * OpenAI's SDKs send it, or as a data URL in a JSON body) plus the documented extensions
- * {@code negative_prompt}, {@code steps}, {@code guidance}, {@code seed}, {@code strength} (edits)
- * and {@code stream} (server-sent progress events, one a denoising step, then one event an image).
+ * {@code negative_prompt}, {@code steps}, {@code guidance}, {@code seed}, {@code strength} (edits),
+ * {@code stream} (server-sent progress events, one a denoising step, then one event an image),
+ * {@code loras: [{name, scale}]} and {@code controlnet: {name, image, scale}} (names in the server
+ * YAML's {@code loras:} / {@code controlnets:} folders, applied to this request only).
  * Image {@code i} of a request uses seed {@code seed + i}, as {@code mix generate} does, so a
  * request with a seed gives the bytes {@code mix generate --seed} writes.
  */
@@ -53,7 +57,11 @@ final class ImageGenerations {
 
     /** A parsed request; {@code null} fields take the pipeline's settings. */
     record Request(String model, String prompt, RgbImage init, int n, int[] size, String negativePrompt,
-            Integer steps, Double guidance, Double strength, long seed, boolean stream) {}
+            Integer steps, Double guidance, Double strength, long seed, boolean stream,
+            List<ServedModel.Painter.Lora> loras, ServedModel.Painter.Control controlnet) {}
+
+    /** The most LoRAs one request may stack. */
+    static final int MAX_LORAS = 8;
 
     /** {@code POST /v1/images/generations}: text to image. */
     void generations(Context ctx) throws InterruptedException {
@@ -112,7 +120,7 @@ final class ImageGenerations {
                 stream(ctx, painter, r, settings, created);
                 return;
             }
-            List<byte[]> pngs = painter.paint(r.prompt(), r.init(), settings, ProgressListener.NONE);
+            List<byte[]> pngs = painter.paint(r.prompt(), r.init(), settings, adapters(r), ProgressListener.NONE);
             metrics.painted(r.model(), pngs.size());
             JsonArray data = new JsonArray();
             for (int i = 0; i < pngs.size(); i++) {
@@ -124,6 +132,83 @@ final class ImageGenerations {
             body.addProperty("output_format", "png");
             body.addProperty("size", pngSize(pngs.get(0)));
             ctx.contentType("application/json").result(body.toString());
+        }
+    }
+
+    /** The request's LoRAs and ControlNet, their cache hits and misses counted by the metrics. */
+    private ServedModel.Painter.Adapters adapters(Request r) {
+        if (r.loras().isEmpty() && r.controlnet() == null) {
+            return ServedModel.Painter.Adapters.NONE;
+        }
+        return new ServedModel.Painter.Adapters(r.loras(), r.controlnet(),
+                (kind, hit) -> metrics.adapterUsed(r.model(), kind, hit));
+    }
+
+    /** {@code loras: [{name, scale}]}: names in the server's folder, scale default 1. */
+    private static List<ServedModel.Painter.Lora> loras(JsonObject o) {
+        JsonElement e = present(o, "loras");
+        if (e == null) {
+            return List.of();
+        }
+        if (!e.isJsonArray()) {
+            throw ApiError.invalid("loras", "loras must be a list of {\"name\": ..., \"scale\": ...}, got " + e);
+        }
+        JsonArray items = e.getAsJsonArray();
+        if (items.size() > MAX_LORAS) {
+            throw ApiError.invalid("loras", "loras holds " + items.size() + " entries; at most " + MAX_LORAS);
+        }
+        List<ServedModel.Painter.Lora> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String field = "loras[" + i + "]";
+            if (!items.get(i).isJsonObject()) {
+                throw ApiError.invalid(field, field + " must be {\"name\": ..., \"scale\": ...}, got " + items.get(i));
+            }
+            JsonObject item = items.get(i).getAsJsonObject();
+            onlyKeys(item, field, "name", "scale");
+            String name = string(item, "name", true, field + ".name");
+            out.add(new ServedModel.Painter.Lora(name, scale(item, field + ".scale", -4, 4)));
+        }
+        return out;
+    }
+
+    /** {@code controlnet: {name, image, scale}}: a name in the server's folder, the image as a data URL, scale default 1. */
+    private ServedModel.Painter.Control controlnet(JsonObject o) {
+        JsonElement e = present(o, "controlnet");
+        if (e == null) {
+            return null;
+        }
+        if (!e.isJsonObject()) {
+            throw ApiError.invalid("controlnet", "controlnet must be {\"name\": ..., \"image\": ..., \"scale\": ...}, got "
+                    + e);
+        }
+        JsonObject c = e.getAsJsonObject();
+        onlyKeys(c, "controlnet", "name", "image", "scale");
+        String name = string(c, "name", true, "controlnet.name");
+        RgbImage image = ImageUrls.decode(string(c, "image", true, "controlnet.image"), "controlnet.image", decoder);
+        return new ServedModel.Painter.Control(name, image, scale(c, "controlnet.scale", 0, 4));
+    }
+
+    private static double scale(JsonObject o, String field, double min, double max) {
+        JsonElement e = present(o, "scale");
+        if (e == null) {
+            return 1.0;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw ApiError.invalid(field, field + " must be a number, got " + e);
+        }
+        double v = e.getAsDouble();
+        if (!Double.isFinite(v) || v < min || v > max) {
+            throw ApiError.invalid(field, field + " must be between " + min + " and " + max + ", got " + e);
+        }
+        return v;
+    }
+
+    private static void onlyKeys(JsonObject o, String field, String... keys) {
+        for (String key : o.keySet()) {
+            if (!List.of(keys).contains(key)) {
+                throw ApiError.invalid(field + "." + key, field + " has no field '" + key + "'; valid: "
+                        + String.join(", ", keys));
+            }
         }
     }
 
@@ -181,12 +266,6 @@ final class ImageGenerations {
         if (outputFormat != null && !outputFormat.equals("png")) {
             throw ApiError.invalid("output_format", "output_format must be png, got '" + outputFormat + "'");
         }
-        for (String unsupported : List.of("loras", "controlnet")) {
-            if (present(o, unsupported) != null) {
-                throw ApiError.invalid(unsupported, unsupported + ": per-request LoRA and ControlNet are not supported "
-                        + "by this server yet; name them in the model's pipeline YAML instead");
-            }
-        }
         Integer n = integer(o, "n");
         if (n != null && (n < 1 || n > limits.maxImages())) {
             throw ApiError.invalid("n", "n must be between 1 and " + limits.maxImages() + " (max_images), got " + n);
@@ -215,7 +294,8 @@ final class ImageGenerations {
         Boolean stream = bool(o, "stream");
         return new Request(model, prompt, init, n == null ? 1 : n, size(string(o, "size", false)),
                 string(o, "negative_prompt", false), steps, guidance, strength,
-                seed != null ? seed.longValue() : seeds.nextLong() >>> 11, stream != null && stream);
+                seed != null ? seed.longValue() : seeds.nextLong() >>> 11, stream != null && stream, loras(o),
+                controlnet(o));
     }
 
     /** {@code WxH}, each side a multiple of 8 up to {@code max_image_side}; {@code null} or {@code auto}: the pipeline's. */
@@ -267,7 +347,7 @@ final class ImageGenerations {
         }
         List<byte[]> pngs;
         try {
-            pngs = painter.paint(r.prompt(), r.init(), settings, new Progress(sse));
+            pngs = painter.paint(r.prompt(), r.init(), settings, adapters(r), new Progress(sse));
         } catch (CancellationException e) {
             return; // the client left; its work stopped at the step it left in
         } catch (RuntimeException e) {

@@ -225,6 +225,14 @@ public final class MixServer implements AutoCloseable {
         if (tasks.get(name) != null) {
             m.addProperty("task", tasks.get(name)); // an extension: what the model answers
         }
+        if ("generation".equals(tasks.get(name))) { // extensions: what loras / controlnet may name
+            JsonArray loras = new JsonArray();
+            AdapterCache.names(config.loras(), ".safetensors").forEach(loras::add);
+            m.add("loras", loras);
+            JsonArray controlnets = new JsonArray();
+            AdapterCache.names(config.controlnets(), "").forEach(controlnets::add);
+            m.add("controlnets", controlnets);
+        }
         return m;
     }
 

@@ -2,16 +2,20 @@ package org.mix4j.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.mix4j.api.ControlNet;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
+import org.mix4j.api.Role;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
+import org.mix4j.nn.LoraUpdate;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodeScheduler;
 import org.mix4j.pipelines.decoding.TextStreamer;
@@ -43,9 +47,20 @@ public final class PipelineModels implements ModelCache.Loader {
     private final ComponentLoader loader;
     private final NDManager parent;
     private final ServeConfig.Limits limits;
+    private Path loraFolder;
+    private Path controlnetFolder;
+    private long adapterCacheBytes = 256L << 20;
 
     public PipelineModels(Map<String, ServeConfig.ModelEntry> entries, ComponentLoader loader, NDManager parent) {
         this(entries, loader, parent, ServeConfig.Limits.defaults());
+    }
+
+    /** The models of {@code config} with its limits and its LoRA and ControlNet folders. */
+    public PipelineModels(ServeConfig config, ComponentLoader loader, NDManager parent) {
+        this(config.models(), loader, parent, config.limits());
+        this.loraFolder = config.loras();
+        this.controlnetFolder = config.controlnets();
+        this.adapterCacheBytes = config.adapterCacheBytes();
     }
 
     /** @param limits {@code batch_slots} and {@code batch_context} decide how text models batch their decoding */
@@ -84,7 +99,7 @@ public final class PipelineModels implements ModelCache.Loader {
                 return new Retrieval(RetrievalPipeline.load(config, loader, manager), manager);
             }
             if (config.task().equals(Tasks.GENERATION.task())) {
-                return new Generation(config, GenerationComponents.load(config, loader, manager), manager);
+                return new Generation(config, GenerationComponents.load(config, loader, manager), manager, this);
             }
             throw new ConfigException(config.root().keyOrigin("task"), "task", "mix serve serves task: text, "
                     + "understanding, retrieval or generation pipelines, not '" + config.task() + "'",
@@ -293,14 +308,45 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
+    /** A per-request ControlNet and the manager that holds its weights. */
+    private record HeldControlNet(ControlNet net, NDManager manager, long bytes) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                net.close();
+            } finally {
+                manager.close();
+            }
+        }
+    }
+
     private static final class Generation extends Loaded implements ServedModel.Painter {
         private final PipelineConfig config;
         private final StableDiffusionPipeline pipeline;
+        private final AdapterCache<LoraUpdate> loras;
+        private final AdapterCache<HeldControlNet> controlnets;
 
-        Generation(PipelineConfig config, GenerationComponents parts, NDManager manager) {
+        Generation(PipelineConfig config, GenerationComponents parts, NDManager manager, PipelineModels models) {
             super(Tasks.GENERATION.task(), parts, manager);
             this.config = config;
             this.pipeline = new StableDiffusionPipeline(parts);
+            this.loras = new AdapterCache<>("lora", models.loraFolder, ".safetensors", models.adapterCacheBytes,
+                    file -> parts.denoiser().loadLora(file, manager.newSubManager()), LoraUpdate::bytes);
+            this.controlnets = new AdapterCache<>("controlnet", models.controlnetFolder, "", models.adapterCacheBytes,
+                    dir -> loadControlNet(models.loader, dir, manager, config), HeldControlNet::bytes);
+        }
+
+        /** A ControlNet folder loaded as a YAML {@code controlnet: {type: controlnet}} section would be, in the model's dtype. */
+        private static HeldControlNet loadControlNet(ComponentLoader loader, Path dir, NDManager parent,
+                PipelineConfig config) {
+            NDManager manager = parent.newSubManager();
+            try {
+                ControlNet net = loader.load("controlnet", Role.CONTROLNET, dir, Map.of(), manager, config.dataType());
+                return new HeldControlNet(net, manager, residentBytes(manager));
+            } catch (RuntimeException | Error e) {
+                manager.close();
+                throw e;
+            }
         }
 
         @Override
@@ -320,12 +366,59 @@ public final class PipelineModels implements ModelCache.Loader {
         }
 
         @Override
-        public List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, ProgressListener progress) {
+        public List<String> loras() {
+            return loras.available();
+        }
+
+        @Override
+        public List<String> controlnets() {
+            return controlnets.available();
+        }
+
+        @Override
+        public List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, Adapters adapters,
+                ProgressListener progress) {
+            List<AutoCloseable> held = new ArrayList<>();
+            try {
+                GenerationRequest request = request(prompt, init, settings, adapters, held);
+                return paint(prompt, settings, request, progress);
+            } finally {
+                for (AutoCloseable h : held) {
+                    try {
+                        h.close();
+                    } catch (Exception ignored) {
+                        // a release only counts down a cache entry's users
+                    }
+                }
+            }
+        }
+
+        /** The pipeline request, holding the request's LoRAs and ControlNet in their caches ({@code held}). */
+        private GenerationRequest request(String prompt, RgbImage init, DiffusionSettings settings, Adapters adapters,
+                List<AutoCloseable> held) {
             GenerationRequest.Builder b = GenerationRequest.builder(settings).prompt(prompt);
             if (init != null) {
                 b.initImage(init);
             }
-            GenerationRequest request = b.build();
+            for (int i = 0; i < adapters.loras().size(); i++) {
+                Lora lora = adapters.loras().get(i);
+                AdapterCache<LoraUpdate>.Use use = loras.use(lora.name(), "loras[" + i + "].name");
+                held.add(use);
+                adapters.events().used("lora", use.hit());
+                b.lora(use.value(), lora.scale());
+            }
+            Control control = adapters.controlnet();
+            if (control != null) {
+                AdapterCache<HeldControlNet>.Use use = controlnets.use(control.name(), "controlnet.name");
+                held.add(use);
+                adapters.events().used("controlnet", use.hit());
+                b.controlNet(use.value().net()).controlImage(control.image()).controlScale(control.scale());
+            }
+            return b.build();
+        }
+
+        private List<byte[]> paint(String prompt, DiffusionSettings settings, GenerationRequest request,
+                ProgressListener progress) {
             try (NDManager work = manager().newSubManager();
                     GenerationResult result = pipeline.generate(request, progress, work)) {
                 List<RgbImage> images = result.images();
@@ -336,6 +429,16 @@ public final class PipelineModels implements ModelCache.Loader {
                             image.width(), image.height(), request.img2img())));
                 }
                 return files;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                loras.close();
+                controlnets.close();
+            } finally {
+                super.close();
             }
         }
     }

@@ -19,6 +19,12 @@ import org.mix4j.config.YamlLoader;
  *     resident models may hold; absent means unlimited
  * @param corsOrigins origins ({@code https://app.example.com}) whose pages may call the API from a
  *     browser; empty (the default) sends no CORS headers, so browsers allow same-origin pages only
+ * @param loras a folder of LoRA files ({@code NAME.safetensors}, kohya-ss or diffusers/peft) that
+ *     image requests may name ({@code loras: [{name, scale}]}); absent means none
+ * @param controlnets a folder of ControlNet folders ({@code NAME/config.json} and weights, diffusers
+ *     layout) that image requests may name ({@code controlnet: {name, image, scale}}); absent means none
+ * @param adapterCache bytes (or a size such as {@code "256MiB"}) of loaded LoRAs and ControlNets each
+ *     generation model keeps for later requests; least recently used are closed beyond it
  */
 public record ServeConfig(
         @Default("127.0.0.1") String host,
@@ -27,7 +33,10 @@ public record ServeConfig(
         @OptionalKey Object memoryBudget,
         Map<String, ModelEntry> models,
         @Default("{}") Limits limits,
-        @Default("[]") List<String> corsOrigins) {
+        @Default("[]") List<String> corsOrigins,
+        @OptionalKey Path loras,
+        @OptionalKey Path controlnets,
+        @Default("256MiB") Object adapterCache) {
 
     /** Model names go into URLs, JSON and metric labels. */
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._:-]{0,127}";
@@ -60,6 +69,7 @@ public record ServeConfig(
                         + "(scheme and host, no path; '*' is not accepted), got '" + origin + "'");
             }
         }
+        ByteSize.parse("adapter_cache", adapterCache);
         apiKeys = List.copyOf(apiKeys);
         corsOrigins = List.copyOf(corsOrigins);
         models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
@@ -180,36 +190,54 @@ public record ServeConfig(
         Map<String, ModelEntry> resolved = new LinkedHashMap<>();
         raw.models().forEach((name, entry) -> resolved.put(name, entry.resolve(dir)));
         return new ServeConfig(raw.host(), raw.port(), raw.apiKeys(), raw.memoryBudget(), resolved, raw.limits(),
-                raw.corsOrigins());
+                raw.corsOrigins(), raw.loras() == null ? null : dir.resolve(raw.loras()).normalize(),
+                raw.controlnets() == null ? null : dir.resolve(raw.controlnets()).normalize(), raw.adapterCache());
     }
 
     /** A server of one model with the default settings ({@code mix serve --model DIR} or {@code PIPELINE.yaml}). */
     public static ServeConfig single(String name, ModelEntry entry) {
-        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of());
+        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of(),
+                null, null, "256MiB");
     }
 
     /** This configuration listening elsewhere. */
     public ServeConfig withAddress(String newHost, int newPort) {
-        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins);
+        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins, loras, controlnets,
+                adapterCache);
     }
 
     /** This configuration with other limits. */
     public ServeConfig withLimits(Limits newLimits) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins, loras, controlnets,
+                adapterCache);
     }
 
     /** This configuration with another memory budget (bytes, or a size such as {@code "2GiB"}). */
     public ServeConfig withMemoryBudget(Object budget) {
-        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins);
+        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins, loras, controlnets,
+                adapterCache);
     }
 
     /** This configuration with other CORS origins. */
     public ServeConfig withCorsOrigins(List<String> origins) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins, loras, controlnets,
+                adapterCache);
     }
 
     /** This configuration with other API keys. */
     public ServeConfig withApiKeys(List<String> keys) {
-        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins);
+        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins, loras, controlnets,
+                adapterCache);
+    }
+
+    /** This configuration with other LoRA and ControlNet folders (either {@code null} for none). */
+    public ServeConfig withAdapterFolders(Path loraFolder, Path controlnetFolder) {
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, corsOrigins, loraFolder,
+                controlnetFolder, adapterCache);
+    }
+
+    /** {@link #adapterCache} in bytes. */
+    public long adapterCacheBytes() {
+        return ByteSize.parse("adapter_cache", adapterCache);
     }
 }

@@ -86,6 +86,42 @@ public interface ServedModel extends AutoCloseable {
     /** A generation pipeline: prompt (and, for image to image, a starting picture) to PNG files. */
     interface Painter {
 
+        /** A request's LoRA: a name in the server's {@code loras:} folder and its multiplier. */
+        record Lora(String name, double scale) {}
+
+        /** A request's ControlNet: a name in the server's {@code controlnets:} folder, its image and scale. */
+        record Control(String name, RgbImage image, double scale) {}
+
+        /** Sees each per-request LoRA or ControlNet the model found loaded ({@code hit}) or had to load. */
+        interface CacheEvents {
+            CacheEvents NONE = (kind, hit) -> {};
+
+            void used(String kind, boolean hit);
+        }
+
+        /**
+         * A request's LoRAs and ControlNet ({@code null}: none), applied for that request only.
+         *
+         * <p>Errors name the request fields: {@code loras[i].name}, {@code controlnet.name}.
+         */
+        record Adapters(List<Lora> loras, Control controlnet, CacheEvents events) {
+            public static final Adapters NONE = new Adapters(List.of(), null, CacheEvents.NONE);
+
+            public Adapters {
+                loras = List.copyOf(loras);
+            }
+        }
+
+        /** Names a request may give in {@code loras}, sorted (empty when the server has no folder). */
+        default List<String> loras() {
+            return List.of();
+        }
+
+        /** Names a request may give in {@code controlnet}, sorted. */
+        default List<String> controlnets() {
+            return List.of();
+        }
+
         /** The pipeline's {@code diffusion:} settings, which a request's fields override. */
         DiffusionSettings defaults();
 
@@ -99,8 +135,11 @@ public interface ServedModel extends AutoCloseable {
          *
          * @param init image to image: the picture to start from, or {@code null}
          * @param settings the pipeline's settings with the request's over them
+         * @param adapters the request's LoRAs and ControlNet, or {@link Adapters#NONE}
          * @param progress sees each denoising step; it may throw to stop the run (a client that left)
+         * @throws ApiError 400 naming the field for a LoRA or ControlNet name the server does not have
          */
-        List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, ProgressListener progress);
+        List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, Adapters adapters,
+                ProgressListener progress);
     }
 }

@@ -36,6 +36,12 @@ public final class ServerMetrics implements ModelCache.Events {
             .help("Models loaded").labelNames("model").register(registry);
     private final Counter evictions = Counter.builder().name("mix_model_cache_evictions_total")
             .help("Models closed to fit the memory budget").labelNames("model").register(registry);
+    private final Counter adapterHits = Counter.builder().name("mix_adapter_cache_hits_total")
+            .help("Per-request LoRAs and ControlNets found loaded, by model and kind").labelNames("model", "kind")
+            .register(registry);
+    private final Counter adapterMisses = Counter.builder().name("mix_adapter_cache_misses_total")
+            .help("Per-request LoRAs and ControlNets loaded for a request, by model and kind")
+            .labelNames("model", "kind").register(registry);
     private final Gauge resident = Gauge.builder().name("mix_model_resident_bytes")
             .help("Bytes of the tensors the resident models hold").register(registry);
     private final Gauge queue = Gauge.builder().name("mix_queue_depth")
@@ -72,6 +78,15 @@ public final class ServerMetrics implements ModelCache.Events {
 
     void embedded(String model, int count) {
         embeddings.labelValues(model).inc(count);
+    }
+
+    void adapterUsed(String model, String kind, boolean hit) {
+        (hit ? adapterHits : adapterMisses).labelValues(model, kind).inc();
+    }
+
+    /** Per-request LoRA ({@code lora}) or ControlNet ({@code controlnet}) cache hits or misses of one model. */
+    public long adapterCount(boolean hits, String model, String kind) {
+        return (long) (hits ? adapterHits : adapterMisses).labelValues(model, kind).get();
     }
 
     void loaded(String model) {

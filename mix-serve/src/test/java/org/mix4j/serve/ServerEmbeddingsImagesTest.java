@@ -258,7 +258,7 @@ class ServerEmbeddingsImagesTest {
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"response_format\": \"url\"}"), 400).get("param").getAsString());
         assertEquals("strength", error(tiny.post("/v1/images/generations",
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"strength\": 0.5}"), 400).get("param").getAsString());
-        assertEquals("loras", error(tiny.post("/v1/images/generations",
+        assertEquals("loras[0].name", error(tiny.post("/v1/images/generations",
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"loras\": [{\"name\": \"a\"}]}"), 400).get("param").getAsString());
         assertEquals("n", error(tiny.post("/v1/images/generations",
                 "{\"model\": \"tiny-sd\", \"prompt\": \"x\", \"n\": 5}"), 400).get("param").getAsString());

@@ -38,7 +38,7 @@ final class TinyServer implements AutoCloseable {
     TinyServer(MixRuntime runtime, UnaryOperator<ServeConfig> edit, UnaryOperator<ModelCache.Loader> wrap) {
         ServeConfig config = edit.apply(ServeConfig.load(DEMO)).withAddress("127.0.0.1", 0);
         manager = NDManager.newBaseManager();
-        models = new PipelineModels(config.models(), runtime.loader(), manager, config.limits());
+        models = new PipelineModels(config, runtime.loader(), manager);
         server = new MixServer(config, wrap.apply(models)).start();
     }
 
