@@ -319,15 +319,15 @@ final class ImageGenerations {
 
     /**
      * The pipeline's settings with the request's over them. Without a size in either, text to image
-     * draws at the pipeline's native size and image to image keeps the picture's (rounded down to a
-     * multiple of 8), as {@code mix generate} does.
+     * draws at the pipeline's native size, and image to image and a request's ControlNet keep the
+     * picture's (rounded down to a multiple of 8), as {@code mix generate} does.
      */
     static DiffusionSettings settings(ServedModel.Painter painter, Request r) {
         DiffusionSettings d = painter.defaults();
         boolean pipelineSize = d.size() != null && d.size().get(0) > 0 && d.size().get(1) > 0;
         int[] size = r.size() != null ? r.size()
                 : pipelineSize ? new int[] {d.size().get(0), d.size().get(1)}
-                : r.init() == null ? painter.nativeSize() : null;
+                : r.init() == null && r.controlnet() == null ? painter.nativeSize() : null;
         try {
             return new DiffusionSettings(r.guidance() != null ? r.guidance() : d.guidanceScale(),
                     r.steps() != null ? r.steps() : d.numInferenceSteps(),
