@@ -11,7 +11,9 @@ import java.util.Map;
  * {@code scaling * (x A^T) B^T} of each adapter named for that linear, next to its own trained
  * adapters. Requests on other threads see the plain weights, so concurrent calls with different
  * LoRAs cannot see each other's. The product's worker threads ({@link org.mix4j.tensor.ParallelMatMul})
- * need no scope: the update is added on the calling thread after the product.
+ * need no scope: the update is added on the calling thread after the product. Code that computes a
+ * linear's product itself from {@link Linear#rowsT} / {@link Linear#columnsT} (the LLaMA MLP's
+ * sharded path) bypasses {@link Linear#forward} and so these adapters; the diffusion UNet does not.
  */
 public final class CallAdapters {
 
