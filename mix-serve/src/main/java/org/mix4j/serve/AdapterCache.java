@@ -31,7 +31,7 @@ final class AdapterCache<T extends AutoCloseable> implements AutoCloseable {
     private final Function<Path, T> load;
     private final Function<T, Long> bytes;
     private final Map<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
-    private long held;
+    private volatile long held; // read without the lock: the model cache sums it while an entry may be loading
     private long hits;
     private long misses;
     private boolean closed;
@@ -178,7 +178,7 @@ final class AdapterCache<T extends AutoCloseable> implements AutoCloseable {
     }
 
     /** Bytes of the resident entries. */
-    synchronized long bytes() {
+    long bytes() {
         return held;
     }
 

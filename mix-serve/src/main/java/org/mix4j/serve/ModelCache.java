@@ -14,8 +14,9 @@ import java.util.concurrent.CompletionException;
  * load and never see a half-built model. Requests hold a {@link Lease}; a leased model is never
  * closed. When a load brings the resident bytes over the budget, the least recently used models that
  * no request holds are closed until it fits (a model bigger than the whole budget is still served,
- * alone). Bytes are what {@link ServedModel#bytes()} measured; a model loaded before has its size
- * known, so room is made before it loads again.
+ * alone). Bytes are what {@link ServedModel#bytes()} measured plus what the model holds for requests
+ * at the time ({@link ServedModel#adapterBytes()}, rechecked as each request ends); a model loaded
+ * before has its size known, so room is made before it loads again.
  */
 public final class ModelCache implements AutoCloseable {
 
@@ -86,7 +87,6 @@ public final class ModelCache implements AutoCloseable {
     private final Loader loader;
     private final long budget;
     private final Events events;
-    private long resident;
     private long clock;
     private boolean closed;
 
@@ -168,7 +168,6 @@ public final class ModelCache implements AutoCloseable {
             }
             slot.model = model;
             slot.knownBytes = model.bytes();
-            resident += model.bytes();
             Lease lease = lease(slot);
             fitBudget(0, slot);
             load.complete(null);
@@ -184,7 +183,7 @@ public final class ModelCache implements AutoCloseable {
 
     /** Closes least recently used, unleased models until {@code extra} more bytes fit (sparing {@code keep}). */
     private void fitBudget(long extra, Slot keep) {
-        while (resident + extra > budget) {
+        while (residentNow() + extra > budget) {
             Slot victim = null;
             for (Slot s : slots.values()) {
                 if (s != keep && s.model != null && s.leases == 0 && (victim == null || s.lastUse < victim.lastUse)) {
@@ -196,14 +195,24 @@ public final class ModelCache implements AutoCloseable {
             }
             evict(victim);
         }
-        events.resident(resident);
+        events.resident(residentNow());
+    }
+
+    /** Bytes of the resident models, with what each holds for requests now (its per-request LoRAs and ControlNets). */
+    private long residentNow() {
+        long sum = 0;
+        for (Slot s : slots.values()) {
+            if (s.model != null) {
+                sum += s.model.bytes() + s.model.adapterBytes();
+            }
+        }
+        return sum;
     }
 
     private void evict(Slot s) {
         long bytes = s.model.bytes();
         s.model.close();
         s.model = null;
-        resident -= bytes;
         events.evicted(s.name, bytes);
     }
 
@@ -216,7 +225,7 @@ public final class ModelCache implements AutoCloseable {
 
     /** Bytes the resident models hold. */
     public synchronized long residentBytes() {
-        return resident;
+        return residentNow();
     }
 
     /** Closes every model no request holds; later acquisitions fail. */
@@ -228,6 +237,6 @@ public final class ModelCache implements AutoCloseable {
                 evict(s);
             }
         }
-        events.resident(resident);
+        events.resident(residentNow());
     }
 }

@@ -366,6 +366,11 @@ public final class PipelineModels implements ModelCache.Loader {
         }
 
         @Override
+        public long adapterBytes() {
+            return loras.bytes() + controlnets.bytes();
+        }
+
+        @Override
         public List<String> loras() {
             return loras.available();
         }

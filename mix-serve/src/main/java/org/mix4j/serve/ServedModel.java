@@ -30,6 +30,15 @@ public interface ServedModel extends AutoCloseable {
      */
     long bytes();
 
+    /**
+     * Native bytes the model holds for requests besides its own tensors (a generation model's cached
+     * per-request LoRAs and ControlNets), now; the memory budget counts them too. Cheap, and safe to
+     * call from any thread.
+     */
+    default long adapterBytes() {
+        return 0;
+    }
+
     /** Chat completions, or {@code null} for a model that does not chat. */
     default Chat chat() {
         return null;

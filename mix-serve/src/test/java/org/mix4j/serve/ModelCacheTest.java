@@ -25,6 +25,7 @@ class ModelCacheTest {
     static final class FakeModel implements ServedModel {
         final String name;
         final long bytes;
+        volatile long adapterBytes;
         volatile boolean closed;
 
         FakeModel(String name, long bytes) {
@@ -40,6 +41,11 @@ class ModelCacheTest {
         @Override
         public long bytes() {
             return bytes;
+        }
+
+        @Override
+        public long adapterBytes() {
+            return adapterBytes;
         }
 
         @Override
@@ -136,6 +142,19 @@ class ModelCacheTest {
         assertFalse(built.get(0).closed, "a is in use");
         a.close();
         assertEquals(List.of("a"), cache.resident());
+    }
+
+    @Test
+    void whatAModelHoldsForRequestsCountsWhenTheRequestEnds() {
+        ModelCache cache = cache(25, Map.of("a", 10L, "b", 10L), new CountDownLatch(0));
+        cache.acquire("a").close();
+        ModelCache.Lease b = cache.acquire("b");
+        built.get(1).adapterBytes = 8; // the request on b loads a LoRA: 28 bytes over a budget of 25
+        assertEquals(28, cache.residentBytes());
+        assertEquals(List.of(), evicted);
+        b.close(); // checked as the request ends: a, least recently used, goes
+        assertEquals(List.of("a"), evicted);
+        assertEquals(18, cache.residentBytes());
     }
 
     @Test

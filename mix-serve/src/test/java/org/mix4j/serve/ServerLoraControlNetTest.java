@@ -183,6 +183,11 @@ class ServerLoraControlNetTest {
         assertTrue(diff <= 1, "merged vs per-request LoRA differ by " + diff + " levels");
 
         assertEquals(1, tiny.server.metrics().adapterCount(false, "tiny-sd", "lora"), "loaded once");
+        try (ModelCache.Lease sd = tiny.server.cache().acquire("tiny-sd")) {
+            assertTrue(sd.model().adapterBytes() > 0, "the cached LoRA's factors");
+            assertEquals(sd.model().bytes() + sd.model().adapterBytes(), tiny.server.cache().residentBytes(),
+                    "count in the memory budget");
+        }
         png(withLora(request(5), "ink", 0.3));
         assertTrue(tiny.server.metrics().adapterCount(true, "tiny-sd", "lora") >= 1, "then found in the cache");
     }
