@@ -193,6 +193,34 @@ class ServerLoraControlNetTest {
     }
 
     @Test
+    void aStreamedRequestAndAnEditApplyTheLoraToo() throws Exception {
+        JsonObject body = withLora(request(9), "chalk", 0.6);
+        byte[] plain = png(body);
+        body.addProperty("stream", true);
+        HttpResponse<String> r = tiny.post("/v1/images/generations", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        List<String> lines = r.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        JsonObject done = com.google.gson.JsonParser.parseString(lines.get(lines.size() - 2)).getAsJsonObject();
+        assertEquals("image_generation.completed", done.get("type").getAsString());
+        assertArrayEquals(plain, Base64.getDecoder().decode(done.get("b64_json").getAsString()));
+
+        JsonObject edit = withLora(request(9), "chalk", 0.6);
+        edit.addProperty("image", TinyServer.imageDataUrl());
+        edit.addProperty("strength", 0.7);
+        edit.addProperty("size", "16x16");
+        byte[] withLora = editPng(edit);
+        edit.remove("loras");
+        assertFalse(java.util.Arrays.equals(withLora, editPng(edit)), "the LoRA changes an edit too");
+    }
+
+    private static byte[] editPng(JsonObject body) throws Exception {
+        HttpResponse<String> r = tiny.post("/v1/images/edits", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        return Base64.getDecoder().decode(TinyServer.json(r).getAsJsonArray("data").get(0).getAsJsonObject()
+                .get("b64_json").getAsString());
+    }
+
+    @Test
     void concurrentRequestsWithDifferentLorasEachGetTheirSequentialImage() throws Exception {
         List<Callable<byte[]>> calls = List.of(
                 () -> png(withLora(request(11), "ink", 1.0)),
