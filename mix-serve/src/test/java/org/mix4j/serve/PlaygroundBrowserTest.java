@@ -42,9 +42,10 @@ class PlaygroundBrowserTest {
     private static MixRuntime runtime;
     private static TinyServer tiny;
     private static WebDriver browser;
+    private static Path loras;
 
     @BeforeAll
-    static void start() {
+    static void start() throws java.io.IOException {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
             String why = "the browser test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + DRIVER
                     + "): apt-get install chromium chromium-driver";
@@ -54,7 +55,9 @@ class PlaygroundBrowserTest {
             Assumptions.abort(why);
         }
         runtime = MixRuntime.start(MixSettings.builtInOnly());
-        tiny = new TinyServer(runtime, c -> c.withApiKeys(List.of("sk-page")));
+        loras = Files.createTempDirectory("mix-playground-loras");
+        ServerLoraControlNetTest.writeLora(loras.resolve("ink.safetensors"), 1);
+        tiny = new TinyServer(runtime, c -> c.withApiKeys(List.of("sk-page")).withAdapterFolders(loras, null));
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu");
         // the driver is named, so Selenium Manager downloads nothing
@@ -72,6 +75,14 @@ class PlaygroundBrowserTest {
         if (tiny != null) {
             tiny.close();
             runtime.close();
+        }
+        if (loras != null) {
+            try {
+                Files.deleteIfExists(loras.resolve("ink.safetensors"));
+                Files.deleteIfExists(loras);
+            } catch (java.io.IOException e) {
+                // a temporary folder; nothing to recover
+            }
         }
     }
 
@@ -172,6 +183,36 @@ class PlaygroundBrowserTest {
         assertEquals("data:image/png;base64," + expected, img.getAttribute("src"));
         assertEquals(16, ((Number) ((org.openqa.selenium.JavascriptExecutor) browser)
                 .executeScript("return arguments[0].naturalWidth;", img)).intValue(), "the browser decoded the PNG");
+    }
+
+    @Test
+    void theLoraPickerSendsTheChosenLora() throws Exception {
+        JsonObject request = new JsonObject();
+        request.addProperty("model", "tiny-sd");
+        request.addProperty("prompt", "a big red sun");
+        request.addProperty("steps", 2);
+        request.addProperty("seed", 6);
+        com.google.gson.JsonArray loras = new com.google.gson.JsonArray();
+        JsonObject lora = new JsonObject();
+        lora.addProperty("name", "ink");
+        lora.addProperty("scale", 0.5);
+        loras.add(lora);
+        request.add("loras", loras);
+        HttpResponse<String> api = tiny.post("/v1/images/generations", request.toString(), "Authorization",
+                "Bearer sk-page");
+        assertEquals(200, api.statusCode(), api.body());
+        String expected = TinyServer.json(api).getAsJsonArray("data").get(0).getAsJsonObject().get("b64_json")
+                .getAsString();
+        open("tiny-sd");
+        set("img-prompt", "a big red sun");
+        set("img-steps", "2");
+        set("img-seed", "6");
+        new Select(browser.findElement(By.id("img-lora"))).selectByValue("ink");
+        set("img-lora-scale", "0.5");
+        browser.findElement(By.id("img-generate")).click();
+        waiting().until(d -> "true".equals(d.findElement(By.id("img-results")).getAttribute("data-done")));
+        WebElement img = browser.findElement(By.cssSelector("#img-results img"));
+        assertEquals("data:image/png;base64," + expected, img.getAttribute("src"));
     }
 
     @Test

@@ -79,7 +79,7 @@ class ServerLoraControlNetTest {
      * {@code proj_in}/{@code proj_out} of the tiny UNet, random but seeded, large enough to change
      * the picture.
      */
-    private static void writeLora(Path file, long seed) throws IOException {
+    static void writeLora(Path file, long seed) throws IOException {
         Random random = new Random(seed);
         SafeTensorsWriter writer = new SafeTensorsWriter();
         try (NDManager manager = NDManager.newBaseManager();
