@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.UUID;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.task.DecodingSettings;
 
@@ -18,9 +17,10 @@ final class ChatCompletions {
     private final ServeConfig.Limits limits;
     private final ModelAccess access;
     private final ServerMetrics metrics;
-    private final ImageDecoder images = new ImageDecoder();
+    private final ImageUrls images;
 
-    ChatCompletions(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics) {
+    ChatCompletions(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics, ImageUrls images) {
+        this.images = images;
         this.limits = limits;
         this.access = access;
         this.metrics = metrics;

@@ -12,7 +12,6 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 
 /**
  * A {@code POST /v1/chat/completions} body, checked field by field; every error names the field as
@@ -28,8 +27,8 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
 
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
-    /** Parses and checks a request body; images are decoded here (data URLs only). */
-    public static ChatRequest parse(String body, ImageDecoder images, int maxPromptChars) {
+    /** Parses and checks a request body; images are decoded here (data URLs, and the sources the operator allows). */
+    static ChatRequest parse(String body, ImageUrls images, int maxPromptChars) {
         JsonObject o = JsonFields.body(body);
         String model = string(o, "model", true);
         List<String> imageParts = new ArrayList<>();
@@ -76,7 +75,7 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
                 stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0));
     }
 
-    private static List<ServedModel.Message> messages(JsonObject o, ImageDecoder images, List<String> imageParts) {
+    private static List<ServedModel.Message> messages(JsonObject o, ImageUrls images, List<String> imageParts) {
         JsonElement list = present(o, "messages");
         if (list == null) {
             throw ApiError.invalid("messages", "missing required field 'messages'");
@@ -105,7 +104,7 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
         return out;
     }
 
-    private static ServedModel.Message content(JsonObject m, String role, String at, ImageDecoder decoder,
+    private static ServedModel.Message content(JsonObject m, String role, String at, ImageUrls decoder,
             List<String> imageParts) {
         JsonElement content = present(m, "content");
         if (content == null) {
@@ -133,7 +132,7 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
                 if (!role.equals("user")) {
                     throw ApiError.invalid(pat, "only user messages may carry images, " + at + " is the " + role + "'s");
                 }
-                images.add(ImageUrls.decode(imageUrl(part, pat), pat + ".image_url.url", decoder));
+                images.add(decoder.decode(imageUrl(part, pat), pat + ".image_url.url"));
                 imageParts.add(pat);
             } else {
                 throw ApiError.invalid(pat + ".type", pat + ".type must be text or image_url, got '" + type + "'");

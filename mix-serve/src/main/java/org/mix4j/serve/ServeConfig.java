@@ -19,6 +19,7 @@ import org.mix4j.config.YamlLoader;
  *     resident models may hold; absent means unlimited
  * @param corsOrigins origins ({@code https://app.example.com}) whose pages may call the API from a
  *     browser; empty (the default) sends no CORS headers, so browsers allow same-origin pages only
+ * @param imageSources the folders and hosts image URLs may name besides inline data; none by default
  */
 public record ServeConfig(
         @Default("127.0.0.1") String host,
@@ -27,7 +28,8 @@ public record ServeConfig(
         @OptionalKey Object memoryBudget,
         Map<String, ModelEntry> models,
         @Default("{}") Limits limits,
-        @Default("[]") List<String> corsOrigins) {
+        @Default("[]") List<String> corsOrigins,
+        @Default("{}") ImageSources imageSources) {
 
     /** Model names go into URLs, JSON and metric labels. */
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._:-]{0,127}";
@@ -180,36 +182,42 @@ public record ServeConfig(
         Map<String, ModelEntry> resolved = new LinkedHashMap<>();
         raw.models().forEach((name, entry) -> resolved.put(name, entry.resolve(dir)));
         return new ServeConfig(raw.host(), raw.port(), raw.apiKeys(), raw.memoryBudget(), resolved, raw.limits(),
-                raw.corsOrigins());
+                raw.corsOrigins(), raw.imageSources().resolve(dir));
     }
 
     /** A server of one model with the default settings ({@code mix serve --model DIR} or {@code PIPELINE.yaml}). */
     public static ServeConfig single(String name, ModelEntry entry) {
-        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of());
+        return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of(),
+                ImageSources.none());
     }
 
     /** This configuration listening elsewhere. */
     public ServeConfig withAddress(String newHost, int newPort) {
-        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins);
+        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins, imageSources);
     }
 
     /** This configuration with other limits. */
     public ServeConfig withLimits(Limits newLimits) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins, imageSources);
     }
 
     /** This configuration with another memory budget (bytes, or a size such as {@code "2GiB"}). */
     public ServeConfig withMemoryBudget(Object budget) {
-        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins);
+        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins, imageSources);
     }
 
     /** This configuration with other CORS origins. */
     public ServeConfig withCorsOrigins(List<String> origins) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins, imageSources);
+    }
+
+    /** This configuration reading images also from these sources. */
+    public ServeConfig withImageSources(ImageSources sources) {
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, corsOrigins, sources);
     }
 
     /** This configuration with other API keys. */
     public ServeConfig withApiKeys(List<String> keys) {
-        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins);
+        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins, imageSources);
     }
 }

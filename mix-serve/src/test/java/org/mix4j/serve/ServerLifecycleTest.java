@@ -80,7 +80,7 @@ class ServerLifecycleTest {
         java.nio.file.Files.writeString(broken, "task: text\ncheckpoint: " + TinyServer.ROOT.resolve(
                 "testdata/golden/llama_causal_lm") + "\nllm: { type: llama, hiden_size: 3 }\ntokenizer: { type: hf_tokenizer, path: ../../../examples/understanding/tiny-tokenizer }\n");
         try (TinyServer tiny = new TinyServer(runtime, c -> new ServeConfig(c.host(), c.port(), c.apiKeys(),
-                null, java.util.Map.of("broken", new ServeConfig.ModelEntry(broken, null)), c.limits(), java.util.List.of()))) {
+                null, java.util.Map.of("broken", new ServeConfig.ModelEntry(broken, null)), c.limits(), java.util.List.of(), c.imageSources()))) {
             for (int attempt = 0; attempt < 2; attempt++) {
                 HttpResponse<String> r = tiny.post("/v1/chat/completions", TinyServer.chat("broken", "hi", 4));
                 assertEquals(500, r.statusCode(), r.body());
