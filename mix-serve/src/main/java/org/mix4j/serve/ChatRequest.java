@@ -21,9 +21,13 @@ import org.mix4j.api.RgbImage;
  * @param maxTokens {@code max_completion_tokens}, else {@code max_tokens}; {@code null} when absent
  * @param streamUsage {@code stream_options.include_usage}: a last chunk with the usage
  * @param firstImagePart where the first image is ({@code messages[i].content[j]}), or {@code null}
+ * @param n how many choices to generate (1 to {@link #MAX_CHOICES})
  */
 public record ChatRequest(String model, List<ServedModel.Message> messages, Integer maxTokens, Double temperature,
-        Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart) {
+        Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart, int n) {
+
+    /** The most choices ({@code n}) one request may ask for: each is a whole generation. */
+    static final int MAX_CHOICES = 8;
 
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
@@ -55,8 +59,8 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             throw ApiError.invalid("top_p", "top_p must be in (0, 1], got " + topP);
         }
         Integer n = integer(o, "n");
-        if (n != null && n != 1) {
-            throw ApiError.invalid("n", "only n = 1 is supported, got " + n);
+        if (n != null && (n < 1 || n > MAX_CHOICES)) {
+            throw ApiError.invalid("n", "n must be between 1 and " + MAX_CHOICES + ", got " + n);
         }
         Double seed = number(o, "seed");
         if (seed != null && seed != Math.rint(seed)) {
@@ -72,7 +76,8 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             usage = bool(options.getAsJsonObject(), "include_usage", "stream_options.include_usage");
         }
         return new ChatRequest(model, messages, maxTokens, temperature, topP, seed == null ? null : seed.longValue(),
-                stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0));
+                stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0),
+                n == null ? 1 : n);
     }
 
     private static List<ServedModel.Message> messages(JsonObject o, ImageUrls images, List<String> imageParts) {
