@@ -177,6 +177,12 @@ public final class PipelineModels implements ModelCache.Loader {
             this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
         }
 
+        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
+        @Override
+        public long bytes() {
+            return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
+        }
+
         @Override
         public void close() {
             if (scheduler != null) {
@@ -227,6 +233,12 @@ public final class PipelineModels implements ModelCache.Loader {
             super(Tasks.UNDERSTANDING.task(), pipeline, manager);
             this.pipeline = pipeline;
             this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
+        }
+
+        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
+        @Override
+        public long bytes() {
+            return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
         }
 
         @Override

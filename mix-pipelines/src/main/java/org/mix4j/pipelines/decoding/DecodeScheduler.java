@@ -44,6 +44,7 @@ public final class DecodeScheduler implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Stats stats = new Stats(0, 0, 0, 0);
+    private final long cacheBytes;
 
     /**
      * What the scheduler did so far.
@@ -76,6 +77,7 @@ public final class DecodeScheduler implements AutoCloseable {
         this.manager = manager;
         this.context = Math.min(context, model.maxPositions());
         this.rows = new CacheRows(model, manager, slots, this.context);
+        this.cacheBytes = rows.bytes(CacheRows.bytesPerPosition(model, manager));
         this.active = new BatchedSequence[slots];
         this.loop = THREADS.submit(this::run);
     }
@@ -92,6 +94,14 @@ public final class DecodeScheduler implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+
+    /**
+     * Bytes of the batched KV cache while some request decodes ({@code slots × context} positions of
+     * keys and values for every layer); none while idle.
+     */
+    public long cacheBytes() {
+        return cacheBytes;
+    }
 
     /** The language model whose steps this scheduler runs. */
     public LanguageModel model() {
