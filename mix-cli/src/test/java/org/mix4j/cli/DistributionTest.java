@@ -95,17 +95,17 @@ class DistributionTest {
 
     /** The README's first command, from a copy of the example and its files, with only a JDK. */
     @Test
-    void packagedLauncherRunsTheTinyLlavaExampleOutsideTheSourceTree() throws Exception {
-        copy(REPO.resolve("examples/understanding/tiny-llava.yaml"), dir.resolve("examples/understanding/tiny-llava.yaml"));
-        copy(REPO.resolve("examples/understanding/tiny-tokenizer"), dir.resolve("examples/understanding/tiny-tokenizer"));
-        copy(REPO.resolve("examples/images/field.png"), dir.resolve("examples/images/field.png"));
-        copy(REPO.resolve("testdata/golden/llava"), dir.resolve("testdata/golden/llava"));
+    void packagedLauncherRunsTheShippedVlmExampleOutsideTheSourceTree() throws Exception {
+        copy(REPO.resolve("examples/understanding/shapes-vlm.yaml"), dir.resolve("examples/understanding/shapes-vlm.yaml"));
+        copy(REPO.resolve("examples/models/tiny-vlm-shapes"), dir.resolve("examples/models/tiny-vlm-shapes"));
+        copy(REPO.resolve("examples/images/shapes-demo.png"), dir.resolve("examples/images/shapes-demo.png"));
 
-        Result r = exec(dir, List.of(DIST.resolve("bin/mix").toString(), "run", "examples/understanding/tiny-llava.yaml",
-                "--image", "examples/images/field.png", "--prompt", "What is in the picture?", "--stats"),
+        Result r = exec(dir, List.of(DIST.resolve("bin/mix").toString(), "run", "examples/understanding/shapes-vlm.yaml",
+                "--image", "examples/images/shapes-demo.png", "--prompt", "What colour is the star?", "--stats"),
                 Path.of(System.getProperty("java.home")));
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().contains("image tokens"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().equals("black")), "the star in shapes-demo.png is black:\n" + r.out());
     }
 
     /** {@code target/mix4j-VERSION}, the one folder of that name. */

@@ -3,8 +3,9 @@ package org.mix4j.serve;
 import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.task.DecodingSettings;
 
@@ -18,9 +19,10 @@ final class ChatCompletions {
     private final ServeConfig.Limits limits;
     private final ModelAccess access;
     private final ServerMetrics metrics;
-    private final ImageDecoder images = new ImageDecoder();
+    private final ImageUrls images;
 
-    ChatCompletions(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics) {
+    ChatCompletions(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics, ImageUrls images) {
+        this.images = images;
         this.limits = limits;
         this.access = access;
         this.metrics = metrics;
@@ -47,9 +49,13 @@ final class ChatCompletions {
             if (request.stream()) {
                 stream(ctx, model, request, settings, id, created);
             } else {
-                DecodeResult r = model.complete(request.messages(), settings, null, () -> false);
-                metrics.generated(request.model(), r.generatedTokens());
-                JsonObject body = ChatResponses.completion(r, request.model(), id, created);
+                List<DecodeResult> results = new ArrayList<>();
+                for (int i = 0; i < request.n(); i++) {
+                    DecodeResult r = model.complete(request.messages(), choice(settings, i), null, () -> false);
+                    metrics.generated(request.model(), r.generatedTokens());
+                    results.add(r);
+                }
+                JsonObject body = ChatResponses.completion(results, request.model(), id, created);
                 ctx.contentType("application/json").result(body.toString());
             }
         }
@@ -65,34 +71,63 @@ final class ChatCompletions {
                 r.stop() != null ? r.stop() : d.stop(), sample);
     }
 
+    /**
+     * The settings of choice {@code i} of {@code n}: choice 0 as asked, each later one with the next
+     * seed, so that sampled choices differ and a request with a seed is repeatable (greedy choices
+     * are the same text).
+     */
+    static DecodingSettings choice(DecodingSettings s, int i) {
+        return i == 0 ? s : new DecodingSettings(s.maxNewTokens(), s.temperature(), s.topK(), s.topP(),
+                s.repetitionPenalty(), s.seed() + i, s.eosTokenId(), s.stop(), s.doSample());
+    }
+
+    /** The choices one after the other, each opened by a role chunk and closed by a finish chunk of its index. */
     private void stream(Context ctx, ServedModel.Chat model, ChatRequest request, DecodingSettings settings, String id,
             long created) {
         Sse sse = Sse.open(ctx);
         if (sse == null) {
             return; // the client is gone already
         }
-        JsonObject first = ChatResponses.chunk(id, created, request.model(), ChatResponses.delta("assistant", ""), null);
-        DecodeResult r;
-        try {
-            r = model.complete(request.messages(), settings, (row, text) -> {
-                sse.start(first);
-                sse.send(ChatResponses.chunk(id, created, request.model(), ChatResponses.delta(null, text), null));
-            }, sse::gone);
-        } catch (RuntimeException e) {
-            if (!sse.started()) {
-                throw e; // nothing sent yet (a prompt longer than the context): an ordinary error response
+        List<DecodeResult> results = new ArrayList<>();
+        for (int i = 0; i < request.n() && !sse.gone(); i++) {
+            int index = i;
+            JsonObject first = ChatResponses.chunk(id, created, request.model(), index, ChatResponses.delta("assistant", ""),
+                    null);
+            boolean[] opened = {false};
+            Runnable open = () -> { // the choice's role chunk, once, before its first text
+                if (!opened[0]) {
+                    opened[0] = true;
+                    if (index == 0) {
+                        sse.start(first);
+                    } else {
+                        sse.send(first);
+                    }
+                }
+            };
+            DecodeResult r;
+            try {
+                r = model.complete(request.messages(), choice(settings, index), (row, text) -> {
+                    open.run();
+                    sse.send(ChatResponses.chunk(id, created, request.model(), index, ChatResponses.delta(null, text),
+                            null));
+                }, sse::gone);
+            } catch (RuntimeException e) {
+                if (!sse.started()) {
+                    throw e; // nothing sent yet (a prompt longer than the context): an ordinary error response
+                }
+                // the status line is sent: report in the stream, as OpenAI does
+                sse.send(ServerErrors.of(e).body());
+                sse.done();
+                return;
             }
-            // the status line is sent: report in the stream, as OpenAI does
-            sse.send(ServerErrors.of(e).body());
-            sse.done();
-            return;
+            open.run(); // a choice whose text was empty still opens with its role
+            metrics.generated(request.model(), r.generatedTokens());
+            String finish = ChatResponses.finish(r.finishReasons().get(0));
+            sse.send(ChatResponses.chunk(id, created, request.model(), index, new JsonObject(), finish));
+            results.add(r);
         }
-        sse.start(first);
-        metrics.generated(request.model(), r.generatedTokens());
-        String finish = ChatResponses.finish(r.finishReasons().get(0));
-        sse.send(ChatResponses.chunk(id, created, request.model(), new JsonObject(), finish));
-        if (request.streamUsage()) {
-            sse.send(ChatResponses.usageChunk(id, created, request.model(), r));
+        if (request.streamUsage() && !results.isEmpty()) {
+            sse.send(ChatResponses.usageChunk(id, created, request.model(), results));
         }
         sse.done();
     }

@@ -12,7 +12,6 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 
 /**
  * A {@code POST /v1/chat/completions} body, checked field by field; every error names the field as
@@ -22,14 +21,18 @@ import org.mix4j.image.ImageDecoder;
  * @param maxTokens {@code max_completion_tokens}, else {@code max_tokens}; {@code null} when absent
  * @param streamUsage {@code stream_options.include_usage}: a last chunk with the usage
  * @param firstImagePart where the first image is ({@code messages[i].content[j]}), or {@code null}
+ * @param n how many choices to generate (1 to {@link #MAX_CHOICES})
  */
 public record ChatRequest(String model, List<ServedModel.Message> messages, Integer maxTokens, Double temperature,
-        Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart) {
+        Double topP, Long seed, List<String> stop, boolean stream, boolean streamUsage, String firstImagePart, int n) {
+
+    /** The most choices ({@code n}) one request may ask for: each is a whole generation. */
+    static final int MAX_CHOICES = 8;
 
     private static final List<String> ROLES = List.of("system", "developer", "user", "assistant");
 
-    /** Parses and checks a request body; images are decoded here (data URLs only). */
-    public static ChatRequest parse(String body, ImageDecoder images, int maxPromptChars) {
+    /** Parses and checks a request body; images are decoded here (data URLs, and the sources the operator allows). */
+    static ChatRequest parse(String body, ImageUrls images, int maxPromptChars) {
         JsonObject o = JsonFields.body(body);
         String model = string(o, "model", true);
         List<String> imageParts = new ArrayList<>();
@@ -56,8 +59,8 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             throw ApiError.invalid("top_p", "top_p must be in (0, 1], got " + topP);
         }
         Integer n = integer(o, "n");
-        if (n != null && n != 1) {
-            throw ApiError.invalid("n", "only n = 1 is supported, got " + n);
+        if (n != null && (n < 1 || n > MAX_CHOICES)) {
+            throw ApiError.invalid("n", "n must be between 1 and " + MAX_CHOICES + ", got " + n);
         }
         Double seed = number(o, "seed");
         if (seed != null && seed != Math.rint(seed)) {
@@ -73,10 +76,11 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
             usage = bool(options.getAsJsonObject(), "include_usage", "stream_options.include_usage");
         }
         return new ChatRequest(model, messages, maxTokens, temperature, topP, seed == null ? null : seed.longValue(),
-                stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0));
+                stop(o), stream != null && stream, usage != null && usage, imageParts.isEmpty() ? null : imageParts.get(0),
+                n == null ? 1 : n);
     }
 
-    private static List<ServedModel.Message> messages(JsonObject o, ImageDecoder images, List<String> imageParts) {
+    private static List<ServedModel.Message> messages(JsonObject o, ImageUrls images, List<String> imageParts) {
         JsonElement list = present(o, "messages");
         if (list == null) {
             throw ApiError.invalid("messages", "missing required field 'messages'");
@@ -105,7 +109,7 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
         return out;
     }
 
-    private static ServedModel.Message content(JsonObject m, String role, String at, ImageDecoder decoder,
+    private static ServedModel.Message content(JsonObject m, String role, String at, ImageUrls decoder,
             List<String> imageParts) {
         JsonElement content = present(m, "content");
         if (content == null) {
@@ -133,7 +137,7 @@ public record ChatRequest(String model, List<ServedModel.Message> messages, Inte
                 if (!role.equals("user")) {
                     throw ApiError.invalid(pat, "only user messages may carry images, " + at + " is the " + role + "'s");
                 }
-                images.add(ImageUrls.decode(imageUrl(part, pat), pat + ".image_url.url", decoder));
+                images.add(decoder.decode(imageUrl(part, pat), pat + ".image_url.url"));
                 imageParts.add(pat);
             } else {
                 throw ApiError.invalid(pat + ".type", pat + ".type must be text or image_url, got '" + type + "'");

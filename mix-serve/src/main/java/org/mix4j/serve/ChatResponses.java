@@ -11,47 +11,56 @@ final class ChatResponses {
 
     private ChatResponses() {}
 
-    static JsonObject completion(DecodeResult r, String model, String id, long created) {
-        JsonObject message = new JsonObject();
-        message.addProperty("role", "assistant");
-        message.addProperty("content", r.texts().get(0));
-        JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
-        choice.add("message", message);
-        choice.add("logprobs", JsonNull.INSTANCE);
-        choice.addProperty("finish_reason", finish(r.finishReasons().get(0)));
+    /** The answer of one generation per choice, in {@code index} order. */
+    static JsonObject completion(java.util.List<DecodeResult> results, String model, String id, long created) {
         JsonArray choices = new JsonArray();
-        choices.add(choice);
+        for (int i = 0; i < results.size(); i++) {
+            DecodeResult r = results.get(i);
+            JsonObject message = new JsonObject();
+            message.addProperty("role", "assistant");
+            message.addProperty("content", r.texts().get(0));
+            JsonObject choice = new JsonObject();
+            choice.addProperty("index", i);
+            choice.add("message", message);
+            choice.add("logprobs", JsonNull.INSTANCE);
+            choice.addProperty("finish_reason", finish(r.finishReasons().get(0)));
+            choices.add(choice);
+        }
         JsonObject body = new JsonObject();
         body.addProperty("id", id);
         body.addProperty("object", "chat.completion");
         body.addProperty("created", created);
         body.addProperty("model", model);
         body.add("choices", choices);
-        body.add("usage", usage(r));
+        body.add("usage", usage(results));
         return body;
     }
 
-    /** OpenAI's usage: the prompt's tokens (image tokens included) and the generated ones. */
-    static JsonObject usage(DecodeResult r) {
+    /**
+     * OpenAI's usage: the prompt's tokens (image tokens included), counted once however many choices,
+     * and the generated ones of all choices.
+     */
+    static JsonObject usage(java.util.List<DecodeResult> results) {
+        int prompt = results.get(0).promptTokens();
+        int generated = results.stream().mapToInt(DecodeResult::generatedTokens).sum();
         JsonObject usage = new JsonObject();
-        usage.addProperty("prompt_tokens", r.promptTokens());
-        usage.addProperty("completion_tokens", r.generatedTokens());
-        usage.addProperty("total_tokens", r.promptTokens() + r.generatedTokens());
+        usage.addProperty("prompt_tokens", prompt);
+        usage.addProperty("completion_tokens", generated);
+        usage.addProperty("total_tokens", prompt + generated);
         return usage;
     }
 
     /** The chunk after the last one when {@code stream_options.include_usage}: no choices, the usage. */
-    static JsonObject usageChunk(String id, long created, String model, DecodeResult r) {
-        JsonObject body = chunk(id, created, model, new JsonObject(), null);
+    static JsonObject usageChunk(String id, long created, String model, java.util.List<DecodeResult> results) {
+        JsonObject body = chunk(id, created, model, 0, new JsonObject(), null);
         body.add("choices", new JsonArray());
-        body.add("usage", usage(r));
+        body.add("usage", usage(results));
         return body;
     }
 
-    static JsonObject chunk(String id, long created, String model, JsonObject delta, String finish) {
+    static JsonObject chunk(String id, long created, String model, int index, JsonObject delta, String finish) {
         JsonObject choice = new JsonObject();
-        choice.addProperty("index", 0);
+        choice.addProperty("index", index);
         choice.add("delta", delta);
         choice.add("logprobs", JsonNull.INSTANCE);
         choice.add("finish_reason", finish == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(finish));

@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 
 /**
  * {@code POST /v1/embeddings} for retrieval pipelines: OpenAI's request ({@code model},
@@ -32,9 +31,10 @@ final class Embeddings {
     private final ServeConfig.Limits limits;
     private final ModelAccess access;
     private final ServerMetrics metrics;
-    private final ImageDecoder images = new ImageDecoder();
+    private final ImageUrls images;
 
-    Embeddings(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics) {
+    Embeddings(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics, ImageUrls images) {
+        this.images = images;
         this.limits = limits;
         this.access = access;
         this.metrics = metrics;
@@ -129,7 +129,7 @@ final class Embeddings {
             }
             String s = e.getAsString();
             if (s.toLowerCase(Locale.ROOT).startsWith("data:")) {
-                out.add(new Input(null, ImageUrls.decode(s, param, images)));
+                out.add(new Input(null, images.decode(s, param)));
                 continue;
             }
             if (s.isEmpty()) {

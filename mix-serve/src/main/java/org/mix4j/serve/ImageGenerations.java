@@ -24,7 +24,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.task.DiffusionSettings;
 
 /**
@@ -47,9 +46,10 @@ final class ImageGenerations {
     private final ModelAccess access;
     private final ServerMetrics metrics;
     private final SecureRandom seeds = new SecureRandom();
-    private final ImageDecoder decoder = new ImageDecoder();
+    private final ImageUrls images;
 
-    ImageGenerations(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics) {
+    ImageGenerations(ServeConfig.Limits limits, ModelAccess access, ServerMetrics metrics, ImageUrls images) {
+        this.images = images;
         this.limits = limits;
         this.access = access;
         this.metrics = metrics;
@@ -91,15 +91,11 @@ final class ImageGenerations {
             } catch (IOException e) {
                 throw ApiError.invalid("image", "the image upload could not be read: " + e.getMessage());
             }
-            try {
-                init = decoder.read(bytes, "image");
-            } catch (RuntimeException e) {
-                throw ApiError.invalid("image", "image: " + e.getMessage());
-            }
+            init = images.read(bytes, "image");
         } else {
             o = JsonFields.body(ctx.body());
             String url = string(o, "image", true);
-            init = ImageUrls.decode(url, "image", decoder);
+            init = images.decode(url, "image");
         }
         if (ctx.uploadedFile("mask") != null || present(o, "mask") != null) {
             throw ApiError.invalid("mask", "mask: inpainting is not supported; the whole picture is redrawn "
@@ -184,7 +180,7 @@ final class ImageGenerations {
         JsonObject c = e.getAsJsonObject();
         onlyKeys(c, "controlnet", "name", "image", "scale");
         String name = string(c, "name", true, "controlnet.name");
-        RgbImage image = ImageUrls.decode(string(c, "image", true, "controlnet.image"), "controlnet.image", decoder);
+        RgbImage image = images.decode(string(c, "image", true, "controlnet.image"), "controlnet.image");
         return new ServedModel.Painter.Control(name, image, scale(c, "controlnet.scale", 0, 4));
     }
 

@@ -71,9 +71,10 @@ public final class MixServer implements AutoCloseable {
             return model;
         }, config.memoryBudgetBytes(), metrics);
         ModelAccess access = new ModelAccess(queues, cache);
-        this.chat = new ChatCompletions(limits, access, metrics);
-        this.embeddings = new Embeddings(limits, access, metrics);
-        this.images = new ImageGenerations(limits, access, metrics);
+        ImageUrls imageUrls = new ImageUrls(config.imageSources());
+        this.chat = new ChatCompletions(limits, access, metrics, imageUrls);
+        this.embeddings = new Embeddings(limits, access, metrics, imageUrls);
+        this.images = new ImageGenerations(limits, access, metrics, imageUrls);
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = limits.maxBodyBytes();

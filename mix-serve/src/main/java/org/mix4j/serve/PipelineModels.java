@@ -93,7 +93,7 @@ public final class PipelineModels implements ModelCache.Loader {
                 return new Text(TextPipeline.load(config, loader, manager), manager, limits);
             }
             if (config.task().equals(Tasks.UNDERSTANDING.task())) {
-                return new Understanding(UnderstandingPipeline.load(config, loader, manager), manager);
+                return new Understanding(UnderstandingPipeline.load(config, loader, manager), manager, limits);
             }
             if (config.task().equals(Tasks.RETRIEVAL.task())) {
                 return new Retrieval(RetrievalPipeline.load(config, loader, manager), manager);
@@ -125,7 +125,9 @@ public final class PipelineModels implements ModelCache.Loader {
 
     /** What a text model's decode scheduler did so far, or {@code null} when it decodes each request alone. */
     static DecodeScheduler.Stats batchStats(ServedModel model) {
-        return model instanceof Text text && text.scheduler != null ? text.scheduler.stats() : null;
+        DecodeScheduler scheduler = model instanceof Text text ? text.scheduler
+                : model instanceof Understanding u ? u.scheduler : null;
+        return scheduler != null ? scheduler.stats() : null;
     }
 
     /** A loaded pipeline, its manager and the bytes it holds. */
@@ -171,10 +173,15 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
-    /**
-     * A text pipeline. With {@code batch_slots} over 1 its requests decode together
-     * ({@link DecodeScheduler}); an understanding pipeline still decodes each request alone.
-     */
+    /** A scheduler for {@code llm} when the limits batch and its cache can be filled by rows, else {@code null}. */
+    private static DecodeScheduler scheduler(org.mix4j.api.LanguageModel llm, org.mix4j.api.Tokenizer tokenizer,
+            NDManager manager, ServeConfig.Limits limits) {
+        return limits.batchSlots() > 1 && DecodeScheduler.supports(llm, manager)
+                ? new DecodeScheduler(llm, tokenizer, manager, limits.batchSlots(), limits.batchContext())
+                : null;
+    }
+
+    /** A text pipeline. With {@code batch_slots} over 1 its requests decode together ({@link DecodeScheduler}). */
     private static final class Text extends Loaded implements ServedModel.Chat {
         private final TextPipeline pipeline;
         private final DecodeScheduler scheduler;
@@ -182,10 +189,13 @@ public final class PipelineModels implements ModelCache.Loader {
         Text(TextPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
             super(Tasks.TEXT.task(), pipeline, manager);
             this.pipeline = pipeline;
-            this.scheduler = limits.batchSlots() > 1 && DecodeScheduler.supports(pipeline.llm(), manager)
-                    ? new DecodeScheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits.batchSlots(),
-                            limits.batchContext())
-                    : null;
+            this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
+        }
+
+        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
+        @Override
+        public long bytes() {
+            return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
         }
 
         @Override
@@ -226,12 +236,32 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
+    /**
+     * An understanding pipeline. With {@code batch_slots} over 1 its requests decode together: each
+     * request's images are encoded on its own thread, the decode steps are shared.
+     */
     private static final class Understanding extends Loaded implements ServedModel.Chat {
         private final UnderstandingPipeline pipeline;
+        private final DecodeScheduler scheduler;
 
-        Understanding(UnderstandingPipeline pipeline, NDManager manager) {
+        Understanding(UnderstandingPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
             super(Tasks.UNDERSTANDING.task(), pipeline, manager);
             this.pipeline = pipeline;
+            this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
+        }
+
+        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
+        @Override
+        public long bytes() {
+            return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
+        }
+
+        @Override
+        public void close() {
+            if (scheduler != null) {
+                scheduler.close();
+            }
+            super.close();
         }
 
         @Override
@@ -263,7 +293,7 @@ public final class PipelineModels implements ModelCache.Loader {
                     images.addAll(m.images());
                 }
             }
-            return pipeline.complete(messages, system, images, settings, streamer, cancelled).result();
+            return pipeline.complete(messages, system, images, settings, streamer, cancelled, scheduler).result();
         }
     }
 

@@ -19,6 +19,7 @@ import org.mix4j.config.YamlLoader;
  *     resident models may hold; absent means unlimited
  * @param corsOrigins origins ({@code https://app.example.com}) whose pages may call the API from a
  *     browser; empty (the default) sends no CORS headers, so browsers allow same-origin pages only
+ * @param imageSources the folders and hosts image URLs may name besides inline data; none by default
  * @param loras a folder of LoRA files ({@code NAME.safetensors}, kohya-ss or diffusers/peft) that
  *     image requests may name ({@code loras: [{name, scale}]}); absent means none
  * @param controlnets a folder of ControlNet folders ({@code NAME/config.json} and weights, diffusers
@@ -34,6 +35,7 @@ public record ServeConfig(
         Map<String, ModelEntry> models,
         @Default("{}") Limits limits,
         @Default("[]") List<String> corsOrigins,
+        @Default("{}") ImageSources imageSources,
         @OptionalKey Path loras,
         @OptionalKey Path controlnets,
         @Default("256MiB") Object adapterCache) {
@@ -190,49 +192,56 @@ public record ServeConfig(
         Map<String, ModelEntry> resolved = new LinkedHashMap<>();
         raw.models().forEach((name, entry) -> resolved.put(name, entry.resolve(dir)));
         return new ServeConfig(raw.host(), raw.port(), raw.apiKeys(), raw.memoryBudget(), resolved, raw.limits(),
-                raw.corsOrigins(), raw.loras() == null ? null : dir.resolve(raw.loras()).normalize(),
+                raw.corsOrigins(), raw.imageSources().resolve(dir),
+                raw.loras() == null ? null : dir.resolve(raw.loras()).normalize(),
                 raw.controlnets() == null ? null : dir.resolve(raw.controlnets()).normalize(), raw.adapterCache());
     }
 
     /** A server of one model with the default settings ({@code mix serve --model DIR} or {@code PIPELINE.yaml}). */
     public static ServeConfig single(String name, ModelEntry entry) {
         return new ServeConfig("127.0.0.1", 8000, List.of(), null, Map.of(name, entry), Limits.defaults(), List.of(),
-                null, null, "256MiB");
+                ImageSources.none(), null, null, "256MiB");
     }
 
     /** This configuration listening elsewhere. */
     public ServeConfig withAddress(String newHost, int newPort) {
-        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins, loras, controlnets,
-                adapterCache);
+        return new ServeConfig(newHost, newPort, apiKeys, memoryBudget, models, limits, corsOrigins, imageSources, loras,
+                controlnets, adapterCache);
     }
 
     /** This configuration with other limits. */
     public ServeConfig withLimits(Limits newLimits) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins, loras, controlnets,
-                adapterCache);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, newLimits, corsOrigins, imageSources, loras,
+                controlnets, adapterCache);
     }
 
     /** This configuration with another memory budget (bytes, or a size such as {@code "2GiB"}). */
     public ServeConfig withMemoryBudget(Object budget) {
-        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins, loras, controlnets,
-                adapterCache);
+        return new ServeConfig(host, port, apiKeys, budget, models, limits, corsOrigins, imageSources, loras,
+                controlnets, adapterCache);
     }
 
     /** This configuration with other CORS origins. */
     public ServeConfig withCorsOrigins(List<String> origins) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins, loras, controlnets,
-                adapterCache);
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, origins, imageSources, loras,
+                controlnets, adapterCache);
+    }
+
+    /** This configuration reading images also from these sources. */
+    public ServeConfig withImageSources(ImageSources sources) {
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, corsOrigins, sources, loras,
+                controlnets, adapterCache);
     }
 
     /** This configuration with other API keys. */
     public ServeConfig withApiKeys(List<String> keys) {
-        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins, loras, controlnets,
-                adapterCache);
+        return new ServeConfig(host, port, keys, memoryBudget, models, limits, corsOrigins, imageSources, loras,
+                controlnets, adapterCache);
     }
 
     /** This configuration with other LoRA and ControlNet folders (either {@code null} for none). */
     public ServeConfig withAdapterFolders(Path loraFolder, Path controlnetFolder) {
-        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, corsOrigins, loraFolder,
+        return new ServeConfig(host, port, apiKeys, memoryBudget, models, limits, corsOrigins, imageSources, loraFolder,
                 controlnetFolder, adapterCache);
     }
 

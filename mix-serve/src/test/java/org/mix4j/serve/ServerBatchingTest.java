@@ -157,6 +157,76 @@ class ServerBatchingTest {
         }
     }
 
+    /** Requests with an image each (two pictures, different prompts and lengths, some seeded, some streamed). */
+    private static List<String> imageBodies(int n) throws Exception {
+        String[] images = {TinyServer.imageDataUrl(), "data:image/png;base64," + java.util.Base64.getEncoder()
+                .encodeToString(java.nio.file.Files.readAllBytes(TinyServer.ROOT.resolve("examples/images/shapes-demo.png")))};
+        String[] prompts = {"what is it?", "describe the picture", "what color is the car?", "how many?"};
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            JsonObject text = new JsonObject();
+            text.addProperty("type", "text");
+            text.addProperty("text", prompts[i % prompts.length]);
+            JsonObject url = new JsonObject();
+            url.addProperty("url", images[(i / 2) % 2]);
+            JsonObject image = new JsonObject();
+            image.addProperty("type", "image_url");
+            image.add("image_url", url);
+            JsonArray content = new JsonArray();
+            content.add(text);
+            content.add(image);
+            JsonObject message = new JsonObject();
+            message.addProperty("role", "user");
+            message.add("content", content);
+            JsonArray messages = new JsonArray();
+            messages.add(message);
+            JsonObject body = new JsonObject();
+            body.addProperty("model", "tiny-llava");
+            body.add("messages", messages);
+            body.addProperty("max_tokens", 4 + (i * 5) % 13);
+            body.addProperty("temperature", i % 3 == 2 ? 0.9 : 0);
+            if (i % 3 == 2) {
+                body.addProperty("seed", 7 + i);
+            }
+            if (i % 2 == 1) {
+                body.addProperty("stream", true);
+            }
+            out.add(body.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void concurrentImageRequestsToAnUnderstandingModelShareStepsAndGetTheirAnswersAlone() throws Exception {
+        List<String> bodies = imageBodies(8);
+        List<String> expected = alone(bodies);
+        assertTrue(expected.stream().distinct().count() > 3, "different requests, different answers: " + expected);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        AtomicReference<ServedModel> llava = new AtomicReference<>();
+        try (TinyServer tiny = new TinyServer(runtime, c -> c.withLimits(batched(c).limits().withBatching(4, 512)),
+                loader -> name -> {
+                    ServedModel m = loader.load(name);
+                    if (name.equals("tiny-llava")) {
+                        llava.compareAndSet(null, m);
+                    }
+                    return m;
+                })) {
+            tiny.post("/v1/chat/completions", bodies.get(0)); // loaded first
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (String b : bodies) {
+                answers.add(pool.submit(() -> tiny.post("/v1/chat/completions", b)));
+            }
+            for (int i = 0; i < bodies.size(); i++) {
+                assertEquals(expected.get(i), outcome(answers.get(i).get(60, TimeUnit.SECONDS)), "request " + i);
+            }
+            var stats = PipelineModels.batchStats(llava.get());
+            System.out.println("serve: 8 concurrent image requests, batched decode " + stats);
+            assertTrue(stats != null && stats.rowSteps() > stats.steps(), "steps decoded several requests: " + stats);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aStreamAbandonedMidDecodeLeavesAndTheOthersFinishRight() throws Exception {
         List<String> bodies = bodies(6);

@@ -131,7 +131,7 @@ class ServerErrorsTest {
                 + "{\"type\": \"image_url\", \"image_url\": {\"url\": \"http://169.254.169.254/latest\"}}]}]}";
         JsonObject e = error(post(body), 400);
         assertEquals("messages[0].content[1].image_url.url", param(e));
-        assertTrue(e.get("message").getAsString().contains("not fetched"), e.toString());
+        assertTrue(e.get("message").getAsString().contains("image_sources.hosts"), e.toString());
         String file = body.replace("http://169.254.169.254/latest", "file:///etc/passwd");
         assertEquals("messages[0].content[1].image_url.url", param(error(post(file), 400)));
     }

@@ -81,7 +81,7 @@ class ServerLifecycleTest {
                 "testdata/golden/llama_causal_lm") + "\nllm: { type: llama, hiden_size: 3 }\ntokenizer: { type: hf_tokenizer, path: ../../../examples/understanding/tiny-tokenizer }\n");
         try (TinyServer tiny = new TinyServer(runtime, c -> new ServeConfig(c.host(), c.port(), c.apiKeys(),
                 null, java.util.Map.of("broken", new ServeConfig.ModelEntry(broken, null)), c.limits(), java.util.List.of(),
-                null, null, "256MiB"))) {
+                c.imageSources(), null, null, "256MiB"))) {
             for (int attempt = 0; attempt < 2; attempt++) {
                 HttpResponse<String> r = tiny.post("/v1/chat/completions", TinyServer.chat("broken", "hi", 4));
                 assertEquals(500, r.statusCode(), r.body());

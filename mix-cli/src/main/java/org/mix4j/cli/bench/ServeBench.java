@@ -86,7 +86,7 @@ public final class ServeBench extends AbstractBenchSection {
                 for (int i = 0; i < most; i++) {
                     prompts.add(random.ints(promptTokens, 0, llm.vocabSize()).asLongStream().toArray());
                 }
-                DecodingLoop alone = new DecodingLoop(llm, null, manager);
+                DecodingLoop alone = new DecodingLoop(llm, IdTokenizer.INSTANCE, manager);
                 alone.generate(List.of(prompts.get(0)), greedy(4), null); // warm-up
                 for (int n : streams) {
                     measure(run, pool, llm, manager, alone, prompts.subList(0, n), subject);
@@ -105,16 +105,25 @@ public final class ServeBench extends AbstractBenchSection {
         int runs = run.runs(2);
         double[] sideMs = new double[runs];
         double[] batchedMs = new double[runs];
+        Latencies sideLatency = new Latencies();
+        Latencies batchedLatency = new Latencies();
         List<long[]> sideTokens = null;
         List<long[]> batchedTokens = null;
-        try (DecodeScheduler scheduler = new DecodeScheduler(llm, null, manager, n, promptTokens + newTokens + 1)) {
+        try (DecodeScheduler scheduler = new DecodeScheduler(llm, IdTokenizer.INSTANCE, manager, n,
+                promptTokens + newTokens + 1)) {
             for (int i = 0; i < runs; i++) { // alternated, so that the machine's drifts hit both alike
                 long start = System.nanoTime();
-                sideTokens = all(pool, prompts, p -> alone.generate(List.of(p), settings, null).tokens().get(0));
+                sideTokens = all(pool, prompts, p -> {
+                    Latencies.Stream s = sideLatency.stream(start);
+                    return alone.generate(List.of(p), settings, s).tokens().get(0);
+                });
                 sideMs[i] = (System.nanoTime() - start) / 1e6;
-                start = System.nanoTime();
-                batchedTokens = all(pool, prompts, p -> scheduler.generate(p, settings, null, () -> false).tokens().get(0));
-                batchedMs[i] = (System.nanoTime() - start) / 1e6;
+                long batchedStart = System.nanoTime();
+                batchedTokens = all(pool, prompts, p -> {
+                    Latencies.Stream s = batchedLatency.stream(batchedStart);
+                    return scheduler.generate(p, settings, s, () -> false).tokens().get(0);
+                });
+                batchedMs[i] = (System.nanoTime() - batchedStart) / 1e6;
             }
             DecodeScheduler.Stats stats = scheduler.stats();
             run.note(String.format(Locale.ROOT, "%s, %d streams: batched steps decoded %.2f rows on average; tokens %s",
@@ -126,6 +135,101 @@ public final class ServeBench extends AbstractBenchSection {
         run.add(side);
         run.add(BenchResult.rate("serve", subject, n + " streams, batched", "tok/s", batchedMs, (double) n * newTokens)
                 .relativeTo(side.median(), "side by side"));
+        sideLatency.report(run, subject, n + " streams, side by side");
+        batchedLatency.report(run, subject, n + " streams, batched");
+    }
+
+    /**
+     * When each stream's tokens arrived: the time to its first token counted from the moment all
+     * streams were submitted together (so it includes waiting for the others' prefills, as a served
+     * request's does), and the gaps between its later tokens.
+     */
+    private static final class Latencies {
+        private final List<Double> firstMs = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Double> gapMs = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        /** A streamer for one stream submitted at {@code submitted} ({@link System#nanoTime()}). */
+        Stream stream(long submitted) {
+            return new Stream(submitted);
+        }
+
+        final class Stream implements org.mix4j.pipelines.decoding.TextStreamer {
+            private final long submitted;
+            private long last = -1;
+
+            Stream(long submitted) {
+                this.submitted = submitted;
+            }
+
+            @Override
+            public void onText(int row, String text) {
+                long now = System.nanoTime();
+                // one call per token: IdTokenizer's text of every id is final at once
+                if (last < 0) {
+                    firstMs.add((now - submitted) / 1e6);
+                } else {
+                    gapMs.add((now - last) / 1e6);
+                }
+                last = now;
+            }
+        }
+
+        void report(BenchRun run, String subject, String mode) {
+            double[] first = firstMs.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] gaps = gapMs.stream().mapToDouble(Double::doubleValue).toArray();
+            if (first.length > 0) {
+                run.add(BenchResult.of("serve", subject, mode + ": time to first token", "ms", first)
+                        .detail("p95", percentile(first, 0.95)));
+            }
+            if (gaps.length > 0) {
+                run.add(BenchResult.of("serve", subject, mode + ": time between tokens", "ms", gaps)
+                        .detail("p95", percentile(gaps, 0.95)));
+            }
+        }
+
+        private static double percentile(double[] values, double q) {
+            double[] sorted = values.clone();
+            Arrays.sort(sorted);
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+        }
+    }
+
+    /**
+     * Token ids as text ({@code " 123"}), so that a decode streams one final piece per token without a
+     * real vocabulary: the bench's weights are random and its prompts random ids.
+     */
+    private enum IdTokenizer implements org.mix4j.api.Tokenizer {
+        INSTANCE;
+
+        @Override
+        public long[] encode(String text) {
+            return encodeRaw(text);
+        }
+
+        @Override
+        public long[] encodeRaw(String text) {
+            return Arrays.stream(text.trim().split("\\s+")).filter(t -> !t.isEmpty()).mapToLong(Long::parseLong)
+                    .toArray();
+        }
+
+        @Override
+        public String decode(long[] ids, boolean skipSpecialTokens) {
+            StringBuilder b = new StringBuilder();
+            for (long id : ids) {
+                b.append(' ').append(id);
+            }
+            return b.toString();
+        }
+
+        @Override
+        public java.util.OptionalLong tokenId(String token) {
+            return java.util.OptionalLong.empty();
+        }
+
+        @Override
+        public org.mix4j.api.Tokenizer.TokenizedBatch encodeBatch(List<String> texts, int maxLength) {
+            throw new UnsupportedOperationException("the serve bench encodes no text");
+        }
     }
 
     private static List<long[]> all(ExecutorService pool, List<long[]> prompts, Function<long[], long[]> generate)

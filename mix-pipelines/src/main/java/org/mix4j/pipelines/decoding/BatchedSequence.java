@@ -1,5 +1,6 @@
 package org.mix4j.pipelines.decoding;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -21,6 +22,7 @@ import org.mix4j.pipelines.task.DecodingSettings;
 final class BatchedSequence {
 
     private final long[] promptIds;
+    private final NDArray promptEmbeds; // the caller's, read by the prefill only; null: embed the ids
     private final DecodeBatch batch;
     private final LogitsSampler sampler;
     private final int maxNew;
@@ -35,8 +37,9 @@ final class BatchedSequence {
     private long start;
     private long prefillNanos;
 
-    BatchedSequence(long[] promptIds, DecodingSettings settings, int maxNew, Tokenizer tokenizer,
+    BatchedSequence(long[] promptIds, NDArray promptEmbeds, DecodingSettings settings, int maxNew, Tokenizer tokenizer,
             BooleanSupplier cancelled) {
+        this.promptEmbeds = promptEmbeds;
         this.caller = cancelled;
         long[][] mask = new long[1][promptIds.length];
         Arrays.fill(mask[0], 1);
@@ -54,7 +57,14 @@ final class BatchedSequence {
             prefillCache = model.newCache(prefillManager, 1, promptIds.length);
             float[][] logits;
             try (NDManager step = prefillManager.newSubManager()) {
-                logits = loop.lastLogits(model.embed(step.create(promptIds, new Shape(1, promptIds.length))),
+                NDArray embeds;
+                if (promptEmbeds != null) {
+                    promptEmbeds.tempAttach(step); // what the prefill computes from it goes with the step
+                    embeds = promptEmbeds;
+                } else {
+                    embeds = model.embed(step.create(promptIds, new Shape(1, promptIds.length)));
+                }
+                logits = loop.lastLogits(embeds,
                         batch.prefillPositions(step, 0), batch.mask(step), prefillCache);
             }
             prefillNanos = System.nanoTime() - start;

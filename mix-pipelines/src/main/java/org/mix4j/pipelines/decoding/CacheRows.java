@@ -38,6 +38,22 @@ final class CacheRows {
         }
     }
 
+    /** Bytes one position of one row of this model's cache holds (keys and values of every layer). */
+    static long bytesPerPosition(LanguageModel model, NDManager parent) {
+        try (NDManager probe = parent.newSubManager(); KvCache cache = model.newCache(probe, 1, 1)) {
+            long sum = 0;
+            for (ai.djl.ndarray.NDArray a : probe.getManagedArrays()) {
+                sum += a.getShape().size() * a.getDataType().getNumOfBytes();
+            }
+            return sum;
+        }
+    }
+
+    /** Bytes the batched cache holds while it exists: every row's every position. */
+    long bytes(long perPosition) {
+        return perPosition * attended.length * capacity;
+    }
+
     RowKvCache cache() {
         return cache;
     }

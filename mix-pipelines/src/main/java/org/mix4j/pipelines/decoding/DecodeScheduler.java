@@ -44,6 +44,7 @@ public final class DecodeScheduler implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Stats stats = new Stats(0, 0, 0, 0);
+    private final long cacheBytes;
 
     /**
      * What the scheduler did so far.
@@ -76,6 +77,7 @@ public final class DecodeScheduler implements AutoCloseable {
         this.manager = manager;
         this.context = Math.min(context, model.maxPositions());
         this.rows = new CacheRows(model, manager, slots, this.context);
+        this.cacheBytes = rows.bytes(CacheRows.bytesPerPosition(model, manager));
         this.active = new BatchedSequence[slots];
         this.loop = THREADS.submit(this::run);
     }
@@ -93,6 +95,19 @@ public final class DecodeScheduler implements AutoCloseable {
                 return t;
             });
 
+    /**
+     * Bytes of the batched KV cache while some request decodes ({@code slots × context} positions of
+     * keys and values for every layer); none while idle.
+     */
+    public long cacheBytes() {
+        return cacheBytes;
+    }
+
+    /** The language model whose steps this scheduler runs. */
+    public LanguageModel model() {
+        return model;
+    }
+
     /** Whether a model's KV cache supports batching by rows. */
     public static boolean supports(LanguageModel model, NDManager manager) {
         return CacheRows.supported(model, manager);
@@ -107,12 +122,38 @@ public final class DecodeScheduler implements AutoCloseable {
      */
     public DecodeResult generate(long[] promptIds, DecodingSettings settings, TextStreamer streamer,
             BooleanSupplier cancelled) {
+        return generate(promptIds, null, settings, streamer, cancelled);
+    }
+
+    /**
+     * {@link #generate(long[], DecodingSettings, TextStreamer, BooleanSupplier)} for a prompt whose
+     * input embeddings the caller made (an understanding prompt: image features spliced in at the
+     * placeholders), as {@link DecodingLoop#generate(NDArray, long[][], List, DecodingSettings,
+     * TextStreamer, BooleanSupplier)} takes them. Only the prefill reads them, on this thread, so
+     * they may live in the caller's manager.
+     *
+     * @param promptIds the ids of the same positions (image positions included): what stop checks,
+     *     the repetition penalty and the token counts see
+     * @param promptEmbeds {@code [1, promptIds.length, hidden]}, or {@code null} to embed the ids
+     */
+    public DecodeResult generate(long[] promptIds, NDArray promptEmbeds, DecodingSettings settings,
+            TextStreamer streamer, BooleanSupplier cancelled) {
+        if (promptEmbeds != null && (promptEmbeds.getShape().dimension() != 3 || promptEmbeds.getShape().get(0) != 1
+                || promptEmbeds.getShape().get(1) != promptIds.length)) {
+            throw new IllegalArgumentException("prompt embeddings " + promptEmbeds.getShape() + " do not match "
+                    + promptIds.length + " prompt ids (expected [1, " + promptIds.length + ", hidden])");
+        }
         int maxNew = DecodingLoop.room(settings, model.maxPositions() - promptIds.length);
         if (closed || promptIds.length == 0 || maxNew <= 0 || (long) promptIds.length + maxNew > context) {
-            return alone.generate(List.of(promptIds), settings, streamer, cancelled); // its checks, its errors
+            if (promptEmbeds == null) { // its checks, its errors
+                return alone.generate(List.of(promptIds), settings, streamer, cancelled);
+            }
+            long[][] mask = new long[1][promptIds.length];
+            java.util.Arrays.fill(mask[0], 1);
+            return alone.generate(promptEmbeds, mask, List.of(promptIds), settings, streamer, cancelled);
         }
         alone.checkStopIds(settings);
-        BatchedSequence sequence = new BatchedSequence(promptIds, settings, maxNew, tokenizer, cancelled);
+        BatchedSequence sequence = new BatchedSequence(promptIds, promptEmbeds, settings, maxNew, tokenizer, cancelled);
         sequence.prefill(alone, model, manager);
         if (sequence.finished()) {
             sequence.finish(System.nanoTime());

@@ -25,6 +25,7 @@ import org.mix4j.config.JsonConfig;
 import org.mix4j.pipelines.chat.ChatSession;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingDefaults;
+import org.mix4j.pipelines.decoding.DecodeScheduler;
 import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.task.DecodingSettings;
@@ -186,7 +187,7 @@ public final class UnderstandingPipeline implements AutoCloseable {
             texts.add(prompts.build(r.prompt(), r.images().size(), tokenizer));
             images.add(r.images());
         }
-        return run(texts, images, settings, streamer, () -> false);
+        return run(texts, images, settings, streamer, () -> false, null);
     }
 
     /**
@@ -198,13 +199,29 @@ public final class UnderstandingPipeline implements AutoCloseable {
      */
     public Answer complete(List<PromptBuilder.Message> conversation, String system, List<RgbImage> images,
             DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled) {
+        return complete(conversation, system, images, settings, streamer, cancelled, null);
+    }
+
+    /**
+     * {@link #complete(List, String, List, DecodingSettings, TextStreamer, BooleanSupplier)} decoding
+     * through {@code scheduler}, so that concurrent calls share decode steps (continuous batching): the
+     * images are encoded and spliced into the prompt on this thread, the scheduler prefills and decodes.
+     *
+     * @param scheduler a scheduler of this pipeline's language model ({@link #llm()}), or {@code null}
+     *     to decode alone
+     */
+    public Answer complete(List<PromptBuilder.Message> conversation, String system, List<RgbImage> images,
+            DecodingSettings settings, TextStreamer streamer, BooleanSupplier cancelled, DecodeScheduler scheduler) {
+        if (scheduler != null && scheduler.model() != llm) {
+            throw new IllegalArgumentException("the decode scheduler runs another language model than this pipeline's");
+        }
         String text = prompts.build(conversation, system, tokenizer);
-        return run(List.of(text), List.of(images), settings, streamer, cancelled);
+        return run(List.of(text), List.of(images), settings, streamer, cancelled, scheduler);
     }
 
     // one row per prompt text, its images' placeholders expanded to their feature counts
     private Answer run(List<String> texts, List<List<RgbImage>> images, DecodingSettings settings,
-            TextStreamer streamer, BooleanSupplier cancelled) {
+            TextStreamer streamer, BooleanSupplier cancelled, DecodeScheduler scheduler) {
         List<long[]> rows = new ArrayList<>();
         List<RgbImage> allImages = new ArrayList<>();
         int imageTokens = 0;
@@ -230,6 +247,9 @@ public final class UnderstandingPipeline implements AutoCloseable {
             long[][] mask = new long[rows.size()][];
             NDArray batch = ImageSplice.leftPad(embeds, mask, scope);
             Stats stats = new Stats(loadNanos, visionNanos, imageTokens, rows.stream().mapToInt(r -> r.length).sum());
+            if (scheduler != null && rows.size() == 1) { // one row: left-padding left it as it was
+                return new Answer(scheduler.generate(rows.get(0), batch, settings, streamer, cancelled), stats);
+            }
             return new Answer(new DecodingLoop(llm, tokenizer, scope).generate(batch, mask, rows, settings, streamer,
                     cancelled), stats);
         }
