@@ -4,17 +4,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * The LoRAs or ControlNets one generation model loaded for requests, by file name in the server's
  * folder, kept while their bytes fit a budget. A request holds a {@link Use}; a held entry is never
- * closed. An entry is loaded once however many requests ask for it: the first loads under the
- * cache's lock (LoRA files are small; ControlNets load in the time of one image). Names are plain
+ * closed. An entry is loaded once however many requests ask for it: the first loads it, the others
+ * wait for that load; requests for other entries go on meanwhile. Names are plain
  * file names only: no separators, no {@code ..}, nothing outside the folder.
  *
  * @param <T> a loaded LoRA or ControlNet
@@ -31,6 +34,7 @@ final class AdapterCache<T extends AutoCloseable> implements AutoCloseable {
     private final Function<Path, T> load;
     private final Function<T, Long> bytes;
     private final Map<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
+    private final Map<String, CompletableFuture<Void>> loading = new HashMap<>();
     private volatile long held; // read without the lock: the model cache sums it while an entry may be loading
     private long hits;
     private long misses;
@@ -119,15 +123,14 @@ final class AdapterCache<T extends AutoCloseable> implements AutoCloseable {
     }
 
     /**
-     * Holds entry {@code name}, loading it on first use.
+     * Holds entry {@code name}, loading it on first use. Requests for an entry being loaded wait for
+     * that load; requests for other entries do not.
      *
      * @param field the request field, for errors ({@code loras[0].name})
-     * @throws ApiError 400 naming {@code field} for a name that is not one of {@link #available()}
+     * @throws ApiError 400 naming {@code field} for a name that is not one of {@link #available()}, or
+     *     for an entry the model cannot apply (a LoCon LoRA)
      */
-    synchronized Use use(String name, String field) {
-        if (closed) {
-            throw new IllegalStateException("the model is closing");
-        }
+    Use use(String name, String field) {
         if (folder == null) {
             throw ApiError.invalid(field, field + ": this server has no " + kind + " folder (the server YAML's "
                     + kind + "s: key)");
@@ -136,25 +139,72 @@ final class AdapterCache<T extends AutoCloseable> implements AutoCloseable {
         if (name == null || !name.matches(NAME) || !names.contains(name)) {
             throw ApiError.invalid(field, field + ": no " + kind + " '" + name + "'; available: " + names);
         }
-        Entry e = entries.get(name);
-        boolean hit = e != null;
-        if (hit) {
-            hits++;
-        } else {
-            misses++;
-            T value;
-            try {
-                value = load.apply(folder.resolve(name + suffix));
-            } catch (IllegalArgumentException | UnsupportedOperationException x) {
-                throw ApiError.invalid(field, field + ": " + kind + " '" + name + "': " + x.getMessage());
+        boolean counted = false;
+        while (true) {
+            CompletableFuture<Void> pending;
+            boolean mine = false;
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("the model is closing");
+                }
+                Entry e = entries.get(name);
+                if (e != null) {
+                    if (!counted) {
+                        hits++;
+                    }
+                    e.uses++;
+                    return new Use(e, !counted);
+                }
+                if (!counted) {
+                    misses++;
+                    counted = true;
+                }
+                pending = loading.get(name);
+                if (pending == null) {
+                    pending = new CompletableFuture<>();
+                    loading.put(name, pending);
+                    mine = true;
+                }
             }
-            e = new Entry(name, value, bytes.apply(value));
-            entries.put(name, e);
+            if (mine) {
+                return loadInto(name, field, pending); // outside the lock: other entries stay usable
+            }
+            try {
+                pending.join(); // another request loads it: then look again
+            } catch (CompletionException x) {
+                throw x.getCause() instanceof RuntimeException r ? r : x;
+            }
         }
-        e.uses++;
-        Use use = new Use(e, hit);
-        fit();
-        return use;
+    }
+
+    /** Loads {@code name} outside the lock and holds it for the caller. */
+    private Use loadInto(String name, String field, CompletableFuture<Void> pending) {
+        T value;
+        try {
+            value = load.apply(folder.resolve(name + suffix));
+        } catch (RuntimeException | Error x) {
+            RuntimeException thrown = x instanceof IllegalArgumentException || x instanceof UnsupportedOperationException
+                    ? ApiError.invalid(field, field + ": " + kind + " '" + name + "': " + x.getMessage())
+                    : x instanceof RuntimeException r ? r : new IllegalStateException(x);
+            synchronized (this) {
+                loading.remove(name);
+            }
+            pending.completeExceptionally(thrown);
+            throw thrown;
+        }
+        synchronized (this) {
+            loading.remove(name);
+            pending.complete(null);
+            if (closed) {
+                closeQuietly(value);
+                throw new IllegalStateException("the model is closing");
+            }
+            Entry e = new Entry(name, value, bytes.apply(value));
+            entries.put(name, e);
+            e.uses++;
+            fit();
+            return new Use(e, false);
+        }
     }
 
     /** Closes least recently used entries no request holds until the rest fit the budget. */

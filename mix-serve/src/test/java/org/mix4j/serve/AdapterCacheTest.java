@@ -102,6 +102,54 @@ class AdapterCacheTest {
     }
 
     @Test
+    void aSlowLoadBlocksOnlyTheRequestsForThatEntry() throws Exception {
+        for (String name : List.of("a", "b")) {
+            Files.writeString(dir.resolve(name + ".safetensors"), name);
+        }
+        java.util.concurrent.CountDownLatch inLoad = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger loadsOfA = new java.util.concurrent.atomic.AtomicInteger();
+        AdapterCache<Fake> cache = new AdapterCache<>("controlnet", dir, ".safetensors", 1000, file -> {
+            if (file.getFileName().toString().equals("a.safetensors")) {
+                loadsOfA.incrementAndGet();
+                inLoad.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return new Fake(file.getFileName().toString(), 10);
+        }, f -> f.bytes);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.concurrent.Future<Fake> first = pool.submit(() -> {
+                try (AdapterCache<Fake>.Use use = cache.use("a", "f")) {
+                    return use.value();
+                }
+            });
+            assertTrue(inLoad.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            java.util.concurrent.Future<Fake> second = pool.submit(() -> {
+                try (AdapterCache<Fake>.Use use = cache.use("a", "f")) {
+                    return use.value();
+                }
+            });
+            try (AdapterCache<Fake>.Use b = cache.use("b", "f")) { // not behind a's load
+                assertEquals("b.safetensors", b.value().file);
+            }
+            assertFalse(first.isDone());
+            release.countDown();
+            assertSame(first.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                    second.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, loadsOfA.get(), "one load served both requests");
+            assertEquals(3, cache.misses(), "a twice (one load), b once");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void withoutAFolderEveryNameIsRefused() {
         AdapterCache<Fake> none = new AdapterCache<>("controlnet", null, "", 1000, f -> new Fake("x", 1), f -> f.bytes);
         assertEquals(List.of(), none.available());
