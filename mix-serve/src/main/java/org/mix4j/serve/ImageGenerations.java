@@ -7,14 +7,12 @@ import static org.mix4j.serve.JsonFields.present;
 import static org.mix4j.serve.JsonFields.string;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -59,9 +57,6 @@ final class ImageGenerations {
     record Request(String model, String prompt, RgbImage init, int n, int[] size, String negativePrompt,
             Integer steps, Double guidance, Double strength, long seed, boolean stream,
             List<ServedModel.Painter.Lora> loras, ServedModel.Painter.Control controlnet) {}
-
-    /** The most LoRAs one request may stack. */
-    static final int MAX_LORAS = 8;
 
     /** {@code POST /v1/images/generations}: text to image. */
     void generations(Context ctx) throws InterruptedException {
@@ -138,74 +133,6 @@ final class ImageGenerations {
         }
         return new ServedModel.Painter.Adapters(r.loras(), r.controlnet(),
                 (kind, hit) -> metrics.adapterUsed(r.model(), kind, hit));
-    }
-
-    /** {@code loras: [{name, scale}]}: names in the server's folder, scale default 1. */
-    private static List<ServedModel.Painter.Lora> loras(JsonObject o) {
-        JsonElement e = present(o, "loras");
-        if (e == null) {
-            return List.of();
-        }
-        if (!e.isJsonArray()) {
-            throw ApiError.invalid("loras", "loras must be a list of {\"name\": ..., \"scale\": ...}, got " + e);
-        }
-        JsonArray items = e.getAsJsonArray();
-        if (items.size() > MAX_LORAS) {
-            throw ApiError.invalid("loras", "loras holds " + items.size() + " entries; at most " + MAX_LORAS);
-        }
-        List<ServedModel.Painter.Lora> out = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            String field = "loras[" + i + "]";
-            if (!items.get(i).isJsonObject()) {
-                throw ApiError.invalid(field, field + " must be {\"name\": ..., \"scale\": ...}, got " + items.get(i));
-            }
-            JsonObject item = items.get(i).getAsJsonObject();
-            onlyKeys(item, field, "name", "scale");
-            String name = string(item, "name", true, field + ".name");
-            out.add(new ServedModel.Painter.Lora(name, scale(item, field + ".scale", -4, 4)));
-        }
-        return out;
-    }
-
-    /** {@code controlnet: {name, image, scale}}: a name in the server's folder, the image as a data URL, scale default 1. */
-    private ServedModel.Painter.Control controlnet(JsonObject o) {
-        JsonElement e = present(o, "controlnet");
-        if (e == null) {
-            return null;
-        }
-        if (!e.isJsonObject()) {
-            throw ApiError.invalid("controlnet", "controlnet must be {\"name\": ..., \"image\": ..., \"scale\": ...}, got "
-                    + e);
-        }
-        JsonObject c = e.getAsJsonObject();
-        onlyKeys(c, "controlnet", "name", "image", "scale");
-        String name = string(c, "name", true, "controlnet.name");
-        RgbImage image = images.decode(string(c, "image", true, "controlnet.image"), "controlnet.image");
-        return new ServedModel.Painter.Control(name, image, scale(c, "controlnet.scale", 0, 4));
-    }
-
-    private static double scale(JsonObject o, String field, double min, double max) {
-        JsonElement e = present(o, "scale");
-        if (e == null) {
-            return 1.0;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw ApiError.invalid(field, field + " must be a number, got " + e);
-        }
-        double v = e.getAsDouble();
-        if (!Double.isFinite(v) || v < min || v > max) {
-            throw ApiError.invalid(field, field + " must be between " + min + " and " + max + ", got " + e);
-        }
-        return v;
-    }
-
-    private static void onlyKeys(JsonObject o, String field, String... keys) {
-        for (String key : o.keySet()) {
-            if (!List.of(keys).contains(key)) {
-                throw ApiError.invalid(field + "." + key, field + " has no field '" + key + "'; valid: "
-                        + String.join(", ", keys));
-            }
-        }
     }
 
     /** A multipart form's text fields as JSON, the numeric ones as numbers (a malformed one is a 400 naming it). */
@@ -290,8 +217,8 @@ final class ImageGenerations {
         Boolean stream = bool(o, "stream");
         return new Request(model, prompt, init, n == null ? 1 : n, size(string(o, "size", false)),
                 string(o, "negative_prompt", false), steps, guidance, strength,
-                seed != null ? seed.longValue() : seeds.nextLong() >>> 11, stream != null && stream, loras(o),
-                controlnet(o));
+                seed != null ? seed.longValue() : seeds.nextLong() >>> 11, stream != null && stream,
+                AdapterFields.loras(o), AdapterFields.controlnet(o, images));
     }
 
     /** {@code WxH}, each side a multiple of 8 up to {@code max_image_side}; {@code null} or {@code auto}: the pipeline's. */
