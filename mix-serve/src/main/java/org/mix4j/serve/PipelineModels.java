@@ -8,26 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.mix4j.api.ControlNet;
-import org.mix4j.api.ProgressListener;
 import org.mix4j.api.RgbImage;
-import org.mix4j.api.Role;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
-import org.mix4j.nn.LoraUpdate;
 import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodeScheduler;
 import org.mix4j.pipelines.decoding.TextStreamer;
 import org.mix4j.pipelines.generation.GenerationComponents;
-import org.mix4j.pipelines.generation.GenerationParameters;
-import org.mix4j.pipelines.generation.GenerationRequest;
-import org.mix4j.pipelines.generation.GenerationResult;
-import org.mix4j.pipelines.generation.ImageFiles;
-import org.mix4j.pipelines.generation.StableDiffusionPipeline;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 import org.mix4j.pipelines.task.DecodingSettings;
-import org.mix4j.pipelines.task.DiffusionSettings;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Presets;
 import org.mix4j.pipelines.task.Tasks;
@@ -99,7 +89,8 @@ public final class PipelineModels implements ModelCache.Loader {
                 return new Retrieval(RetrievalPipeline.load(config, loader, manager), manager);
             }
             if (config.task().equals(Tasks.GENERATION.task())) {
-                return new Generation(config, GenerationComponents.load(config, loader, manager), manager, this);
+                return new GenerationModel(config, GenerationComponents.load(config, loader, manager), manager,
+                        new GenerationModel.Sources(loader, loraFolder, controlnetFolder, adapterCacheBytes));
             }
             throw new ConfigException(config.root().keyOrigin("task"), "task", "mix serve serves task: text, "
                     + "understanding, retrieval or generation pipelines, not '" + config.task() + "'",
@@ -131,7 +122,7 @@ public final class PipelineModels implements ModelCache.Loader {
     }
 
     /** A loaded pipeline, its manager and the bytes it holds. */
-    private abstract static class Loaded implements ServedModel {
+    abstract static class Loaded implements ServedModel {
         private final String task;
         private final AutoCloseable pipeline;
         private final NDManager manager;
@@ -335,146 +326,6 @@ public final class PipelineModels implements ModelCache.Loader {
         @Override
         public float[] image(RgbImage image) {
             return pipeline.embedImages(List.of(image))[0];
-        }
-    }
-
-    /** A per-request ControlNet and the manager that holds its weights. */
-    private record HeldControlNet(ControlNet net, NDManager manager, long bytes) implements AutoCloseable {
-        @Override
-        public void close() {
-            try {
-                net.close();
-            } finally {
-                manager.close();
-            }
-        }
-    }
-
-    private static final class Generation extends Loaded implements ServedModel.Painter {
-        private final PipelineConfig config;
-        private final StableDiffusionPipeline pipeline;
-        private final AdapterCache<LoraUpdate> loras;
-        private final AdapterCache<HeldControlNet> controlnets;
-
-        Generation(PipelineConfig config, GenerationComponents parts, NDManager manager, PipelineModels models) {
-            super(Tasks.GENERATION.task(), parts, manager);
-            this.config = config;
-            this.pipeline = new StableDiffusionPipeline(parts);
-            this.loras = new AdapterCache<>("lora", models.loraFolder, ".safetensors", models.adapterCacheBytes,
-                    file -> parts.denoiser().loadLora(file, manager.newSubManager()), LoraUpdate::bytes);
-            this.controlnets = new AdapterCache<>("controlnet", models.controlnetFolder, "", models.adapterCacheBytes,
-                    dir -> loadControlNet(models.loader, dir, manager, config), HeldControlNet::bytes);
-        }
-
-        /** A ControlNet folder loaded as a YAML {@code controlnet: {type: controlnet}} section would be, in the model's dtype. */
-        private static HeldControlNet loadControlNet(ComponentLoader loader, Path dir, NDManager parent,
-                PipelineConfig config) {
-            NDManager manager = parent.newSubManager();
-            try {
-                ControlNet net = loader.load("controlnet", Role.CONTROLNET, dir, Map.of(), manager, config.dataType());
-                return new HeldControlNet(net, manager, residentBytes(manager));
-            } catch (RuntimeException | Error e) {
-                manager.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public Painter painter() {
-            return this;
-        }
-
-        @Override
-        public DiffusionSettings defaults() {
-            return config.settings(DiffusionSettings.class);
-        }
-
-        @Override
-        public int[] nativeSize() {
-            int side = pipeline.components().denoiser().sampleSize() * pipeline.components().vae().scaleFactor();
-            return new int[] {side, side};
-        }
-
-        @Override
-        public long adapterBytes() {
-            return loras.bytes() + controlnets.bytes();
-        }
-
-        @Override
-        public List<String> loras() {
-            return loras.available();
-        }
-
-        @Override
-        public List<String> controlnets() {
-            return controlnets.available();
-        }
-
-        @Override
-        public List<byte[]> paint(String prompt, RgbImage init, DiffusionSettings settings, Adapters adapters,
-                ProgressListener progress) {
-            List<AutoCloseable> held = new ArrayList<>();
-            try {
-                GenerationRequest request = request(prompt, init, settings, adapters, held);
-                return paint(prompt, settings, request, progress);
-            } finally {
-                for (AutoCloseable h : held) {
-                    try {
-                        h.close();
-                    } catch (Exception ignored) {
-                        // a release only counts down a cache entry's users
-                    }
-                }
-            }
-        }
-
-        /** The pipeline request, holding the request's LoRAs and ControlNet in their caches ({@code held}). */
-        private GenerationRequest request(String prompt, RgbImage init, DiffusionSettings settings, Adapters adapters,
-                List<AutoCloseable> held) {
-            GenerationRequest.Builder b = GenerationRequest.builder(settings).prompt(prompt);
-            if (init != null) {
-                b.initImage(init);
-            }
-            for (int i = 0; i < adapters.loras().size(); i++) {
-                Lora lora = adapters.loras().get(i);
-                AdapterCache<LoraUpdate>.Use use = loras.use(lora.name(), "loras[" + i + "].name");
-                held.add(use);
-                adapters.events().used("lora", use.hit());
-                b.lora(use.value(), lora.scale());
-            }
-            Control control = adapters.controlnet();
-            if (control != null) {
-                AdapterCache<HeldControlNet>.Use use = controlnets.use(control.name(), "controlnet.name");
-                held.add(use);
-                adapters.events().used("controlnet", use.hit());
-                b.controlNet(use.value().net()).controlImage(control.image()).controlScale(control.scale());
-            }
-            return b.build();
-        }
-
-        private List<byte[]> paint(String prompt, DiffusionSettings settings, GenerationRequest request,
-                ProgressListener progress) {
-            try (NDManager work = manager().newSubManager();
-                    GenerationResult result = pipeline.generate(request, progress, work)) {
-                List<RgbImage> images = result.images();
-                List<byte[]> files = new ArrayList<>();
-                for (int i = 0; i < images.size(); i++) {
-                    RgbImage image = images.get(i);
-                    files.add(ImageFiles.png(image, GenerationParameters.of(config, settings, prompt, request.seed(i),
-                            image.width(), image.height(), request.img2img())));
-                }
-                return files;
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                loras.close();
-                controlnets.close();
-            } finally {
-                super.close();
-            }
         }
     }
 }
