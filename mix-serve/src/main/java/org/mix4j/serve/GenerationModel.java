@@ -108,7 +108,8 @@ final class GenerationModel extends PipelineModels.Loaded implements ServedModel
         List<AutoCloseable> held = new ArrayList<>();
         try {
             GenerationRequest request = request(prompt, init, settings, adapters, held);
-            return paint(prompt, settings, request, progress);
+            List<String> named = adapters.loras().stream().map(l -> l.name() + ".safetensors:" + l.scale()).toList();
+            return paint(prompt, settings, request, named, adapters.controlnet() != null, progress);
         } finally {
             for (AutoCloseable h : held) {
                 try {
@@ -144,8 +145,9 @@ final class GenerationModel extends PipelineModels.Loaded implements ServedModel
         return b.build();
     }
 
+    /** The images as PNG files whose parameters name the request's LoRAs ({@code file:scale}) and ControlNet scale. */
     private List<byte[]> paint(String prompt, DiffusionSettings settings, GenerationRequest request,
-            ProgressListener progress) {
+            List<String> loraNames, boolean controlNet, ProgressListener progress) {
         try (NDManager work = manager().newSubManager();
                 GenerationResult result = pipeline.generate(request, progress, work)) {
             List<RgbImage> images = result.images();
@@ -153,7 +155,7 @@ final class GenerationModel extends PipelineModels.Loaded implements ServedModel
             for (int i = 0; i < images.size(); i++) {
                 RgbImage image = images.get(i);
                 files.add(ImageFiles.png(image, GenerationParameters.of(config, settings, prompt, request.seed(i),
-                        image.width(), image.height(), request.img2img())));
+                        image.width(), image.height(), request.img2img(), loraNames, controlNet)));
             }
             return files;
         }

@@ -257,7 +257,7 @@ final class ImageGenerations {
                     size == null ? null : List.of(size[0], size[1]), r.seed(), r.n(),
                     r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt(),
                     r.strength() != null ? r.strength() : d.strength(), d.eta(), d.tiling(),
-                    d.controlnetConditioningScale());
+                    r.controlnet() != null ? r.controlnet().scale() : d.controlnetConditioningScale());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(null, e.getMessage());
         }

@@ -180,6 +180,8 @@ class ServerLoraControlNetTest {
         RgbImage merged = generated("merged", "denoiser: { type: unet2d_condition, weights: unet, lora: [{ file: "
                 + dir.resolve("loras/ink.safetensors") + ", scale: 0.8 }] }", null);
         int diff = maxPixelDiff(merged, pixels(ink));
+        assertTrue(new String(ink, java.nio.charset.StandardCharsets.ISO_8859_1).contains("Lora: ink.safetensors:0.8"),
+                "the PNG's parameters name the request's LoRA as mix generate names a YAML one");
         assertTrue(diff <= 1, "merged vs per-request LoRA differ by " + diff + " levels");
 
         assertEquals(1, tiny.server.metrics().adapterCount(false, "tiny-sd", "lora"), "loaded once");
@@ -257,11 +259,14 @@ class ServerLoraControlNetTest {
         control.addProperty("scale", 0.8);
         JsonObject body = request(5);
         body.add("controlnet", control);
-        RgbImage served = pixels(png(body));
+        byte[] servedPng = png(body);
+        RgbImage served = pixels(servedPng);
         RgbImage yaml = generated("controlnet", "denoiser:     { type: unet2d_condition, weights: unet }\n"
                 + "controlnet:   { type: controlnet, weights: " + CONTROLNET + " }\n"
                 + "controlnet_conditioning_scale: 0.8", CONTROL_IMAGE);
         assertEquals(0, maxPixelDiff(yaml, served), "the same ControlNet, image and scale");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("controlnet.png")), servedPng,
+                "the PNG mix generate writes, parameters (ControlNet scale: 0.8) included");
         assertTrue(maxPixelDiff(served, pixels(png(request(5)))) > 8, "the ControlNet changes the picture");
         assertEquals(0, maxPixelDiff(served, pixels(png(body))), "again, from the cache");
         assertEquals(1, tiny.server.metrics().adapterCount(true, "tiny-sd", "controlnet"));

@@ -34,6 +34,15 @@ public final class GenerationParameters {
      */
     public static String of(PipelineConfig config, DiffusionSettings s, String prompt, long seed, int width,
             int height, boolean img2img) {
+        return of(config, s, prompt, seed, width, height, img2img, List.of(), false);
+    }
+
+    /**
+     * The same for a call with its own LoRAs and ControlNet (a served request's): {@code loras} as
+     * {@code file:scale}, listed after the pipeline's; {@code controlNet} whether the call brought one.
+     */
+    public static String of(PipelineConfig config, DiffusionSettings s, String prompt, long seed, int width,
+            int height, boolean img2img, List<String> callLoras, boolean callControlNet) {
         StringBuilder text = new StringBuilder(prompt);
         if (!s.negativePrompt().isEmpty()) {
             text.append("\nNegative prompt: ").append(s.negativePrompt());
@@ -49,6 +58,7 @@ public final class GenerationParameters {
         pairs.add("Size: " + width + "x" + height);
         pairs.add("Model: " + model(config));
         List<String> loras = loras(config.components().get("denoiser"));
+        loras.addAll(callLoras);
         if (!loras.isEmpty()) {
             pairs.add("Lora: " + String.join(" ", loras));
         }
@@ -59,7 +69,7 @@ public final class GenerationParameters {
         if (img2img) {
             pairs.add("Denoising strength: " + number(s.strength()));
         }
-        if (config.components().get("controlnet") != null) {
+        if (config.components().get("controlnet") != null || callControlNet) {
             pairs.add("ControlNet scale: " + number(s.controlnetConditioningScale()));
         }
         return text.append('\n').append(String.join(", ", pairs)).toString();
