@@ -138,11 +138,16 @@ class AdapterCacheTest {
                 assertEquals("b.safetensors", b.value().file);
             }
             assertFalse(first.isDone());
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (cache.misses() < 3 && System.nanoTime() < until) {
+                Thread.sleep(5); // until the second request for a waits on the first one's load
+            }
             release.countDown();
             assertSame(first.get(10, java.util.concurrent.TimeUnit.SECONDS),
                     second.get(10, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals(1, loadsOfA.get(), "one load served both requests");
             assertEquals(3, cache.misses(), "a twice (one load), b once");
+            assertEquals(0, cache.hits());
         } finally {
             release.countDown();
             pool.shutdownNow();
