@@ -1,0 +1,149 @@
+package org.mix4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.data.filter.SampleFilter;
+import org.mix4j.data.ops.DataRun;
+import org.mix4j.data.ops.RunReport;
+import org.mix4j.data.ops.Sampling;
+import org.mix4j.data.records.BadRecords;
+import org.mix4j.data.records.Format;
+import org.mix4j.data.synth.SynthOptions;
+import org.mix4j.data.synth.SynthWriter;
+import org.mix4j.spark.data.DataChain;
+
+/**
+ * DataMain's chain on local[2] Spark against the local tools' chain (mix data convert, filter,
+ * sample through the same classes the CLI calls) over a few hundred synthetic records with crafted
+ * bad ones: the same output lines in the same order, and the same counts per rule and bad record.
+ */
+class DataChainTest {
+
+    @TempDir
+    static Path dir;
+
+    static Path input;
+    static Path rules;
+
+    @BeforeAll
+    static void data() throws IOException {
+        Path synth = dir.resolve("synth");
+        SynthWriter.write(synth, 3, 220, new SynthOptions(32, 96, 2, 0, 0.2, 0.3, 3.0, List.of("en")), false, n -> {});
+        List<String> lines = new ArrayList<>(Files.readAllLines(synth.resolve("llava-captions.jsonl")));
+        Path images = synth.resolve("images");
+        Files.writeString(images.resolve("broken.png"), "not a picture");
+        LocalSpark.writePng(images.resolve("tiny.png"), 20, 20, 1);
+        LocalSpark.writePng(images.resolve("wide.png"), 200, 40, 2);
+        for (int i = 0; i < 4; i++) {
+            LocalSpark.writePng(images.resolve("own-" + i + ".png"), 64, 64, 10 + i);
+        }
+        // crafted records, spread through the file; a duplicate of a later record comes first, so the
+        // later original is the one dropped
+        String later = lines.get(150).replace("\"id\":\"scene-00150-caption\"", "\"id\":\"early-copy\"");
+        lines.add(5, later);
+        lines.add(12, "this line is not JSON");
+        lines.add(20, "{\"id\":\"no-turns\",\"image\":\"images/scene-00001.png\",\"conversations\":\"oops\"}");
+        lines.add(31, llava("two-images", "[\"images/own-0.png\",\"images/own-1.png\"]", "two pictures of shapes"));
+        lines.add(40, llava("broken", "\"images/broken.png\"", "a broken picture of a red circle"));
+        lines.add(47, llava("missing", "\"images/nope.png\"", "a missing picture of a blue square"));
+        lines.add(55, llava("short", "\"images/own-0.png\"", "ok"));
+        lines.add(63, llava("pii", "\"images/own-1.png\"", "mail a.b@example.com or call 13800138000 about the circle")
+                .replace("{\"id\"", "{\"source\":\"crafted\",\"meta\":{\"k\":[1,2]},\"id\""));
+        lines.add(70, llava("url", "\"images/own-2.png\"", "a green star, see https://example.com/star for more"));
+        lines.add(81, llava("tiny", "\"images/tiny.png\"", "a tiny picture of a dot"));
+        lines.add(90, llava("wide", "\"images/wide.png\"", "a wide picture of a line"));
+        lines.add(99, llava("same-image", "\"images/own-2.png\"", "another caption of the same star"));
+        lines.add(lines.get(8));
+        lines.add(lines.get(30));
+        input = synth.resolve("in.jsonl");
+        Files.write(input, lines);
+        rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                strip_urls: true
+                mask_personal: true
+                min_chars: 5
+                dedup: true
+                decodable: true
+                min_side: 24
+                max_aspect: 3
+                near_duplicate: 2
+                """);
+    }
+
+    private static String llava(String id, String image, String caption) {
+        return "{\"id\":\"" + id + "\",\"image\":" + image + ",\"conversations\":[{\"from\":\"human\",\"value\":"
+                + "\"<image>\\nDescribe the picture.\"},{\"from\":\"gpt\",\"value\":\"" + caption + "\"}]}";
+    }
+
+    @Test
+    void convertFilterSampleChainEqualsTheLocalChain() throws IOException {
+        // the local tools, one after the other, as mix data convert / filter / sample run them
+        Path local = Files.createDirectories(dir.resolve("local"));
+        BadRecords bad = new BadRecords(false, null);
+        RunReport convert = new DataRun(null, Format.CAPTION, null, bad, null)
+                .transform(input, local.resolve("a.jsonl"), s -> s, new RunReport("convert"));
+        List<SampleFilter.Count> counts;
+        try (SampleFilter filter = new SampleFilter(DataMain.rules(rules).rules(null))) {
+            new DataRun(null, null, null, new BadRecords(true, null), null)
+                    .transform(local.resolve("a.jsonl"), local.resolve("b.jsonl"), filter::apply, new RunReport("filter"));
+            counts = filter.counts();
+        }
+        Sampling.count(new DataRun(null, null, null, new BadRecords(true, null), null), local.resolve("b.jsonl"),
+                local.resolve("c.jsonl"), 120, 7);
+        // the fixture exercises every rule it names (else equal counts would prove little)
+        for (SampleFilter.Count c : counts) {
+            assertTrue(c.removed() + c.changed() > 0, c.rule() + " did nothing");
+        }
+        assertEquals(3, bad.count(), bad.listed().toString());
+
+        Path out = dir.resolve("spark");
+        List<RunReport> steps = DataChain.run(LocalSpark.session(), DataMain.parse(2, "chain", "--input", input.toString(),
+                "--output", out.toString(), "--to", "caption", "--rules", rules.toString(), "--count", "120",
+                "--seed", "7", "--partitions", "3", "--skip-bad"));
+
+        assertEquals(Files.readAllLines(local.resolve("c.jsonl")), parts(out));
+        assertEquals(List.of("convert", "filter", "sample"), steps.stream().map(r -> r.json().get("command").getAsString()).toList());
+        JsonObject converted = steps.get(0).json();
+        assertEquals(convert.json().get("bad_records"), converted.get("bad_records"));
+        assertEquals(convert.json().getAsJsonObject("inputs").get(input.toString()),
+                converted.getAsJsonObject("inputs").get(input.toString()));
+        assertEquals(new RunReport("filter").rules(counts).json().get("rules"), steps.get(1).json().get("rules"));
+        assertEquals(120, steps.get(2).written());
+    }
+
+    @Test
+    void sampleByFractionSelectsWhatTheLocalSamplerSelects() throws IOException {
+        Path local = Files.createDirectories(dir.resolve("local-fraction")).resolve("fraction.jsonl");
+        RunReport expected = Sampling.fraction(new DataRun(null, null, null, new BadRecords(false, null), null), input,
+                local, 0.3, 11);
+        Path out = dir.resolve("spark-fraction");
+        List<RunReport> steps = DataChain.run(LocalSpark.session(), DataMain.parse(2, "sample", "--input", input.toString(),
+                "--output", out.toString(), "--fraction", "0.3", "--seed", "11", "--skip-bad"));
+        List<String> lines = parts(out);
+        assertEquals(Files.readAllLines(local), lines);
+        assertEquals(expected.written(), steps.get(0).written());
+        assertTrue(lines.size() > 40 && lines.size() < 110, lines.size() + " of ~240 at 0.3");
+    }
+
+    /** The lines of a Spark output folder's part files, in part order. */
+    private static List<String> parts(Path out) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(out)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                lines.addAll(Files.readAllLines(p));
+            }
+        }
+        return lines;
+    }
+}
