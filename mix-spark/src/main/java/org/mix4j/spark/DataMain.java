@@ -35,6 +35,7 @@ public final class DataMain {
             usage: spark-submit --class org.mix4j.spark.DataMain mix-spark.jar COMMAND --input IN --output OUT [options]
               COMMAND: convert (needs --to), filter (needs --rules), sample (needs --count or --fraction), or
                        chain: convert -> filter -> sample in one job, each step there when its option is given
+                     DataMain stats --input IN [--json FILE] [--no-images] [--from F] [--skip-bad]: mix data stats
               --input FILE            a JSON array or JSONL data file (llava, sharegpt, openai or caption records)
               --output DIR            a folder of JSONL part files, in input order (cat DIR/part-* is the local output)
               --from FORMAT           the input's format (default: detected, as mix data does)
@@ -46,11 +47,14 @@ public final class DataMain {
               --partitions N          partitions the rules run over (default: the job's default parallelism)
               --skip-bad              report records that are not JSON or not the format, and go on
               --report FILE           write the steps' reports (counts, bad records, per rule) as JSON
+              --json FILE             stats: write the numbers as JSON (mix data stats --json)
+              --no-images             stats: skip the image-size histogram
             """;
 
-    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "chain");
+    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "chain", "stats");
     private static final List<String> KEYS = List.of("--input", "--output", "--from", "--to", "--caption-prompt",
-            "--rules", "--count", "--fraction", "--seed", "--partitions", "--report");
+            "--rules", "--count", "--fraction", "--seed", "--partitions", "--report", "--json");
+    private static final List<String> FLAGS = List.of("--skip-bad", "--no-images");
 
     /** The job of {@code command} and {@code --key value} arguments; an unknown, repeated or missing key names itself. */
     static DataJob parse(int defaultPartitions, String... args) {
@@ -58,6 +62,9 @@ public final class DataMain {
             throw new IllegalArgumentException("the first argument is the command: " + String.join(", ", COMMANDS));
         }
         String command = args[0];
+        if (command.equals("stats")) {
+            throw new IllegalArgumentException("stats is not a chain step: DataMain stats --input IN [--json FILE]");
+        }
         Map<String, String> v = options(args);
         Path input = Path.of(required(v, "--input"));
         Format from = v.containsKey("--from") ? Format.parse(v.get("--from")) : null;
@@ -112,6 +119,10 @@ public final class DataMain {
         SparkSession spark = SparkSession.builder().appName("mix4j data " + args[0]).getOrCreate();
         int status = 0;
         try {
+            if (args[0].equals("stats")) {
+                stats(spark, args);
+                return;
+            }
             DataJob job = parse(spark.sparkContext().defaultParallelism(), args);
             long start = System.nanoTime();
             List<RunReport> steps = DataChain.run(spark, job);
@@ -141,17 +152,37 @@ public final class DataMain {
         }
     }
 
+    /** {@code mix data stats} on Spark: the same text and JSON. */
+    static JsonObject stats(SparkSession spark, String... args) {
+        Map<String, String> v = options(args);
+        for (String key : List.of("--output", "--to", "--rules", "--count", "--fraction", "--seed", "--report")) {
+            if (v.containsKey(key)) {
+                throw new IllegalArgumentException(key + " does not apply to stats");
+            }
+        }
+        int partitions = v.containsKey("--partitions") ? (int) number(v, "--partitions")
+                : spark.sparkContext().defaultParallelism();
+        JsonObject stats = DataChain.stats(spark, Path.of(required(v, "--input")),
+                v.containsKey("--from") ? Format.parse(v.get("--from")) : null, v.get("--caption-prompt"),
+                v.containsKey("--skip-bad"), !v.containsKey("--no-images"), partitions);
+        System.out.print(org.mix4j.data.ops.Stats.describe(stats));
+        if (v.containsKey("--json")) {
+            write(Path.of(v.get("--json")), stats);
+        }
+        return stats;
+    }
+
     private static Map<String, String> options(String[] args) {
         Map<String, String> values = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String key = args[i];
-            if (key.equals("--skip-bad")) {
+            if (FLAGS.contains(key)) {
                 values.put(key, "true");
                 continue;
             }
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown option '" + key + "'; valid: " + String.join(", ", KEYS)
-                        + ", --skip-bad");
+                        + ", " + String.join(", ", FLAGS));
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(key + " needs a value");

@@ -17,6 +17,7 @@ import org.mix4j.data.filter.SampleFilter;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
+import org.mix4j.data.ops.Stats;
 import org.mix4j.data.records.BadRecords;
 import org.mix4j.data.records.Format;
 import org.mix4j.data.synth.SynthOptions;
@@ -134,6 +135,15 @@ class DataChainTest {
         assertSameLines(Files.readAllLines(local), lines);
         assertEquals(expected.written(), steps.get(0).written());
         assertTrue(lines.size() > 40 && lines.size() < 110, lines.size() + " of ~240 at 0.3");
+    }
+
+    @Test
+    void statsEqualTheLocalStats() {
+        JsonObject expected = Stats.of(new DataRun(null, null, null, new BadRecords(false, null), null), input, true);
+        JsonObject actual = DataMain.stats(LocalSpark.session(), "stats", "--input", input.toString(), "--skip-bad",
+                "--partitions", "3");
+        assertEquals(expected, actual);
+        assertTrue(expected.get("unreadable_images").getAsLong() >= 2, expected.toString());
     }
 
     /** Equal lists of lines; else the first difference (the whole lists would fill the screen). */

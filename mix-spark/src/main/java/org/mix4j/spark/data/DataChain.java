@@ -1,5 +1,6 @@
 package org.mix4j.spark.data;
 
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,6 +13,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.mix4j.data.filter.Rule;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
+import org.mix4j.data.ops.Stats;
 import org.mix4j.data.records.Format;
 import org.mix4j.data.records.SampleReader;
 import org.mix4j.data.records.SampleWriter;
@@ -72,6 +74,27 @@ public final class DataChain {
         } finally {
             stages.release();
             cached.forEach(JavaRDD::unpersist);
+        }
+    }
+
+    /**
+     * {@code mix data stats} of {@code in} as a job: the same JSON (counts, histograms, tags), the
+     * samples' counts added up over partitions ({@link Stats#merge}).
+     */
+    public static JsonObject stats(SparkSession spark, Path in, Format format, String captionPrompt, boolean skipBad,
+            boolean readImages, int partitions) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Format from = format != null ? format : SampleReader.detect(in);
+        JavaRDD<SampleSource.Read> spread = SampleSource.read(sc, in, from, null,
+                captionPrompt != null ? captionPrompt : Format.DEFAULT_CAPTION_PROMPT, !skipBad)
+                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            SampleSource.Summary read = spread.filter(r -> r.summary() != null).collect().get(0).summary();
+            Stats stats = spread.filter(r -> r.sample() != null).aggregate(Stats.empty(),
+                    (st, r) -> st.add(r.sample().sample(), readImages), Stats::merge);
+            return stats.json(in.toString(), from.id(), read.recordsRead(), read.badCount());
+        } finally {
+            spread.unpersist();
         }
     }
 
