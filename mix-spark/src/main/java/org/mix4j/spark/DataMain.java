@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,8 +34,8 @@ public final class DataMain {
 
     static final String USAGE = """
             usage: spark-submit --class org.mix4j.spark.DataMain mix-spark.jar COMMAND --input IN --output OUT [options]
-              COMMAND: convert (needs --to), filter (needs --rules), sample (needs --count or --fraction), or
-                       chain: convert -> filter -> sample in one job, each step there when its option is given
+              COMMAND: convert (needs --to), filter (needs --rules), sample (needs --count or --fraction), split, or
+                       chain: convert -> filter -> sample -> split in one job, each step there when its option is given
                      DataMain stats --input IN [--json FILE] [--no-images] [--from F] [--skip-bad]: mix data stats
               --input FILE            a JSON array or JSONL data file (llava, sharegpt, openai or caption records)
               --output DIR            a folder of JSONL part files, in input order (cat DIR/part-* is the local output)
@@ -43,7 +44,9 @@ public final class DataMain {
               --caption-prompt TEXT   the prompt a caption pair's caption answers (default: Describe the picture.)
               --rules YAML            filter: mix data filter's rules file (min_side: 64, dedup: true, ...)
               --count N | --fraction F   sample: exactly N samples, or each with probability F
-              --seed S                the sampler's seed (default 0); the same samples as mix data sample --seed S
+              --ratios R,R,...        split: the parts' shares (default 0.8,0.1,0.1), into OUT/NAME/part-*
+              --names N,N,...         split: the parts' names (default train,val,test)
+              --seed S                the sampler's and the split's seed (default 0), as mix data sample/split --seed S
               --partitions N          partitions the rules run over (default: the job's default parallelism)
               --skip-bad              report records that are not JSON or not the format, and go on
               --report FILE           write the steps' reports (counts, bad records, per rule) as JSON
@@ -51,9 +54,9 @@ public final class DataMain {
               --no-images             stats: skip the image-size histogram
             """;
 
-    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "chain", "stats");
+    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "split", "chain", "stats");
     private static final List<String> KEYS = List.of("--input", "--output", "--from", "--to", "--caption-prompt",
-            "--rules", "--count", "--fraction", "--seed", "--partitions", "--report", "--json");
+            "--rules", "--count", "--fraction", "--ratios", "--names", "--seed", "--partitions", "--report", "--json");
     private static final List<String> FLAGS = List.of("--skip-bad", "--no-images");
 
     /** The job of {@code command} and {@code --key value} arguments; an unknown, repeated or missing key names itself. */
@@ -76,20 +79,28 @@ public final class DataMain {
         Long count = v.containsKey("--count") ? number(v, "--count") : null;
         Double fraction = v.containsKey("--fraction") ? fraction(v.get("--fraction")) : null;
         boolean sample = count != null || fraction != null;
+        boolean splits = command.equals("split") || v.containsKey("--ratios") || v.containsKey("--names");
         String misplaced = switch (command) {
-            case "convert" -> rules != null || sample ? "--rules, --count and --fraction belong to filter, sample or chain" : null;
-            case "filter" -> rules == null ? "filter needs --rules YAML" : to != null || sample ? "--to, --count and "
-                    + "--fraction belong to convert, sample or chain" : null;
-            case "sample" -> !sample ? "sample needs --count N or --fraction F" : to != null || rules != null
-                    ? "--to and --rules belong to convert, filter or chain" : null;
-            default -> to == null && rules == null && !sample ? "chain needs at least one of --to, --rules, --count, --fraction" : null;
+            case "convert" -> rules != null || sample || splits ? "convert takes --to; the other steps' options belong to chain" : null;
+            case "filter" -> rules == null ? "filter needs --rules YAML"
+                    : to != null || sample || splits ? "filter takes --rules; the other steps' options belong to chain" : null;
+            case "sample" -> !sample ? "sample needs --count N or --fraction F"
+                    : to != null || rules != null || splits ? "sample takes --count or --fraction; the other steps' "
+                    + "options belong to chain" : null;
+            case "split" -> to != null || rules != null || sample ? "split takes --ratios and --names; the other "
+                    + "steps' options belong to chain" : null;
+            default -> to == null && rules == null && !sample && !splits
+                    ? "chain needs at least one of --to, --rules, --count, --fraction, --ratios" : null;
         };
         if (misplaced != null) {
             throw new IllegalArgumentException(misplaced);
         }
+        DataJob.Split split = !splits ? null : new DataJob.Split(
+                List.of(v.getOrDefault("--names", "train,val,test").split(",")),
+                Arrays.stream(v.getOrDefault("--ratios", "0.8,0.1,0.1").split(",")).map(DataMain::fraction).toList());
         int partitions = v.containsKey("--partitions") ? (int) number(v, "--partitions") : defaultPartitions;
         return new DataJob(input, Path.of(required(v, "--output")), from, to, v.get("--caption-prompt"), rules, count,
-                fraction, v.containsKey("--seed") ? number(v, "--seed") : 0, partitions, v.containsKey("--skip-bad"));
+                fraction, v.containsKey("--seed") ? number(v, "--seed") : 0, partitions, v.containsKey("--skip-bad"), split);
     }
 
     /** mix data filter's rules file, bound as it binds it (errors name the file:line and key). */
@@ -214,7 +225,7 @@ public final class DataMain {
         try {
             return Double.parseDouble(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--fraction " + value + ": not a number");
+            throw new IllegalArgumentException("'" + value + "' (--fraction, --ratios): not a number");
         }
     }
 

@@ -17,9 +17,11 @@ import org.mix4j.data.filter.SampleFilter;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
+import org.mix4j.data.ops.Splitting;
 import org.mix4j.data.ops.Stats;
 import org.mix4j.data.records.BadRecords;
 import org.mix4j.data.records.Format;
+import org.mix4j.data.records.SampleReader;
 import org.mix4j.data.synth.SynthOptions;
 import org.mix4j.data.synth.SynthWriter;
 import org.mix4j.spark.data.DataChain;
@@ -135,6 +137,40 @@ class DataChainTest {
         assertSameLines(Files.readAllLines(local), lines);
         assertEquals(expected.written(), steps.get(0).written());
         assertTrue(lines.size() > 40 && lines.size() < 110, lines.size() + " of ~240 at 0.3");
+    }
+
+    @Test
+    void splitPutsEachSampleInTheLocalSplitsPart() throws IOException {
+        Path local = dir.resolve("local-split");
+        List<String> names = List.of("train", "val", "test");
+        List<Splitting.Part> parts = List.of(new Splitting.Part("train", 0.6, local.resolve("train.jsonl")),
+                new Splitting.Part("val", 0.3, local.resolve("val.jsonl")),
+                new Splitting.Part("test", 0.1, local.resolve("test.jsonl")));
+        Splitting.split(new DataRun(null, null, null, new BadRecords(false, null), null), input, parts, 5);
+        Path out = dir.resolve("spark-split");
+        DataChain.run(LocalSpark.session(), DataMain.parse(2, "split", "--input", input.toString(), "--output",
+                out.toString(), "--ratios", "0.6,0.3,0.1", "--seed", "5", "--skip-bad", "--partitions", "3"));
+        for (String name : names) {
+            // a part folder is one level deeper than the local part file: compare samples, images resolved
+            List<String> expected = samples(local.resolve(name + ".jsonl"));
+            assertTrue(expected.size() > 10, name + ": " + expected.size());
+            List<String> actual = new ArrayList<>();
+            try (Stream<Path> files = Files.list(out.resolve(name))) {
+                for (Path p : files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                    actual.addAll(samples(p));
+                }
+            }
+            assertSameLines(expected, actual);
+        }
+    }
+
+    /** A data file's samples as text: resolved image files, messages and other fields. */
+    private static List<String> samples(Path file) {
+        List<String> out = new ArrayList<>();
+        try (SampleReader r = SampleReader.open(file, null, null, new BadRecords(true, null))) {
+            r.forEachRemaining(s -> out.add(s.imagePaths() + " " + s.turns() + " " + s.extra()));
+        }
+        return out;
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.mix4j.data.filter.Rule;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
+import org.mix4j.data.ops.Splitting;
 import org.mix4j.data.ops.Stats;
 import org.mix4j.data.records.Format;
 import org.mix4j.data.records.SampleReader;
@@ -34,7 +35,6 @@ public final class DataChain {
         Format from = job.from() != null ? job.from() : SampleReader.detect(job.input());
         Format out = job.to() != null ? job.to() : from;
         FilterStages stages = new FilterStages(sc);
-        List<RunReport> reports = new ArrayList<>();
         List<JavaRDD<?>> cached = new ArrayList<>();
         try {
             // 1. read (and convert), spread over the partitions
@@ -44,36 +44,51 @@ public final class DataChain {
             SampleSource.Summary read = spread.filter(r -> r.summary() != null).collect().get(0).summary();
             JavaRDD<Positioned> samples = spread.filter(r -> r.sample() != null).map(SampleSource.Read::sample);
             long n = read.recordsRead() - read.badCount();
-            RunReport step = new RunReport(job.to() != null ? "convert" : job.filter() != null ? "filter" : "sample")
-                    .input(job.input(), read.recordsRead()).bad(read.badCount(), read.badListed());
-            reports.add(step);
+            Reports reports = new Reports(job, read);
             if (job.to() != null) {
-                step.put("from", from.id()).put("to", out.id());
-                step = next(reports, job.filter() != null ? "filter" : "sample", n);
+                reports.start("convert", n).put("from", from.id()).put("to", out.id());
             }
             // 2. filter
             if (job.filter() != null) {
+                RunReport step = reports.start("filter", n);
                 List<Rule> rules = job.filter().rules(null);
                 RuleTally tally = new RuleTally(rules.stream().map(Rule::name).toList());
                 samples = stages.apply(samples, rules, tally).persist(StorageLevel.MEMORY_AND_DISK());
                 cached.add(samples);
                 n = samples.count();
                 step.rules(tally.counts());
-                step = job.samples() ? next(reports, "sample", n) : step;
             }
-            // 3. sample, and write in input order
+            // 3. sample, in input order
             JavaRDD<Positioned> sorted = samples.sortBy(Positioned::position, true, job.partitions());
             if (job.samples()) {
-                sorted = sample(sc, sorted, job, n, step.put("seed", job.seed()));
+                sorted = sample(sc, sorted, job, n, reports.start("sample", n).put("seed", job.seed()));
             }
             cached.add(sorted.persist(StorageLevel.MEMORY_AND_DISK()));
-            long written = sorted.count();
-            write(sorted, job.output(), out, job.captionPrompt());
-            step.output(job.output(), written);
-            return reports;
+            // 4. write, or split: a folder a part, each in input order
+            if (job.split() == null) {
+                long written = sorted.count();
+                write(sorted, job.output(), out, job.captionPrompt());
+                reports.current().output(job.output(), written);
+            } else {
+                split(sorted, job, out, reports.start("split", sorted.count()).put("seed", job.seed()));
+            }
+            return reports.all();
         } finally {
             stages.release();
             cached.forEach(JavaRDD::unpersist);
+        }
+    }
+
+    private static void split(JavaRDD<Positioned> sorted, DataJob job, Format out, RunReport report) {
+        DataJob.Split split = job.split();
+        long seed = job.seed();
+        double sum = split.sum();
+        for (int i = 0; i < split.names().size(); i++) {
+            int part = i;
+            JavaRDD<Positioned> in = sorted.filter(p -> Splitting.part(p.sample(), split.ratios(), sum, seed) == part);
+            Path dir = job.output().resolve(split.names().get(i));
+            write(in, dir, out, job.captionPrompt());
+            report.output(dir, in.count());
         }
     }
 
@@ -98,13 +113,36 @@ public final class DataChain {
         }
     }
 
-    /** Ends the last report's step with {@code n} samples and starts {@code command}'s report with them. */
-    private static RunReport next(List<RunReport> reports, String command, long n) {
-        reports.get(reports.size() - 1).output(Path.of("(" + command + ")"), n);
-        RunReport r = new RunReport(command).input(Path.of("(" + reports.get(reports.size() - 1).json()
-                .get("command").getAsString() + ")"), n);
-        reports.add(r);
-        return r;
+    /** The reports of a job's steps: the first reads the input; each later one starts as the previous one ends. */
+    private static final class Reports {
+        private final List<RunReport> all = new ArrayList<>();
+
+        Reports(DataJob job, SampleSource.Summary read) {
+            String first = job.to() != null ? "convert" : job.filter() != null ? "filter" : job.samples() ? "sample"
+                    : "split";
+            all.add(new RunReport(first).input(job.input(), read.recordsRead()).bad(read.badCount(), read.badListed()));
+        }
+
+        /** The report of step {@code command}, which gets {@code n} samples: the first one, or a new one. */
+        RunReport start(String command, long n) {
+            RunReport last = current();
+            String previous = last.json().get("command").getAsString();
+            if (all.size() == 1 && previous.equals(command) && last.json().getAsJsonObject("outputs").isEmpty()) {
+                return last;
+            }
+            last.output(Path.of("(" + command + ")"), n);
+            RunReport r = new RunReport(command).input(Path.of("(" + previous + ")"), n);
+            all.add(r);
+            return r;
+        }
+
+        RunReport current() {
+            return all.get(all.size() - 1);
+        }
+
+        List<RunReport> all() {
+            return all;
+        }
     }
 
     private static JavaRDD<Positioned> sample(JavaSparkContext sc, JavaRDD<Positioned> sorted, DataJob job, long n,
