@@ -8,12 +8,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mix4j.api.RgbImage;
+import org.mix4j.data.filter.ClipScore;
 import org.mix4j.data.filter.SampleFilter;
+import org.mix4j.data.filter.SampleImages;
 import org.mix4j.data.ops.DataRun;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.ops.Sampling;
@@ -24,6 +28,7 @@ import org.mix4j.data.records.Format;
 import org.mix4j.data.records.SampleReader;
 import org.mix4j.data.synth.SynthOptions;
 import org.mix4j.data.synth.SynthWriter;
+import org.mix4j.image.ImageDecoder;
 import org.mix4j.spark.data.DataChain;
 
 /**
@@ -171,6 +176,46 @@ class DataChainTest {
             r.forEachRemaining(s -> out.add(s.imagePaths() + " " + s.turns() + " " + s.extra()));
         }
         return out;
+    }
+
+    @Test
+    void clipScoreRuleLoadsOnTheExecutorAndDropsWhatTheLocalRuleDrops() throws IOException {
+        Path small = dir.resolve("synth/small.jsonl"); // the tiny CLIP embeds a pair in tens of ms: a few dozen
+        Files.write(small, Files.readAllLines(input).subList(0, 30));
+        Path tiny = LocalSpark.ROOT.resolve("examples/retrieval/tiny.yaml");
+        Path clipRules = Files.writeString(dir.resolve("clip-rules.yaml"), "decodable: true\nclip_pipeline: " + tiny
+                + "\nmin_clip_score: " + medianScore(small, tiny) + "\n");
+        Path local = Files.createDirectories(dir.resolve("local-clip")).resolve("kept.jsonl");
+        List<SampleFilter.Count> counts;
+        try (SampleFilter filter = new SampleFilter(DataMain.rules(clipRules).rules(LocalSpark.runtime().loader()))) {
+            new DataRun(null, null, null, new BadRecords(false, null), null).transform(small, local, filter::apply,
+                    new RunReport("filter"));
+            counts = filter.counts();
+        }
+        Path out = dir.resolve("spark-clip");
+        List<RunReport> steps = DataChain.run(LocalSpark.session(), DataMain.parse(2, "filter", "--input", small.toString(),
+                "--output", out.toString(), "--rules", clipRules.toString(), "--skip-bad", "--partitions", "2"));
+        assertSameLines(Files.readAllLines(local), parts(out));
+        assertEquals(new RunReport("filter").rules(counts).json().get("rules"), steps.get(0).json().get("rules"));
+        long removed = counts.get(1).removed();
+        assertTrue(removed > 0 && removed < 25, counts.get(1).rule() + " removed " + removed + " of ~28");
+    }
+
+    /** The median CLIP score of a file's pairs (the random tiny CLIP's scores sit anywhere): a cut that drops some. */
+    private static double medianScore(Path file, Path pipeline) {
+        List<Double> scores = new ArrayList<>();
+        ImageDecoder decoder = new ImageDecoder();
+        try (ClipScore clip = new ClipScore(pipeline, 0, LocalSpark.runtime().loader());
+                SampleReader r = SampleReader.open(file, null, null, new BadRecords(false, null))) {
+            r.forEachRemaining(s -> {
+                List<RgbImage> images = new SampleImages(s, decoder).ok();
+                if (!images.isEmpty()) {
+                    scores.add(clip.score(images.get(0), s.firstText("assistant")));
+                }
+            });
+        }
+        Collections.sort(scores);
+        return scores.get(scores.size() / 2);
     }
 
     @Test

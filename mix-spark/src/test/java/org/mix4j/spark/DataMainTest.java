@@ -52,13 +52,6 @@ class DataMainTest {
     }
 
     @Test
-    void refusesTheClipScoreRuleWithAReason() throws Exception {
-        Path rules = Files.writeString(dir.resolve("rules.yaml"), "clip_pipeline: retrieval.yaml\n");
-        assertTrue(error("filter", "--input", "a", "--output", "b", "--rules", rules.toString())
-                .contains("the CLIP-score rule does not run on Spark yet"));
-    }
-
-    @Test
     void namesTheRulesFileLineOfAnUnknownKey() throws Exception {
         Path rules = Files.writeString(dir.resolve("rules.yaml"), "dedup: true\nmin_sidee: 3\n");
         String message = assertThrows(RuntimeException.class,

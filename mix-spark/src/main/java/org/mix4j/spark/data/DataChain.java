@@ -36,6 +36,7 @@ public final class DataChain {
         Format out = job.to() != null ? job.to() : from;
         FilterStages stages = new FilterStages(sc);
         List<JavaRDD<?>> cached = new ArrayList<>();
+        List<Rule> rules = job.filter() != null ? job.filter().rules(null) : List.of();
         try {
             // 1. read (and convert), spread over the partitions
             JavaRDD<SampleSource.Read> spread = SampleSource.read(sc, job.input(), from, job.to(), job.captionPrompt(),
@@ -51,7 +52,6 @@ public final class DataChain {
             // 2. filter
             if (job.filter() != null) {
                 RunReport step = reports.start("filter", n);
-                List<Rule> rules = job.filter().rules(null);
                 RuleTally tally = new RuleTally(rules.stream().map(Rule::name).toList());
                 samples = stages.apply(samples, rules, tally).persist(StorageLevel.MEMORY_AND_DISK());
                 cached.add(samples);
@@ -76,6 +76,7 @@ public final class DataChain {
         } finally {
             stages.release();
             cached.forEach(JavaRDD::unpersist);
+            rules.forEach(Rule::close); // the driver's copies (local mode: the ones the tasks used); executors' end with them
         }
     }
 

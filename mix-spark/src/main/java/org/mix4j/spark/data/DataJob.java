@@ -65,10 +65,6 @@ public record DataJob(Path input, Path output, Format from, Format to, String ca
         if (partitions < 1) {
             throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
         }
-        if (filter != null && filter.clipPipeline() != null) {
-            throw new IllegalArgumentException("clip_pipeline: the CLIP-score rule does not run on Spark yet; "
-                    + "run it with mix data filter, or leave it out of the rules");
-        }
         if (input.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException(output + " is the input of this run; write the output elsewhere");
         }

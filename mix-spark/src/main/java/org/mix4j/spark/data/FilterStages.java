@@ -10,18 +10,21 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.mix4j.data.filter.ClipScore;
 import org.mix4j.data.filter.DuplicatePairs;
 import org.mix4j.data.filter.ImageRules;
 import org.mix4j.data.filter.Rule;
 import org.mix4j.data.filter.SampleFilter;
 import org.mix4j.data.filter.SampleImages;
 import org.mix4j.image.ImageDecoder;
+import org.mix4j.spark.ExecutorRuntime;
 import scala.Tuple2;
 
 /**
  * mix-data's filter rules as Spark transformations, in the local tool's order and with its counts.
  * Rules that look at one sample run together in a {@code mapPartitions} through
- * {@link SampleFilter#run} (the rules reach each executor once, as a broadcast). The two rules that
+ * {@link SampleFilter#run} (the rules reach each executor once, as a broadcast, so the CLIP-score
+ * rule loads its pipeline once an executor, through {@link ExecutorRuntime}). The two rules that
  * remember earlier samples become steps of their own that give the local stream's answer:
  * {@code dedup} groups by {@link DuplicatePairs#key} and keeps each group's first sample by input
  * position; {@code near_duplicate} computes the perceptual hashes on the executors and runs
@@ -65,6 +68,11 @@ final class FilterStages {
         }
         Broadcast<List<Rule>> shared = sc.broadcast(List.copyOf(rules));
         JavaRDD<Judged> judged = keep(in.mapPartitions(samples -> {
+            for (Rule rule : shared.value()) {
+                if (rule instanceof ClipScore clip) {
+                    clip.withLoader(ExecutorRuntime.loader()); // the broadcast's one copy a JVM: one pipeline
+                }
+            }
             SampleFilter filter = new SampleFilter(shared.value());
             return new MappedIterator<>(samples, p -> new Judged(p, filter.run(p.sample())));
         }));
