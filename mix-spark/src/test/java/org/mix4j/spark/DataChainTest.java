@@ -145,6 +145,19 @@ class DataChainTest {
     }
 
     @Test
+    void jsonArrayInputIsReadWholeWithTheSameRecords() throws IOException {
+        Path array = Files.createDirectories(dir.resolve("array")).resolve("in.json");
+        new DataRun(null, null, null, new BadRecords(false, null), null).transform(input, array, s -> s,
+                new RunReport("convert"));
+        Path local = Files.createDirectories(dir.resolve("local-array")).resolve("some.jsonl");
+        Sampling.count(new DataRun(null, null, null, new BadRecords(true, null), null), array, local, 50, 1);
+        Path out = dir.resolve("spark-array");
+        DataChain.run(LocalSpark.session(), DataMain.parse(2, "sample", "--input", array.toString(), "--output",
+                out.toString(), "--count", "50", "--seed", "1", "--partitions", "3"));
+        assertSameLines(Files.readAllLines(local), parts(out));
+    }
+
+    @Test
     void splitPutsEachSampleInTheLocalSplitsPart() throws IOException {
         Path local = dir.resolve("local-split");
         List<String> names = List.of("train", "val", "test");

@@ -38,11 +38,11 @@ public final class DataChain {
         List<JavaRDD<?>> cached = new ArrayList<>();
         List<Rule> rules = job.filter() != null ? job.filter().rules(null) : List.of();
         try {
-            // 1. read (and convert), spread over the partitions
+            // 1. read (and convert): a JSONL file in splits, a JSON array in one task, spread after it
             JavaRDD<SampleSource.Read> spread = SampleSource.read(sc, job.input(), from, job.to(), job.captionPrompt(),
-                    !job.skipBad()).repartition(job.partitions()).persist(StorageLevel.MEMORY_AND_DISK());
+                    !job.skipBad(), job.partitions()).persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(spread);
-            SampleSource.Summary read = spread.filter(r -> r.summary() != null).collect().get(0).summary();
+            SampleSource.Summary read = summary(spread);
             JavaRDD<Positioned> samples = spread.filter(r -> r.sample() != null).map(SampleSource.Read::sample);
             long n = read.recordsRead() - read.badCount();
             Reports reports = new Reports(job, read);
@@ -80,6 +80,11 @@ public final class DataChain {
         }
     }
 
+    /** The reading tasks' summaries as one. */
+    private static SampleSource.Summary summary(JavaRDD<SampleSource.Read> read) {
+        return SampleSource.Summary.of(read.filter(r -> r.summary() != null).map(SampleSource.Read::summary).collect());
+    }
+
     private static void split(JavaRDD<Positioned> sorted, DataJob job, Format out, RunReport report) {
         DataJob.Split split = job.split();
         long seed = job.seed();
@@ -102,10 +107,10 @@ public final class DataChain {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Format from = format != null ? format : SampleReader.detect(in);
         JavaRDD<SampleSource.Read> spread = SampleSource.read(sc, in, from, null,
-                captionPrompt != null ? captionPrompt : Format.DEFAULT_CAPTION_PROMPT, !skipBad)
-                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+                captionPrompt != null ? captionPrompt : Format.DEFAULT_CAPTION_PROMPT, !skipBad, partitions)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            SampleSource.Summary read = spread.filter(r -> r.summary() != null).collect().get(0).summary();
+            SampleSource.Summary read = summary(spread);
             Stats stats = spread.filter(r -> r.sample() != null).aggregate(Stats.empty(),
                     (st, r) -> st.add(r.sample().sample(), readImages), Stats::merge);
             return stats.json(in.toString(), from.id(), read.recordsRead(), read.badCount());
