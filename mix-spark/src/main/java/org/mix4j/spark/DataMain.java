@@ -128,31 +128,10 @@ public final class DataMain {
             return;
         }
         SparkSession spark = SparkSession.builder().appName("mix4j data " + args[0]).getOrCreate();
-        int status = 0;
+        int status;
         try {
-            if (args[0].equals("stats")) {
-                stats(spark, args);
-                return;
-            }
-            DataJob job = parse(spark.sparkContext().defaultParallelism(), args);
-            long start = System.nanoTime();
-            List<RunReport> steps = DataChain.run(spark, job);
-            JsonObject report = report(args[0], steps, (System.nanoTime() - start) / 1e9);
-            for (RunReport r : steps) {
-                System.out.println(r.json().get("command").getAsString() + ": " + r.json().get("inputs") + " -> "
-                        + r.json().get("outputs") + (r.json().has("rules") ? " rules " + r.json().get("rules") : ""));
-            }
-            System.out.printf(Locale.ROOT, "%d records/s over %.1f s -> %s%n",
-                    report.get("records_per_second").getAsLong(), report.get("seconds").getAsDouble(), job.output());
-            String file = options(args).get("--report");
-            if (file != null) {
-                write(Path.of(file), report);
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.print(USAGE);
-            status = 2;
-        } catch (RuntimeException e) {
+            status = run(spark, args);
+        } catch (Exception e) { // a task's error reaches the driver as a (checked) SparkException around it
             System.err.println("error: " + rootMessage(e));
             status = 1;
         } finally {
@@ -161,6 +140,36 @@ public final class DataMain {
         if (status != 0) {
             System.exit(status);
         }
+    }
+
+    /** Runs the command of {@code args}; 2 for arguments that make no job (with the usage). */
+    private static int run(SparkSession spark, String[] args) {
+        if (args[0].equals("stats")) {
+            stats(spark, args);
+            return 0;
+        }
+        DataJob job;
+        try {
+            job = parse(spark.sparkContext().defaultParallelism(), args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        }
+        long start = System.nanoTime();
+        List<RunReport> steps = DataChain.run(spark, job);
+        JsonObject report = report(args[0], steps, (System.nanoTime() - start) / 1e9);
+        for (RunReport r : steps) {
+            System.out.println(r.json().get("command").getAsString() + ": " + r.json().get("inputs") + " -> "
+                    + r.json().get("outputs") + (r.json().has("rules") ? " rules " + r.json().get("rules") : ""));
+        }
+        System.out.printf(Locale.ROOT, "%d records/s over %.1f s -> %s%n",
+                report.get("records_per_second").getAsLong(), report.get("seconds").getAsDouble(), job.output());
+        String file = options(args).get("--report");
+        if (file != null) {
+            write(Path.of(file), report);
+        }
+        return 0;
     }
 
     /** {@code mix data stats} on Spark: the same text and JSON. */
