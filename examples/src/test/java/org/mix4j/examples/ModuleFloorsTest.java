@@ -91,7 +91,9 @@ class ModuleFloorsTest {
                     String target = owner(imported);
                     boolean ok = target.equals(module.getKey()) || target.equals("mix-core")
                             || module.getKey().equals("mix-cli")
-                            || FLOORS.get(module.getKey()) == 3 && target.equals("mix-pipelines");
+                            || FLOORS.get(module.getKey()) == 3 && target.equals("mix-pipelines")
+                            // mix-spark runs mix-data's tools on Spark; no other floor-3 module imports a sibling
+                            || module.getKey().equals("mix-spark") && target.equals("mix-data");
                     if (!ok) {
                         violations.add(ROOT.relativize(file) + " uses " + imported);
                     }

@@ -151,17 +151,27 @@ public final class JsonRecordReader implements Iterator<JsonRecordReader.Entry>,
         String line;
         while ((line = lines.readLine()) != null) {
             lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String where = file + ":" + lineNumber;
-            try {
-                return new Entry(where, JsonParser.parseString(line), null);
-            } catch (JsonParseException e) {
-                return new Entry(where, null, "not a JSON object: " + firstLine(e.getMessage()));
+            Entry e = line(line, file + ":" + lineNumber);
+            if (e != null) {
+                return e;
             }
         }
         return null;
+    }
+
+    /**
+     * One JSONL line as this reader makes it an entry, or {@code null} for a blank line: for a reader
+     * of its own lines (a Spark job reading a JSONL file in splits).
+     */
+    public static Entry line(String line, String where) {
+        if (line.isBlank()) {
+            return null;
+        }
+        try {
+            return new Entry(where, JsonParser.parseString(line), null);
+        } catch (JsonParseException e) {
+            return new Entry(where, null, "not a JSON object: " + firstLine(e.getMessage()));
+        }
     }
 
     @Override

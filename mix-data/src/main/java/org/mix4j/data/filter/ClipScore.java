@@ -26,6 +26,14 @@ public final class ClipScore implements Rule {
         this.min = min;
     }
 
+    /**
+     * Gives a deserialized rule the loader of the runtime it runs in (a Spark executor's), before
+     * its first sample; the pipeline then loads once for this copy of the rule.
+     */
+    public void withLoader(ComponentLoader loader) {
+        pipeline.withLoader(loader);
+    }
+
     @Override
     public String name() {
         return "clip_score";

@@ -13,11 +13,16 @@ import org.mix4j.records.RecordPaths;
 /**
  * Drops a sample whose (images, text) pair is the same as an earlier kept one: the same image files
  * (resolved paths) and the same text after the rewriting rules. Kept pairs are remembered as 128-bit
- * digests (SHA-256, truncated), so memory grows by a few dozen bytes a sample.
+ * digests (SHA-256, truncated), so memory grows by a few dozen bytes a sample. On Spark the
+ * {@link #key} groups the samples and the first of each group by input order is kept.
  */
 public final class DuplicatePairs implements Rule {
 
-    private record Key(long high, long low) {}
+    /** A pair's digest: equal keys, equal pairs (up to a 2^-128 chance). */
+    public record Key(long high, long low) implements java.io.Serializable {}
+
+    /** Why a repeated pair is dropped. */
+    public static final String REASON = "duplicate (image, text) pair";
 
     private final Set<Key> seen = new HashSet<>();
 
@@ -28,10 +33,11 @@ public final class DuplicatePairs implements Rule {
 
     @Override
     public Verdict apply(Sample sample, SampleImages images) {
-        return seen.add(key(sample)) ? Verdict.keep(sample) : Verdict.drop("duplicate (image, text) pair");
+        return seen.add(key(sample)) ? Verdict.keep(sample) : Verdict.drop(REASON);
     }
 
-    private static Key key(Sample s) {
+    /** The pair's key: the resolved image files and the messages' roles and text. */
+    public static Key key(Sample s) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (String image : s.images()) {

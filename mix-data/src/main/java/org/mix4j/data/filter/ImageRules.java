@@ -95,15 +95,29 @@ public final class ImageRules {
 
         @Override
         public Verdict apply(Sample sample, SampleImages images) {
-            List<Long> hashes = images.ok().stream().map(PerceptualHash::of).toList();
+            String reason = admit(hashes(images));
+            return reason == null ? Verdict.keep(sample) : Verdict.drop(reason);
+        }
+
+        /** The perceptual hashes of a sample's decodable images. */
+        public static List<Long> hashes(SampleImages images) {
+            return images.ok().stream().map(PerceptualHash::of).toList();
+        }
+
+        /**
+         * Why a sample with these image hashes is a near-duplicate of an earlier kept one, or
+         * {@code null} when it is kept (its hashes then remembered): the rule without the decoding,
+         * for a Spark driver that runs it over hashes computed on the executors, in input order.
+         */
+        public String admit(List<Long> hashes) {
             for (long h : hashes) {
                 int nearest = nearest(h);
                 if (nearest <= distance) {
-                    return Verdict.drop("near-duplicate image (perceptual hash " + nearest + " bits from an earlier one)");
+                    return "near-duplicate image (perceptual hash " + nearest + " bits from an earlier one)";
                 }
             }
             hashes.forEach(this::add);
-            return Verdict.keep(sample);
+            return null;
         }
 
         private int nearest(long h) {

@@ -27,6 +27,15 @@ public final class SampleFilter implements AutoCloseable {
             this.rule = rule;
         }
 
+        /** A count made elsewhere (a Spark job's tally of a rule). */
+        public static Count of(String rule, long removed, long changed, List<String> examples) {
+            Count c = new Count(rule);
+            c.removed = removed;
+            c.changed = changed;
+            c.examples.addAll(examples.subList(0, Math.min(EXAMPLES, examples.size())));
+            return c;
+        }
+
         public String rule() {
             return rule;
         }
@@ -54,29 +63,56 @@ public final class SampleFilter implements AutoCloseable {
         rules.forEach(r -> counts.put(r.name(), new Count(r.name())));
     }
 
-    /** The sample after every rule, or {@code null} when one dropped it. */
+    /**
+     * What the rules made of one sample.
+     *
+     * @param sample the sample after every rule, or {@code null} when {@code droppedBy} dropped it
+     * @param droppedBy the rule that dropped it, or {@code null}
+     * @param reason why it was dropped, or {@code null}
+     * @param changedBy the rules that rewrote it, in order
+     */
+    public record Outcome(Sample sample, String droppedBy, String reason, List<String> changedBy)
+            implements java.io.Serializable {}
+
+    /** The sample after every rule, or {@code null} when one dropped it; counted. */
     public Sample apply(Sample sample) {
+        Outcome o = run(sample);
+        for (String rule : o.changedBy()) {
+            count(rule, sample.id() + ": rewritten").changed++;
+        }
+        if (o.droppedBy() != null) {
+            count(o.droppedBy(), sample.id() + ": " + o.reason()).removed++;
+        }
+        return o.sample();
+    }
+
+    /**
+     * The rules over one sample, uncounted: what {@link #apply} counts, and what a Spark stage
+     * tallies over a partition.
+     */
+    public Outcome run(Sample sample) {
         SampleImages images = new SampleImages(sample, decoder);
         Sample s = sample;
+        List<String> changed = new ArrayList<>(0);
         for (Rule rule : rules) {
             Rule.Verdict v = rule.apply(s, images);
-            Count c = counts.get(rule.name());
             if (v.dropped()) {
-                c.removed++;
-                if (c.examples.size() < EXAMPLES) {
-                    c.examples.add(s.id() + ": " + v.reason());
-                }
-                return null;
+                return new Outcome(null, rule.name(), v.reason(), changed);
             }
             if (v.sample() != s) {
-                c.changed++;
-                if (c.examples.size() < EXAMPLES) {
-                    c.examples.add(s.id() + ": rewritten");
-                }
+                changed.add(rule.name());
                 s = v.sample();
             }
         }
-        return s;
+        return new Outcome(s, null, null, changed);
+    }
+
+    private Count count(String rule, String example) {
+        Count c = counts.get(rule);
+        if (c.examples.size() < EXAMPLES) {
+            c.examples.add(example);
+        }
+        return c;
     }
 
     public List<Count> counts() {

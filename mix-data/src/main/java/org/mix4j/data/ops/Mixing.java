@@ -41,7 +41,7 @@ public final class Mixing {
             if (take[i] > 0 && have[i] == 0) {
                 throw new IllegalArgumentException(files.get(i) + ": holds no samples to mix");
             }
-            extra.add(have[i] == 0 ? new BitSet() : Sampling.choose(have[i], take[i] % have[i], random.nextLong()));
+            extra.add(have[i] == 0 ? new BitSet() : Sampling.chosen(have[i], take[i] % have[i], random.nextLong()));
         }
         RunReport report = new RunReport("mix").put("seed", seed);
         List<SampleReader> readers = new ArrayList<>();

@@ -41,10 +41,15 @@ public final class RunReport {
     }
 
     public RunReport bad(BadRecords bad) {
+        return bad(bad.count(), bad.listed());
+    }
+
+    /** The bad records: how many, and the first ones ({@code file:line: why}). */
+    public RunReport bad(long count, List<String> first) {
         JsonObject b = new JsonObject();
-        b.addProperty("count", bad.count());
+        b.addProperty("count", count);
         JsonArray listed = new JsonArray();
-        bad.listed().forEach(listed::add);
+        first.forEach(listed::add);
         b.add("first", listed);
         json.add("bad_records", b);
         return this;

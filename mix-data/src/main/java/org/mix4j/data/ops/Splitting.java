@@ -25,7 +25,8 @@ public final class Splitting {
     private Splitting() {}
 
     public static RunReport split(DataRun run, Path in, List<Part> parts, long seed) {
-        double sum = parts.stream().mapToDouble(Part::ratio).sum();
+        List<Double> ratios = parts.stream().map(Part::ratio).toList();
+        double sum = ratios.stream().mapToDouble(Double::doubleValue).sum();
         List<Path> inputs = List.of(in);
         parts.forEach(p -> SampleWriter.checkNotAnInput(p.file(), inputs));
         RunReport report = new RunReport("split").put("seed", seed);
@@ -36,7 +37,7 @@ public final class Splitting {
             }
             while (r.hasNext()) {
                 Sample s = r.next();
-                run.write(writers.get(part(s, parts, sum, seed)), s);
+                run.write(writers.get(part(s, ratios, sum, seed)), s);
                 run.tick(r);
             }
             writers.forEach(SampleWriter::commit);
@@ -50,16 +51,19 @@ public final class Splitting {
         return report.bad(run.bad());
     }
 
-    /** The index of the part {@code s} belongs to. */
-    static int part(Sample s, List<Part> parts, double sum, long seed) {
+    /**
+     * The index of the part {@code s} belongs to among parts of these {@code ratios} (summing to
+     * {@code sum}): a function of the sample and the seed alone, so a Spark job splits the same way.
+     */
+    public static int part(Sample s, List<Double> ratios, double sum, long seed) {
         double u = unit(seed, key(s)) * sum;
-        for (int i = 0; i < parts.size() - 1; i++) {
-            u -= parts.get(i).ratio();
+        for (int i = 0; i < ratios.size() - 1; i++) {
+            u -= ratios.get(i);
             if (u < 0) {
                 return i;
             }
         }
-        return parts.size() - 1;
+        return ratios.size() - 1;
     }
 
     /** What identifies a sample whatever its file, position or format. */

@@ -19,8 +19,9 @@ import org.mix4j.data.records.SampleReader;
  * {@code mix data stats}: counts (samples, images, messages, bad records), histograms of text
  * length (characters) and image size (shorter side, from the file header, nothing decoded) on
  * power-of-two bins (text: the answers, a caption pair's caption), and tag frequencies (the {@code tags} field {@code mix data tag} writes).
+ * The counts add up in any order ({@link #merge}), so a Spark job gathers the same numbers from partitions.
  */
-public final class Stats {
+public final class Stats implements java.io.Serializable {
 
     private static final int[] TEXT_EDGES = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
     private static final int[] SIDE_EDGES = {32, 64, 128, 256, 512, 1024, 2048, 4096};
@@ -38,6 +39,11 @@ public final class Stats {
 
     private Stats() {}
 
+    /** No samples yet. */
+    public static Stats empty() {
+        return new Stats();
+    }
+
     /** @param readImages read each image's header for the size histogram */
     public static JsonObject of(DataRun run, Path in, boolean readImages) {
         Stats s = new Stats();
@@ -51,15 +57,38 @@ public final class Stats {
             }
             read = r.recordsRead();
         }
-        JsonObject o = s.json();
-        o.addProperty("file", in.toString());
+        return s.json(in.toString(), format, read, run.bad().count());
+    }
+
+    /** Both counts in one (this one, changed). */
+    public Stats merge(Stats o) {
+        for (int i = 0; i < textBins.length; i++) {
+            textBins[i] += o.textBins[i];
+        }
+        for (int i = 0; i < sideBins.length; i++) {
+            sideBins[i] += o.sideBins[i];
+        }
+        o.tags.forEach((tag, n) -> tags.merge(tag, n, Long::sum));
+        samples += o.samples;
+        images += o.images;
+        unreadableImages += o.unreadableImages;
+        messages += o.messages;
+        textChars += o.textChars;
+        return this;
+    }
+
+    /** The report {@link #of} gives, of the samples added, for {@code records} read from {@code file}. */
+    public JsonObject json(String file, String format, long records, long badRecords) {
+        JsonObject o = json();
+        o.addProperty("file", file);
         o.addProperty("format", format);
-        o.addProperty("records", read);
-        o.addProperty("bad_records", run.bad().count());
+        o.addProperty("records", records);
+        o.addProperty("bad_records", badRecords);
         return o;
     }
 
-    private void add(Sample sample, boolean readImages) {
+    /** Counts {@code sample}; {@code readImages}: read its images' headers for the size histogram. */
+    public Stats add(Sample sample, boolean readImages) {
         samples++;
         messages += sample.turns().size();
         String text = sample.answerText();
@@ -85,6 +114,7 @@ public final class Stats {
                 }
             }
         }
+        return this;
     }
 
     private JsonObject json() {

@@ -12,7 +12,7 @@ import java.util.List;
 public final class BadRecords {
 
     /** How many bad records the report lists. */
-    static final int LISTED = 20;
+    public static final int LISTED = 20;
 
     private final boolean failOnBad;
     private final PrintWriter console;

@@ -87,21 +87,33 @@ public final class SampleReader implements Iterator<Sample>, Closeable {
     @Override
     public boolean hasNext() {
         while (next == null && records.hasNext()) {
-            JsonRecordReader.Entry e = records.next();
             read++;
-            if (e.error() != null) {
-                bad.report(e.where(), e.error());
-            } else if (!e.json().isJsonObject()) {
-                bad.report(e.where(), "a sample must be a JSON object, got " + abbreviate(e.json().toString()));
-            } else {
-                try {
-                    next = format.read(e.json().getAsJsonObject(), e.where(), base, captionPrompt);
-                } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException x) {
-                    bad.report(e.where(), x.getMessage());
-                }
-            }
+            next = sample(records.next(), format, base, captionPrompt, bad);
         }
         return next != null;
+    }
+
+    /**
+     * One record as a sample of {@code format}, or {@code null} when it is bad (reported to
+     * {@code bad}): what this reader does with each record, for a reader of its own (a Spark job
+     * reading a JSONL file in splits).
+     *
+     * @param base the data file's folder ({@link RecordPaths#base})
+     */
+    public static Sample sample(JsonRecordReader.Entry e, Format format, String base, String captionPrompt,
+            BadRecords bad) {
+        if (e.error() != null) {
+            bad.report(e.where(), e.error());
+        } else if (!e.json().isJsonObject()) {
+            bad.report(e.where(), "a sample must be a JSON object, got " + abbreviate(e.json().toString()));
+        } else {
+            try {
+                return format.read(e.json().getAsJsonObject(), e.where(), base, captionPrompt);
+            } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException x) {
+                bad.report(e.where(), x.getMessage());
+            }
+        }
+        return null;
     }
 
     @Override

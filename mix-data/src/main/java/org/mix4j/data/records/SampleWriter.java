@@ -91,7 +91,7 @@ public final class SampleWriter implements Closeable {
 
     /** Writes one sample (a {@link Format#write} failure is the caller's: the sample does not fit the format). */
     public void write(Sample s) {
-        JsonObject o = format.write(rebased(s), captionPrompt);
+        JsonObject o = record(s, format, captionPrompt, outDir);
         try {
             if (array) {
                 out.write(written == 0 ? "\n" : ",\n");
@@ -141,8 +141,21 @@ public final class SampleWriter implements Closeable {
         }
     }
 
+    /**
+     * {@code s} as a record of {@code format} in a file in {@code outDir}: what {@link #write} writes
+     * (JSONL: {@link #line}), and what a Spark job writes into its part files.
+     */
+    public static JsonObject record(Sample s, Format format, String captionPrompt, Path outDir) {
+        return format.write(rebased(s, outDir), captionPrompt);
+    }
+
+    /** A JSONL line (without its newline) of {@code s}: {@link #record} as this writer prints it. */
+    public static String line(Sample s, Format format, String captionPrompt, Path outDir) {
+        return GSON.toJson(record(s, format, captionPrompt, outDir));
+    }
+
     /** {@code s} with relative image paths made relative to the output's folder instead of the input's. */
-    private Sample rebased(Sample s) {
+    private static Sample rebased(Sample s, Path outDir) {
         Path from = Path.of(s.base());
         if (from.equals(outDir) || s.images().isEmpty()) {
             return s;
