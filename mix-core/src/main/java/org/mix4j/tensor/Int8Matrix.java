@@ -92,8 +92,7 @@ public final class Int8Matrix {
             throw new IllegalArgumentException("input " + shape + " does not end in " + in);
         }
         long rows = shape.size() / in;
-        NDArray y = rows <= KERNEL_ROWS ? kernel(x, (int) rows, parallel) : blocks(x, parallel);
-        return y;
+        return rows <= KERNEL_ROWS ? kernel(x, (int) rows, parallel) : blocks(x, parallel);
     }
 
     private NDArray kernel(NDArray x, int rows, TensorParallel parallel) {
@@ -147,9 +146,12 @@ public final class Int8Matrix {
         try (NDManager scratch = x.getManager().newSubManager()) {
             for (int r0 = from; r0 < to; r0 += step) {
                 int r1 = Math.min(to, r0 + step);
-                NDArray w = dequantize(scratch, r0, r1, x.getDataType()); // [r1 - r0, in]
-                pieces.add(x.matMul(w.transpose())); // [..., r1 - r0] in x's manager
-                w.close();
+                // the int8 values widened, multiplied, and the scales applied to the (smaller) product
+                try (NDArray raw = raw(scratch, r0, r1);
+                        NDArray w = raw.toType(x.getDataType(), false); // [r1 - r0, in]
+                        NDArray s = scales(scratch, r0, r1, x.getDataType()).reshape(r1 - r0)) {
+                    pieces.add(x.matMul(w.transpose()).muli(s)); // [..., r1 - r0] in x's manager
+                }
             }
         }
         if (pieces.size() == 1) {
@@ -162,12 +164,23 @@ public final class Int8Matrix {
 
     /** Rows {@code from .. to} as floats of {@code type}, {@code [to - from, in]}, in {@code manager}. */
     public NDArray dequantize(NDManager manager, int from, int to, DataType type) {
-        int n = to - from;
-        try (NDArray raw = manager.create(ByteBuffer.wrap(q, from * in, n * in).slice(), new Shape(n, in), DataType.INT8);
+        try (NDArray raw = raw(manager, from, to);
                 NDArray wide = raw.toType(type, false);
-                NDArray s = manager.create(java.util.Arrays.copyOfRange(scale, from, to), new Shape(n, 1))) {
-            return wide.mul(type == DataType.FLOAT32 ? s : s.toType(type, false));
+                NDArray s = scales(manager, from, to, type)) {
+            return wide.mul(s);
         }
+    }
+
+    /** Rows {@code from .. to} as an int8 engine array {@code [to - from, in]} (a copy). */
+    private NDArray raw(NDManager manager, int from, int to) {
+        return manager.create(ByteBuffer.wrap(q, from * in, (to - from) * in).slice(), new Shape(to - from, in),
+                DataType.INT8);
+    }
+
+    /** The scales of rows {@code from .. to} as {@code [to - from, 1]} of {@code type}. */
+    private NDArray scales(NDManager manager, int from, int to, DataType type) {
+        NDArray s = manager.create(java.util.Arrays.copyOfRange(scale, from, to), new Shape(to - from, 1));
+        return type == DataType.FLOAT32 ? s : s.toType(type, false);
     }
 
     /**
