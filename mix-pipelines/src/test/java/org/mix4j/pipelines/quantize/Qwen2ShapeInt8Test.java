@@ -34,11 +34,12 @@ import org.mix4j.registry.MixSettings;
  * over 896 Gaussian weights; the golden fixtures hold 0.999, QuantizedGoldenTest); the int8 model must be resident in at
  * most 0.35x the fp32 one's memory. Random weights give a flat 151936-way distribution, so some
  * steps are near ties: those are counted, not compared. Two layers here to stay quick on a shared
- * 2-core machine; {@code -Dmix.q8.layers=24} runs the full depth (docs/performance.md).
+ * 2-core machine; {@code MIX_Q8_LAYERS=24 mvn ... -Dtest=Qwen2ShapeInt8Test} runs the full depth (docs/performance.md).
  */
 class Qwen2ShapeInt8Test {
 
-    private static final int LAYERS = Integer.getInteger("mix.q8.layers", 2);
+    /** {@code MIX_Q8_LAYERS=24} (the environment reaches surefire's JVM) runs the full depth. */
+    private static final int LAYERS = Integer.parseInt(System.getenv().getOrDefault("MIX_Q8_LAYERS", "2"));
     private static final int NEW_TOKENS = 64;
     /** A margin int8's error (max |logit difference| measured ~0.05 here) cannot flip. */
     private static final double CLEAR_MARGIN = 0.15;
