@@ -119,7 +119,6 @@ public final class LlmBench extends AbstractBenchSection {
         String subject = name + " " + dtype + (int8 ? " int8" : "");
         int bytes = type == DataType.FLOAT32 ? 4 : 2;
         int weightBytes = int8 ? 1 : bytes; // int8: one byte per weight (the per-row scales add 0.1%)
-        double modelBefore = modelMemoryBytes();
         LlamaConfig config;
         double decodeTokensPerSecond;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -130,14 +129,16 @@ public final class LlmBench extends AbstractBenchSection {
             try (model) {
                 config = ((LlamaLanguageModel) model).config();
                 DecoderCost cost = new DecoderCost(config);
-                double modelBytes = modelMemoryBytes() - modelBefore;
-                long resident = org.mix4j.cli.ProcessMemory.read().rssBytes();
-                run.params().addProperty(subject.replace(' ', '_') + "_model_bytes", (long) modelBytes);
-                run.params().addProperty(subject.replace(' ', '_') + "_resident_bytes", resident);
+                System.gc();
+                // the whole process: a model measured after another one also holds what that one's
+                // allocator kept, so the first configuration of a run is the one to compare
+                double modelBytes = org.mix4j.cli.ProcessMemory.read().rssBytes();
+                run.params().addProperty(subject.replace(' ', '_') + "_resident_bytes", (long) modelBytes);
                 run.note(String.format(Locale.ROOT, "%s: %.3f B parameters, %.2f GB of weights read per decoded token, "
-                                + "random init%s in %.1f s; the model holds %.2f GB (process resident %.2f GB)", subject,
-                        cost.totalParams() / 1e9, cost.weightBytesPerToken(weightBytes) / 1e9, int8 ? " and int8 (" + org.mix4j.tensor.Int8Kernel.best().name() + " kernel)" : "",
-                        (System.nanoTime() - t0) / 1e9, modelBytes / 1e9, resident / 1e9));
+                                + "random init%s in %.1f s; process resident %.2f GB", subject,
+                        cost.totalParams() / 1e9, cost.weightBytesPerToken(weightBytes) / 1e9,
+                        int8 ? " and int8 (" + org.mix4j.tensor.Int8Kernel.best().name() + " kernel)" : "",
+                        (System.nanoTime() - t0) / 1e9, modelBytes / 1e9));
                 DecodingLoop generator = new DecodingLoop(model, null, manager);
                 SplittableRandom random = new SplittableRandom(1);
                 for (int t : promptTokens) {
@@ -243,18 +244,8 @@ public final class LlmBench extends AbstractBenchSection {
         double bytesPerToken = cost.weightBytesPerToken(weightBytes) + cost.kvBytesPerToken(meanContext, kvBytes);
         double efficiency = bytesPerToken * r.median() / (machine.readGbs() * 1e9);
         run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", bytesPerToken)
-                .detail("ms_per_token", 1000 / r.median()).detail("model_bytes", modelBytes));
+                .detail("ms_per_token", 1000 / r.median()).detail("resident_bytes", modelBytes));
         return r.median();
-    }
-
-    /**
-     * Resident bytes outside the Java heap plus the heap's live bytes, after a collection: the
-     * difference across a load is what the model holds (native tensors and int8 tables on the heap).
-     */
-    private static double modelMemoryBytes() {
-        System.gc();
-        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        return org.mix4j.cli.ProcessMemory.read().rssBytes() - heap.getCommitted() + heap.getUsed();
     }
 
     /** Engine ops per decoded token and their time split, from one profiled generation on one thread. */
