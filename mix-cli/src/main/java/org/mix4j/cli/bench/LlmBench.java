@@ -133,12 +133,14 @@ public final class LlmBench extends AbstractBenchSection {
                 // the whole process: a model measured after another one also holds what that one's
                 // allocator kept, so the first configuration of a run is the one to compare
                 double modelBytes = org.mix4j.cli.ProcessMemory.read().rssBytes();
+                var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
                 run.params().addProperty(subject.replace(' ', '_') + "_resident_bytes", (long) modelBytes);
                 run.note(String.format(Locale.ROOT, "%s: %.3f B parameters, %.2f GB of weights read per decoded token, "
-                                + "random init%s in %.1f s; process resident %.2f GB", subject,
+                                + "random init%s in %.1f s; process resident %.2f GB (Java heap %.2f GB committed, %.2f GB "
+                                + "live)", subject,
                         cost.totalParams() / 1e9, cost.weightBytesPerToken(weightBytes) / 1e9,
                         int8 ? " and int8 (" + org.mix4j.tensor.Int8Kernel.best().name() + " kernel)" : "",
-                        (System.nanoTime() - t0) / 1e9, modelBytes / 1e9));
+                        (System.nanoTime() - t0) / 1e9, modelBytes / 1e9, heap.getCommitted() / 1e9, heap.getUsed() / 1e9));
                 DecodingLoop generator = new DecodingLoop(model, null, manager);
                 SplittableRandom random = new SplittableRandom(1);
                 for (int t : promptTokens) {
