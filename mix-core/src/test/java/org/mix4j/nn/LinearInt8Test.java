@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +31,7 @@ class LinearInt8Test {
 
     @Test
     void quantizedForwardStaysCloseToFp32AndKeepsTheBias() {
-        NDArray w = manager.randomNormal(0, 0.05f, new Shape(70, 45), ai.djl.ndarray.types.DataType.FLOAT32);
+        NDArray w = manager.randomNormal(0, 0.05f, new Shape(70, 45), DataType.FLOAT32);
         NDArray b = manager.randomNormal(new Shape(70));
         NDArray x = manager.randomNormal(new Shape(2, 3, 45));
         float[] expected = x.matMul(w.transpose()).add(b).toFloatArray(); // before the weight is freed
@@ -50,6 +51,25 @@ class LinearInt8Test {
         }
         assertEquals(70, linear.outFeatures());
         assertEquals(45, linear.inFeatures());
+    }
+
+    @Test
+    void halfPrecisionInputsComeBackInHalfPrecisionOnBothPaths() {
+        NDArray w = manager.randomNormal(0, 0.05f, new Shape(40, 24), DataType.FLOAT32);
+        NDArray b = manager.randomNormal(new Shape(40));
+        for (int rows : new int[] {3, 20}) { // the kernel path and the block-wise engine path
+            NDArray x = manager.randomNormal(new Shape(1, rows, 24));
+            float[] expected = x.matMul(w.transpose()).add(b).toFloatArray();
+            Linear linear = Linear.of(w.toType(DataType.FLOAT16, false), b.toType(DataType.FLOAT16, false),
+                    TensorParallel.SERIAL);
+            linear.quantizeInt8();
+            NDArray y = linear.forward(x.toType(DataType.FLOAT16, false));
+            assertEquals(DataType.FLOAT16, y.getDataType());
+            float[] actual = y.toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < actual.length; i++) {
+                assertEquals(expected[i], actual[i], 0.03 + 0.01 * Math.abs(expected[i]), rows + " rows, element " + i);
+            }
+        }
     }
 
     @Test
