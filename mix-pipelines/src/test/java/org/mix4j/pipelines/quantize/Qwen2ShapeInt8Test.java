@@ -31,10 +31,13 @@ import org.mix4j.registry.MixSettings;
  * is fed the same tokens (teacher forcing, so one near tie does not make every later step differ)
  * and must pick fp32's greedy id at every step where fp32's top-1/top-2 margin is clear (at least
  * 32 of them), with logits cosine >= 0.998 at every step (0.99898 measured at 2 layers: per-row scales
- * over 896 Gaussian weights; the golden fixtures hold 0.999, QuantizedGoldenTest); the int8 model must be resident in at
- * most 0.35x the fp32 one's memory. Random weights give a flat 151936-way distribution, so some
- * steps are near ties: those are counted, not compared. Two layers here to stay quick on a shared
- * 2-core machine; {@code MIX_Q8_LAYERS=24 mvn ... -Dtest=Qwen2ShapeInt8Test} runs the full depth (docs/performance.md).
+ * over 896 Gaussian weights; the golden fixtures hold 0.999, QuantizedGoldenTest); the int8 model must
+ * hold at most 0.35x the fp32 one's memory, counted as resident memory outside the Java heap plus the
+ * heap's live bytes across the load. That count leaves out what the allocator and the heap keep
+ * after the fp32 weights are freed; docs/performance.md has the whole process's figures. Random
+ * weights give a flat 151936-way distribution, so some steps are near ties: those are counted, not
+ * compared. Two layers here to stay quick on a shared 2-core machine;
+ * {@code MIX_Q8_LAYERS=24 mvn ... -Dtest=Qwen2ShapeInt8Test} runs the full depth (docs/performance.md).
  */
 class Qwen2ShapeInt8Test {
 
