@@ -149,6 +149,37 @@ class TinyClipShapesTest {
 
     /** Recall@1 of the captions of {@code file} among the album's pictures; a tie counts as a miss. */
     static double textToImageRecallAt1(String file) throws IOException {
+        return textToImageRecallAt1(file, clip, images);
+    }
+
+    /**
+     * {@code quantize: int8} (every linear layer of both towers as int8, through the same YAML and
+     * loading path): recall@1 stays at the bar and within 0.03 of the fp32 model's on the same pictures.
+     */
+    @Test
+    void keepsItsRecallWithInt8Weights() throws IOException {
+        try (NDManager m = manager.newSubManager();
+                RetrievalPipeline int8 = RetrievalPipeline.load(PipelineConfig.load(SHAPES,
+                        new org.mix4j.config.ConfigOverrides().set("quantize", "int8", "test")), runtime.loader(), m)) {
+            ImageDecoder decoder = new ImageDecoder();
+            List<RgbImage> pictures = new ArrayList<>();
+            for (JsonObject s : scenes.subList(0, COUNT)) {
+                pictures.add(decoder.read(album.resolve(s.get("image").getAsString())));
+            }
+            float[][] quantized = int8.embedImages(pictures);
+            double cosine = dot(quantized[0], images[0]) / Math.sqrt(dot(quantized[0], quantized[0]) * dot(images[0], images[0]));
+            System.out.printf("tiny-clip-shapes int8: first picture's embedding cosine to fp32 %.6f%n", cosine);
+            assertTrue(cosine < 1 - 1e-9 && cosine > 0.99, "int8 ran (embeddings differ a little from fp32): " + cosine);
+            for (String file : List.of("captions.jsonl", "captions-zh.jsonl")) {
+                double fp32 = textToImageRecallAt1(file, clip, images);
+                double recall = textToImageRecallAt1(file, int8, quantized);
+                System.out.printf("tiny-clip-shapes int8 %s: recall@1 %.2f (fp32 %.2f)%n", file, recall, fp32);
+                assertTrue(recall >= 0.90 && recall >= fp32 - 0.03, file + ": int8 recall@1 " + recall + ", fp32 " + fp32);
+            }
+        }
+    }
+
+    static double textToImageRecallAt1(String file, RetrievalPipeline clip, float[][] images) throws IOException {
         List<String> lines = Files.readAllLines(album.resolve(file));
         int hits = 0;
         for (int i = 0; i < COUNT; i++) {

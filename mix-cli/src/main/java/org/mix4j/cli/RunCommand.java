@@ -78,6 +78,9 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--dtype", paramLabel = "T", description = "Overrides dtype: (float32, float16).")
     String dtype;
 
+    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8).")
+    String quantize;
+
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
@@ -143,7 +146,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
             }
             return new ConfigOverrides().set("seed", seed, "--seed").set("num_inference_steps", steps, "--steps")
                     .set("negative_prompt", negative, "--negative").set("device", device, "--device")
-                    .set("dtype", dtype, "--dtype");
+                    .set("dtype", dtype, "--dtype").set("quantize", quantize, "--quantize");
         }
         if (steps != null || negative != null) {
             throw SettingFlags.notFor(steps != null ? "--steps" : "--negative", task, "task 'generation'");
@@ -151,6 +154,6 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
         return SettingFlags.decoding(maxNewTokens, temperature, seed)
                 .set("generation.top_p", topP, "--top-p").set("generation.top_k", topK, "--top-k")
                 .set("system_prompt", system, "--system")
-                .set("device", device, "--device").set("dtype", dtype, "--dtype");
+                .set("device", device, "--device").set("dtype", dtype, "--dtype").set("quantize", quantize, "--quantize");
     }
 }

@@ -41,6 +41,9 @@ final class TextOptions {
     @Option(names = "--dtype", paramLabel = "T", description = "Overrides dtype: (float32, float16).")
     String dtype;
 
+    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8).")
+    String quantize;
+
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")
     String device;
 
@@ -64,7 +67,7 @@ final class TextOptions {
         return SettingFlags.config(registry, pipeline, model, task -> SettingFlags.decoding(maxNewTokens, temperature, seed)
                 .set("generation.top_p", topP, "--top-p").set("generation.top_k", topK, "--top-k")
                 .set("system_prompt", system, "--system")
-                .set("device", device, "--device").set("dtype", dtype, "--dtype"));
+                .set("device", device, "--device").set("dtype", dtype, "--dtype").set("quantize", quantize, "--quantize"));
     }
 
     /** One turn's timings; the prefill counts the positions it computed, and those a kept cache held. */

@@ -55,7 +55,7 @@ class MixCliTest {
         Result r = mix("validate", yaml.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(yaml + ":6:3: tokenizer.ofset: unknown key (did you mean 'offset'?)"), r.err());
-        assertTrue(r.err().contains("valid: type, weights, path, weights_prefix, config, init, seed, offset"), r.err());
+        assertTrue(r.err().contains("valid: type, weights, path, weights_prefix, config, init, seed, quantize, offset"), r.err());
         assertTrue(r.err().contains(yaml + ":3:3: llm.type: unknown language_model type 'no_such_model'"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace expected:\n" + r.err());
     }

@@ -19,15 +19,18 @@ import org.mix4j.config.ConfigNode;
  * @param config explicit config file (relative to the checkpoint), or {@code null}
  * @param init where the weights come from
  * @param seed seed for {@code init: random}
+ * @param quantize {@code quantize:} ({@link Quantize}), or {@code null} when the section leaves it to the pipeline
+ * @param quantizeInherited whether {@code quantize} came from the pipeline ({@link #withDefaultQuantize}):
+ *     then a component with nothing to quantize is left as it is instead of failing
  * @param options the remaining, type-specific keys
  * @param typeOrigin where {@code type:} was written
  */
 public record ComponentSpec(String path, String type, String weights, String weightsPrefix, String config,
-        Init init, long seed, MapNode options, Origin typeOrigin) {
+        Init init, long seed, Quantize quantize, boolean quantizeInherited, MapNode options, Origin typeOrigin) {
 
     /** Keys every component section accepts. */
     public static final List<String> COMMON_KEYS = List.of("type", "weights", "path", "weights_prefix", "config", "init",
-            "seed");
+            "seed", "quantize");
 
     /** {@code init:} values. */
     public enum Init { CHECKPOINT, RANDOM }
@@ -73,7 +76,8 @@ public record ComponentSpec(String path, String type, String weights, String wei
                     "'path' and 'weights' mean the same (the component's sub-path); give one", null);
         }
         return new ComponentSpec(path, type, weights != null ? weights : dirPath, text(map, path, "weights_prefix", ""),
-                text(map, path, "config", null), init, seed, map.without(COMMON_KEYS), map.keyOrigin("type"));
+                text(map, path, "config", null), init, seed, Quantize.parse(map, path + ".quantize", "quantize"),
+                false, map.without(COMMON_KEYS), map.keyOrigin("type"));
     }
 
     /**
@@ -82,7 +86,14 @@ public record ComponentSpec(String path, String type, String weights, String wei
      */
     public ComponentSpec resolvedAgainst(java.nio.file.Path base) {
         return new ComponentSpec(path, type, resolve(base, weights), weightsPrefix, resolve(base, config), init, seed,
-                options, typeOrigin);
+                quantize, quantizeInherited, options, typeOrigin);
+    }
+
+    /** This spec with {@code quantize} when the section does not say (a pipeline-wide {@code quantize:}). */
+    public ComponentSpec withDefaultQuantize(Quantize pipelineWide) {
+        return quantize != null || pipelineWide == null ? this
+                : new ComponentSpec(path, type, weights, weightsPrefix, config, init, seed, pipelineWide, true, options,
+                        typeOrigin);
     }
 
     private static String resolve(java.nio.file.Path base, String file) {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Trainable;
+import org.mix4j.tensor.Int8Matrix;
 import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -29,8 +30,14 @@ import org.mix4j.weights.Weights;
  */
 public final class Linear {
 
-    private final NDArray weight; // [out, in] as stored
-    private final ParallelMatMul weightT; // [in, out], a transposed view of it
+    private volatile NDArray weight; // [out, in] as stored; null once quantized
+    private volatile ParallelMatMul weightT; // [in, out], a transposed view of it
+    /** The weight as int8 once {@link #quantizeInt8} ran, else {@code null}. */
+    private volatile Int8Matrix int8;
+    private final TensorParallel parallel;
+    private final DataType dataType;
+    /** The checkpoint names of the weight ({@code model.layers.0.mlp.down_proj}), for messages; null when wrapped. */
+    private String name;
     private final NDArray bias; // [out] or null
     private final long inFeatures;
     private final long outFeatures;
@@ -63,6 +70,8 @@ public final class Linear {
         this.shards = shards;
         this.weight = weight;
         this.weightT = new ParallelMatMul(weight.transpose(), parallel);
+        this.parallel = parallel;
+        this.dataType = weight.getDataType();
         this.bias = bias;
         this.outFeatures = weight.getShape().get(0);
         this.inFeatures = weight.getShape().get(1);
@@ -116,6 +125,7 @@ public final class Linear {
             return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
         }
         Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, outs.clone(), null, 1, parallel);
+        linear.name = label(weights.prefix(), names);
         long from = 0;
         for (int i = 0; i < names.size(); i++) {
             weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, from, from + outs[i]));
@@ -151,11 +161,17 @@ public final class Linear {
         java.util.Arrays.fill(widths, out);
         Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, widths, null, shards,
                 parallel);
+        linear.name = label(weights.prefix(), names);
         for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
             weights.report().projection(weights.prefix() + names.get(i), new Trainable.Projection(linear, out * i,
                     out * (i + 1)));
         }
         return linear;
+    }
+
+    /** {@code prefix + a}, or {@code prefix + a+b+c} for fused projections. */
+    private static String label(String prefix, List<String> names) {
+        return prefix + String.join("+", names);
     }
 
     private static NDArray interleave(List<NDArray> parts, int shards) {
@@ -201,6 +217,16 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
+        Int8Matrix q = int8;
+        if (q != null) {
+            if (x.hasGradient() || Autograd.recording()) {
+                throw quantized("cannot train through it");
+            }
+            NDArray y = q.multiply(x, parallel);
+            y = bias == null ? y : y.addi(bias);
+            List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA adds to the int8 product too
+            return perCall == null ? y : y.addi(adapterUpdates(x, perCall));
+        }
         boolean partsTrain = partsTrain();
         if (!adapters.isEmpty() || weight.hasGradient() || x.hasGradient() || partsTrain) {
             // training: one product on this thread (autograd records only where grad mode is on), from
@@ -318,8 +344,60 @@ public final class Linear {
         return x.getManager().full(new Shape(), (float) adapter.scaling(), x.getDataType());
     }
 
+    /**
+     * Replaces the weight by its int8 form ({@link Int8Matrix}: one scale per output row) and frees
+     * the floating-point weight and every view of it this linear made; the bias stays as it is.
+     * From then on {@link #forward} reads int8 weights, and whatever needs the floating-point
+     * weight (training, adapters, {@link #weight()}, row and column views) fails naming this layer.
+     * Views the caller took earlier ({@link #rowsT}, {@link #columnsT}) keep their storage alive
+     * until the caller closes them. Doing it twice does nothing.
+     */
+    public synchronized void quantizeInt8() {
+        if (int8 != null) {
+            return;
+        }
+        if (!adapters.isEmpty()) {
+            throw new IllegalStateException(describe() + " has LoRA adapters: merge or remove them before quantizing");
+        }
+        if (listed != null) {
+            throw new IllegalStateException(describe() + " is listed for training and cannot be quantized");
+        }
+        int8 = Int8Matrix.quantize(weight);
+        weightT.close();
+        weightT = null;
+        weight.close();
+        weight = null;
+    }
+
+    /** The int8 weight after {@link #quantizeInt8}, else {@code null}. */
+    public Int8Matrix int8() {
+        return int8;
+    }
+
+    /** The checkpoint name(s) of this linear for messages, or its shape when it was wrapped. */
+    public String describe() {
+        return name != null ? name : "the " + outFeatures + "x" + inFeatures + " linear";
+    }
+
+    private IllegalStateException quantized(String what) {
+        return new IllegalStateException(describe() + " is quantized to int8 (quantize: int8): " + what
+                + "; load it without quantize to train or adapt it");
+    }
+
+    /** The floating-point weight, or a clear error once quantized. */
+    private NDArray floatWeight(String what) {
+        NDArray w = weight;
+        if (w == null) {
+            throw quantized(what);
+        }
+        return w;
+    }
+
     /** Adds a low-rank update; the forward then runs whole, on this thread (training). */
     public void adapt(Adapter adapter) {
+        if (int8 != null) {
+            throw quantized("cannot add a LoRA adapter");
+        }
         check(adapter);
         adapters.add(adapter);
     }
@@ -350,7 +428,7 @@ public final class Linear {
 
     /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
     public NDArray rowsT(long from, long to) {
-        return weight.get(new NDIndex("{}:{}", from, to)).transpose();
+        return floatWeight("no row view").get(new NDIndex("{}:{}", from, to)).transpose();
     }
 
     /** The bias of outputs {@code from .. to} (a view), or {@code null} without bias. */
@@ -364,7 +442,7 @@ public final class Linear {
      * gives the product (without bias).
      */
     public NDArray columnsT(long from, long to) {
-        return weight.get(new NDIndex(":, {}:{}", from, to)).transpose();
+        return floatWeight("no column view").get(new NDIndex(":, {}:{}", from, to)).transpose();
     }
 
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */
@@ -405,6 +483,7 @@ public final class Linear {
         if (listed != null) {
             return listed;
         }
+        floatWeight("no parameters to list for training");
         unshard();
         List<NDArray[]> parts = new ArrayList<>();
         if (widths.length == 1) {
@@ -458,7 +537,7 @@ public final class Linear {
 
     /** The {@code [out, in]} weight as loaded (fused projections side by side). */
     public NDArray weight() {
-        return weight;
+        return floatWeight("its floating-point weight is freed");
     }
 
     /** The {@code [out]} bias, or {@code null}. */
@@ -476,6 +555,6 @@ public final class Linear {
 
     /** The type of the weight, which inputs must have. */
     public DataType dataType() {
-        return weight.getDataType();
+        return dataType;
     }
 }

@@ -69,4 +69,16 @@ public final class ParallelMatMul {
         }
         return b;
     }
+
+    /** Closes the matrix (a view the owner made for this product) and the column blocks made of it. */
+    public synchronized void close() {
+        NDArray[] b = blocks;
+        if (b != null) {
+            for (NDArray block : b) {
+                block.close();
+            }
+            blocks = null;
+        }
+        matrix.close();
+    }
 }

@@ -68,6 +68,12 @@ public final class LlmBench extends AbstractBenchSection {
                     + "bindings abort the process on it, see docs/performance.md).")
     String dtype;
 
+    @Option(names = "--quantize", split = ",", paramLabel = "Q", defaultValue = "none",
+            description = "Weight storage, measured one after the other in one run: none (default), int8, or "
+                    + "none,int8 for both side by side (int8 rows read 1 byte per weight; the floor and the profile "
+                    + "are measured for unquantized weights only).")
+    List<String> quantize;
+
     @Option(names = "--no-sampling", description = "Skip the decode run with top-k/top-p sampling.")
     boolean noSampling;
 
@@ -91,16 +97,28 @@ public final class LlmBench extends AbstractBenchSection {
             if (shape == null) {
                 throw new IllegalArgumentException("unknown --model '" + name + "'; known: " + MODELS.keySet());
             }
-            measure(run, machine, name, shape, type);
+            for (String q : quantize) {
+                org.mix4j.compose.Quantize mode = org.mix4j.compose.Quantize.NAMES.contains(q)
+                        ? org.mix4j.compose.Quantize.valueOf(q.toUpperCase(Locale.ROOT)) : null;
+                if (mode == null) {
+                    throw new IllegalArgumentException("unknown --quantize '" + q + "'; known: "
+                            + org.mix4j.compose.Quantize.NAMES);
+                }
+                measure(run, machine, name, shape, type, mode);
+            }
         }
     }
 
-    private void measure(BenchRun run, MachineProfile machine, String name, Map<String, Object> shape, DataType type) {
+    private void measure(BenchRun run, MachineProfile machine, String name, Map<String, Object> shape, DataType type,
+            org.mix4j.compose.Quantize quantize) {
         Map<String, Object> overrides = new LinkedHashMap<>(shape);
         overrides.put("init", "random");
         overrides.put("seed", 0);
-        String subject = name + " " + dtype;
+        boolean int8 = quantize == org.mix4j.compose.Quantize.INT8;
+        overrides.put("quantize", int8 ? "int8" : "none");
+        String subject = name + " " + dtype + (int8 ? " int8" : "");
         int bytes = type == DataType.FLOAT32 ? 4 : 2;
+        int weightBytes = int8 ? 1 : bytes; // int8: one byte per weight (the per-row scales add 0.1%)
         LlamaConfig config;
         double decodeTokensPerSecond;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -111,29 +129,38 @@ public final class LlmBench extends AbstractBenchSection {
             try (model) {
                 config = ((LlamaLanguageModel) model).config();
                 DecoderCost cost = new DecoderCost(config);
+                System.gc();
+                // the whole process: a model measured after another one also holds what that one's
+                // allocator kept, so the first configuration of a run is the one to compare
+                double modelBytes = org.mix4j.cli.ProcessMemory.read().rssBytes();
+                var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+                run.params().addProperty(subject.replace(' ', '_') + "_resident_bytes", (long) modelBytes);
                 run.note(String.format(Locale.ROOT, "%s: %.3f B parameters, %.2f GB of weights read per decoded token, "
-                                + "random init in %.1f s", subject, cost.totalParams() / 1e9,
-                        cost.weightBytesPerToken(bytes) / 1e9, (System.nanoTime() - t0) / 1e9));
+                                + "random init%s in %.1f s; process resident %.2f GB (Java heap %.2f GB committed, %.2f GB "
+                                + "live)", subject,
+                        cost.totalParams() / 1e9, cost.weightBytesPerToken(weightBytes) / 1e9,
+                        int8 ? " and int8 (" + org.mix4j.tensor.Int8Kernel.best().name() + " kernel)" : "",
+                        (System.nanoTime() - t0) / 1e9, modelBytes / 1e9, heap.getCommitted() / 1e9, heap.getUsed() / 1e9));
                 DecodingLoop generator = new DecodingLoop(model, null, manager);
                 SplittableRandom random = new SplittableRandom(1);
                 for (int t : promptTokens) {
                     prefill(run, machine, generator, cost, subject, prompt(random, t, model.vocabSize()));
                 }
                 long[] prompt = prompt(random, promptTokens.get(0), model.vocabSize());
-                decodeTokensPerSecond = decode(run, machine, generator, cost, subject, prompt, bytes, greedy(newTokens),
-                        "decode");
+                decodeTokensPerSecond = decode(run, machine, generator, cost, subject, prompt, weightBytes, bytes,
+                        greedy(newTokens), "decode", modelBytes);
                 if (!noSampling) {
-                    decode(run, machine, generator, cost, subject, prompt, bytes, sampled(newTokens),
-                            "decode, top-k 50 top-p 0.9");
+                    decode(run, machine, generator, cost, subject, prompt, weightBytes, bytes, sampled(newTokens),
+                            "decode, top-k 50 top-p 0.9", modelBytes);
                 }
-                if (!noProfile && EngineProfiler.available()) {
+                if (!noProfile && !int8 && EngineProfiler.available()) {
                     model.close(); // its memory goes to the one-thread copy
                     profile(run, overrides, type, manager, subject, prompt);
                 }
             }
         }
         if (!noFloor) { // after the model is freed: the floor allocates matrices of the same size
-            floor(run, machine, config, subject, type, bytes, decodeTokensPerSecond);
+            floor(run, machine, config, subject, type, weightBytes, decodeTokensPerSecond, int8);
         }
     }
 
@@ -145,7 +172,7 @@ public final class LlmBench extends AbstractBenchSection {
      * decode; the note says how much of it the real decode reaches.
      */
     private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
-            double decodeTokensPerSecond) {
+            double decodeTokensPerSecond, boolean int8) {
         run.progress(subject + ": decode floor (matrix-vector products only)");
         long d = c.hiddenSize();
         long q = (long) c.numAttentionHeads() * c.resolvedHeadDim();
@@ -153,15 +180,20 @@ public final class LlmBench extends AbstractBenchSection {
         long inter = c.intermediateSize();
         long[][] layerShapes = {{q + 2 * kv, d}, {d, q}, {2 * inter, d}, {d, inter}}; // [out, in]
         try (NDManager m = NDManager.newBaseManager()) {
-            List<ParallelMatMul> products = new ArrayList<>();
+            List<java.util.function.UnaryOperator<NDArray>> products = new ArrayList<>();
             List<NDArray> inputs = new ArrayList<>();
             long matrixBytes = 0;
             for (int layer = 0; layer <= c.numHiddenLayers(); layer++) {
                 long[][] shapes = layer < c.numHiddenLayers() ? layerShapes : new long[][] {{c.vocabSize(), d}};
                 for (long[] shape : shapes) {
                     NDArray w = m.randomNormal(0, 0.02f, new Shape(shape[0], shape[1]), type);
-                    // an [in, out] view, as Linear holds it
-                    products.add(new ParallelMatMul(w.transpose(), run.parallel()));
+                    if (int8) { // the int8 table and kernel, as a quantized Linear holds and runs it
+                        org.mix4j.tensor.Int8Matrix table = org.mix4j.tensor.Int8Matrix.quantize(w);
+                        w.close();
+                        products.add(x -> table.multiply(x, run.parallel()));
+                    } else { // an [in, out] view, as Linear holds it
+                        products.add(new ParallelMatMul(w.transpose(), run.parallel())::apply);
+                    }
                     inputs.add(m.randomNormal(0, 1, new Shape(1, 1, shape[1]), type));
                     matrixBytes += shape[0] * shape[1] * bytes;
                 }
@@ -199,7 +231,7 @@ public final class LlmBench extends AbstractBenchSection {
 
     /** @return the median tokens/s */
     private double decode(BenchRun run, MachineProfile machine, DecodingLoop generator, DecoderCost cost, String subject,
-            long[] prompt, int bytes, DecodingSettings settings, String metric) {
+            long[] prompt, int weightBytes, int kvBytes, DecodingSettings settings, String metric, double modelBytes) {
         run.progress(subject + ": " + metric + ", " + settings.maxNewTokens() + " new tokens");
         generator.generate(List.of(prompt), withMaxNew(settings, Math.min(8, settings.maxNewTokens())), null);
         double[] ms = new double[run.runs(3)];
@@ -211,10 +243,10 @@ public final class LlmBench extends AbstractBenchSection {
         }
         BenchResult r = BenchResult.rate("llm", subject, metric + ", " + newTokens + " new", "tok/s", ms, steps);
         int meanContext = prompt.length + settings.maxNewTokens() / 2;
-        double bytesPerToken = cost.weightBytesPerToken(bytes) + cost.kvBytesPerToken(meanContext, bytes);
+        double bytesPerToken = cost.weightBytesPerToken(weightBytes) + cost.kvBytesPerToken(meanContext, kvBytes);
         double efficiency = bytesPerToken * r.median() / (machine.readGbs() * 1e9);
         run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", bytesPerToken)
-                .detail("ms_per_token", 1000 / r.median()));
+                .detail("ms_per_token", 1000 / r.median()).detail("resident_bytes", modelBytes));
         return r.median();
     }
 

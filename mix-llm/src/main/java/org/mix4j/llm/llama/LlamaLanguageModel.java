@@ -15,6 +15,7 @@ import org.mix4j.api.KvCache;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.LastTokenLogits;
 import org.mix4j.api.LmOutput;
+import org.mix4j.api.Quantizable;
 import org.mix4j.api.Trainable;
 import org.mix4j.llm.layers.RotaryEmbedding.CosSin;
 import org.mix4j.llm.layers.RotaryEmbedding;
@@ -24,6 +25,7 @@ import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.Autograd;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
+import org.mix4j.tensor.Int8Matrix;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -34,12 +36,13 @@ import org.mix4j.weights.Weights;
  * RMSNorm, SwiGLU MLP, residual], final RMSNorm, LM head (separate or tied to the embedding).
  * q/k/v and gate/up projections are fused into one matrix each at load time.
  */
-public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable {
+public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable, Quantizable {
 
     private final LlamaConfig config;
     private final NDManager manager;
     private final DataType dtype;
-    private final NDArray embedTokens; // [V, D]
+    private volatile NDArray embedTokens; // [V, D]; null once quantized
+    private volatile Int8Matrix embedInt8; // [V, D] once quantized (the LM head's when tied)
     private final List<DecoderLayer> layers = new ArrayList<>();
     private final RmsNorm norm;
     private final Linear lmHead;
@@ -68,8 +71,36 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         return config;
     }
 
+    /**
+     * Every projection, the LM head and the embedding table as int8; a tied embedding shares the LM
+     * head's table, and a lookup dequantizes just the rows it gathers.
+     */
+    @Override
+    public synchronized void quantizeInt8() {
+        if (embedInt8 != null) {
+            return;
+        }
+        for (DecoderLayer layer : layers) {
+            layer.selfAttn.qkvProj.quantizeInt8();
+            layer.selfAttn.oProj.quantizeInt8();
+            layer.mlp.quantizeInt8();
+        }
+        lmHead.quantizeInt8(); // tied: this frees embedTokens, the same array
+        if (config.tieWordEmbeddings()) {
+            embedInt8 = lmHead.int8();
+        } else {
+            embedInt8 = Int8Matrix.quantize(embedTokens);
+            embedTokens.close();
+        }
+        embedTokens = null;
+    }
+
     @Override
     public Map<String, NDArray> parameters() {
+        if (embedInt8 != null) {
+            throw new IllegalStateException("this " + config.modelType() + " model is quantized to int8 (quantize: int8) "
+                    + "and cannot be trained; load it without quantize");
+        }
         Map<String, NDArray> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", embedTokens);
         for (int i = 0; i < layers.size(); i++) {
@@ -101,6 +132,12 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is outside the vocabulary [0, "
                         + config.vocabSize() + ")");
             }
+        }
+        Int8Matrix table = embedInt8;
+        if (table != null) {
+            NDArray rows = table.gather(inputIds.getManager(), ids.toLongArray()) // [B * T, D]
+                    .reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize()); // [B, T, D]
+            return rows.getDataType() == dtype ? rows : rows.toType(dtype, false);
         }
         return embedTokens.get(inputIds.getManager(), new NDIndex("{}", ids)); // [B, T, D]
     }
@@ -278,6 +315,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         private final Linear downProj;
         private final long intermediate;
         private final NDArray[][] shardWeights; // per shard: gate|up [D, 2w], its bias or null, down [w, D]
+        private volatile boolean quantized;
 
         Mlp(LlamaConfig c, Weights w, String prefix, TensorParallel parallel) {
             intermediate = c.intermediateSize();
@@ -309,7 +347,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             int shards = gateUpProj.shards();
             // the shards read views of the weights made at load, which autograd does not connect to
             // the weights, and skip down_proj's forward (so its adapters): training runs the product whole
-            if (shards > 1 && !Autograd.recording() && downProj.adapters().isEmpty()) {
+            if (shards > 1 && !quantized && !Autograd.recording() && downProj.adapters().isEmpty()) {
                 NDArray[] parts = TensorParallel.map(shards, s -> shard(x, s)); // [..., D] each
                 NDArray y = parts[0];
                 for (int s = 1; s < shards; s++) {
@@ -337,6 +375,20 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             }
             NDList halves = gateUp.split(2, gateUp.getShape().dimension() - 1);
             return silu(halves.get(0)).muli(halves.get(1)).matMul(weights[2]); // [..., D]
+        }
+
+        /** Both products as int8; the shards' views of the fp32 weights are closed so their memory goes too. */
+        void quantizeInt8() {
+            quantized = true;
+            for (NDArray[] shard : shardWeights) {
+                for (int i = 0; shard != null && i < shard.length; i++) {
+                    if (shard[i] != null) {
+                        shard[i].close();
+                    }
+                }
+            }
+            gateUpProj.quantizeInt8();
+            downProj.quantizeInt8();
         }
 
         private static NDArray silu(NDArray gate) {

@@ -104,7 +104,7 @@ public final class GenerationComponents implements AutoCloseable {
         MapNode etaNode = (MapNode) ConfigNode.fromJava(Map.of("eta", eta),
                 ConfigNode.Origin.of("pipeline setting 'eta'"));
         return new ComponentSpec(spec.path(), spec.type(), spec.weights(), spec.weightsPrefix(), spec.config(),
-                spec.init(), spec.seed(), spec.options().with(etaNode), spec.typeOrigin());
+                spec.init(), spec.seed(), spec.quantize(), spec.quantizeInherited(), spec.options().with(etaNode), spec.typeOrigin());
     }
 
     private static ComponentSpec required(Map<String, ComponentSpec> sections, String slot) {

@@ -133,6 +133,12 @@ public record PipelineConfig(String file, TaskSchema schema, Path checkpoint, St
                     org.mix4j.tensor.ComputeTypes.problem(dtype), org.mix4j.tensor.ComputeTypes.NAMES));
             dtype = "float32";
         }
+        try { // pipeline-wide quantize: the default of every section that does not say
+            org.mix4j.compose.Quantize quantize = org.mix4j.compose.Quantize.parse(root, "quantize", "quantize");
+            components.replaceAll((slot, spec) -> spec.withDefaultQuantize(quantize));
+        } catch (ConfigException e) {
+            problems.add(e);
+        }
         Device device = Device.cpu();
         try {
             device = PipelineDevice.parse(root.get("device"));

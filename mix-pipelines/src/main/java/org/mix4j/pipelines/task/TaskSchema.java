@@ -21,7 +21,7 @@ public record TaskSchema(String task, Map<String, Role> slots, Set<String> requi
     }
 
     /** Top-level keys every pipeline accepts. */
-    public static final List<String> COMMON_KEYS = List.of("task", "checkpoint", "dtype", "device", "training");
+    public static final List<String> COMMON_KEYS = List.of("task", "checkpoint", "dtype", "quantize", "device", "training");
 
     /** Every top-level key this task accepts. */
     public List<String> keys() {

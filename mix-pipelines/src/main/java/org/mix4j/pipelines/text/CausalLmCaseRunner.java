@@ -31,10 +31,26 @@ import org.pf4j.Extension;
 public final class CausalLmCaseRunner implements CaseRunner {
 
     private final ComponentLoader loader;
+    private final String quantize;
 
     @Inject
     public CausalLmCaseRunner(ComponentLoader loader) {
+        this(loader, "none");
+    }
+
+    /** Runs the cases with every component loaded under {@code quantize: <quantize>} (how the int8 path is checked against the references). */
+    public CausalLmCaseRunner(ComponentLoader loader, String quantize) {
         this.loader = loader;
+        this.quantize = quantize;
+    }
+
+    private Map<String, Object> section(String... keyValues) {
+        Map<String, Object> section = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            section.put(keyValues[i], keyValues[i + 1]);
+        }
+        section.put("quantize", quantize);
+        return section;
     }
 
     @Override
@@ -46,7 +62,7 @@ public final class CausalLmCaseRunner implements CaseRunner {
     public Map<String, NDArray> run(GoldenCase c, NDManager manager) {
         String type = c.config().get("model_type").getAsString();
         Map<String, NDArray> out = new LinkedHashMap<>();
-        try (LanguageModel model = loader.load(type, Role.LANGUAGE_MODEL, c.dir(), Map.of(), manager, DataType.FLOAT32)) {
+        try (LanguageModel model = loader.load(type, Role.LANGUAGE_MODEL, c.dir(), section(), manager, DataType.FLOAT32)) {
             if (c.outputs().contains("logits")) {
                 NDArray ids = c.tensor("input_ids", manager);
                 NDArray mask = c.tensor("attention_mask", manager);

@@ -41,10 +41,26 @@ import org.pf4j.Extension;
 public final class LlavaCaseRunner implements CaseRunner {
 
     private final ComponentLoader loader;
+    private final String quantize;
 
     @Inject
     public LlavaCaseRunner(ComponentLoader loader) {
+        this(loader, "none");
+    }
+
+    /** Runs the cases with every component loaded under {@code quantize: <quantize>} (how the int8 path is checked against the references). */
+    public LlavaCaseRunner(ComponentLoader loader, String quantize) {
         this.loader = loader;
+        this.quantize = quantize;
+    }
+
+    private Map<String, Object> section(String... keyValues) {
+        Map<String, Object> section = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            section.put(keyValues[i], keyValues[i + 1]);
+        }
+        section.put("quantize", quantize);
+        return section;
     }
 
     @Override
@@ -64,11 +80,11 @@ public final class LlavaCaseRunner implements CaseRunner {
                 : config.get("image_token_index").getAsLong();
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (VisionEncoder encoder = loader.load(encoderType, Role.VISION_ENCODER, c.dir(),
-                        Map.of("weights_prefix", "vision_tower."), m, DataType.FLOAT32);
+                        section("weights_prefix", "vision_tower."), m, DataType.FLOAT32);
                 Connector connector = loader.load("mlp", Role.CONNECTOR, c.dir(),
-                        Map.of("weights_prefix", "multi_modal_projector."), m, DataType.FLOAT32);
+                        section("weights_prefix", "multi_modal_projector."), m, DataType.FLOAT32);
                 LanguageModel llm = loader.load(llmType, Role.LANGUAGE_MODEL, c.dir(),
-                        Map.of("weights_prefix", "language_model."), m, DataType.FLOAT32)) {
+                        section("weights_prefix", "language_model."), m, DataType.FLOAT32)) {
             if (c.kind().equals("llava")) {
                 VisionStack stack = new VisionStack(null, new NoTiler(), encoder, null, null, connector, 8);
                 NDArray features = stack.project(c.tensor("pixel_values", m), null, m); // [images, M, D]

@@ -1,0 +1,34 @@
+package org.mix4j.compose;
+
+import java.util.List;
+import java.util.Locale;
+import org.mix4j.config.ConfigException;
+import org.mix4j.config.ConfigNode.MapNode;
+import org.mix4j.config.ConfigNode;
+
+/**
+ * {@code quantize:} of a component section or of a whole pipeline: how the weights of the large
+ * matrix products are held after loading ({@code int8}: one byte per weight and a scale per output
+ * row, see {@link org.mix4j.tensor.Int8Matrix}).
+ */
+public enum Quantize {
+    NONE, INT8;
+
+    /** The YAML spellings. */
+    public static final List<String> NAMES = List.of("none", "int8");
+
+    /** {@code map}'s {@code key}, or {@code null} when it is absent; an unknown value names the file, line and key. */
+    public static Quantize parse(MapNode map, String keyPath, String key) {
+        ConfigNode n = map.get(key);
+        if (n == null || (n instanceof ConfigNode.Scalar s && s.value() == null)) {
+            return null;
+        }
+        String text = n instanceof ConfigNode.Scalar s ? String.valueOf(s.value()).toLowerCase(Locale.ROOT) : null;
+        if (text == null || !NAMES.contains(text)) {
+            ConfigNode.Origin o = n.origin();
+            throw new ConfigException(o.file(), o.line(), o.column(), keyPath, "unknown value '"
+                    + (text == null ? "(a " + n.getClass().getSimpleName() + ")" : text) + "'", NAMES);
+        }
+        return valueOf(text.toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,31 @@
+package org.mix4j.tensor;
+
+/** {@link Int8Kernel} as a plain Java loop: the fallback without the Vector API. */
+public final class ScalarInt8Kernel implements Int8Kernel {
+
+    @Override
+    public void multiply(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
+        for (int r = from; r < to; r++) {
+            int base = r * in;
+            for (int i = 0; i < rows; i++) {
+                int xBase = i * in;
+                float s0 = 0;
+                float s1 = 0;
+                int k = 0;
+                for (; k + 1 < in; k += 2) { // two chains, so the adds do not wait on each other
+                    s0 += x[xBase + k] * q[base + k];
+                    s1 += x[xBase + k + 1] * q[base + k + 1];
+                }
+                if (k < in) {
+                    s0 += x[xBase + k] * q[base + k];
+                }
+                y[i * out + r] = (s0 + s1) * scale[r];
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+}

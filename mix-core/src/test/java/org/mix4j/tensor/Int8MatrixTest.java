@@ -1,0 +1,141 @@
+package org.mix4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class Int8MatrixTest {
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void surefireRunsTheVectorKernel() {
+        assertEquals("vector", Int8Kernel.best().name(), "the build's argLine adds jdk.incubator.vector");
+    }
+
+    @Test
+    void kernelsMatchAFloat64ReferenceOnOddSizes() {
+        Random random = new Random(7);
+        for (Int8Kernel kernel : new Int8Kernel[] {Int8Kernel.best(), new ScalarInt8Kernel()}) {
+            for (int in : new int[] {1, 7, 8, 13, 67, 203}) {
+                for (int rows = 1; rows <= 16; rows += 5) {
+                    int out = 37;
+                    byte[] q = new byte[out * in];
+                    float[] scale = new float[out];
+                    float[] x = new float[rows * in];
+                    for (int i = 0; i < q.length; i++) {
+                        q[i] = (byte) (random.nextInt(255) - 127);
+                    }
+                    for (int r = 0; r < out; r++) {
+                        scale[r] = 0.001f + random.nextFloat() * 0.05f;
+                    }
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) random.nextGaussian();
+                    }
+                    float[] y = new float[rows * out];
+                    kernel.multiply(q, scale, in, x, rows, y, out, 3, out); // columns 0..2 left alone
+                    for (int i = 0; i < rows; i++) {
+                        for (int r = 0; r < out; r++) {
+                            double sum = 0;
+                            double magnitude = 0;
+                            for (int k = 0; k < in; k++) {
+                                sum += (double) x[i * in + k] * q[r * in + k];
+                                magnitude += Math.abs((double) x[i * in + k] * q[r * in + k]);
+                            }
+                            double expected = r < 3 ? 0 : sum * scale[r];
+                            double tolerance = 1e-5 * magnitude * scale[r] + 1e-7;
+                            assertEquals(expected, y[i * out + r], tolerance, kernel.name() + " in " + in + " rows " + rows
+                                    + " at [" + i + ", " + r + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizedWeightsAreWithinHalfAStepOfTheOriginal() {
+        float[] w = gaussian(new Random(1), 9 * 21);
+        w[5] = 0; // a zero row stays zero
+        for (int k = 0; k < 21; k++) {
+            w[2 * 21 + k] = 0;
+        }
+        try (NDArray weight = manager.create(w, new Shape(9, 21))) {
+            Int8Matrix q = Int8Matrix.quantize(weight);
+            float[] back = q.dequantize(manager, 0, 9, DataType.FLOAT32).toFloatArray();
+            for (int r = 0; r < 9; r++) {
+                float max = 0;
+                for (int k = 0; k < 21; k++) {
+                    max = Math.max(max, Math.abs(w[r * 21 + k]));
+                }
+                for (int k = 0; k < 21; k++) {
+                    assertEquals(w[r * 21 + k], back[r * 21 + k], max / 127 / 2 + 1e-7, "row " + r + " col " + k);
+                }
+            }
+            assertEquals(9 * 21 + 4 * 9, q.bytes());
+        }
+    }
+
+    @Test
+    void decodeAndPrefillProductsMatchTheDequantizedMatrix() {
+        Random random = new Random(3);
+        int out = 75;
+        int in = 131;
+        try (NDArray weight = manager.create(gaussian(random, out * in), new Shape(out, in))) {
+            Int8Matrix q = Int8Matrix.quantize(weight);
+            NDArray reference = q.dequantize(manager, 0, out, DataType.FLOAT32);
+            for (int rows : new int[] {1, 3, 16, 17, 40}) {
+                NDArray x = manager.create(gaussian(random, rows * in), new Shape(1, rows, in));
+                for (TensorParallel parallel : new TensorParallel[] {TensorParallel.SERIAL, TensorParallel.of(2)}) {
+                    NDArray y = q.multiply(x, parallel);
+                    assertEquals(new Shape(1, rows, out), y.getShape());
+                    float[] expected = x.matMul(reference.transpose()).toFloatArray();
+                    float[] actual = y.toFloatArray();
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), rows + " rows, " + parallel
+                                + ", element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gatherDequantizesJustTheNamedRows() {
+        try (NDArray weight = manager.create(gaussian(new Random(4), 10 * 6), new Shape(10, 6))) {
+            Int8Matrix q = Int8Matrix.quantize(weight);
+            NDArray rows = q.gather(manager, new long[] {7, 2, 7});
+            NDArray all = q.dequantize(manager, 0, 10, DataType.FLOAT32);
+            assertEquals(new Shape(3, 6), rows.getShape());
+            assertTrue(rows.get(0).contentEquals(all.get(7)));
+            assertTrue(rows.get(1).contentEquals(all.get(2)));
+            assertTrue(rows.get(2).contentEquals(all.get(7)));
+        }
+    }
+
+    static float[] gaussian(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+}

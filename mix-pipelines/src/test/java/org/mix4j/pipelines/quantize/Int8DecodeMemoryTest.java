@@ -1,0 +1,82 @@
+package org.mix4j.pipelines.quantize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.mix4j.MixRuntime;
+import org.mix4j.api.LanguageModel;
+import org.mix4j.api.Role;
+import org.mix4j.compose.ComponentLoader;
+import org.mix4j.pipelines.decoding.DecodeResult;
+import org.mix4j.pipelines.decoding.DecodingLoop;
+import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.registry.MixSettings;
+
+/**
+ * 500 greedy decode steps (and ten 24-token prefills, the block-wise path) of an int8 Qwen2-type
+ * decoder leave the memory outside the Java heap where it was: a step's arrays (64 KiB of logits
+ * alone) would add up to 32 MiB if any leaked.
+ */
+class Int8DecodeMemoryTest {
+
+    @Test
+    void fiveHundredInt8DecodeStepsDoNotGrowNativeMemory() throws IOException {
+        Map<String, Object> section = new LinkedHashMap<>();
+        section.put("vocab_size", 16384);
+        section.put("hidden_size", 256);
+        section.put("intermediate_size", 512);
+        section.put("num_hidden_layers", 2);
+        section.put("num_attention_heads", 4);
+        section.put("num_key_value_heads", 2);
+        section.put("max_position_embeddings", 1024);
+        section.put("tie_word_embeddings", true);
+        section.put("init", "random");
+        section.put("seed", 3);
+        section.put("quantize", "int8");
+        try (MixRuntime runtime = MixRuntime.start(MixSettings.builtInOnly());
+                NDManager m = NDManager.newBaseManager();
+                LanguageModel model = runtime.get(ComponentLoader.class).load("qwen2", Role.LANGUAGE_MODEL, null, section,
+                        m, DataType.FLOAT32)) {
+            DecodingLoop loop = new DecodingLoop(model, null, m);
+            long[] prompt = new long[24];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = 1 + 677L * i % 16000;
+            }
+            DecodingSettings settings = new DecodingSettings(50, 0, 0, 1.0, 1.0, 0, List.of(), List.of(), null);
+            long[] first = loop.generate(List.of(prompt), settings, null).tokens().get(0);
+            loop.generate(List.of(prompt), settings, null); // warm-up: pools, JIT, allocator
+            long before = outsideHeapKib();
+            int steps = 0;
+            for (int i = 0; i < 10; i++) {
+                DecodeResult r = loop.generate(List.of(prompt), settings, null);
+                steps += r.decodeSteps();
+                assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(r.tokens().get(0)), "run " + i);
+            }
+            long grown = outsideHeapKib() - before;
+            System.out.printf("int8 decode: %d steps, memory outside the Java heap %+d KiB%n", steps, grown);
+            assertTrue(steps >= 490, "decode steps " + steps);
+            assertTrue(grown < 16 * 1024, "memory outside the Java heap grew by " + grown + " KiB");
+        }
+    }
+
+    /** Resident KiB minus the Java heap's committed KiB, after a collection. */
+    static long outsideHeapKib() throws IOException {
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) - heap;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
