@@ -116,9 +116,7 @@ public final class PipelineModels implements ModelCache.Loader {
 
     /** What a text model's decode scheduler did so far, or {@code null} when it decodes each request alone. */
     static DecodeScheduler.Stats batchStats(ServedModel model) {
-        DecodeScheduler scheduler = model instanceof Text text ? text.scheduler
-                : model instanceof Understanding u ? u.scheduler : null;
-        return scheduler != null ? scheduler.stats() : null;
+        return model instanceof Decoding d && d.scheduler != null ? d.scheduler.stats() : null;
     }
 
     /** A loaded pipeline, its manager and the bytes it holds. */
@@ -164,26 +162,22 @@ public final class PipelineModels implements ModelCache.Loader {
         }
     }
 
-    /** A scheduler for {@code llm} when the limits batch and its cache can be filled by rows, else {@code null}. */
-    private static DecodeScheduler scheduler(org.mix4j.api.LanguageModel llm, org.mix4j.api.Tokenizer tokenizer,
-            NDManager manager, ServeConfig.Limits limits) {
-        return limits.batchSlots() > 1 && DecodeScheduler.supports(llm, manager)
-                ? new DecodeScheduler(llm, tokenizer, manager, limits.batchSlots(), limits.batchContext())
-                : null;
-    }
+    /**
+     * A model that decodes: with {@code batch_slots} over 1 (and a cache that can be filled by rows)
+     * its requests share decode steps through one {@link DecodeScheduler}, whose batched cache counts
+     * in its size at its largest (it exists only while decoding).
+     */
+    private abstract static class Decoding extends Loaded {
+        final DecodeScheduler scheduler;
 
-    /** A text pipeline. With {@code batch_slots} over 1 its requests decode together ({@link DecodeScheduler}). */
-    private static final class Text extends Loaded implements ServedModel.Chat {
-        private final TextPipeline pipeline;
-        private final DecodeScheduler scheduler;
-
-        Text(TextPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
-            super(Tasks.TEXT.task(), pipeline, manager);
-            this.pipeline = pipeline;
-            this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
+        Decoding(String task, AutoCloseable pipeline, NDManager manager, org.mix4j.api.LanguageModel llm,
+                org.mix4j.api.Tokenizer tokenizer, ServeConfig.Limits limits) {
+            super(task, pipeline, manager);
+            this.scheduler = limits.batchSlots() > 1 && DecodeScheduler.supports(llm, manager)
+                    ? new DecodeScheduler(llm, tokenizer, manager, limits.batchSlots(), limits.batchContext())
+                    : null;
         }
 
-        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
         @Override
         public long bytes() {
             return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
@@ -195,6 +189,16 @@ public final class PipelineModels implements ModelCache.Loader {
                 scheduler.close();
             }
             super.close();
+        }
+    }
+
+    /** A text pipeline. With {@code batch_slots} over 1 its requests decode together ({@link DecodeScheduler}). */
+    private static final class Text extends Decoding implements ServedModel.Chat {
+        private final TextPipeline pipeline;
+
+        Text(TextPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
+            super(Tasks.TEXT.task(), pipeline, manager, pipeline.llm(), pipeline.tokenizer(), limits);
+            this.pipeline = pipeline;
         }
 
         @Override
@@ -231,28 +235,12 @@ public final class PipelineModels implements ModelCache.Loader {
      * An understanding pipeline. With {@code batch_slots} over 1 its requests decode together: each
      * request's images are encoded on its own thread, the decode steps are shared.
      */
-    private static final class Understanding extends Loaded implements ServedModel.Chat {
+    private static final class Understanding extends Decoding implements ServedModel.Chat {
         private final UnderstandingPipeline pipeline;
-        private final DecodeScheduler scheduler;
 
         Understanding(UnderstandingPipeline pipeline, NDManager manager, ServeConfig.Limits limits) {
-            super(Tasks.UNDERSTANDING.task(), pipeline, manager);
+            super(Tasks.UNDERSTANDING.task(), pipeline, manager, pipeline.llm(), pipeline.tokenizer(), limits);
             this.pipeline = pipeline;
-            this.scheduler = scheduler(pipeline.llm(), pipeline.tokenizer(), manager, limits);
-        }
-
-        /** The weights and, when it batches, the batched cache at its largest (it exists only while decoding). */
-        @Override
-        public long bytes() {
-            return super.bytes() + (scheduler == null ? 0 : scheduler.cacheBytes());
-        }
-
-        @Override
-        public void close() {
-            if (scheduler != null) {
-                scheduler.close();
-            }
-            super.close();
         }
 
         @Override
