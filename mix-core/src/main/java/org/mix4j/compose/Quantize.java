@@ -31,4 +31,17 @@ public enum Quantize {
         }
         return valueOf(text.toUpperCase(Locale.ROOT));
     }
+
+    /**
+     * The options of a component section given in code (a golden runner's): {@code keyValues} as key,
+     * value pairs, and {@code quantize: <quantize>}.
+     */
+    public static java.util.Map<String, Object> section(String quantize, String... keyValues) {
+        java.util.Map<String, Object> section = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            section.put(keyValues[i], keyValues[i + 1]);
+        }
+        section.put("quantize", quantize);
+        return section;
+    }
 }

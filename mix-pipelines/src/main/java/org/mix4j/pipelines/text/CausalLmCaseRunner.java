@@ -45,12 +45,7 @@ public final class CausalLmCaseRunner implements CaseRunner {
     }
 
     private Map<String, Object> section(String... keyValues) {
-        Map<String, Object> section = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            section.put(keyValues[i], keyValues[i + 1]);
-        }
-        section.put("quantize", quantize);
-        return section;
+        return org.mix4j.compose.Quantize.section(quantize, keyValues);
     }
 
     @Override
