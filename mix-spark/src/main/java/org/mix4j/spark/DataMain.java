@@ -196,7 +196,10 @@ public final class DataMain {
         steps.forEach(s -> a.add(s.json()));
         o.add("steps", a);
         o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
-        long read = steps.get(0).json().getAsJsonObject("inputs").entrySet().iterator().next().getValue().getAsLong();
+        long read = 0; // the first step's inputs: one file, or mix's several
+        for (var input : steps.get(0).json().getAsJsonObject("inputs").entrySet()) {
+            read += input.getValue().getAsLong();
+        }
         o.addProperty("records_per_second", Math.round(read / Math.max(seconds, 1e-3)));
         return o;
     }
