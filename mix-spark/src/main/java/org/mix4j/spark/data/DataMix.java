@@ -80,19 +80,23 @@ public final class DataMix {
             JavaRDD<Positioned> mixed = placed.sortByKey(true, partitions).values();
             Format first = from != null ? from : SampleReader.detect(files.get(0));
             DataChain.write(mixed, output, to != null ? to : first, prompt);
-            RunReport report = new RunReport("mix").put("seed", seed).output(output, plan.total());
-            long bad = 0;
-            List<String> listed = new ArrayList<>();
-            for (int i = 0; i < files.size(); i++) {
-                report.input(files.get(i), summaries.get(i).recordsRead());
-                bad += summaries.get(i).badCount();
-                summaries.get(i).badListed().stream().limit(BadRecords.LISTED - listed.size())
-                        .forEach(listed::add);
-            }
-            return report.bad(bad, listed);
+            return report(files, summaries, seed).output(output, plan.total());
         } finally {
             cached.forEach(JavaRDD::unpersist);
         }
+    }
+
+    /** The local tool's report: the records read from each input, their bad records in input order. */
+    private static RunReport report(List<Path> files, List<SampleSource.Summary> summaries, long seed) {
+        RunReport report = new RunReport("mix").put("seed", seed);
+        long bad = 0;
+        List<String> listed = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            report.input(files.get(i), summaries.get(i).recordsRead());
+            bad += summaries.get(i).badCount();
+            summaries.get(i).badListed().stream().limit(BadRecords.LISTED - listed.size()).forEach(listed::add);
+        }
+        return report.bad(bad, listed);
     }
 
     /** Each input's uses: the plan's copies a sample, and the output positions its picks give them. */
