@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -17,11 +18,14 @@ import org.apache.spark.sql.SparkSession;
 import org.mix4j.config.ConfigBinder;
 import org.mix4j.config.YamlLoader;
 import org.mix4j.data.filter.FilterSettings;
+import org.mix4j.data.ops.Mixing;
 import org.mix4j.data.ops.RunReport;
 import org.mix4j.data.records.Format;
 import org.mix4j.data.records.SampleReader;
 import org.mix4j.spark.data.DataChain;
 import org.mix4j.spark.data.DataJob;
+import org.mix4j.spark.data.DataMix;
+import org.mix4j.spark.data.DataTag;
 
 /**
  * The {@code spark-submit} entry point of mix-data's tools: {@code --class org.mix4j.spark.DataMain
@@ -37,6 +41,8 @@ public final class DataMain {
               COMMAND: convert (needs --to), filter (needs --rules), sample (needs --count or --fraction), split, or
                        chain: convert -> filter -> sample -> split in one job, each step there when its option is given
                      DataMain stats --input IN [--json FILE] [--no-images] [--from F] [--skip-bad]: mix data stats
+                     DataMain mix --inputs FILE:RATIO,FILE:RATIO,... --output OUT [--total N] [--seed S] [--to F]: mix data mix
+                     DataMain tag --input IN --output OUT --pipeline YAML [--prompt TEXT] [--max-tags N]: mix data tag
               --input FILE            a JSON array or JSONL data file (llava, sharegpt, openai or caption records)
               --output DIR            a folder of JSONL part files, in input order (cat DIR/part-* is the local output)
               --from FORMAT           the input's format (default: detected, as mix data does)
@@ -52,11 +58,23 @@ public final class DataMain {
               --report FILE           write the steps' reports (counts, bad records, per rule) as JSON
               --json FILE             stats: write the numbers as JSON (mix data stats --json)
               --no-images             stats: skip the image-size histogram
+              --inputs F:R,F:R,...    mix: the inputs and their shares (a.jsonl:3,b.jsonl:1)
+              --total N               mix: samples in the mix (default: the largest that repeats no sample)
+              --pipeline YAML         tag: a task: understanding pipeline, at a path every executor sees
+              --prompt TEXT           tag: the question (default: mix data tag's)
+              --max-tags N            tag: tags kept a sample (default 10)
             """;
 
-    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "split", "chain", "stats");
+    private static final List<String> COMMANDS = List.of("convert", "filter", "sample", "split", "chain", "stats", "mix",
+            "tag");
     private static final List<String> KEYS = List.of("--input", "--output", "--from", "--to", "--caption-prompt",
-            "--rules", "--count", "--fraction", "--ratios", "--names", "--seed", "--partitions", "--report", "--json");
+            "--rules", "--count", "--fraction", "--ratios", "--names", "--seed", "--partitions", "--report", "--json",
+            "--inputs", "--total", "--pipeline", "--prompt", "--max-tags");
+    /** The options of chain steps and of stats, which mix and tag do not take (and the reverse). */
+    private static final List<String> CHAIN_KEYS = List.of("--rules", "--count", "--fraction", "--ratios", "--names",
+            "--json", "--no-images");
+    private static final List<String> MIX_KEYS = List.of("--inputs", "--total");
+    private static final List<String> TAG_KEYS = List.of("--pipeline", "--prompt", "--max-tags");
     private static final List<String> FLAGS = List.of("--skip-bad", "--no-images");
 
     /** The job of {@code command} and {@code --key value} arguments; an unknown, repeated or missing key names itself. */
@@ -65,10 +83,11 @@ public final class DataMain {
             throw new IllegalArgumentException("the first argument is the command: " + String.join(", ", COMMANDS));
         }
         String command = args[0];
-        if (command.equals("stats")) {
-            throw new IllegalArgumentException("stats is not a chain step: DataMain stats --input IN [--json FILE]");
+        if (command.equals("stats") || command.equals("mix") || command.equals("tag")) {
+            throw new IllegalArgumentException(command + " is not a chain step: DataMain " + command + " --input IN ...");
         }
         Map<String, String> v = options(args);
+        only(command, v, CHAIN_KEYS);
         Path input = Path.of(required(v, "--input"));
         Format from = v.containsKey("--from") ? Format.parse(v.get("--from")) : null;
         Format to = v.containsKey("--to") ? Format.parse(v.get("--to")) : null;
@@ -103,6 +122,66 @@ public final class DataMain {
                 fraction, v.containsKey("--seed") ? number(v, "--seed") : 0, partitions, v.containsKey("--skip-bad"), split);
     }
 
+    /** {@code DataMain mix}: the inputs and ratios of {@code --inputs}, as {@code mix data mix FILE:RATIO ...}. */
+    static List<Mixing.Part> parts(String inputs) {
+        List<Mixing.Part> parts = new ArrayList<>();
+        for (String s : inputs.split(",")) {
+            int colon = s.lastIndexOf(':');
+            try {
+                parts.add(new Mixing.Part(Path.of(s.substring(0, colon)), Double.parseDouble(s.substring(colon + 1))));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--inputs '" + s + "': expected FILE:RATIO, e.g. captions.jsonl:0.3");
+            }
+        }
+        return parts;
+    }
+
+    /** {@code DataMain mix}: {@code mix data mix} as a job; its report. */
+    static RunReport mix(SparkSession spark, String... args) {
+        Map<String, String> v = options(args);
+        only("mix", v, MIX_KEYS);
+        return DataMix.run(spark, parts(required(v, "--inputs")), Path.of(required(v, "--output")),
+                v.containsKey("--total") ? number(v, "--total") : null, v.containsKey("--seed") ? number(v, "--seed") : 0,
+                format(v, "--from"), format(v, "--to"), v.get("--caption-prompt"), v.containsKey("--skip-bad"),
+                partitions(spark, v));
+    }
+
+    /** {@code DataMain tag}: {@code mix data tag} as a job; its report. */
+    static RunReport tag(SparkSession spark, String... args) {
+        Map<String, String> v = options(args);
+        only("tag", v, TAG_KEYS);
+        if (v.containsKey("--to") || v.containsKey("--seed")) {
+            throw new IllegalArgumentException("tag takes no --to or --seed (it writes the input's format; greedy answers)");
+        }
+        return DataTag.run(spark, Path.of(required(v, "--input")), Path.of(required(v, "--output")),
+                Path.of(required(v, "--pipeline")), v.get("--prompt"),
+                v.containsKey("--max-tags") ? (int) number(v, "--max-tags") : 10, format(v, "--from"),
+                v.get("--caption-prompt"), v.containsKey("--skip-bad"), partitions(spark, v));
+    }
+
+    /** Fails on an option of another command than {@code command} ({@code own}: the keys only it takes). */
+    private static void only(String command, Map<String, String> v, List<String> own) {
+        for (List<String> keys : List.of(CHAIN_KEYS, MIX_KEYS, TAG_KEYS)) {
+            for (String key : keys) {
+                if (keys != own && v.containsKey(key)) {
+                    throw new IllegalArgumentException(key + " does not apply to " + command);
+                }
+            }
+        }
+        if ((command.equals("mix") && v.containsKey("--input")) || (!command.equals("mix") && v.containsKey("--inputs"))) {
+            throw new IllegalArgumentException(command.equals("mix") ? "mix takes --inputs FILE:RATIO,..., not --input"
+                    : "--inputs belongs to mix; " + command + " takes --input");
+        }
+    }
+
+    private static Format format(Map<String, String> v, String key) {
+        return v.containsKey(key) ? Format.parse(v.get(key)) : null;
+    }
+
+    private static int partitions(SparkSession spark, Map<String, String> v) {
+        return v.containsKey("--partitions") ? (int) number(v, "--partitions") : spark.sparkContext().defaultParallelism();
+    }
+
     /** mix data filter's rules file, bound as it binds it (errors name the file:line and key). */
     static FilterSettings rules(Path file) {
         FilterSettings s = ConfigBinder.bind(FilterSettings.class, new YamlLoader().load(file), "rules");
@@ -117,7 +196,10 @@ public final class DataMain {
         steps.forEach(s -> a.add(s.json()));
         o.add("steps", a);
         o.addProperty("seconds", Math.round(seconds * 1000) / 1000.0);
-        long read = steps.get(0).json().getAsJsonObject("inputs").entrySet().iterator().next().getValue().getAsLong();
+        long read = 0; // the first step's inputs: one file, or mix's several
+        for (var input : steps.get(0).json().getAsJsonObject("inputs").entrySet()) {
+            read += input.getValue().getAsLong();
+        }
         o.addProperty("records_per_second", Math.round(read / Math.max(seconds, 1e-3)));
         return o;
     }
@@ -148,6 +230,18 @@ public final class DataMain {
             stats(spark, args);
             return 0;
         }
+        if (args[0].equals("mix") || args[0].equals("tag")) {
+            long start = System.nanoTime();
+            RunReport r;
+            try {
+                r = args[0].equals("mix") ? mix(spark, args) : tag(spark, args);
+            } catch (IllegalArgumentException e) {
+                System.err.println("error: " + e.getMessage());
+                System.err.print(USAGE);
+                return 2;
+            }
+            return finish(args, List.of(r), start, r.outputs().keySet().iterator().next());
+        }
         DataJob job;
         try {
             job = parse(spark.sparkContext().defaultParallelism(), args);
@@ -157,14 +251,18 @@ public final class DataMain {
             return 2;
         }
         long start = System.nanoTime();
-        List<RunReport> steps = DataChain.run(spark, job);
+        return finish(args, DataChain.run(spark, job), start, job.output().toString());
+    }
+
+    /** Prints the steps' counts and the speed, and writes {@code --report}. */
+    private static int finish(String[] args, List<RunReport> steps, long start, String output) {
         JsonObject report = report(args[0], steps, (System.nanoTime() - start) / 1e9);
         for (RunReport r : steps) {
             System.out.println(r.json().get("command").getAsString() + ": " + r.json().get("inputs") + " -> "
                     + r.json().get("outputs") + (r.json().has("rules") ? " rules " + r.json().get("rules") : ""));
         }
         System.out.printf(Locale.ROOT, "%d records/s over %.1f s -> %s%n",
-                report.get("records_per_second").getAsLong(), report.get("seconds").getAsDouble(), job.output());
+                report.get("records_per_second").getAsLong(), report.get("seconds").getAsDouble(), output);
         String file = options(args).get("--report");
         if (file != null) {
             write(Path.of(file), report);
@@ -175,7 +273,8 @@ public final class DataMain {
     /** {@code mix data stats} on Spark: the same text and JSON. */
     static JsonObject stats(SparkSession spark, String... args) {
         Map<String, String> v = options(args);
-        for (String key : List.of("--output", "--to", "--rules", "--count", "--fraction", "--seed", "--report")) {
+        for (String key : List.of("--output", "--to", "--rules", "--count", "--fraction", "--seed", "--report", "--inputs",
+                "--total", "--pipeline", "--prompt", "--max-tags")) {
             if (v.containsKey(key)) {
                 throw new IllegalArgumentException(key + " does not apply to stats");
             }

@@ -2,8 +2,11 @@ package org.mix4j.data.ops;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.PrimitiveIterator;
 import java.util.SplittableRandom;
 import org.mix4j.data.records.Format;
 import org.mix4j.data.records.Sample;
@@ -27,22 +30,8 @@ public final class Mixing {
     public static RunReport mix(DataRun run, List<Part> parts, Path out, Long total, long seed) {
         List<Path> files = parts.stream().map(Part::file).toList();
         SampleWriter.checkNotAnInput(out, files);
-        double sum = parts.stream().mapToDouble(Part::ratio).sum();
-        if (parts.stream().anyMatch(p -> p.ratio() <= 0)) {
-            throw new IllegalArgumentException("ratios must be positive: " + parts);
-        }
-        long[] have = files.stream().mapToLong(run::count).toArray();
-        long target = total != null ? total : largestWithoutRepeats(parts, have, sum);
-        long[] take = new long[parts.size()];
-        List<BitSet> extra = new ArrayList<>();
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < parts.size(); i++) {
-            take[i] = Math.round(target * parts.get(i).ratio() / sum);
-            if (take[i] > 0 && have[i] == 0) {
-                throw new IllegalArgumentException(files.get(i) + ": holds no samples to mix");
-            }
-            extra.add(have[i] == 0 ? new BitSet() : Sampling.chosen(have[i], take[i] % have[i], random.nextLong()));
-        }
+        Plan.checkRatios(parts);
+        Plan plan = Plan.of(parts, files.stream().mapToLong(run::count).toArray(), total, seed);
         RunReport report = new RunReport("mix").put("seed", seed);
         List<SampleReader> readers = new ArrayList<>();
         try {
@@ -51,7 +40,7 @@ public final class Mixing {
             }
             Format format = readers.get(0).format();
             try (SampleWriter w = run.create(out, format, files)) {
-                interleave(run, readers, have, take, extra, random, w);
+                interleave(run, readers, plan, w);
                 w.commit();
                 report.output(out, w.written());
             }
@@ -64,33 +53,106 @@ public final class Mixing {
         return report.bad(run.bad());
     }
 
-    private static void interleave(DataRun run, List<SampleReader> readers, long[] have, long[] take,
-            List<BitSet> extra, SplittableRandom random, SampleWriter w) {
-        long[] left = take.clone();
+    /** Writes the plan's picks in order, each the current sample of its input as often as it is used. */
+    private static void interleave(DataRun run, List<SampleReader> readers, Plan plan, SampleWriter w) {
         int[] position = new int[readers.size()];
-        long remaining = java.util.Arrays.stream(left).sum();
-        List<Sample> pending = new ArrayList<>();
-        for (int i = 0; i < readers.size(); i++) {
-            pending.add(null);
-        }
         int[] copiesLeft = new int[readers.size()];
-        while (remaining > 0) {
-            long pick = random.nextLong(remaining);
-            int i = 0;
-            while (pick >= left[i]) {
-                pick -= left[i++];
-            }
+        Sample[] pending = new Sample[readers.size()];
+        for (PrimitiveIterator.OfInt picks = plan.picks(); picks.hasNext(); ) {
+            int i = picks.nextInt();
             while (copiesLeft[i] == 0) { // the next sample of input i that is used, and how often
-                SampleReader r = readers.get(i);
-                Sample s = r.next();
-                int p = position[i]++;
-                copiesLeft[i] = (int) (take[i] / have[i]) + (extra.get(i).get(p) ? 1 : 0);
-                pending.set(i, s);
+                pending[i] = readers.get(i).next();
+                copiesLeft[i] = plan.copies(i, position[i]++);
             }
-            run.write(w, pending.get(i));
+            run.write(w, pending[i]);
             copiesLeft[i]--;
-            left[i]--;
-            remaining--;
+        }
+    }
+
+    /**
+     * What a mix takes and in which order, from the inputs' sample counts, the ratios, the total and
+     * the seed alone (not from the samples): how often each input's {@code k}-th sample is used
+     * ({@link #copies}) and which input each output sample comes from ({@link #picks}). The local
+     * tool streams through it; the Spark job ({@code DataMain mix}) replays the picks on the driver
+     * to give each use of each sample its output position.
+     *
+     * @param have the samples in each input
+     * @param take how many samples each input gives
+     * @param extra per input, the samples used once more than {@code take / have} times
+     */
+    public record Plan(long[] have, long[] take, List<BitSet> extra, long seed) implements java.io.Serializable {
+
+        /** Fails on a ratio that is not positive. */
+        static void checkRatios(List<Part> parts) {
+            if (parts.stream().anyMatch(p -> !(p.ratio() > 0))) {
+                throw new IllegalArgumentException("ratios must be positive: " + parts);
+            }
+        }
+
+        /** The plan for inputs holding {@code have} samples; {@code total} {@code null}: the largest without repeats. */
+        public static Plan of(List<Part> parts, long[] have, Long total, long seed) {
+            checkRatios(parts);
+            double sum = parts.stream().mapToDouble(Part::ratio).sum();
+            long target = total != null ? total : largestWithoutRepeats(parts, have, sum);
+            long[] take = new long[parts.size()];
+            List<BitSet> extra = new ArrayList<>();
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int i = 0; i < parts.size(); i++) {
+                take[i] = Math.round(target * parts.get(i).ratio() / sum);
+                if (take[i] > 0 && have[i] == 0) {
+                    throw new IllegalArgumentException(parts.get(i).file() + ": holds no samples to mix");
+                }
+                extra.add(have[i] == 0 ? new BitSet() : Sampling.chosen(have[i], take[i] % have[i], random.nextLong()));
+            }
+            return new Plan(have.clone(), take, List.copyOf(extra), seed);
+        }
+
+        /** How often input {@code input}'s {@code k}-th sample (0-based, bad records not counted) is in the mix. */
+        public int copies(int input, long k) {
+            return have[input] == 0 ? 0 : (int) (take[input] / have[input]) + (extra.get(input).get((int) k) ? 1 : 0);
+        }
+
+        /** The samples in the mix. */
+        public long total() {
+            return Arrays.stream(take).sum();
+        }
+
+        /**
+         * The input of each output sample in order: the next comes from input {@code i} with the share
+         * of what it still has to give, drawn from the seed's generator after the draws of
+         * {@link #of} (so earlier seeds give the mixes they gave).
+         */
+        public PrimitiveIterator.OfInt picks() {
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int i = 0; i < take.length; i++) {
+                if (have[i] != 0) {
+                    random.nextLong();
+                }
+            }
+            long[] left = take.clone();
+            return new PrimitiveIterator.OfInt() {
+                private long remaining = total();
+
+                @Override
+                public boolean hasNext() {
+                    return remaining > 0;
+                }
+
+                @Override
+                public int nextInt() {
+                    if (remaining == 0) {
+                        throw new NoSuchElementException();
+                    }
+                    long pick = random.nextLong(remaining);
+                    int i = 0;
+                    while (pick >= left[i]) {
+                        pick -= left[i++];
+                    }
+                    left[i]--;
+                    remaining--;
+                    return i;
+                }
+            };
         }
     }
 

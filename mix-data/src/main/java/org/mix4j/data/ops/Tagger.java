@@ -41,6 +41,14 @@ public final class Tagger implements UnaryOperator<Sample>, java.io.Serializable
         this.maxTags = maxTags;
     }
 
+    /**
+     * Gives a deserialized tagger the loader of the runtime it runs in (a Spark executor's), before
+     * its first sample; the pipeline then loads once for this copy.
+     */
+    public void withLoader(ComponentLoader loader) {
+        pipeline.withLoader(loader);
+    }
+
     @Override
     public Sample apply(Sample s) {
         List<Path> images = s.imagePaths();

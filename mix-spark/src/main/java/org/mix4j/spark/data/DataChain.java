@@ -81,7 +81,7 @@ public final class DataChain {
     }
 
     /** The reading tasks' summaries as one. */
-    private static SampleSource.Summary summary(JavaRDD<SampleSource.Read> read) {
+    static SampleSource.Summary summary(JavaRDD<SampleSource.Read> read) {
         return SampleSource.Summary.of(read.filter(r -> r.summary() != null).map(SampleSource.Read::summary).collect());
     }
 
@@ -164,7 +164,7 @@ public final class DataChain {
         return sorted.zipWithIndex().filter(t -> Sampling.keeps(seed, t._2(), fraction)).map(t -> t._1());
     }
 
-    private static void write(JavaRDD<Positioned> sorted, Path output, Format format, String captionPrompt) {
+    static void write(JavaRDD<Positioned> sorted, Path output, Format format, String captionPrompt) {
         String dir = output.toAbsolutePath().normalize().toString(); // a Path is not serializable: its text is
         sorted.map(p -> SampleWriter.line(p.sample(), format, captionPrompt, Path.of(dir))).saveAsTextFile(dir);
     }
