@@ -225,7 +225,7 @@ public final class Linear {
             NDArray y = q.multiply(x, parallel);
             y = bias == null ? y : y.addi(bias);
             List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA adds to the int8 product too
-            return perCall == null ? y : y.addi(adapterUpdates(x, perCall));
+            return perCall == null ? y : y.addi(LowRankSum.of(x, perCall, outFeatures));
         }
         boolean partsTrain = partsTrain();
         if (!adapters.isEmpty() || weight.hasGradient() || x.hasGradient() || partsTrain) {
@@ -235,14 +235,14 @@ public final class Linear {
             NDArray y = x.matMul(partsTrain ? rebuilt(x, 0) : view(weight.transpose(), x));
             NDArray b = partsTrain && bias != null ? rebuilt(x, 1) : bias;
             y = b == null ? y : y.add(b);
-            y = adapters.isEmpty() ? y : y.add(adapterUpdates(x, adapters));
+            y = adapters.isEmpty() ? y : y.add(LowRankSum.of(x, adapters, outFeatures));
             List<Adapter> perCall = CallAdapters.of(this);
-            return perCall == null ? y : y.add(adapterUpdates(x, perCall));
+            return perCall == null ? y : y.add(LowRankSum.of(x, perCall, outFeatures));
         }
         NDArray y = weightT.apply(x);
         y = bias == null ? y : y.addi(bias);
         List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA (CallAdapters), unmerged
-        return perCall == null ? y : y.addi(adapterUpdates(x, perCall));
+        return perCall == null ? y : y.addi(LowRankSum.of(x, perCall, outFeatures));
     }
 
     /** Whether a listed view of a checkpoint tensor (not the weight itself) requires gradients. */
@@ -273,75 +273,10 @@ public final class Linear {
         return which == 0 ? joined.transpose() : joined;
     }
 
-    /**
-     * Every adapter's {@code B (A x) * scaling} at its rows: {@code [..., out]}. Adapters on disjoint
-     * rows (a fused projection's q/k/v) are laid side by side with zeros in the gaps, one
-     * concatenation for all instead of a zero-padded full-width array each.
-     */
-    private NDArray adapterUpdates(NDArray x, List<Adapter> adapters) {
-        List<Adapter> ordered = new ArrayList<>(adapters);
-        ordered.sort(java.util.Comparator.comparingLong(Adapter::from));
-        NDList parts = new NDList();
-        long at = 0;
-        for (Adapter adapter : ordered) {
-            if (adapter.from() < at) { // overlapping rows: each adapter padded to the full width, summed
-                NDArray sum = null;
-                for (Adapter a : adapters) {
-                    NDArray wide = widen(update(x, a), a.from(), a.to());
-                    sum = sum == null ? wide : sum.add(wide);
-                }
-                return sum;
-            }
-            if (adapter.from() > at) {
-                parts.add(zeros(x, adapter.from() - at));
-            }
-            parts.add(update(x, adapter));
-            at = adapter.to();
-        }
-        if (at < outFeatures) {
-            parts.add(zeros(x, outFeatures - at));
-        }
-        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, -1);
-    }
-
-    /** One adapter's {@code B (A x) * scaling}: {@code [..., to - from]}. */
-    private static NDArray update(NDArray x, Adapter adapter) {
-        NDArray low = x.matMul(view(adapter.a().transpose(), x)); // [..., r]
-        NDArray delta = low.matMul(view(adapter.b().transpose(), x)); // [..., to - from]
-        return delta.mul(scaling(x, adapter));
-    }
-
-    /** Zeros {@code [..., width]} shaped like {@code x}'s leading dimensions. */
-    private static NDArray zeros(NDArray x, long width) {
-        Shape lead = x.getShape().slice(0, x.getShape().dimension() - 1);
-        return x.getManager().zeros(lead.add(width), x.getDataType());
-    }
-
-    /** {@code delta [..., to - from]} placed at outputs {@code from .. to} of a {@code [..., out]} array of zeros. */
-    private NDArray widen(NDArray delta, long from, long to) {
-        if (from == 0 && to == outFeatures) {
-            return delta;
-        }
-        NDList parts = new NDList();
-        Shape lead = delta.getShape().slice(0, delta.getShape().dimension() - 1);
-        if (from > 0) {
-            parts.add(delta.getManager().zeros(lead.add(from), delta.getDataType()));
-        }
-        parts.add(delta);
-        if (to < outFeatures) {
-            parts.add(delta.getManager().zeros(lead.add(outFeatures - to), delta.getDataType()));
-        }
-        return NDArrays.concat(parts, -1);
-    }
-
-    private static NDArray view(NDArray fromWeight, NDArray x) {
+    /** {@code fromWeight} moved into {@code x}'s manager (a view made from a weight lands in the weights' manager). */
+    static NDArray view(NDArray fromWeight, NDArray x) {
         fromWeight.attach(x.getManager());
         return fromWeight;
-    }
-
-    /** The adapter's scaling as a native 0-d array (see {@link Autograd}: a number would be freed before the backward pass). */
-    private static NDArray scaling(NDArray x, Adapter adapter) {
-        return x.getManager().full(new Shape(), (float) adapter.scaling(), x.getDataType());
     }
 
     /**
