@@ -363,7 +363,9 @@ public final class Linear {
 
     /** Outputs {@code from .. to} of the product, as a {@code [in, to - from]} view of the weight. */
     public NDArray rowsT(long from, long to) {
-        return floatWeight("no row view").get(new NDIndex("{}:{}", from, to)).transpose();
+        try (NDArray rows = floatWeight("no row view").get(new NDIndex("{}:{}", from, to))) {
+            return rows.transpose(); // the view closed: left open, it kept a quantized weight's fp32 storage alive
+        }
     }
 
     /** The bias of outputs {@code from .. to} (a view), or {@code null} without bias. */
@@ -377,7 +379,9 @@ public final class Linear {
      * gives the product (without bias).
      */
     public NDArray columnsT(long from, long to) {
-        return floatWeight("no column view").get(new NDIndex(":, {}:{}", from, to)).transpose();
+        try (NDArray columns = floatWeight("no column view").get(new NDIndex(":, {}:{}", from, to))) {
+            return columns.transpose();
+        }
     }
 
     /** Adds the bias (in place) to a product computed in parts; returns {@code y}. */

@@ -22,6 +22,12 @@ public interface Int8Kernel {
      */
     void multiply(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to);
 
+    /**
+     * Rows {@code from .. to} of {@code q}, each times its scale, as native-order floats at the start of
+     * {@code target} (the prefill path's scratch, which the engine then reads in place).
+     */
+    void dequantize(byte[] q, float[] scale, int in, int from, int to, java.nio.ByteBuffer target);
+
     /** A short name for logs and the bench ({@code vector}, {@code scalar}). */
     String name();
 

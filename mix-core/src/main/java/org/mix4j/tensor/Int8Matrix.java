@@ -8,14 +8,16 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * A weight matrix {@code [out, in]} stored as int8 with one symmetric scale per output row
  * ({@code w[r, k] ~ scale[r] * q[r, k]}, {@code scale[r] = max_k |w[r, k]| / 127}), on the Java heap:
  * a quarter of the fp32 bytes. Products with a few rows of input (decoding) read the int8 bytes
  * through an {@link Int8Kernel}, the output rows split over the threads of a {@link TensorParallel};
- * larger inputs (prefill) dequantize a block of rows at a time through the engine into a transient
- * fp32 matrix and multiply it, so no whole fp32 copy ever lives longer than one block.
+ * larger inputs (prefill) dequantize a block of rows at a time into a per-thread fp32 scratch buffer
+ * that the engine multiplies in place, so no fp32 copy of the matrix exists beyond one block.
  */
 public final class Int8Matrix {
 
@@ -23,8 +25,11 @@ public final class Int8Matrix {
     public static final int KERNEL_ROWS = 16;
     /** Products smaller than this (multiply-adds) run on the calling thread. */
     private static final long MIN_SPLIT_MACS = 1L << 18;
-    /** Elements dequantized per engine block on the prefill path (16 MiB of fp32). */
-    private static final long BLOCK_ELEMENTS = 1L << 22;
+    /** Elements dequantized per block on the prefill path (4 MiB of fp32: each thread's scratch buffer). */
+    private static final int BLOCK_ELEMENTS = 1 << 20;
+
+    /** Each thread's prefill scratch: native memory (so the engine can read it in place), grown when a row is longer. */
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
     private final byte[] q; // [out, in] row-major
     private final float[] scale; // [out]
@@ -48,24 +53,24 @@ public final class Int8Matrix {
         int in = (int) s.get(1);
         byte[] q = new byte[out * in];
         float[] scale = new float[out];
-        int step = (int) Math.max(1, BLOCK_ELEMENTS / Math.max(1, in));
+        int step = Math.max(1, BLOCK_ELEMENTS / Math.max(1, in));
         for (int r0 = 0; r0 < out; r0 += step) {
             int r1 = Math.min(out, r0 + step);
-            float[] w;
             try (NDArray block = weight.get(new NDIndex("{}:{}", r0, r1));
                     NDArray f = block.toType(DataType.FLOAT32, true)) {
-                w = f.toFloatArray();
-            }
-            for (int r = r0; r < r1; r++) {
-                int at = (r - r0) * in;
-                float max = 0;
-                for (int k = 0; k < in; k++) {
-                    max = Math.max(max, Math.abs(w[at + k]));
-                }
-                scale[r] = max / 127f;
-                float inv = max == 0 ? 0 : 127f / max;
-                for (int k = 0; k < in; k++) {
-                    q[r * in + k] = (byte) Math.max(-127, Math.min(127, Math.round(w[at + k] * inv)));
+                // the engine's own memory, read in place: no Java copy of the fp32 block to leave on the heap
+                FloatBuffer w = f.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                for (int r = r0; r < r1; r++) {
+                    int at = (r - r0) * in;
+                    float max = 0;
+                    for (int k = 0; k < in; k++) {
+                        max = Math.max(max, Math.abs(w.get(at + k)));
+                    }
+                    scale[r] = max / 127f;
+                    float inv = max == 0 ? 0 : 127f / max;
+                    for (int k = 0; k < in; k++) {
+                        q[r * in + k] = (byte) Math.max(-127, Math.min(127, Math.round(w.get(at + k) * inv)));
+                    }
                 }
             }
         }
@@ -125,7 +130,7 @@ public final class Int8Matrix {
         return p == ways ? out : (int) ((long) out * p / ways) & ~3;
     }
 
-    /** Prefill: per thread, its rows dequantized a block at a time into the engine and multiplied. */
+    /** Prefill: per thread, its rows dequantized a block at a time and multiplied by the engine. */
     private NDArray blocks(NDArray x, TensorParallel parallel) {
         int ways = out < 8L * parallel.ways() ? 1 : parallel.ways();
         NDArray[] parts = TensorParallel.map(ways, p -> rowsProduct(x, bound(p, ways), bound(p + 1, ways)));
@@ -139,18 +144,23 @@ public final class Int8Matrix {
         return joined;
     }
 
-    /** {@code x} times rows {@code from .. to} of the weight (transposed): {@code [..., to - from]} in x's manager. */
+    /**
+     * {@code x} times rows {@code from .. to} of the weight (transposed): {@code [..., to - from]} in x's
+     * manager. Each block of rows is dequantized (scales applied) into this thread's scratch buffer,
+     * which the engine reads in place: no native allocation, no copy and no engine op per block besides
+     * the product (the engine's own int8-to-float conversion ran at a third of a billion values a
+     * second here, slower than the product it fed).
+     */
     private NDArray rowsProduct(NDArray x, int from, int to) {
-        int step = (int) Math.max(4, BLOCK_ELEMENTS / in);
+        int step = Math.max(1, BLOCK_ELEMENTS / in);
+        ByteBuffer scratch = scratch((long) step * in);
         NDList pieces = new NDList();
-        try (NDManager scratch = x.getManager().newSubManager()) {
+        try (NDManager blocks = x.getManager().newSubManager()) {
             for (int r0 = from; r0 < to; r0 += step) {
                 int r1 = Math.min(to, r0 + step);
-                // the int8 values widened, multiplied, and the scales applied to the (smaller) product
-                try (NDArray raw = raw(scratch, r0, r1);
-                        NDArray w = raw.toType(x.getDataType(), false); // [r1 - r0, in]
-                        NDArray s = scales(scratch, r0, r1, x.getDataType()).reshape(r1 - r0)) {
-                    pieces.add(x.matMul(w.transpose()).muli(s)); // [..., r1 - r0] in x's manager
+                Int8Kernel.best().dequantize(q, scale, in, r0, r1, scratch);
+                try (NDArray w = view(blocks, scratch, r0, r1, x.getDataType())) { // [r1 - r0, in]
+                    pieces.add(x.matMul(w.transpose())); // [..., r1 - r0] in x's manager
                 }
             }
         }
@@ -162,25 +172,39 @@ public final class Int8Matrix {
         return joined;
     }
 
-    /** Rows {@code from .. to} as floats of {@code type}, {@code [to - from, in]}, in {@code manager}. */
-    public NDArray dequantize(NDManager manager, int from, int to, DataType type) {
-        try (NDArray raw = raw(manager, from, to);
-                NDArray wide = raw.toType(type, false);
-                NDArray s = scales(manager, from, to, type)) {
-            return wide.mul(s);
+    /** This thread's scratch of at least {@code floats} floats, native byte order. */
+    private static ByteBuffer scratch(long floats) {
+        ByteBuffer[] holder = SCRATCH.get();
+        if (holder[0] == null || holder[0].capacity() < floats * Float.BYTES) {
+            holder[0] = ByteBuffer.allocateDirect(Math.toIntExact(floats * Float.BYTES)).order(ByteOrder.nativeOrder());
+        }
+        return holder[0];
+    }
+
+    /** The first {@code (to - from) x in} floats of the scratch as an engine array of {@code type}, read in place. */
+    private NDArray view(NDManager manager, ByteBuffer scratch, int from, int to, DataType type) {
+        ByteBuffer bytes = scratch.duplicate().limit((to - from) * in * Float.BYTES);
+        NDArray floats = manager.create(bytes.slice().order(ByteOrder.nativeOrder()), new Shape(to - from, in),
+                DataType.FLOAT32);
+        if (type == DataType.FLOAT32) {
+            return floats;
+        }
+        try (floats) {
+            return floats.toType(type, true); // a copy: the scratch is refilled for the next block
         }
     }
 
-    /** Rows {@code from .. to} as an int8 engine array {@code [to - from, in]} (a copy). */
-    private NDArray raw(NDManager manager, int from, int to) {
-        return manager.create(ByteBuffer.wrap(q, from * in, (to - from) * in).slice(), new Shape(to - from, in),
-                DataType.INT8);
-    }
-
-    /** The scales of rows {@code from .. to} as {@code [to - from, 1]} of {@code type}. */
-    private NDArray scales(NDManager manager, int from, int to, DataType type) {
-        NDArray s = manager.create(java.util.Arrays.copyOfRange(scale, from, to), new Shape(to - from, 1));
-        return type == DataType.FLOAT32 ? s : s.toType(type, false);
+    /** Rows {@code from .. to} as floats of {@code type}, {@code [to - from, in]}, in {@code manager}. */
+    public NDArray dequantize(NDManager manager, int from, int to, DataType type) {
+        ByteBuffer rows = ByteBuffer.allocateDirect((to - from) * in * Float.BYTES).order(ByteOrder.nativeOrder());
+        Int8Kernel.best().dequantize(q, scale, in, from, to, rows);
+        NDArray floats = manager.create(rows.asFloatBuffer(), new Shape(to - from, in)); // a copy: rows is ours
+        if (type == DataType.FLOAT32) {
+            return floats;
+        }
+        try (floats) {
+            return floats.toType(type, false);
+        }
     }
 
     /**

@@ -25,6 +25,18 @@ public final class ScalarInt8Kernel implements Int8Kernel {
     }
 
     @Override
+    public void dequantize(byte[] q, float[] scale, int in, int from, int to, java.nio.ByteBuffer target) {
+        java.nio.FloatBuffer floats = target.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        int at = 0;
+        for (int r = from; r < to; r++) {
+            float s = scale[r];
+            for (int k = r * in, end = k + in; k < end; k++) {
+                floats.put(at++, q[k] * s);
+            }
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

@@ -2,11 +2,6 @@ package org.mix4j.tensor;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -25,16 +20,12 @@ import java.util.function.IntFunction;
  * {@code MixSettings}) and hands it to each component in its {@code ComponentContext}, so two
  * pipelines in one process can differ. Results are identical to the unsplit op: every output
  * element is computed by the same operation on the same inputs. The worker threads are one shared
- * pool of daemon threads.
+ * set of daemon threads ({@link TensorWorkers}) that poll briefly for the next part before sleeping.
  */
 public final class TensorParallel {
 
     /** Every op whole, on the calling thread. */
     public static final TensorParallel SERIAL = new TensorParallel(1);
-
-    private static final String THREAD_PREFIX = "mix-tensor-";
-
-    private static volatile ExecutorService pool;
 
     private final int ways;
 
@@ -83,45 +74,43 @@ public final class TensorParallel {
 
     /**
      * Computes {@code part.apply(i)} for {@code i = 0 .. n-1} concurrently: part 0 on the calling
-     * thread, the others on the pool. Returns the results in order; the first failure is rethrown
-     * after every part has finished. While this thread records for autograd
+     * thread, the others on idle {@link TensorWorkers} (a part no worker is free for runs on the
+     * caller too). Returns the results in order; the first failure is rethrown after every part has
+     * finished, and the parts that did finish are closed. While this thread records for autograd
      * ({@link org.mix4j.nn.Autograd#recording()}) every part runs on it, in order: grad mode is per
      * thread, and a part computed elsewhere would be missing from the backward pass.
      */
     public static NDArray[] map(int n, IntFunction<NDArray> part) {
         NDArray[] out = new NDArray[n];
-        if (n == 1 || Thread.currentThread().getName().startsWith(THREAD_PREFIX) || org.mix4j.nn.Autograd.recording()) {
-            for (int i = 0; i < n; i++) { // a part that splits again runs its parts itself: no pool deadlock
+        if (n == 1 || Thread.currentThread().getName().startsWith(TensorWorkers.THREAD_PREFIX)
+                || org.mix4j.nn.Autograd.recording()) {
+            for (int i = 0; i < n; i++) { // a part that splits again runs its parts itself: no deadlock
                 out[i] = part.apply(i);
             }
             return out;
         }
-        ExecutorService executor = pool(n - 1);
-        @SuppressWarnings("unchecked")
-        Future<NDArray>[] futures = new Future[n];
+        TensorWorkers.Job[] jobs = new TensorWorkers.Job[n];
         for (int i = 1; i < n; i++) {
-            int index = i;
-            futures[i] = executor.submit(() -> part.apply(index));
+            TensorWorkers.Job job = new TensorWorkers.Job(part, i);
+            if (TensorWorkers.offer(job)) {
+                jobs[i] = job;
+            }
         }
-        RuntimeException failure = null;
-        try {
-            out[0] = part.apply(0);
-        } catch (RuntimeException e) {
-            failure = e;
+        Throwable failure = null;
+        for (int i = 0; i < n; i++) { // part 0 and any part no worker took
+            if (jobs[i] == null) {
+                try {
+                    out[i] = part.apply(i);
+                } catch (RuntimeException | Error e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
         }
         for (int i = 1; i < n; i++) {
-            try {
-                out[i] = futures[i].get();
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (failure == null) {
-                    failure = cause instanceof RuntimeException r ? r : new IllegalStateException(cause.getMessage(), cause);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("interrupted while waiting for a tensor op", e);
-                }
+            if (jobs[i] != null) {
+                jobs[i].await();
+                out[i] = jobs[i].result();
+                failure = failure == null ? jobs[i].failure() : failure;
             }
         }
         if (failure != null) {
@@ -130,26 +119,14 @@ public final class TensorParallel {
                     a.close();
                 }
             }
-            throw failure;
+            if (failure instanceof RuntimeException r) {
+                throw r;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(failure.getMessage(), failure);
         }
         return out;
-    }
-
-    private static ExecutorService pool(int threads) {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (TensorParallel.class) {
-                if (pool == null) {
-                    AtomicInteger count = new AtomicInteger();
-                    pool = Executors.newFixedThreadPool(Math.max(threads, Runtime.getRuntime().availableProcessors()), r -> {
-                        Thread t = new Thread(r, THREAD_PREFIX + count.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-                }
-                p = pool;
-            }
-        }
-        return p;
     }
 }

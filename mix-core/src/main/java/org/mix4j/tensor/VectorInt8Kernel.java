@@ -1,5 +1,7 @@
 package org.mix4j.tensor;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -87,6 +89,26 @@ final class VectorInt8Kernel implements Int8Kernel {
     /** Eight int8 weights from {@code at}, as eight floats. */
     private static FloatVector widen(byte[] q, int at) {
         return (FloatVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public void dequantize(byte[] q, float[] scale, int in, int from, int to, ByteBuffer target) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        int bound = F.loopBound(in);
+        int at = 0; // floats written
+        for (int r = from; r < to; r++) {
+            float s = scale[r];
+            FloatVector sv = FloatVector.broadcast(F, s);
+            int base = r * in;
+            int k = 0;
+            for (; k < bound; k += F.length()) {
+                widen(q, base + k).mul(sv).intoByteBuffer(target, (at + k) * Float.BYTES, order);
+            }
+            for (; k < in; k++) {
+                target.putFloat((at + k) * Float.BYTES, q[base + k] * s);
+            }
+            at += in;
+        }
     }
 
     @Override

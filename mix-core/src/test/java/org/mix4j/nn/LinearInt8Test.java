@@ -93,4 +93,28 @@ class LinearInt8Test {
         assertTrue(e.getMessage().contains("has LoRA adapters"), e.getMessage());
         assertNull(linear.int8());
     }
+    @Test
+    void quantizingGivesTheFp32MemoryBackAlsoAfterRowAndColumnViews() throws java.io.IOException {
+        // 160 MiB of fp32, far above glibc's mmap threshold, so a freed weight leaves the process at once
+        NDArray w = manager.randomNormal(0, 0.05f, new Shape(10240, 4096), DataType.FLOAT32);
+        Linear linear = Linear.of(w, null, TensorParallel.of(2));
+        NDArray rows = linear.rowsT(0, 5120); // as the LLaMA MLP's thread shards take them
+        NDArray columns = linear.columnsT(0, 2048);
+        rows.close();
+        columns.close();
+        long before = residentBytes();
+        linear.quantizeInt8();
+        org.mix4j.tensor.NativeMemory.returnFreedPages();
+        long freed = before - residentBytes();
+        assertTrue(freed > 120L << 20, "quantizing freed " + (freed >> 20) + " MiB of the 160 MiB fp32 weight");
+    }
+
+    private static long residentBytes() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
 }

@@ -131,6 +131,47 @@ class Int8MatrixTest {
         }
     }
 
+    @Test
+    void prefillOverSeveralScratchBlocksMatchesTheDequantizedMatrixInFp32AndFp16() {
+        Random random = new Random(5);
+        int out = 2300; // 2.3 M weights: several 1 M-element blocks on each thread
+        int in = 1000;
+        try (NDArray weight = manager.create(gaussian(random, out * in), new Shape(out, in))) {
+            Int8Matrix q = Int8Matrix.quantize(weight);
+            NDArray reference = q.dequantize(manager, 0, out, DataType.FLOAT32);
+            NDArray x = manager.create(gaussian(random, 20 * in), new Shape(20, in));
+            float[] expected = x.matMul(reference.transpose()).toFloatArray();
+            for (TensorParallel parallel : new TensorParallel[] {TensorParallel.SERIAL, TensorParallel.of(2)}) {
+                float[] actual = q.multiply(x, parallel).toFloatArray();
+                for (int i = 0; i < expected.length; i += 97) {
+                    assertEquals(expected[i], actual[i], 1e-3 * (1 + Math.abs(expected[i])), parallel + ", element " + i);
+                }
+                NDArray half = q.multiply(x.toType(DataType.FLOAT16, false), parallel);
+                assertEquals(DataType.FLOAT16, half.getDataType());
+                float[] h = half.toType(DataType.FLOAT32, false).toFloatArray();
+                for (int i = 0; i < expected.length; i += 97) {
+                    assertEquals(expected[i], h[i], 0.05 * (1 + Math.abs(expected[i])), "fp16, " + parallel + ", element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theVectorAndScalarKernelsDequantizeAlike() {
+        byte[] q = new byte[7 * 13];
+        new Random(6).nextBytes(q);
+        float[] scale = {0.5f, -1f, 0.25f, 2f, 0f, 1e-3f, 3f};
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.allocateDirect(5 * 13 * 4).order(java.nio.ByteOrder.nativeOrder());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(5 * 13 * 4).order(java.nio.ByteOrder.nativeOrder());
+        new ScalarInt8Kernel().dequantize(q, scale, 13, 2, 7, a);
+        Int8Kernel.best().dequantize(q, scale, 13, 2, 7, b);
+        for (int i = 0; i < 5 * 13; i++) {
+            float expected = q[2 * 13 + i] * scale[2 + i / 13];
+            assertEquals(expected, a.getFloat(4 * i), "scalar " + i);
+            assertEquals(expected, b.getFloat(4 * i), Int8Kernel.best().name() + " " + i);
+        }
+    }
+
     static float[] gaussian(Random random, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

@@ -91,4 +91,49 @@ class TensorParallelTest {
         assertTrue(!new ParallelMatMul(matrix, TensorParallel.SERIAL).splits(x));
         assertNotEquals(0, product.apply(small).getShape().get(1));
     }
+
+    @Test
+    void manyCallersAtOnceEachGetTheirOwnPartsBack() throws Exception {
+        int callers = 6;
+        int rounds = 300;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                int caller = c;
+                done.add(pool.submit(() -> {
+                    int right = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        int round = r;
+                        try (NDManager m = manager.newSubManager()) {
+                            NDArray[] out = TensorParallel.map(3, i -> m.create(new float[] {caller * 1e6f + round * 10 + i}));
+                            for (int i = 0; i < 3; i++) {
+                                right += out[i].getFloat(0) == caller * 1e6f + round * 10 + i ? 1 : 0;
+                            }
+                        }
+                    }
+                    return right;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) {
+                assertEquals(3 * rounds, f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWorkerThatWentToSleepIsWokenForTheNextPart() throws InterruptedException {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        for (int round = 0; round < 3; round++) {
+            NDArray[] out = TensorParallel.map(2, i -> {
+                threads.add(Thread.currentThread().getName());
+                return manager.create(new float[] {i});
+            });
+            assertEquals(1f, out[1].getFloat(0));
+            Thread.sleep(20 + TensorWorkers.SPIN_NANOS / 1_000_000); // longer than a worker polls
+        }
+        assertTrue(threads.stream().anyMatch(t -> t.startsWith("mix-tensor-")), "parts ran on workers: " + threads);
+    }
 }

@@ -267,10 +267,24 @@ public final class LlmBench extends AbstractBenchSection {
             double kernelMs = (all.kernelMillis() - one.kernelMillis()) / tokens;
             run.params().addProperty(subject.replace(' ', '_') + "_ops_per_token", ops);
             run.note(String.format(Locale.ROOT, "%s, profiled on one thread: %d engine ops per decoded token, %.1f ms "
-                    + "in ops, %.0f%% of it in matrix products", subject, ops, opMs, 100 * kernelMs / opMs));
+                    + "in ops, %.0f%% of it in matrix products; the most frequent: %s", subject, ops, opMs,
+                    100 * kernelMs / opMs, frequent(one, all, tokens)));
         } catch (Exception e) {
             run.note(subject + ": profiling failed: " + e.getMessage());
         }
+    }
+
+    /** The engine ops a decode step calls most often, as {@code mul 240, add 170, ...} per token. */
+    private static String frequent(EngineProfiler.Summary one, EngineProfiler.Summary all, int tokens) {
+        Map<String, Integer> before = new java.util.HashMap<>();
+        one.byName().forEach(t -> before.put(t.name(), t.count()));
+        return all.byName().stream()
+                .map(t -> Map.entry(t.name().replace("aten::", ""), (t.count() - before.getOrDefault(t.name(), 0)) / tokens))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(12)
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static long[] prompt(SplittableRandom random, int length, int vocab) {
