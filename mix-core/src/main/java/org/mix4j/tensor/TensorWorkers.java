@@ -9,14 +9,16 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The worker threads behind {@link TensorParallel#map}: each takes one part at a time, and after a
  * part it keeps polling for the next one for a short while (spinning, {@code mix.tensor.spin_us},
- * default 500 µs) before it sleeps. The caller waits for a part the same way.
+ * default 60 µs) before it sleeps. The caller waits for a part the same way.
  *
  * <p>Why not an executor: a decoded token is about a hundred matrix products in a row, each a few
  * hundred microseconds of work split over the cores, with a few engine ops between them. Waking a
- * sleeping pool thread for each one cost 100-250 µs on this project's machine, so two threads
- * read the int8 weights no faster than one (measured: 15 GB/s with a parked pool, 31-34 GB/s with
- * spinning workers). A worker that is still polling picks a part up in well under a microsecond;
- * one idle for longer than the spin sleeps and costs nothing.
+ * sleeping pool thread for each one cost 100-250 µs on this project's machine. Back-to-back int8
+ * products of a Qwen2-0.5B step read 17 GB/s with a parked pool and 27 GB/s with workers polling
+ * 500 µs; whole decode steps, with engine ops between the products, were fastest with a short
+ * poll: 60 µs gave 28.5 tok/s (mean of four runs, 25.7-31.3) against 23.9 (22.2-26.3) for a parked
+ * worker and 23 for 500 µs, which keeps the second core busy through every engine op of the step.
+ * A worker idle for longer than the poll sleeps and costs nothing.
  *
  * <p>A part is given to an idle worker only; when every worker is busy (several callers at once,
  * beyond {@link #MAX_WORKERS}) the caller runs the part itself, so no call ever queues behind
@@ -27,7 +29,7 @@ final class TensorWorkers {
     static final String THREAD_PREFIX = "mix-tensor-";
 
     /** How long an idle worker (and a waiting caller) polls before sleeping. */
-    static final long SPIN_NANOS = Math.max(0, Long.getLong("mix.tensor.spin_us", 500)) * 1000;
+    static final long SPIN_NANOS = Math.max(0, Long.getLong("mix.tensor.spin_us", 60)) * 1000;
 
     /** Workers are started as callers need them, up to this many. */
     static final int MAX_WORKERS = Math.max(4, 4 * Runtime.getRuntime().availableProcessors());
@@ -51,12 +53,16 @@ final class TensorWorkers {
             this.index = index;
         }
 
-        void run() {
+        void compute() {
             try {
                 result = part.apply(index);
             } catch (Throwable t) {
                 failure = t;
             }
+        }
+
+        /** Tells the caller the part has run; the worker is free again before this, so the caller's next part finds it idle. */
+        void finish() {
             done = true;
             Thread w = waiter;
             if (w != null) {
@@ -86,6 +92,11 @@ final class TensorWorkers {
         Throwable failure() {
             return failure;
         }
+    }
+
+    /** Workers started so far. */
+    static int count() {
+        return WORKERS.size();
     }
 
     /** Hands {@code job} to an idle worker; false when none is free (the caller then runs it). */
@@ -151,8 +162,9 @@ final class TensorWorkers {
                     continue;
                 }
                 job = null;
-                j.run();
-                busy.set(false);
+                j.compute();
+                busy.set(false); // free before finish(): a caller that went on at once must not find it busy and start another
+                j.finish();
                 idleSince = System.nanoTime();
             }
         }

@@ -136,4 +136,17 @@ class TensorParallelTest {
         }
         assertTrue(threads.stream().anyMatch(t -> t.startsWith("mix-tensor-")), "parts ran on workers: " + threads);
     }
+    @Test
+    void oneCallerAfterAnotherReusesTheSameWorkers() {
+        TensorParallel.map(2, i -> manager.create(new float[] {i})); // at least one worker exists
+        int before = TensorWorkers.count();
+        for (int round = 0; round < 3000; round++) {
+            try (NDManager m = manager.newSubManager()) {
+                NDArray[] out = TensorParallel.map(2, i -> m.create(new float[] {i}));
+                assertEquals(1f, out[1].getFloat(0));
+            }
+        }
+        assertTrue(TensorWorkers.count() <= before + 1, "workers grew from " + before + " to " + TensorWorkers.count()
+                + ": a part found its worker still busy with the previous one");
+    }
 }
