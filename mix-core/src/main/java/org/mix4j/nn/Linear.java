@@ -111,6 +111,9 @@ public final class Linear {
      */
     public static Linear fused(Weights weights, List<String> names, long in, long[] outs, boolean bias,
             TensorParallel parallel) {
+        if (FusedWeights.preQuantized(weights, names)) {
+            return FusedWeights.int8(weights, names, in, outs, bias, 1, parallel);
+        }
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
         int missing = weights.report().missingCount();
@@ -122,9 +125,9 @@ public final class Linear {
             }
         }
         if (weights.report().missingCount() > missing) {
-            return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
+            return new Linear(FusedWeights.standIn(ws), bias ? FusedWeights.standIn(bs) : null, parallel);
         }
-        Linear linear = new Linear(concat(ws), bias ? concat(bs) : null, outs.clone(), null, 1, parallel);
+        Linear linear = new Linear(FusedWeights.concat(ws), bias ? FusedWeights.concat(bs) : null, outs.clone(), null, 1, parallel);
         linear.name = label(weights.prefix(), names);
         long from = 0;
         for (int i = 0; i < names.size(); i++) {
@@ -145,6 +148,11 @@ public final class Linear {
         if (shards < 1 || out % shards != 0) {
             throw new IllegalArgumentException("cannot cut " + out + " outputs into " + shards + " equal shards");
         }
+        if (FusedWeights.preQuantized(weights, names)) {
+            long[] outs = new long[names.size()];
+            java.util.Arrays.fill(outs, out);
+            return FusedWeights.int8(weights, names, in, outs, bias, shards, parallel);
+        }
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = new ArrayList<>();
         int missing = weights.report().missingCount();
@@ -155,11 +163,11 @@ public final class Linear {
             }
         }
         if (weights.report().missingCount() > missing) {
-            return new Linear(standIn(ws), bias ? standIn(bs) : null, parallel);
+            return new Linear(FusedWeights.standIn(ws), bias ? FusedWeights.standIn(bs) : null, parallel);
         }
         long[] widths = new long[names.size()];
         java.util.Arrays.fill(widths, out);
-        Linear linear = new Linear(interleave(ws, shards), bias ? interleave(bs, shards) : null, widths, null, shards,
+        Linear linear = new Linear(FusedWeights.interleave(ws, shards), bias ? FusedWeights.interleave(bs, shards) : null, widths, null, shards,
                 parallel);
         linear.name = label(weights.prefix(), names);
         for (int i = 0; shards == 1 && i < names.size(); i++) { // sharded, a projection's rows interleave
@@ -170,49 +178,8 @@ public final class Linear {
     }
 
     /** {@code prefix + a}, or {@code prefix + a+b+c} for fused projections. */
-    private static String label(String prefix, List<String> names) {
+    static String label(String prefix, List<String> names) {
         return prefix + String.join("+", names);
-    }
-
-    private static NDArray interleave(List<NDArray> parts, int shards) {
-        if (shards == 1) {
-            return concat(parts);
-        }
-        long width = parts.get(0).getShape().get(0) / shards;
-        NDList pieces = new NDList();
-        for (int s = 0; s < shards; s++) {
-            for (NDArray p : parts) {
-                pieces.add(p.get(new NDIndex("{}:{}", width * s, width * (s + 1))));
-            }
-        }
-        NDArray joined = NDArrays.concat(pieces, 0);
-        pieces.close();
-        parts.forEach(NDArray::close);
-        return joined;
-    }
-
-    /**
-     * A zero of the fused shape that takes no memory, for when a part is missing: the load fails
-     * once every missing name is known, and copying placeholders together would allocate the
-     * full size (gigabytes for a 7B model read under a wrong prefix).
-     */
-    private static NDArray standIn(List<NDArray> parts) {
-        long[] shape = parts.get(0).getShape().getShape().clone();
-        shape[0] = parts.stream().mapToLong(p -> p.getShape().get(0)).sum();
-        try (NDArray zero = parts.get(0).getManager().zeros(new Shape(), parts.get(0).getDataType())) {
-            NDArray out = zero.broadcast(new Shape(shape));
-            parts.forEach(NDArray::close);
-            return out;
-        }
-    }
-
-    private static NDArray concat(List<NDArray> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
-        }
-        NDArray joined = NDArrays.concat(new NDList(parts), 0);
-        parts.forEach(NDArray::close); // the fused copy replaces them
-        return joined;
     }
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
@@ -287,6 +254,26 @@ public final class Linear {
      * Views the caller took earlier ({@link #rowsT}, {@link #columnsT}) keep their storage alive
      * until the caller closes them. Doing it twice does nothing.
      */
+    /** Wraps an int8 matrix already loaded (a pre-quantized tied LM head); {@code type} is the model's float type. */
+    public static Linear of(Int8Matrix q, ai.djl.ndarray.NDManager manager, DataType type, TensorParallel parallel) {
+        try (NDArray zero = manager.zeros(new Shape(), type)) {
+            return ofInt8(q, zero.broadcast(new Shape(q.outFeatures(), q.inFeatures())), null, null, 1, null, parallel);
+        }
+    }
+
+    /** A layer over a weight stored pre-quantized: a stand-in of no memory, replaced by {@code q} at once. */
+    static Linear ofInt8(Int8Matrix q, NDArray standIn, NDArray bias, long[] widths, int shards, String name,
+            TensorParallel parallel) {
+        Linear linear = new Linear(standIn, bias, widths, null, shards, parallel);
+        linear.name = name;
+        linear.int8 = q;
+        linear.weightT.close();
+        linear.weightT = null;
+        linear.weight.close();
+        linear.weight = null;
+        return linear;
+    }
+
     public synchronized void quantizeInt8() {
         if (int8 != null) {
             return;

@@ -77,6 +77,76 @@ public final class Int8Matrix {
         return new Int8Matrix(q, scale, out, in);
     }
 
+    /**
+     * A matrix stored pre-quantized: {@code values} int8 {@code [out, in]} and {@code scales}
+     * {@code [out]} of a floating type, as {@code mix quantize} writes them ({@code name.weight},
+     * {@code name.weight_scale}); both stay open. {@code name} is for messages.
+     */
+    public static Int8Matrix of(String name, NDArray values, NDArray scales) {
+        Shape vs = values.getShape();
+        if (values.getDataType() != DataType.INT8 || vs.dimension() != 2 || vs.size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(name + ".weight: a pre-quantized weight must be I8 [out, in] (under 2^31 "
+                    + "values), got " + values.getDataType() + " " + vs);
+        }
+        if (!scales.getDataType().isFloating() || !scales.getShape().equals(new Shape(vs.get(0)))) {
+            throw new IllegalArgumentException(name + ".weight_scale: must be one floating scale per row of "
+                    + name + ".weight, [" + vs.get(0) + "], got " + scales.getDataType() + " " + scales.getShape());
+        }
+        byte[] q = new byte[(int) vs.size()];
+        values.toByteBuffer(true).get(q);
+        float[] scale;
+        try (NDArray f = scales.toType(DataType.FLOAT32, true)) {
+            scale = f.toFloatArray();
+        }
+        for (int r = 0; r < scale.length; r++) {
+            if (!Float.isFinite(scale[r]) || scale[r] < 0) {
+                throw new IllegalArgumentException(name + ".weight_scale: row " + r + " has scale " + scale[r]
+                        + "; scales are finite and >= 0");
+            }
+        }
+        return new Int8Matrix(q, scale, (int) vs.get(0), (int) vs.get(1));
+    }
+
+    /**
+     * Matrices of one input width stacked along the output axis, as {@code Linear.fused} stacks
+     * float weights; with {@code shards > 1}, in {@code shards} row ranges, each holding that range of
+     * every part in order (as {@code Linear.fusedShards} lays them out). Per-row scales make this the
+     * same as quantizing the stacked float matrix.
+     */
+    public static Int8Matrix stack(java.util.List<Int8Matrix> parts, int shards) {
+        int in = parts.get(0).in;
+        long total = 0;
+        for (Int8Matrix p : parts) {
+            if (p.in != in || p.out % shards != 0) {
+                throw new IllegalArgumentException("cannot stack [" + p.out + ", " + p.in + "] with input width " + in
+                        + " in " + shards + " shards");
+            }
+            total += p.out;
+        }
+        byte[] q = new byte[Math.toIntExact(total * in)];
+        float[] scale = new float[(int) total];
+        int row = 0;
+        for (int s = 0; s < shards; s++) {
+            for (Int8Matrix p : parts) {
+                int width = p.out / shards;
+                System.arraycopy(p.q, s * width * in, q, row * in, width * in);
+                System.arraycopy(p.scale, s * width, scale, row, width);
+                row += width;
+            }
+        }
+        return new Int8Matrix(q, scale, (int) total, in);
+    }
+
+    /** The int8 values {@code [out, in]} as an engine array in {@code manager} (to save them). */
+    public NDArray values(NDManager manager) {
+        return manager.create(ByteBuffer.wrap(q), new Shape(out, in), DataType.INT8);
+    }
+
+    /** The per-row scales {@code [out]} as fp32 in {@code manager} (to save them). */
+    public NDArray scales(NDManager manager) {
+        return manager.create(scale.clone(), new Shape(out));
+    }
+
     public int outFeatures() {
         return out;
     }

@@ -1,6 +1,7 @@
 package org.mix4j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -169,6 +170,27 @@ class Int8MatrixTest {
             float expected = q[2 * 13 + i] * scale[2 + i / 13];
             assertEquals(expected, a.getFloat(4 * i), "scalar " + i);
             assertEquals(expected, b.getFloat(4 * i), Int8Kernel.best().name() + " " + i);
+        }
+    }
+
+    @Test
+    void stackingQuantizedPartsInShardsEqualsQuantizingTheInterleavedMatrix() {
+        Random random = new Random(7);
+        try (NDArray gate = manager.create(gaussian(random, 8 * 5), new Shape(8, 5));
+                NDArray up = manager.create(gaussian(random, 8 * 5), new Shape(8, 5))) {
+            // two shards: gate[0:4], up[0:4], gate[4:8], up[4:8], as Linear.fusedShards lays the float rows out
+            NDArray interleaved = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(gate.get("0:4"), up.get("0:4"),
+                    gate.get("4:8"), up.get("4:8")), 0);
+            Int8Matrix expected = Int8Matrix.quantize(interleaved);
+            Int8Matrix stacked = Int8Matrix.stack(java.util.List.of(Int8Matrix.quantize(gate), Int8Matrix.quantize(up)), 2);
+            assertTrue(expected.values(manager).contentEquals(stacked.values(manager)));
+            assertTrue(expected.scales(manager).contentEquals(stacked.scales(manager)));
+            Int8Matrix back = Int8Matrix.of("gate", stacked.values(manager), stacked.scales(manager));
+            assertTrue(back.dequantize(manager, 0, 16, DataType.FLOAT32).contentEquals(
+                    expected.dequantize(manager, 0, 16, DataType.FLOAT32)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Int8Matrix.of("gate", gate, stacked.scales(manager)));
+            assertTrue(e.getMessage().contains("gate.weight") && e.getMessage().contains("I8"), e.getMessage());
         }
     }
 

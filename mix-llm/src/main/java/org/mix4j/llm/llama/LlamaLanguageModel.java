@@ -56,13 +56,22 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         this.dtype = dtype;
         long vocab = config.vocabSize();
         long hidden = config.hiddenSize();
-        this.embedTokens = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
+        if (weights.contains("model.embed_tokens.weight_scale")) { // written by mix quantize: int8 values, row scales
+            try (NDArray values = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
+                    NDArray scales = weights.get("model.embed_tokens.weight_scale", new Shape(vocab))) {
+                this.embedInt8 = Int8Matrix.of("model.embed_tokens", values, scales);
+            } catch (IllegalArgumentException e) {
+                throw new org.mix4j.weights.CheckpointException(weights.source() + ": " + e.getMessage());
+            }
+        } else {
+            this.embedTokens = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
+        }
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             layers.add(new DecoderLayer(config, weights, "model.layers." + i + ".", parallel));
         }
         this.norm = RmsNorm.load(weights, "model.norm", hidden, config.rmsNormEps());
-        this.lmHead = config.tieWordEmbeddings() ? Linear.of(embedTokens, null, parallel)
-                : Linear.load(weights, "lm_head", hidden, vocab, false, parallel);
+        this.lmHead = !config.tieWordEmbeddings() ? Linear.load(weights, "lm_head", hidden, vocab, false, parallel)
+                : embedInt8 != null ? Linear.of(embedInt8, manager, dtype, parallel) : Linear.of(embedTokens, null, parallel);
         this.rotaryEmb = new RotaryEmbedding(config.resolvedHeadDim(), config.ropeTheta(), config.rope());
         this.projections = weights.report().projectionsUnder(weights.prefix()); // what Linear recorded as it loaded
     }
@@ -77,15 +86,15 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
      */
     @Override
     public synchronized void quantizeInt8() {
-        if (embedInt8 != null) {
-            return;
-        }
-        for (DecoderLayer layer : layers) {
+        for (DecoderLayer layer : layers) { // each does nothing when it is int8 already (a pre-quantized checkpoint)
             layer.selfAttn.qkvProj.quantizeInt8();
             layer.selfAttn.oProj.quantizeInt8();
             layer.mlp.quantizeInt8();
         }
         lmHead.quantizeInt8(); // tied: this frees embedTokens, the same array
+        if (embedInt8 != null) {
+            return;
+        }
         if (config.tieWordEmbeddings()) {
             embedInt8 = lmHead.int8();
         } else {
@@ -326,7 +335,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias(), parallel);
             long width = intermediate / shards;
             shardWeights = new NDArray[shards][];
-            for (int s = 0; s < shards && shards > 1; s++) {
+            quantized = gateUpProj.int8() != null || downProj.int8() != null; // stored pre-quantized (mix quantize)
+            for (int s = 0; s < shards && shards > 1 && !quantized; s++) {
                 shardWeights[s] = new NDArray[] {gateUpProj.rowsT(2 * width * s, 2 * width * (s + 1)),
                         gateUpProj.biasRows(2 * width * s, 2 * width * (s + 1)),
                         downProj.columnsT(width * s, width * (s + 1))};
