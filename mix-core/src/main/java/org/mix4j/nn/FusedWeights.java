@@ -32,11 +32,11 @@ final class FusedWeights {
     static boolean preQuantized(Weights weights, List<String> names) {
         int found = 0;
         for (String name : names) {
-            found += weights.contains(dot(name) + SCALE) ? 1 : 0;
+            found += weights.preQuantized(dot(name) + "weight") ? 1 : 0;
         }
         if (found != 0 && found != names.size()) {
             throw new CheckpointException(weights.source() + ": of " + Linear.label(weights.prefix(), names) + ", only "
-                    + found + " of " + names.size() + " projections have a '" + SCALE + "' (pre-quantized int8); "
+                    + found + " of " + names.size() + " projections are stored as int8 with a '" + SCALE + "'; "
                     + "a fused projection needs all or none");
         }
         return found > 0;

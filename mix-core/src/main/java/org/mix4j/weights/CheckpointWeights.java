@@ -93,6 +93,13 @@ public final class CheckpointWeights implements Weights {
     }
 
     @Override
+    public boolean preQuantized(String name) {
+        TensorInfo info = checkpoint.tensors().get(prefix + name);
+        return info != null && info.dataType() == ai.djl.ndarray.types.DataType.INT8
+                && checkpoint.tensors().containsKey(prefix + name + "_scale");
+    }
+
+    @Override
     public Shape shape(String name) {
         TensorInfo info = checkpoint.tensors().get(prefix + name);
         return info == null ? null : info.shape();

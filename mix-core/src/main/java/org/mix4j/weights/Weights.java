@@ -26,6 +26,14 @@ public interface Weights {
 
     boolean contains(String name);
 
+    /**
+     * Whether {@code name} is stored as int8 values with a {@code name_scale} of per-row scales beside it
+     * ({@code weight} and {@code weight_scale}: a checkpoint written by {@code mix quantize}).
+     */
+    default boolean preQuantized(String name) {
+        return false;
+    }
+
     /** Stored shape of {@code name}, or {@code null} when absent. */
     Shape shape(String name);
 

@@ -56,7 +56,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         this.dtype = dtype;
         long vocab = config.vocabSize();
         long hidden = config.hiddenSize();
-        if (weights.contains("model.embed_tokens.weight_scale")) { // written by mix quantize: int8 values, row scales
+        if (weights.preQuantized("model.embed_tokens.weight")) { // written by mix quantize: int8 values, row scales
             try (NDArray values = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
                     NDArray scales = weights.get("model.embed_tokens.weight_scale", new Shape(vocab))) {
                 this.embedInt8 = Int8Matrix.of("model.embed_tokens", values, scales);
