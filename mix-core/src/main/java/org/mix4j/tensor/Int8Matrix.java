@@ -16,7 +16,7 @@ import java.nio.FloatBuffer;
  * ({@code w[r, k] ~ scale[r] * q[r, k]}, {@code scale[r] = max_k |w[r, k]| / 127}), on the Java heap:
  * a quarter of the fp32 bytes. Products with a few rows of input (decoding) read the int8 bytes
  * through an {@link Int8Kernel}, the output rows split over the threads of a {@link TensorParallel};
- * larger inputs (prefill) dequantize a block of rows at a time into a per-thread fp32 scratch buffer
+ * larger inputs (prefill) dequantize a block of rows at a time into a pooled fp32 scratch buffer
  * that the engine multiplies in place, so no fp32 copy of the matrix exists beyond one block.
  */
 public final class Int8Matrix {
@@ -25,11 +25,16 @@ public final class Int8Matrix {
     public static final int KERNEL_ROWS = 16;
     /** Products smaller than this (multiply-adds) run on the calling thread. */
     private static final long MIN_SPLIT_MACS = 1L << 18;
-    /** Elements dequantized per block on the prefill path (4 MiB of fp32: each thread's scratch buffer). */
+    /** Elements dequantized per block on the prefill path (4 MiB of fp32: one scratch buffer). */
     private static final int BLOCK_ELEMENTS = 1 << 20;
 
-    /** Each thread's prefill scratch: native memory (so the engine can read it in place), grown when a row is longer. */
-    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /**
+     * Prefill scratch buffers: native memory (so the engine can read them in place), one taken per
+     * block product in progress and given back after, so there are as many as products ever ran at
+     * once, not one per thread that ever ran one.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedDeque<ByteBuffer> SCRATCH =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     private final byte[] q; // [out, in] row-major
     private final float[] scale; // [out]
@@ -216,14 +221,14 @@ public final class Int8Matrix {
 
     /**
      * {@code x} times rows {@code from .. to} of the weight (transposed): {@code [..., to - from]} in x's
-     * manager. Each block of rows is dequantized (scales applied) into this thread's scratch buffer,
+     * manager. Each block of rows is dequantized (scales applied) into a pooled scratch buffer,
      * which the engine reads in place: no native allocation, no copy and no engine op per block besides
      * the product (the engine's own int8-to-float conversion ran at a third of a billion values a
      * second here, slower than the product it fed).
      */
     private NDArray rowsProduct(NDArray x, int from, int to) {
         int step = Math.max(1, BLOCK_ELEMENTS / in);
-        ByteBuffer scratch = scratch((long) step * in);
+        ByteBuffer scratch = takeScratch((long) step * in);
         NDList pieces = new NDList();
         try (NDManager blocks = x.getManager().newSubManager()) {
             for (int r0 = from; r0 < to; r0 += step) {
@@ -233,6 +238,8 @@ public final class Int8Matrix {
                     pieces.add(x.matMul(w.transpose())); // [..., r1 - r0] in x's manager
                 }
             }
+        } finally {
+            SCRATCH.offerFirst(scratch); // the block arrays that read it are closed with the sub-manager
         }
         if (pieces.size() == 1) {
             return pieces.get(0);
@@ -242,13 +249,14 @@ public final class Int8Matrix {
         return joined;
     }
 
-    /** This thread's scratch of at least {@code floats} floats, native byte order. */
-    private static ByteBuffer scratch(long floats) {
-        ByteBuffer[] holder = SCRATCH.get();
-        if (holder[0] == null || holder[0].capacity() < floats * Float.BYTES) {
-            holder[0] = ByteBuffer.allocateDirect(Math.toIntExact(floats * Float.BYTES)).order(ByteOrder.nativeOrder());
+    /** A scratch buffer of at least {@code floats} floats, native byte order: a free one, else a new one. */
+    private static ByteBuffer takeScratch(long floats) {
+        ByteBuffer b = SCRATCH.pollFirst();
+        if (b == null || b.capacity() < floats * Float.BYTES) { // a smaller one is dropped: the collector frees it
+            b = ByteBuffer.allocateDirect(Math.toIntExact(Math.max(floats, BLOCK_ELEMENTS) * Float.BYTES))
+                    .order(ByteOrder.nativeOrder());
         }
-        return holder[0];
+        return b;
     }
 
     /** The first {@code (to - from) x in} floats of the scratch as an engine array of {@code type}, read in place. */

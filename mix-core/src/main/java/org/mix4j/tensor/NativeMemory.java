@@ -21,9 +21,31 @@ public final class NativeMemory {
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeMemory.class);
 
-    /** glibc's {@code int malloc_trim(size_t pad)}. */
+    /** glibc's {@code int malloc_trim(size_t pad)} and {@code struct mallinfo2 mallinfo2(void)} (glibc 2.33+). */
     interface GlibcMalloc extends Library {
         int malloc_trim(long pad);
+
+        MallInfo2.ByValue mallinfo2();
+    }
+
+    /** glibc's {@code struct mallinfo2}: ten {@code size_t} counters. */
+    @com.sun.jna.Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost"})
+    public static class MallInfo2 extends com.sun.jna.Structure {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd; // bytes in mmapped chunks
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks; // bytes in use in the arenas
+        public long fordblks;
+        public long keepcost;
+
+        /** Returned by value. */
+        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {
+        }
     }
 
     private static volatile Object glibc; // a GlibcMalloc, or a String saying why there is none
@@ -42,6 +64,23 @@ public final class NativeMemory {
             return false;
         }
         return malloc.malloc_trim(0) == 1;
+    }
+
+    /**
+     * Bytes the C allocator has handed out and not had back (all arenas plus mmapped chunks): what a
+     * leak of tensors or direct buffers grows, unlike the resident size, which also moves with the
+     * Java heap's touched pages and the allocator's free lists. Empty without glibc 2.33+.
+     */
+    public static java.util.OptionalLong mallocBytesInUse() {
+        if (library() instanceof GlibcMalloc malloc) {
+            try {
+                MallInfo2 info = malloc.mallinfo2();
+                return java.util.OptionalLong.of(info.uordblks + info.hblkhd);
+            } catch (UnsatisfiedLinkError e) { // glibc before 2.33
+                return java.util.OptionalLong.empty();
+            }
+        }
+        return java.util.OptionalLong.empty();
     }
 
     private static Object library() {
