@@ -63,7 +63,11 @@ public final class NativeMemory {
         if (!(lib instanceof GlibcMalloc malloc)) {
             return false;
         }
-        return malloc.malloc_trim(0) == 1;
+        try {
+            return malloc.malloc_trim(0) == 1;
+        } catch (LinkageError | RuntimeException e) { // a C library without it: nothing to give back this way
+            return false;
+        }
     }
 
     /**
@@ -76,7 +80,7 @@ public final class NativeMemory {
             try {
                 MallInfo2 info = malloc.mallinfo2();
                 return java.util.OptionalLong.of(info.uordblks + info.hblkhd);
-            } catch (UnsatisfiedLinkError e) { // glibc before 2.33
+            } catch (LinkageError | RuntimeException e) { // glibc before 2.33
                 return java.util.OptionalLong.empty();
             }
         }
@@ -102,7 +106,7 @@ public final class NativeMemory {
         }
         try {
             return Native.load("c", GlibcMalloc.class);
-        } catch (UnsatisfiedLinkError | RuntimeException e) { // musl and other C libraries have no malloc_trim
+        } catch (LinkageError | RuntimeException e) { // musl and other C libraries have no malloc_trim; JNA may not load
             LOG.debug("malloc_trim is not available: {}", e.getMessage());
             return "no malloc_trim: " + e.getMessage();
         }
