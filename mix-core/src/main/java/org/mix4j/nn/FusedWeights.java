@@ -54,20 +54,16 @@ final class FusedWeights {
             try (NDArray values = weights.get(dot + "weight", new Shape(outs[i], in));
                     NDArray scales = weights.get(dot + SCALE, new Shape(outs[i]))) {
                 if (weights.report().missingCount() > missing) { // the load fails once every missing name is known
-                    try (NDArray zero = scales.getManager().zeros(new Shape(), scales.getDataType())) {
-                        return Linear.of(zero.broadcast(new Shape(java.util.Arrays.stream(outs).sum(), in)), null, parallel);
-                    }
+                    return Linear.of(zeros(scales.getManager(), scales.getDataType(),
+                            new Shape(java.util.Arrays.stream(outs).sum(), in)), null, parallel);
                 }
                 try {
                     parts.add(Int8Matrix.of(weights.prefix() + names.get(i), values, scales));
                 } catch (IllegalArgumentException e) {
                     throw new CheckpointException(weights.source() + ": " + e.getMessage());
                 }
-                if (standIn == null) { // one zero seen as the whole shape: no memory, the model's float type
-                    long rows = java.util.Arrays.stream(outs).sum();
-                    try (NDArray zero = scales.getManager().zeros(new Shape(), scales.getDataType())) {
-                        standIn = zero.broadcast(new Shape(rows, in));
-                    }
+                if (standIn == null) { // the model's float type
+                    standIn = zeros(scales.getManager(), scales.getDataType(), new Shape(java.util.Arrays.stream(outs).sum(), in));
                 }
             }
             if (bias) {
@@ -116,10 +112,15 @@ final class FusedWeights {
     static NDArray standIn(List<NDArray> parts) {
         long[] shape = parts.get(0).getShape().getShape().clone();
         shape[0] = parts.stream().mapToLong(p -> p.getShape().get(0)).sum();
-        try (NDArray zero = parts.get(0).getManager().zeros(new Shape(), parts.get(0).getDataType())) {
-            NDArray out = zero.broadcast(new Shape(shape));
-            parts.forEach(NDArray::close);
-            return out;
+        NDArray out = zeros(parts.get(0).getManager(), parts.get(0).getDataType(), new Shape(shape));
+        parts.forEach(NDArray::close);
+        return out;
+    }
+
+    /** A zero of {@code shape} that takes no memory: one zero seen through a stride-0 view. */
+    static NDArray zeros(ai.djl.ndarray.NDManager manager, ai.djl.ndarray.types.DataType type, Shape shape) {
+        try (NDArray zero = manager.zeros(new Shape(), type)) {
+            return zero.broadcast(shape);
         }
     }
 

@@ -256,9 +256,8 @@ public final class Linear {
      */
     /** Wraps an int8 matrix already loaded (a pre-quantized tied LM head); {@code type} is the model's float type. */
     public static Linear of(Int8Matrix q, ai.djl.ndarray.NDManager manager, DataType type, TensorParallel parallel) {
-        try (NDArray zero = manager.zeros(new Shape(), type)) {
-            return ofInt8(q, zero.broadcast(new Shape(q.outFeatures(), q.inFeatures())), null, null, 1, null, parallel);
-        }
+        return ofInt8(q, FusedWeights.zeros(manager, type, new Shape(q.outFeatures(), q.inFeatures())), null, null, 1,
+                null, parallel);
     }
 
     /** A layer over a weight stored pre-quantized: a stand-in of no memory, replaced by {@code q} at once. */
