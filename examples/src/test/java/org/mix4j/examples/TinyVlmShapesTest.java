@@ -3,28 +3,16 @@ package org.mix4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
-import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
-import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.examples.TinyClipShapesTest.Run;
-import org.mix4j.registry.MixSettings;
 
 /**
  * The shipped tiny VLM (examples/models/tiny-vlm-shapes through examples/understanding/shapes-vlm.yaml,
@@ -47,54 +35,23 @@ class TinyVlmShapesTest {
     static final Map<String, int[]> scores = new TreeMap<>();
 
     @BeforeAll
-    static void synthAndAnswer() throws IOException {
+    static void synthAndAnswer() {
         Path album = dir.resolve("album");
         Run synth = TinyClipShapesTest.mix("data", "synth", "--out", album.toString(), "--count", String.valueOf(SCENES),
                 "--seed", "2017");
         assertEquals(0, synth.code(), synth.err());
-        try (MixRuntime runtime = MixRuntime.start(MixSettings.builtInOnly());
-                NDManager manager = NDManager.newBaseManager();
-                UnderstandingPipeline vlm = UnderstandingPipeline.load(PipelineConfig.load(PIPELINE), runtime.loader(),
-                        manager)) {
-            for (String file : List.of("llava-vqa.jsonl", "llava-vqa-zh.jsonl")) {
-                answer(vlm, album, file, file.contains("-zh") ? "zh" : "en");
-            }
+        for (String language : List.of("en", "zh")) {
+            Path file = album.resolve(language.equals("zh") ? "llava-vqa-zh.jsonl" : "llava-vqa.jsonl");
+            Run eval = TinyClipShapesTest.mix("eval", PIPELINE.toString(), "--answers", "--data", file.toString(),
+                    "--batch", String.valueOf(BATCH), "--json");
+            assertEquals(0, eval.code(), eval.err());
+            JsonParser.parseString(eval.out().strip()).getAsJsonObject().entrySet().forEach(kind -> {
+                JsonObject k = kind.getValue().getAsJsonObject();
+                scores.put(language + " " + kind.getKey(), new int[] {k.get("right").getAsInt(), k.get("asked").getAsInt()});
+            });
         }
-        scores.forEach((kind, s) -> System.out.printf("tiny-vlm-shapes %-10s %3d/%3d %.3f%n", kind, s[0], s[1],
+        scores.forEach((kind, s) -> System.out.printf("tiny-vlm-shapes %-13s %3d/%3d %.3f%n", kind, s[0], s[1],
                 s[0] / (double) s[1]));
-    }
-
-    /** Answers the colour, shapes and count questions of {@code file} in batches and counts exact matches. */
-    static void answer(UnderstandingPipeline vlm, Path album, String file, String language) throws IOException {
-        List<JsonObject> questions = new ArrayList<>();
-        for (String line : Files.readAllLines(album.resolve(file))) {
-            JsonObject q = JsonParser.parseString(line).getAsJsonObject();
-            if (List.of("colour", "shapes", "count").contains(q.get("kind").getAsString())) {
-                questions.add(q);
-            }
-        }
-        ImageDecoder decoder = new ImageDecoder();
-        Map<String, RgbImage> pictures = new HashMap<>();
-        for (int start = 0; start < questions.size(); start += BATCH) {
-            List<JsonObject> batch = questions.subList(start, Math.min(questions.size(), start + BATCH));
-            List<UnderstandingPipeline.Request> requests = new ArrayList<>();
-            for (JsonObject q : batch) {
-                String image = q.get("image").getAsString();
-                if (!pictures.containsKey(image)) {
-                    pictures.put(image, decoder.read(album.resolve(image)));
-                }
-                requests.add(new UnderstandingPipeline.Request(List.of(pictures.get(image)),
-                        message(q, 0).replace("<image>\n", "")));
-            }
-            List<String> answers = vlm.answer(requests, vlm.generation(), null).texts();
-            for (int i = 0; i < batch.size(); i++) {
-                JsonObject q = batch.get(i);
-                boolean right = normal(answers.get(i), language).equals(normal(message(q, 1), language));
-                int[] s = scores.computeIfAbsent(language + " " + q.get("kind").getAsString(), k -> new int[2]);
-                s[0] += right ? 1 : 0;
-                s[1]++;
-            }
-        }
     }
 
     /*
@@ -128,6 +85,15 @@ class TinyVlmShapesTest {
         assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
     }
 
+    /** {@code --answers} asks an understanding model; a text pipeline is refused with the flag named. */
+    @Test
+    void answersNeedsAnUnderstandingPipeline() {
+        Run eval = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data",
+                dir.resolve("album/llava-vqa.jsonl").toString());
+        assertEquals(1, eval.code(), eval.out()); // a configuration error
+        assertTrue(eval.err().contains("--answers") && eval.err().contains("understanding"), eval.err());
+    }
+
     static void assertAccuracy(String kind, double bar) {
         for (String language : List.of("en", "zh")) {
             int[] s = scores.get(language + " " + kind);
@@ -136,14 +102,5 @@ class TinyVlmShapesTest {
             assertTrue(accuracy >= bar, language + " " + kind + " exact-match accuracy " + accuracy + " (" + s[0] + "/"
                     + s[1] + "), expected at least " + bar);
         }
-    }
-
-    static String message(JsonObject question, int index) {
-        return question.getAsJsonArray("conversations").get(index).getAsJsonObject().get("value").getAsString();
-    }
-
-    static String normal(String answer, String language) {
-        String s = answer.strip();
-        return language.equals("zh") ? s.replace(" ", "") : s.toLowerCase(Locale.ROOT);
     }
 }

@@ -17,6 +17,8 @@ import org.mix4j.pipelines.task.UnderstandingSettings;
 import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
+import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.training.AnswerEval;
 import org.mix4j.training.CaptionData;
 import org.mix4j.training.CausalLmBatches;
 import org.mix4j.training.CausalLmEncoder;
@@ -53,6 +55,11 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--batch", paramLabel = "N", description = "Samples per forward pass (default 4).")
     int batch = 4;
 
+    @Option(names = "--answers", description = "Understanding pipelines: ask each sample's first question (greedy, the "
+            + "pipeline's max_new_tokens) and report exact-match accuracy per \"kind\" of sample (mix data synth writes "
+            + "colour, shapes, count, where, yes_no, background), with a few wrong answers; instead of the loss.")
+    boolean answers;
+
     @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} (retrieval: the metrics and "
             + "\"samples\") as one JSON object.")
     boolean json;
@@ -83,6 +90,12 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
                     + "text or retrieval pipelines, not '" + config.task() + "'", List.of("understanding", "text", "retrieval"));
         }
         Path file = data != null ? data : recipeEvalData(config);
+        if (answers) {
+            if (text) {
+                throw new ConfigException(Origin.of("command line"), "--answers", "needs a task: understanding pipeline", null);
+            }
+            return answers(config, file);
+        }
         List<Sample> samples = ConversationData.read(file);
         try (NDManager manager = NDManager.newBaseManager(config.device());
                 AutoCloseable p = text ? TextPipeline.load(config, context.runtime().loader(), manager)
@@ -103,6 +116,35 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             } else {
                 context.out().printf(Locale.ROOT, "loss %.4f over %d target tokens of %d samples (%s)%n", loss, targets,
                         samples.size(), file);
+            }
+            context.out().flush();
+        }
+        return 0;
+    }
+
+    /** Exact-match accuracy of greedy answers per kind ({@link AnswerEval}). */
+    private int answers(PipelineConfig config, Path file) {
+        try (NDManager manager = NDManager.newBaseManager(config.device());
+                UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
+            DecodingSettings greedy = p.generation().greedy();
+            Map<String, AnswerEval.Score> scores = AnswerEval.evaluate(p, file, greedy, batch,
+                    done -> context.err().printf(Locale.ROOT, "\ranswered %d", done));
+            context.err().println();
+            if (json) {
+                JsonObject o = new JsonObject();
+                scores.forEach((kind, s) -> {
+                    JsonObject k = new JsonObject();
+                    k.addProperty("right", s.right());
+                    k.addProperty("asked", s.asked());
+                    k.addProperty("accuracy", s.accuracy());
+                    o.add(kind, k);
+                });
+                context.out().println(o);
+            } else {
+                scores.forEach((kind, s) -> {
+                    context.out().printf(Locale.ROOT, "%-12s %5d/%-5d %.3f%n", kind, s.right(), s.asked(), s.accuracy());
+                    s.wrong().forEach(w -> context.out().println("    " + w));
+                });
             }
             context.out().flush();
         }

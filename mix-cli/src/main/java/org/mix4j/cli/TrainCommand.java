@@ -110,9 +110,11 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                     StringBuilder eval = new StringBuilder();
                     result.eval().forEach((name, value) -> eval.append(String.format(Locale.ROOT, ", eval %s %.4f",
                             name, value)));
-                    context.err().printf(Locale.ROOT, "done: %d steps, loss %.4f%s; model in %s (pipeline %s)%n",
-                            result.steps(), result.lastLoss(), eval, result.output(),
-                            result.output().resolve("pipeline.yaml"));
+                    // a run resumed from its last step trains none: there is no step loss to show
+                    String loss = Double.isNaN(result.lastLoss()) ? "no step left to train"
+                            : String.format(Locale.ROOT, "loss %.4f", result.lastLoss());
+                    context.err().printf(Locale.ROOT, "done: %d steps, %s%s; model in %s (pipeline %s)%n",
+                            result.steps(), loss, eval, result.output(), result.output().resolve("pipeline.yaml"));
                 }
                 context.err().flush();
             }

@@ -52,4 +52,9 @@ public record DecodingSettings(
     public boolean sampling() {
         return doSample != null ? doSample : temperature > 0;
     }
+
+    /** The same limits and stop conditions, greedy: no sampling, no repetition penalty. */
+    public DecodingSettings greedy() {
+        return new DecodingSettings(maxNewTokens, 0, 0, 1.0, 1.0, seed, eosTokenId, stop, false);
+    }
 }

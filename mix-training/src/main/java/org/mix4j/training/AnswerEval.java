@@ -1,0 +1,148 @@
+package org.mix4j.training;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import org.mix4j.api.RgbImage;
+import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.image.ImageDecoder;
+import org.mix4j.pipelines.understanding.UnderstandingPipeline;
+import org.mix4j.records.JsonRecordReader;
+
+/**
+ * Exact-match accuracy of an understanding model's answers on LLaVA-format question-answer data:
+ * each sample's first user message is asked (with its images) and the model's greedy answer is
+ * compared with the first {@code gpt} reply. Samples are grouped by their {@code kind} field when
+ * they have one ({@code mix data synth} writes colour, shapes, count, where, yes_no, background),
+ * else counted under {@code all}. Answers compare after trimming, lower-casing and collapsing
+ * whitespace; where either side holds a Han character all whitespace is dropped (a word-level
+ * tokenizer decodes Chinese with a space between words).
+ */
+public final class AnswerEval {
+
+    /** Right and asked answers of one kind, and the first few wrong ones. */
+    public static final class Score {
+        private int right;
+        private int asked;
+        private final List<String> wrong = new ArrayList<>();
+
+        public int right() {
+            return right;
+        }
+
+        public int asked() {
+            return asked;
+        }
+
+        public double accuracy() {
+            return asked == 0 ? 0 : right / (double) asked;
+        }
+
+        /** Up to {@link #EXAMPLES} wrong answers: {@code WHERE: QUESTION -> GOT (want WANT)}. */
+        public List<String> wrong() {
+            return List.copyOf(wrong);
+        }
+    }
+
+    /** Wrong answers kept per kind. */
+    public static final int EXAMPLES = 3;
+
+    private AnswerEval() {}
+
+    /**
+     * Answers every sample of {@code file}, {@code batch} at a time.
+     *
+     * @param progress told the number of samples answered after each batch, or {@code null}
+     * @return kind -> score, kinds in alphabetical order, {@code all} last when it is used
+     */
+    public static Map<String, Score> evaluate(UnderstandingPipeline vlm, Path file, DecodingSettings settings, int batch,
+            IntConsumer progress) {
+        List<ConversationData.Sample> samples = ConversationData.read(file);
+        List<JsonRecordReader.Entry> rows = JsonRecords.read(file);
+        Map<String, Score> scores = new TreeMap<>();
+        ImageDecoder decoder = new ImageDecoder();
+        Map<Path, RgbImage> pictures = new HashMap<>();
+        for (int start = 0; start < samples.size(); start += batch) {
+            int end = Math.min(samples.size(), start + batch);
+            List<UnderstandingPipeline.Request> requests = new ArrayList<>();
+            for (ConversationData.Sample s : samples.subList(start, end)) {
+                List<RgbImage> images = new ArrayList<>();
+                for (Path p : s.images()) {
+                    if (!pictures.containsKey(p)) {
+                        if (pictures.size() > 256) {
+                            pictures.clear(); // questions about one picture come together; keep memory bounded
+                        }
+                        pictures.put(p, decode(decoder, p, s.where()));
+                    }
+                    images.add(pictures.get(p));
+                }
+                requests.add(new UnderstandingPipeline.Request(images, first(s, "user").text()));
+            }
+            List<String> answers = vlm.answer(requests, settings, null).texts();
+            for (int i = start; i < end; i++) {
+                ConversationData.Sample s = samples.get(i);
+                String want = first(s, "assistant").text();
+                String got = answers.get(i - start);
+                Score score = scores.computeIfAbsent(kind(rows.get(i)), k -> new Score());
+                score.asked++;
+                if (same(got, want)) {
+                    score.right++;
+                } else if (score.wrong.size() < EXAMPLES) {
+                    score.wrong.add(s.where() + ": " + first(s, "user").text().replace("\n", " ") + " -> " + got.strip()
+                            + " (want " + want.strip() + ")");
+                }
+            }
+            if (progress != null) {
+                progress.accept(end);
+            }
+        }
+        Map<String, Score> ordered = new LinkedHashMap<>();
+        scores.forEach((k, v) -> {
+            if (!k.equals("all")) {
+                ordered.put(k, v);
+            }
+        });
+        if (scores.containsKey("all")) {
+            ordered.put("all", scores.get("all"));
+        }
+        return ordered;
+    }
+
+    /** Whether an answer matches the reference (see the class comment). */
+    public static boolean same(String got, String want) {
+        return normal(got, hasHan(got) || hasHan(want)).equals(normal(want, hasHan(got) || hasHan(want)));
+    }
+
+    private static String normal(String s, boolean han) {
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        return han ? t.replaceAll("\\s+", "") : t.replaceAll("\\s+", " ");
+    }
+
+    private static boolean hasHan(String s) {
+        return s.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN);
+    }
+
+    private static String kind(JsonRecordReader.Entry row) {
+        var kind = row.json().isJsonObject() ? row.json().getAsJsonObject().get("kind") : null;
+        return kind != null && kind.isJsonPrimitive() ? kind.getAsString() : "all";
+    }
+
+    private static ConversationData.Turn first(ConversationData.Sample s, String role) {
+        return s.turns().stream().filter(t -> t.role().equals(role)).findFirst().orElseThrow(
+                () -> new IllegalArgumentException(s.where() + ": no " + role + " message to evaluate"));
+    }
+
+    private static RgbImage decode(ImageDecoder decoder, Path p, String where) {
+        try {
+            return decoder.read(p);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(where + ": image " + p + " does not decode: " + e.getMessage(), e);
+        }
+    }
+}
