@@ -30,6 +30,13 @@ public final class ErrorMessages {
             if (t instanceof StackOverflowError) {
                 return "input nested too deeply to process (a YAML or JSON file with deeply nested lists or maps?)";
             }
+            // its message is only the class name: say what it means (the classes on disk changed
+            // under the running program, or a plugin jar lacks a class it needs)
+            if (t instanceof NoClassDefFoundError && t.getMessage() != null) {
+                return "class " + t.getMessage().replace('/', '.') + " could not be loaded: the installation changed "
+                        + "while mix ran (rebuilt or replaced jars) or is incomplete; rebuild, then run again (mix train: "
+                        + "--resume OUTPUT/state continues from the last saved step) (run with --debug for details)";
+            }
         }
         // the outermost message written for users names the file (and key or tensor); a deeper
         // cause, e.g. ImageIO's "Invalid chunk length 255", does not

@@ -42,6 +42,16 @@ class ErrorMessagesTest {
         assertFalse(msg.contains("StackOverflow"), msg);
     }
 
+    /** Found when a training run's classes were rebuilt under it: the bare message was "org.mix4j.training.ModelWriter". */
+    @Test
+    void aClassThatCannotBeLoadedSaysTheInstallationChanged() {
+        String msg = ErrorMessages.describe(new IllegalStateException("save failed",
+                new NoClassDefFoundError("org/mix4j/training/ModelWriter")));
+        assertTrue(msg.startsWith("class org.mix4j.training.ModelWriter could not be loaded: the installation changed"),
+                msg);
+        assertTrue(msg.contains("--resume"), msg);
+    }
+
     @Test
     void keepsTheMessageNamingTheFileOverADeeperCause() {
         // ImageIO's own message names no file: walking to the root lost "cat.png"
