@@ -159,7 +159,8 @@ class GradientCheckTest {
                     GradientCheckTest::randomFactors, 0);
             Map<String, NDArray> checked = new LinkedHashMap<>(params.trainable());
             for (String name : List.of("vision_model.embeddings.patch_embedding.weight",
-                    "vision_model.embeddings.class_embedding", "vision_model.encoder.layers.0.layer_norm1.weight",
+                    "vision_model.embeddings.class_embedding", "vision_model.embeddings.position_embedding.weight",
+                    "vision_model.pre_layrnorm.weight", "vision_model.encoder.layers.0.layer_norm1.weight",
                     "vision_model.encoder.layers.0.self_attn.out_proj.weight", "vision_model.encoder.layers.0.mlp.fc1.bias")) {
                 assertTrue(params.all().containsKey(name), name + " not in " + params.all().keySet());
                 checked.put(name, params.all().get(name));
