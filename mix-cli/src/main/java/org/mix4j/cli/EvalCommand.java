@@ -61,7 +61,7 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     boolean answers;
 
     @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} (retrieval: the metrics and "
-            + "\"samples\") as one JSON object.")
+            + "\"samples\"; --answers: {KIND: {\"right\", \"asked\", \"accuracy\"}}) as one JSON object.")
     boolean json;
 
     private CliContext context;
