@@ -2,6 +2,8 @@ package org.mix4j.tensor;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Structure;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +31,9 @@ public final class NativeMemory {
     }
 
     /** glibc's {@code struct mallinfo2}: ten {@code size_t} counters. */
-    @com.sun.jna.Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
             "fordblks", "keepcost"})
-    public static class MallInfo2 extends com.sun.jna.Structure {
+    public static class MallInfo2 extends Structure {
         public long arena;
         public long ordblks;
         public long smblks;
@@ -44,7 +46,7 @@ public final class NativeMemory {
         public long keepcost;
 
         /** Returned by value. */
-        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {
+        public static class ByValue extends MallInfo2 implements Structure.ByValue {
         }
     }
 
@@ -75,16 +77,16 @@ public final class NativeMemory {
      * leak of tensors or direct buffers grows, unlike the resident size, which also moves with the
      * Java heap's touched pages and the allocator's free lists. Empty without glibc 2.33+.
      */
-    public static java.util.OptionalLong mallocBytesInUse() {
+    public static OptionalLong mallocBytesInUse() {
         if (library() instanceof GlibcMalloc malloc) {
             try {
                 MallInfo2 info = malloc.mallinfo2();
-                return java.util.OptionalLong.of(info.uordblks + info.hblkhd);
+                return OptionalLong.of(info.uordblks + info.hblkhd);
             } catch (LinkageError | RuntimeException e) { // glibc before 2.33
-                return java.util.OptionalLong.empty();
+                return OptionalLong.empty();
             }
         }
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
     }
 
     private static Object library() {

@@ -2,18 +2,19 @@ package org.mix4j.training;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntConsumer;
 import org.mix4j.api.RgbImage;
-import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.image.ImageDecoder;
+import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.records.JsonRecordReader;
+import org.mix4j.records.RecordPaths;
 
 /**
  * Exact-match accuracy of an understanding model's answers on LLaVA-format question-answer data:
@@ -63,9 +64,12 @@ public final class AnswerEval {
      */
     public static Map<String, Score> evaluate(UnderstandingPipeline vlm, Path file, DecodingSettings settings, int batch,
             IntConsumer progress) {
-        List<ConversationData.Sample> samples = ConversationData.read(file);
-        List<JsonRecordReader.Entry> rows = JsonRecords.read(file);
-        Map<String, Score> scores = new TreeMap<>();
+        List<JsonRecordReader.Entry> rows = JsonRecords.read(file); // read once: the samples and their kinds
+        Path base = RecordPaths.base(file);
+        List<ConversationData.Sample> samples = rows.stream().map(r -> ConversationData.sample(r, base)).toList();
+        // kinds in alphabetical order, "all" (samples without one) last
+        Map<String, Score> scores = new TreeMap<>(Comparator.comparing((String k) -> k.equals("all"))
+                .thenComparing(Comparator.naturalOrder()));
         ImageDecoder decoder = new ImageDecoder();
         Map<Path, RgbImage> pictures = new HashMap<>();
         for (int start = 0; start < samples.size(); start += batch) {
@@ -102,21 +106,13 @@ public final class AnswerEval {
                 progress.accept(end);
             }
         }
-        Map<String, Score> ordered = new LinkedHashMap<>();
-        scores.forEach((k, v) -> {
-            if (!k.equals("all")) {
-                ordered.put(k, v);
-            }
-        });
-        if (scores.containsKey("all")) {
-            ordered.put("all", scores.get("all"));
-        }
-        return ordered;
+        return scores;
     }
 
     /** Whether an answer matches the reference (see the class comment). */
     public static boolean same(String got, String want) {
-        return normal(got, hasHan(got) || hasHan(want)).equals(normal(want, hasHan(got) || hasHan(want)));
+        boolean han = hasHan(got) || hasHan(want);
+        return normal(got, han).equals(normal(want, han));
     }
 
     private static String normal(String s, boolean han) {

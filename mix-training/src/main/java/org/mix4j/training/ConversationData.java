@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.records.JsonRecordReader;
 import org.mix4j.records.RecordPaths;
 
 /**
@@ -35,7 +36,12 @@ public final class ConversationData {
 
     public static List<Sample> read(Path file) {
         Path base = RecordPaths.base(file);
-        return JsonRecords.read(file).stream().map(e -> sample(e.where(), e.json(), base)).toList();
+        return JsonRecords.read(file).stream().map(e -> sample(e, base)).toList();
+    }
+
+    /** One record of a data file whose image paths resolve against {@code base}. */
+    static Sample sample(JsonRecordReader.Entry record, Path base) {
+        return sample(record.where(), record.json(), base);
     }
 
     private static Sample sample(String where, JsonElement json, Path base) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.LanguageModel;
@@ -20,6 +21,7 @@ import org.mix4j.pipelines.decoding.DecodeResult;
 import org.mix4j.pipelines.decoding.DecodingLoop;
 import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.registry.MixSettings;
+import org.mix4j.tensor.NativeMemory;
 
 /**
  * 500 greedy decode steps (and ten 24-token prefills, the block-wise path) of an int8 Qwen2-type
@@ -56,7 +58,7 @@ class Int8DecodeMemoryTest {
             long[] first = loop.generate(List.of(prompt), settings, null).tokens().get(0);
             loop.generate(List.of(prompt), settings, null); // warm-up: pools, JIT, allocator
             long before = outsideHeapKib();
-            java.util.OptionalLong mallocBefore = inUse();
+            OptionalLong mallocBefore = inUse();
             int steps = 0;
             for (int i = 0; i < 10; i++) {
                 DecodeResult r = loop.generate(List.of(prompt), settings, null);
@@ -64,7 +66,7 @@ class Int8DecodeMemoryTest {
                 assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(r.tokens().get(0)), "run " + i);
             }
             long grown = outsideHeapKib() - before;
-            java.util.OptionalLong mallocAfter = inUse();
+            OptionalLong mallocAfter = inUse();
             System.out.printf("int8 decode: %d steps, resident outside the Java heap %+d KiB, malloc'd bytes in use %+d KiB%n",
                     steps, grown, mallocAfter.isPresent() ? (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024 : 0);
             assertTrue(steps >= 490, "decode steps " + steps);
@@ -78,9 +80,9 @@ class Int8DecodeMemoryTest {
     }
 
     /** The C allocator's bytes in use after a collection (which frees the direct buffers nothing refers to). */
-    static java.util.OptionalLong inUse() {
+    static OptionalLong inUse() {
         System.gc();
-        return org.mix4j.tensor.NativeMemory.mallocBytesInUse();
+        return NativeMemory.mallocBytesInUse();
     }
 
     /** Resident KiB minus the Java heap's committed KiB, after a collection. */
