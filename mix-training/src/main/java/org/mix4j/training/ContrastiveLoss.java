@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.mix4j.nn.Autograd;
 
 /**
@@ -11,6 +12,8 @@ import org.mix4j.nn.Autograd;
  * distillation (Li et al. 2021, "Align before Fuse"): L2-normalised embeddings, logits
  * {@code min(exp(logit_scale), 100) I T^T}, cross-entropy towards the matching pair in both
  * directions, averaged. Hard-negative captions are extra columns of the image-to-text logits only.
+ * Pairs whose captions are the same text match each other too ({@link Targets}), as UniCL (Yang et
+ * al. 2022) treats image-label pairs of one class.
  */
 final class ContrastiveLoss {
 
@@ -20,6 +23,41 @@ final class ContrastiveLoss {
         /** The same values cut from the graph (a teacher's). */
         Logits detached() {
             return new Logits(imageToText.stopGradient(), textToImage.stopGradient());
+        }
+    }
+
+    /**
+     * What each row is pulled towards: image-to-text {@code [B, B + K]}, text-to-image {@code [B, B]}.
+     * A row spreads 1 evenly over the pairs of the micro-batch whose caption is the same text as its
+     * own: short captions ("a red star") repeat through a batch, and a copy of a pair's own caption
+     * counted as its negative would push apart what the data calls the same, and would keep the loss
+     * from ever learning a caption that all of a batch shares. Altered captions never equal a caption
+     * of the micro-batch ({@link HardNegatives#of}), so their columns are 0.
+     */
+    record Targets(NDArray imageToText, NDArray textToImage) {
+
+        static Targets of(List<String> captions, int negatives, NDManager scope) {
+            int b = captions.size();
+            float[] same = new float[b * b];
+            for (int row = 0; row < b; row++) {
+                int matches = 0;
+                for (int col = 0; col < b; col++) {
+                    matches += captions.get(row).equals(captions.get(col)) ? 1 : 0;
+                }
+                for (int col = 0; col < b; col++) {
+                    same[row * b + col] = captions.get(row).equals(captions.get(col)) ? 1f / matches : 0f;
+                }
+            }
+            NDArray textToImage = scope.create(same, new Shape(b, b));
+            NDArray imageToText = negatives == 0 ? textToImage
+                    : textToImage.concat(scope.zeros(new Shape(b, negatives), DataType.FLOAT32), 1);
+            return new Targets(imageToText, textToImage);
+        }
+
+        /** Each pair matches only itself (captions all distinct). */
+        static Targets diagonal(int pairs, int negatives, NDManager scope) {
+            NDArray eye = scope.eye(pairs, pairs + negatives, 0, DataType.FLOAT32);
+            return new Targets(eye, negatives == 0 ? eye : scope.eye(pairs, pairs, 0, DataType.FLOAT32));
         }
     }
 
@@ -47,22 +85,24 @@ final class ContrastiveLoss {
     }
 
     /**
-     * The mean loss: per direction {@code (1 - alpha) CE(hard targets) + alpha CE(softmax(teacher))},
-     * then the mean of the two directions.
+     * The mean loss: per direction {@code (1 - alpha) CE(targets) + alpha CE(softmax(teacher))}, then
+     * the mean of the two directions.
      *
      * @param teacher the teacher's logits (no gradient), or {@code null} for plain InfoNCE
      */
-    static NDArray mean(Logits student, Logits teacher, double alpha, NDManager scope) {
-        NDArray imageToText = direction(student.imageToText(), teacher == null ? null : teacher.imageToText(), alpha, scope);
-        NDArray textToImage = direction(student.textToImage(), teacher == null ? null : teacher.textToImage(), alpha, scope);
+    static NDArray mean(Logits student, Logits teacher, double alpha, Targets targets, NDManager scope) {
+        NDArray imageToText = direction(student.imageToText(), teacher == null ? null : teacher.imageToText(), alpha,
+                targets.imageToText(), scope);
+        NDArray textToImage = direction(student.textToImage(), teacher == null ? null : teacher.textToImage(), alpha,
+                targets.textToImage(), scope);
         return times(imageToText.add(textToImage), 0.5, scope);
     }
 
-    /** Cross-entropy of {@code logits [B, C]} towards column {@code b} of row {@code b}, mixed with soft targets. */
-    private static NDArray direction(NDArray logits, NDArray teacher, double alpha, NDManager scope) {
+    /** Cross-entropy of {@code logits [B, C]} towards {@code matches [B, C]}, mixed with soft targets. */
+    private static NDArray direction(NDArray logits, NDArray teacher, double alpha, NDArray matches, NDManager scope) {
         long rows = logits.getShape().get(0);
         NDArray logp = logits.logSoftmax(1); // [B, C]
-        NDArray hard = scope.eye((int) rows, (int) logits.getShape().get(1), 0, logp.getDataType()); // [B, C]
+        NDArray hard = matches.toType(logp.getDataType(), false); // [B, C]
         NDArray targets = teacher == null || alpha == 0 ? hard
                 : times(hard, 1 - alpha, scope).add(times(teacher.softmax(1), alpha, scope));
         return times(logp.mul(targets).sum().neg(), 1.0 / rows, scope);

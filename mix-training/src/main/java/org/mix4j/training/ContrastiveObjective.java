@@ -22,7 +22,8 @@ import org.mix4j.training.TrainingSettings.DistillationSettings;
  * {@code objective: contrastive} on {@code task: retrieval} pipelines: CLIP-style fine-tuning of the
  * two towers ({@code encoder}, {@code text_encoder}) on image-caption pairs with the symmetric
  * InfoNCE of {@link ContrastiveLoss}. The other candidates of a pair are the rest of its
- * micro-batch; {@code hard_negatives} adds altered captions, {@code distillation} an EMA teacher.
+ * micro-batch, except pairs with the same caption text, which count as its matches too;
+ * {@code hard_negatives} adds altered captions, {@code distillation} an EMA teacher.
  * The learnable temperature is {@code logit_scale} (transformers' CLIPModel name), read from the
  * encoder's checkpoint or {@code ln(1/0.07)}; it trains when {@code trainable:} lists it. A sample's
  * unit is its pair, so a step's loss is the mean of its micro-batch means weighted by their sizes.
@@ -140,7 +141,8 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
                 : asTeacher(forward, scope);
         ContrastiveLoss.Logits student = forward.get();
         double alpha = distillation == null ? 0 : distillation.alpha();
-        NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha, scope);
+        NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha,
+                ContrastiveLoss.Targets.of(captions, altered.size(), scope), scope);
         return ContrastiveLoss.times(mean, micro.size(), scope);
     }
 

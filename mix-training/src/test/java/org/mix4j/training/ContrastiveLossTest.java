@@ -1,5 +1,6 @@
 package org.mix4j.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -23,7 +24,7 @@ import org.mix4j.nn.Autograd;
 
 /**
  * The contrastive objective's arithmetic against numbers worked out by hand: InfoNCE on a 2x2 case
- * (with and without a hard-negative column), the clamp of the logit scale, the recall counts, the
+ * (with and without a hard-negative column, and with a caption two pairs share), the clamp of the logit scale, the recall counts, the
  * attribute substitution, and the errors of bad caption data.
  */
 class ContrastiveLossTest {
@@ -60,7 +61,8 @@ class ContrastiveLossTest {
             NDArray texts = scope.create(new float[] {2, 0, 1.8f, 2.4f}, new Shape(2, 2));
             NDArray scale = ContrastiveLoss.scale(ContrastiveLoss.scalar(scope, Math.log(2)), scope);
             ContrastiveLoss.Logits logits = ContrastiveLoss.logits(images, texts, null, scale);
-            assertEquals(TWO_BY_TWO, ContrastiveLoss.mean(logits, null, 0, scope).getFloat(), 1e-6);
+            assertEquals(TWO_BY_TWO, ContrastiveLoss.mean(logits, null, 0,
+                    ContrastiveLoss.Targets.of(List.of("a cat", "a dog"), 0, scope), scope).getFloat(), 1e-6);
             // the eval metrics compute the same loss their own way (doubles, log-sum-exp)
             Map<String, Double> m = RetrievalEval.metrics(new float[][] {{1, 0}, {0, 1}},
                     new float[][] {{1, 0}, {0.6f, 0.8f}}, Math.log(2));
@@ -82,7 +84,27 @@ class ContrastiveLossTest {
             double row0 = Math.log(Math.exp(2) + Math.exp(1.2) + 1) - 2;
             double row1 = Math.log(1 + Math.exp(1.6) + Math.exp(2)) - 1.6;
             double expected = ((row0 + row1) / 2 + (ce2(2) + ce2(0.4)) / 2) / 2;
-            assertEquals(expected, ContrastiveLoss.mean(logits, null, 0, scope).getFloat(), 1e-6);
+            assertEquals(expected, ContrastiveLoss.mean(logits, null, 0,
+                    ContrastiveLoss.Targets.of(List.of("a cat", "a dog"), 1, scope), scope).getFloat(), 1e-6);
+        }
+    }
+
+    @Test
+    void pairsWithTheSameCaptionAreEachOthersMatches() {
+        try (NDManager scope = manager.newSubManager()) {
+            ContrastiveLoss.Targets t = ContrastiveLoss.Targets.of(List.of("a red star", "a blue ring", "a red star"), 1, scope);
+            assertArrayEquals(new float[] {0.5f, 0, 0.5f, 0, 0, 1, 0, 0, 0.5f, 0, 0.5f, 0}, t.imageToText().toFloatArray());
+            assertArrayEquals(new float[] {0.5f, 0, 0.5f, 0, 1, 0, 0.5f, 0, 0.5f}, t.textToImage().toFloatArray());
+            // images (1, 0) and (0, 1), both captioned "a red star" (text (1, 0)); scale 2. Logits
+            // image->text [[2, 2], [0, 0]], text->image [[2, 0], [2, 0]], every target 1/2.
+            NDArray images = scope.create(new float[] {1, 0, 0, 1}, new Shape(2, 2));
+            NDArray texts = scope.create(new float[] {1, 0, 1, 0}, new Shape(2, 2));
+            NDArray scale = ContrastiveLoss.scale(ContrastiveLoss.scalar(scope, Math.log(2)), scope);
+            ContrastiveLoss.Logits logits = ContrastiveLoss.logits(images, texts, null, scale);
+            double imageToText = Math.log(2); // each row: uniform prediction against uniform targets
+            double textToImage = (ce2(2) + ce2(-2)) / 2;
+            assertEquals((imageToText + textToImage) / 2, ContrastiveLoss.mean(logits, null, 0,
+                    ContrastiveLoss.Targets.of(List.of("a red star", "a red star"), 0, scope), scope).getFloat(), 1e-6);
         }
     }
 
@@ -101,7 +123,8 @@ class ContrastiveLossTest {
             double[][] t2i = {{ce2(2), ce2(-2)}, {ce2(-0.4), ce2(0.4)}};
             double hard = (i2t[0][0] + i2t[1][1] + t2i[0][0] + t2i[1][1]) / 4;
             double soft = (i2t[0][0] + i2t[0][1] + i2t[1][0] + i2t[1][1] + t2i[0][0] + t2i[0][1] + t2i[1][0] + t2i[1][1]) / 8;
-            assertEquals((1 - alpha) * hard + alpha * soft, ContrastiveLoss.mean(student, teacher, alpha, scope).getFloat(),
+            assertEquals((1 - alpha) * hard + alpha * soft, ContrastiveLoss.mean(student, teacher, alpha,
+                    ContrastiveLoss.Targets.diagonal(2, 0, scope), scope).getFloat(),
                     1e-6);
         }
     }
@@ -128,7 +151,7 @@ class ContrastiveLossTest {
             NDArray images = scope.create(new float[] {1, 0, 0, 1}, new Shape(2, 2));
             NDArray texts = scope.create(new float[] {1, 0, 0.6f, 0.8f}, new Shape(2, 2));
             NDArray loss = ContrastiveLoss.mean(ContrastiveLoss.logits(images, texts, null,
-                    ContrastiveLoss.scale(logitScale, scope)), null, 0, scope);
+                    ContrastiveLoss.scale(logitScale, scope)), null, 0, ContrastiveLoss.Targets.diagonal(2, 0, scope), scope);
             r.backward(loss);
         }
         return logitScale.getGradient().getFloat();
@@ -182,7 +205,9 @@ class ContrastiveLossTest {
         ContrastiveLoss.Logits student = ContrastiveLoss.logits(x[0], x[1], x[2], ContrastiveLoss.scale(x[3], scope));
         ContrastiveLoss.Logits teacher = new ContrastiveLoss.Logits(scope.create(teacherImageToText, new Shape(3, 5)),
                 scope.create(teacherTextToImage, new Shape(3, 3)));
-        return ContrastiveLoss.mean(student, teacher, 0.3, scope);
+        // pairs 0 and 2 share their caption: the gradient of spread targets is checked too
+        return ContrastiveLoss.mean(student, teacher, 0.3, ContrastiveLoss.Targets.of(List.of("x", "y", "x"), 2, scope),
+                scope);
     }
 
     private static double[] gaussian(Random random, int n) {
