@@ -13,7 +13,7 @@ import java.util.Random;
 /**
  * Writes the untrained starting point of examples/models/tiny-clip-shapes: a transformers CLIPModel
  * folder (config.json, model.safetensors with seeded random weights initialised as CLIPModel's
- * _init_weights does, preprocessor_config.json) and its word-level tokenizer (tokenizer.json,
+ * _init_weights does, but for the vision position grid of {@link #gridPositions}, preprocessor_config.json) and its word-level tokenizer (tokenizer.json,
  * tokenizer_config.json, special_tokens_map.json), whose vocabulary is the words of
  * `mix data synth`'s English and Chinese captions (mix-data's Colour, ShapeKind and SceneText).
  * Deterministic: the same files byte for byte on every run.
@@ -250,13 +250,41 @@ public class MakeTinyClipShapes {
         put(w, "vision_model.embeddings.class_embedding", new int[] {HIDDEN}, normal(random, HIDDEN, Math.pow(HIDDEN, -0.5)));
         put(w, "vision_model.embeddings.patch_embedding.weight", new int[] {HIDDEN, 3, PATCH, PATCH},
                 normal(random, HIDDEN * 3 * PATCH * PATCH, range));
-        put(w, "vision_model.embeddings.position_embedding.weight", new int[] {patches, HIDDEN}, normal(random, patches * HIDDEN, range));
+        float[] positions = normal(random, patches * HIDDEN, range);
+        gridPositions(positions);
+        put(w, "vision_model.embeddings.position_embedding.weight", new int[] {patches, HIDDEN}, positions);
         layerNorm(w, "vision_model.pre_layrnorm");
         layers(w, random, "vision_model.encoder.layers.", VISION_LAYERS);
         layerNorm(w, "vision_model.post_layernorm");
         put(w, "visual_projection.weight", new int[] {PROJECTION, HIDDEN}, normal(random, PROJECTION * HIDDEN, Math.pow(HIDDEN, -0.5)));
         return w;
     }
+
+    /**
+     * The patch rows of the vision position table (row 0, the class token's, keeps its random values)
+     * as a 2-D sine-cosine grid at amplitude {@value #GRID_AMPLITUDE}, the size of a patch embedding:
+     * a quarter of the width each for sin and cos of the patch's row and of its column, at
+     * frequencies {@code 100^(-i/(HIDDEN/4))}, so every patch knows its place from the start. From
+     * std 0.02 the positions stayed small: in the VLM trained on that tower every background patch
+     * had the same features wherever it lay. The shipped model was trained from this grid
+     * (docs/training.md).
+     */
+    static void gridPositions(float[] table) {
+        int side = IMAGE / PATCH;
+        int q = HIDDEN / 4;
+        for (int p = 0; p < side * side; p++) {
+            int[] at = {p / side, p % side};
+            for (int axis = 0; axis < 2; axis++) {
+                for (int i = 0; i < q; i++) {
+                    double angle = at[axis] * Math.pow(100, -i / (double) q);
+                    table[(p + 1) * HIDDEN + axis * 2 * q + i] = (float) (GRID_AMPLITUDE * Math.sin(angle));
+                    table[(p + 1) * HIDDEN + axis * 2 * q + q + i] = (float) (GRID_AMPLITUDE * Math.cos(angle));
+                }
+            }
+        }
+    }
+
+    static final double GRID_AMPLITUDE = 0.5;
 
     static void layers(Map<String, float[][]> w, Random random, String prefix, int count) {
         double inProj = Math.pow(HIDDEN, -0.5) * Math.pow(2.0 * count, -0.5);

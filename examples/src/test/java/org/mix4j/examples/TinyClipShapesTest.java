@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,10 +91,11 @@ class TinyClipShapesTest {
 
     /**
      * Asked for: the nearest picture shares the largest shape's kind and colour in 90% of cases. Measured
-     * 0.11: the captions never say which shape is largest, and every caption names the background,
-     * which fills most of the picture, so the embedding of a picture leans to its background (shared
-     * by the nearest picture 0.92 of the time). Asserted: the background, and the largest shape well
-     * above chance (about 0.025 for a random picture) so that a regression shows.
+     * 0.25 (0.11 before the model learnt kinds from pictures of one shape): the captions never say which
+     * shape is largest, and every caption names the background, which fills most of the picture, so
+     * the embedding of a picture leans to its background (shared by the nearest picture 0.83 of the
+     * time). Asserted: the background, and the largest shape well above chance (about 0.025 for a
+     * random picture) so that a regression shows.
      */
     @Test
     void nearestPictureSharesTheBackgroundAndOftenTheLargestShape() {
@@ -116,8 +118,66 @@ class TinyClipShapesTest {
         double background = sameBackground / (double) ALL;
         System.out.printf("tiny-clip-shapes image->image among %d: nearest shares the largest shape %.3f, the background %.3f%n",
                 ALL, largest, background);
-        assertTrue(background >= 0.85, "image->image background agreement " + background);
-        assertTrue(largest >= 0.08, "image->image largest-shape agreement " + largest);
+        assertTrue(background >= 0.75, "image->image background agreement " + background);
+        assertTrue(largest >= 0.18, "image->image largest-shape agreement " + largest);
+    }
+
+    /**
+     * A lone shape's kind, zero-shot: each of 100 one-shape pictures never seen (seed 1018, a third
+     * hand-drawn, a third JPEG) ranks the five captions "a COLOUR circle / square / triangle / star /
+     * ring" with its own colour; chance is 0.2. The colour is asked the same way (eight captions with
+     * its own kind). The bars sit below the measured figures (docs/training.md) by a margin.
+     */
+    @Test
+    void tellsTheKindAndTheColourOfALoneShape() throws IOException {
+        Path lone = dir.resolve("lone");
+        Run synth = mix("data", "synth", "--out", lone.toString(), "--count", String.valueOf(COUNT), "--seed", "1018",
+                "--max-shapes", "1", "--sketch", "0.33", "--jpeg", "0.33");
+        assertEquals(0, synth.code(), synth.err());
+        List<JsonObject> truth = Files.readAllLines(lone.resolve("scenes.jsonl")).stream()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        ImageDecoder decoder = new ImageDecoder();
+        List<RgbImage> pictures = new ArrayList<>();
+        for (JsonObject s : truth) {
+            pictures.add(decoder.read(lone.resolve(s.get("image").getAsString())));
+        }
+        float[][] embedded = clip.embedImages(pictures);
+        int kinds = 0;
+        int colours = 0;
+        for (int i = 0; i < truth.size(); i++) {
+            JsonObject shape = truth.get(i).getAsJsonArray("shapes").get(0).getAsJsonObject();
+            String colour = shape.get("colour").getAsString();
+            String kind = shape.get("shape").getAsString();
+            kinds += kind.equals(best(embedded[i], KINDS, k -> caption(colour, k))) ? 1 : 0;
+            colours += colour.equals(best(embedded[i], COLOURS, c -> caption(c, kind))) ? 1 : 0;
+        }
+        double kind = kinds / (double) truth.size();
+        double colour = colours / (double) truth.size();
+        System.out.printf("tiny-clip-shapes lone shape among %d: kind %.2f, colour %.2f%n", truth.size(), kind, colour);
+        assertTrue(kind >= 0.7, "kind of a lone shape " + kind);
+        assertTrue(colour >= 0.95, "colour of a lone shape " + colour);
+    }
+
+    static final List<String> KINDS = List.of("circle", "square", "triangle", "star", "ring");
+    static final List<String> COLOURS = List.of("red", "green", "blue", "yellow", "orange", "purple", "black", "white");
+
+    /** "a red star", "an orange ring": the generator's short caption. */
+    static String caption(String colour, String kind) {
+        return (colour.equals("orange") ? "an " : "a ") + colour + " " + kind;
+    }
+
+    /** The choice whose caption's embedding is nearest {@code image}. */
+    static String best(float[] image, List<String> choices, Function<String, String> caption) {
+        String best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (String c : choices) {
+            double s = dot(image, clip.embedText(caption.apply(c)));
+            if (s > bestScore) {
+                best = c;
+                bestScore = s;
+            }
+        }
+        return best;
     }
 
     /**
