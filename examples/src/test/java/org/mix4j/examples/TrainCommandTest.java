@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mix4j.cli.Mix;
@@ -26,6 +34,52 @@ class TrainCommandTest {
         StringWriter err = new StringWriter();
         int code = Mix.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /**
+     * SIGTERM (the JVM treats Ctrl-C's SIGINT the same way) in the middle of a run, in a process of
+     * its own: the step finishes, the state is saved at that step, the process says how to resume
+     * and exits without a native crash. Before, the shutdown hook only raised the stop flag and the
+     * JVM exited under a running backward pass (SIGSEGV in libtorch, the state of the last periodic
+     * save only).
+     */
+    @Test
+    void aTerminatedRunSavesItsStateAndExitsCleanly(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-cp", System.getProperty("java.class.path"),
+                Mix.class.getName(), "train", EXAMPLES.resolve("train/tiny-llava-stage1.yaml").toString(), "--output",
+                out.toString());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuilder log = new StringBuilder();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            boolean sent = false;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                log.append(line).append('\n');
+                if (!sent && line.startsWith("step 3/")) {
+                    p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output we read
+                    sent = true;
+                }
+            }
+        } finally {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        assertEquals(143, p.exitValue(), "128 + SIGTERM, after the hook:\n" + log);
+        Matcher stopped = Pattern.compile("stopped after step (\\d+); continue with: mix train .* --resume (\\S+)")
+                .matcher(log);
+        assertTrue(stopped.find(), log.toString());
+        int step = Integer.parseInt(stopped.group(1));
+        assertTrue(step >= 3, log.toString());
+        assertEquals(out.resolve("state").toString(), stopped.group(2));
+        JsonObject state = JsonParser.parseString(Files.readString(out.resolve("state/state.json"))).getAsJsonObject();
+        assertEquals(step, state.get("step").getAsInt(), "the state is the stopped step's");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList(),
+                    "no native crash:\n" + log);
+        }
+        assertFalse(log.toString().contains("SIGSEGV"), log.toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode.Origin;
@@ -75,9 +76,30 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                 .set("training.packing", packing ? Boolean.TRUE : null, "--packing")
                 .set("training.data", data == null ? null : data.toAbsolutePath().toString(), "--data"));
         TrainingSettings settings = Trainer.settings(config);
-        Path base = recipe.toAbsolutePath().getParent();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread hook = new Thread(() -> stop.set(true));
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C or SIGTERM: ask the loop to stop after its step, then hold the JVM's exit until the
+        // state is saved and the engine closed. A hook that only set the flag let the JVM exit in the
+        // middle of a backward pass: PyTorch's globals were torn down under it (SIGSEGV in
+        // at::accelerator::getAccelerator) and the steps since the last save were lost.
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mix-train-stop");
+        try {
+            return train(recipe, config, settings, stop, hook);
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private int train(Path recipe, PipelineConfig config, TrainingSettings settings, AtomicBoolean stop, Thread hook)
+            throws IOException {
+        Path base = recipe.toAbsolutePath().getParent();
         // the trainer runs its ops on this thread: PyTorch gets the threads the split would use
         try (TrainingThreads threads = TrainingThreads.use(context.runtime().loader().parallel().ways());
                 NDManager manager = NDManager.newBaseManager(config.device());
@@ -100,7 +122,7 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
                     try {
                         Runtime.getRuntime().removeShutdownHook(hook);
                     } catch (IllegalStateException shuttingDown) {
-                        // the JVM is already stopping: the hook ran and the state was saved
+                        // the JVM is stopping: the hook waits until call() has closed everything
                     }
                 }
                 if (result.stopped()) {
