@@ -53,12 +53,6 @@ final class ContrastiveLoss {
                     : textToImage.concat(scope.zeros(new Shape(b, negatives), DataType.FLOAT32), 1);
             return new Targets(imageToText, textToImage);
         }
-
-        /** Each pair matches only itself (captions all distinct). */
-        static Targets diagonal(int pairs, int negatives, NDManager scope) {
-            NDArray eye = scope.eye(pairs, pairs + negatives, 0, DataType.FLOAT32);
-            return new Targets(eye, negatives == 0 ? eye : scope.eye(pairs, pairs, 0, DataType.FLOAT32));
-        }
     }
 
     private ContrastiveLoss() {}

@@ -124,7 +124,7 @@ class ContrastiveLossTest {
             double hard = (i2t[0][0] + i2t[1][1] + t2i[0][0] + t2i[1][1]) / 4;
             double soft = (i2t[0][0] + i2t[0][1] + i2t[1][0] + i2t[1][1] + t2i[0][0] + t2i[0][1] + t2i[1][0] + t2i[1][1]) / 8;
             assertEquals((1 - alpha) * hard + alpha * soft, ContrastiveLoss.mean(student, teacher, alpha,
-                    ContrastiveLoss.Targets.diagonal(2, 0, scope), scope).getFloat(),
+                    ContrastiveLoss.Targets.of(List.of("a cat", "a dog"), 0, scope), scope).getFloat(),
                     1e-6);
         }
     }
@@ -151,7 +151,7 @@ class ContrastiveLossTest {
             NDArray images = scope.create(new float[] {1, 0, 0, 1}, new Shape(2, 2));
             NDArray texts = scope.create(new float[] {1, 0, 0.6f, 0.8f}, new Shape(2, 2));
             NDArray loss = ContrastiveLoss.mean(ContrastiveLoss.logits(images, texts, null,
-                    ContrastiveLoss.scale(logitScale, scope)), null, 0, ContrastiveLoss.Targets.diagonal(2, 0, scope), scope);
+                    ContrastiveLoss.scale(logitScale, scope)), null, 0, ContrastiveLoss.Targets.of(List.of("a cat", "a dog"), 0, scope), scope);
             r.backward(loss);
         }
         return logitScale.getGradient().getFloat();
