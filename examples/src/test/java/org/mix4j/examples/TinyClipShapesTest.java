@@ -12,7 +12,9 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,12 +64,7 @@ class TinyClipShapesTest {
         runtime = MixRuntime.start(MixSettings.builtInOnly());
         manager = NDManager.newBaseManager();
         clip = RetrievalPipeline.load(PipelineConfig.load(SHAPES), runtime.loader(), manager);
-        ImageDecoder decoder = new ImageDecoder();
-        List<RgbImage> pictures = new ArrayList<>();
-        for (JsonObject s : scenes) {
-            pictures.add(decoder.read(album.resolve(s.get("image").getAsString())));
-        }
-        images = clip.embedImages(pictures);
+        images = embed(clip, album, scenes);
     }
 
     @AfterAll
@@ -136,20 +133,21 @@ class TinyClipShapesTest {
         assertEquals(0, synth.code(), synth.err());
         List<JsonObject> truth = Files.readAllLines(lone.resolve("scenes.jsonl")).stream()
                 .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
-        ImageDecoder decoder = new ImageDecoder();
-        List<RgbImage> pictures = new ArrayList<>();
-        for (JsonObject s : truth) {
-            pictures.add(decoder.read(lone.resolve(s.get("image").getAsString())));
+        float[][] embedded = embed(clip, lone, truth);
+        Map<String, float[]> captions = new HashMap<>(); // "a red star" -> its embedding, each caption once
+        for (String colour : COLOURS) {
+            for (String kind : KINDS) {
+                captions.put(caption(colour, kind), clip.embedText(caption(colour, kind)));
+            }
         }
-        float[][] embedded = clip.embedImages(pictures);
         int kinds = 0;
         int colours = 0;
         for (int i = 0; i < truth.size(); i++) {
             JsonObject shape = truth.get(i).getAsJsonArray("shapes").get(0).getAsJsonObject();
             String colour = shape.get("colour").getAsString();
             String kind = shape.get("shape").getAsString();
-            kinds += kind.equals(best(embedded[i], KINDS, k -> caption(colour, k))) ? 1 : 0;
-            colours += colour.equals(best(embedded[i], COLOURS, c -> caption(c, kind))) ? 1 : 0;
+            kinds += kind.equals(best(embedded[i], KINDS, k -> captions.get(caption(colour, k)))) ? 1 : 0;
+            colours += colour.equals(best(embedded[i], COLOURS, c -> captions.get(caption(c, kind)))) ? 1 : 0;
         }
         double kind = kinds / (double) truth.size();
         double colour = colours / (double) truth.size();
@@ -167,11 +165,11 @@ class TinyClipShapesTest {
     }
 
     /** The choice whose caption's embedding is nearest {@code image}. */
-    static String best(float[] image, List<String> choices, Function<String, String> caption) {
+    static String best(float[] image, List<String> choices, Function<String, float[]> caption) {
         String best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (String c : choices) {
-            double s = dot(image, clip.embedText(caption.apply(c)));
+            double s = dot(image, caption.apply(c));
             if (s > bestScore) {
                 best = c;
                 bestScore = s;
@@ -221,12 +219,7 @@ class TinyClipShapesTest {
         try (NDManager m = manager.newSubManager();
                 RetrievalPipeline int8 = RetrievalPipeline.load(PipelineConfig.load(SHAPES,
                         new org.mix4j.config.ConfigOverrides().set("quantize", "int8", "test")), runtime.loader(), m)) {
-            ImageDecoder decoder = new ImageDecoder();
-            List<RgbImage> pictures = new ArrayList<>();
-            for (JsonObject s : scenes.subList(0, COUNT)) {
-                pictures.add(decoder.read(album.resolve(s.get("image").getAsString())));
-            }
-            float[][] quantized = int8.embedImages(pictures);
+            float[][] quantized = embed(int8, album, scenes.subList(0, COUNT));
             double cosine = dot(quantized[0], images[0]) / Math.sqrt(dot(quantized[0], quantized[0]) * dot(images[0], images[0]));
             System.out.printf("tiny-clip-shapes int8: first picture's embedding cosine to fp32 %.6f%n", cosine);
             assertTrue(cosine < 1 - 1e-9 && cosine > 0.99, "int8 ran (embeddings differ a little from fp32): " + cosine);
@@ -260,6 +253,16 @@ class TinyClipShapesTest {
         double recall = hits / (double) COUNT;
         System.out.printf("tiny-clip-shapes text->image recall@1 (%s, %d pictures): %.2f%n", file, COUNT, recall);
         return recall;
+    }
+
+    /** The image embeddings of {@code scenes}' pictures in {@code folder}. */
+    static float[][] embed(RetrievalPipeline clip, Path folder, List<JsonObject> scenes) {
+        ImageDecoder decoder = new ImageDecoder();
+        List<RgbImage> pictures = new ArrayList<>();
+        for (JsonObject s : scenes) {
+            pictures.add(decoder.read(folder.resolve(s.get("image").getAsString())));
+        }
+        return clip.embedImages(pictures);
     }
 
     /** "colour kind" of the scene's largest shape. */

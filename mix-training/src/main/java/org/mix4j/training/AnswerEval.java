@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntConsumer;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.task.DecodingSettings;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.records.JsonRecordReader;
@@ -70,7 +69,6 @@ public final class AnswerEval {
         // kinds in alphabetical order, "all" (samples without one) last
         Map<String, Score> scores = new TreeMap<>(Comparator.comparing((String k) -> k.equals("all"))
                 .thenComparing(Comparator.naturalOrder()));
-        ImageDecoder decoder = new ImageDecoder();
         Map<Path, RgbImage> pictures = new HashMap<>();
         for (int start = 0; start < samples.size(); start += batch) {
             int end = Math.min(samples.size(), start + batch);
@@ -82,7 +80,7 @@ public final class AnswerEval {
                         if (pictures.size() > 256) {
                             pictures.clear(); // questions about one picture come together; keep memory bounded
                         }
-                        pictures.put(p, decode(decoder, p, s.where()));
+                        pictures.put(p, JsonRecords.image(s.where(), p));
                     }
                     images.add(pictures.get(p));
                 }
@@ -132,13 +130,5 @@ public final class AnswerEval {
     private static ConversationData.Turn first(ConversationData.Sample s, String role) {
         return s.turns().stream().filter(t -> t.role().equals(role)).findFirst().orElseThrow(
                 () -> new IllegalArgumentException(s.where() + ": no " + role + " message to evaluate"));
-    }
-
-    private static RgbImage decode(ImageDecoder decoder, Path p, String where) {
-        try {
-            return decoder.read(p);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(where + ": image " + p + " does not decode: " + e.getMessage(), e);
-        }
     }
 }

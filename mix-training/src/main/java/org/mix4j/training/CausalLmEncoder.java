@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.mix4j.api.RgbImage;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.understanding.ImageSplice;
 import org.mix4j.pipelines.understanding.PromptBuilder.Message;
 import org.mix4j.training.ConversationData.Sample;
@@ -45,11 +44,7 @@ public final class CausalLmEncoder {
         }
         List<RgbImage> images = new ArrayList<>();
         for (var p : sample.images()) {
-            try {
-                images.add(ImageDecoder.readRgb(p));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(sample.where() + ": image " + p + ": " + e.getMessage(), e);
-            }
+            images.add(JsonRecords.image(sample.where(), p));
         }
         String system = null;
         List<Message> messages = new ArrayList<>();

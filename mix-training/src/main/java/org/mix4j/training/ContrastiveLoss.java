@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.mix4j.nn.Autograd;
 
 /**
@@ -38,14 +40,12 @@ final class ContrastiveLoss {
 
         static Targets of(List<String> captions, int negatives, NDManager scope) {
             int b = captions.size();
+            Map<String, Integer> copies = new HashMap<>();
+            captions.forEach(c -> copies.merge(c, 1, Integer::sum));
             float[] same = new float[b * b];
             for (int row = 0; row < b; row++) {
-                int matches = 0;
                 for (int col = 0; col < b; col++) {
-                    matches += captions.get(row).equals(captions.get(col)) ? 1 : 0;
-                }
-                for (int col = 0; col < b; col++) {
-                    same[row * b + col] = captions.get(row).equals(captions.get(col)) ? 1f / matches : 0f;
+                    same[row * b + col] = captions.get(row).equals(captions.get(col)) ? 1f / copies.get(captions.get(row)) : 0f;
                 }
             }
             NDArray textToImage = scope.create(same, new Shape(b, b));

@@ -3,6 +3,8 @@ package org.mix4j.training;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.mix4j.api.RgbImage;
+import org.mix4j.image.ImageDecoder;
 import org.mix4j.records.JsonRecordReader;
 
 /**
@@ -28,5 +30,14 @@ final class JsonRecords {
             throw new IllegalArgumentException(file + ": holds no samples");
         }
         return out;
+    }
+
+    /** An image a record names, decoded; an error names the record ({@code where}) and the file. */
+    static RgbImage image(String where, Path file) {
+        try {
+            return ImageDecoder.readRgb(file);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(where + ": image " + file + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -10,7 +10,6 @@ import org.mix4j.api.TextEncoder;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.compose.ComponentSpec;
-import org.mix4j.image.ImageDecoder;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.weights.Checkpoint;
@@ -150,11 +149,7 @@ public final class RetrievalEval {
     }
 
     static RgbImage image(CaptionData.Pair pair) {
-        try {
-            return ImageDecoder.readRgb(pair.image());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(pair.where() + ": image " + pair.image() + ": " + e.getMessage(), e);
-        }
+        return JsonRecords.image(pair.where(), pair.image());
     }
 
     private static double recall(int[] ranks, int k) {
