@@ -50,7 +50,7 @@ import org.mix4j.training.CaptionData.Pair;
  */
 final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
-    /** Slots whose tensors training sees (only the denoiser may train; the others are checked frozen). */
+    /** Slots whose tensors training sees (the denoiser and the text encoder may train, the VAE may not). */
     private static final List<String> SLOTS = List.of("text_encoder", "denoiser", "vae");
 
     /** A training image at the training resolution, with its caption. */
@@ -96,6 +96,11 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                         + "VAE's scale factor " + factor);
             }
             this.slots = TrainedSlots.of(config, SLOTS, this::component, settings, manager);
+            if (slots.parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith("vae."))) {
+                slots.close();
+                throw new IllegalArgumentException("objective diffusion does not train the VAE (its latents are what the "
+                        + "denoiser learns to restore): train it first with objective: autoencoder, then the denoiser");
+            }
         } catch (RuntimeException | Error e) {
             loaded.close();
             throw e;
@@ -136,11 +141,11 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
     @Override
     public Sample prepare(int index) {
-        return sample(data.get(index));
+        return sample(data.get(index), resolution);
     }
 
     /** The image decoded, resized (shorter side to the resolution, bilinear) and center-cropped. */
-    private Sample sample(Pair pair) {
+    static Sample sample(Pair pair, int resolution) {
         RgbImage image;
         try {
             image = ImageDecoder.readRgb(pair.image());
@@ -174,6 +179,15 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     /** The sum over the micro-batch of each image's mean squared error (recorded when the caller records). */
     @Override
     public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
+        return lossSum(micro, seed, settings.captionDropout(), scope);
+    }
+
+    /**
+     * @param captionDropout the chance that an image trains with the empty caption instead of its own
+     *     (drawn per image after the noise), which teaches the unconditional prediction that
+     *     classifier-free guidance extrapolates from
+     */
+    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, NDManager scope) {
         int b = micro.size();
         Random random = new Random(seed);
         NDList pixels = new NDList();
@@ -198,7 +212,11 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                 .add(posterior.std().toType(DataType.FLOAT32, false).mul(eps));
         NDArray latents = (vae.shiftFactor() == 0 ? sample : sample.sub((float) vae.shiftFactor()))
                 .mul((float) vae.scalingFactor());
-        NDArray context = encodeCaptions(micro, scope);
+        List<String> captions = new java.util.ArrayList<>();
+        for (Sample s : micro) {
+            captions.add(captionDropout > 0 && random.nextDouble() < captionDropout ? "" : s.pair().caption());
+        }
+        NDArray context = encodeCaptions(captions, scope);
 
         // 2. noise, timesteps, add_noise and the target
         NDArray added = scope.create(addedNoise, latentShape);
@@ -218,11 +236,11 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     }
 
     /** {@code last_hidden_state [B, T, D]}: captions padded to the tokenizer's maximum length, as SD is trained. */
-    private NDArray encodeCaptions(List<Sample> micro, NDManager scope) {
+    private NDArray encodeCaptions(List<String> captions, NDManager scope) {
         TextEncoder textEncoder = parts.textEncoder();
         Tokenizer tokenizer = parts.tokenizer();
         int maxLength = Math.min(textEncoder.maxPositions(), tokenizer.modelMaxLength());
-        long[][] ids = tokenizer.encodeBatch(micro.stream().map(s -> s.pair().caption()).toList(), maxLength).ids();
+        long[][] ids = tokenizer.encodeBatch(captions, maxLength).ids();
         long[] flat = new long[ids.length * maxLength];
         for (int i = 0; i < ids.length; i++) {
             System.arraycopy(ids[i], 0, flat, i * maxLength, maxLength);
@@ -243,10 +261,10 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         int batch = settings.microBatchSize();
         for (int from = 0, k = 0; from < evalData.size(); from += batch, k++) {
             List<Sample> part = evalData.subList(from, Math.min(evalData.size(), from + batch)).stream()
-                    .map(this::sample).toList();
+                    .map(p -> sample(p, resolution)).toList();
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
-                sum += lossSum(part, seed, scope).getFloat();
+                sum += lossSum(part, seed, 0, scope).getFloat(); // every caption, as at sampling time
             }
         }
         Map<String, Double> metrics = new LinkedHashMap<>();

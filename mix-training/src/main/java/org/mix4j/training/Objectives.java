@@ -16,6 +16,7 @@ final class Objectives {
             case "causal_lm" -> new CausalLmObjective(config, settings, base, loader, manager);
             case "contrastive" -> new ContrastiveObjective(config, settings, base, loader, manager);
             case "diffusion" -> new DiffusionObjective(config, settings, base, loader, manager);
+            case "autoencoder" -> new AutoencoderObjective(config, settings, base, loader, manager);
             default -> throw new IllegalStateException("objective " + settings.objective());
         };
     }

@@ -10,7 +10,8 @@ import org.mix4j.config.OptionalKey;
  *
  * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
  *     {@code contrastive} (retrieval pipelines: symmetric InfoNCE on image-caption pairs) or
- *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs)
+ *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs) or
+ *     {@code autoencoder} (generation pipelines: the VAE's reconstruction of the images)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
  *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive} and
  *     {@code diffusion} image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
@@ -32,6 +33,10 @@ import org.mix4j.config.OptionalKey;
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  * @param hardNegatives {@code contrastive}: captions with one attribute word swapped as extra negatives
  * @param distillation {@code contrastive}: an EMA teacher's soft targets mixed into the loss (ALBEF)
+ * @param captionDropout {@code diffusion}: the chance that an image trains with the empty caption, so
+ *     that classifier-free guidance has an unconditional prediction to extrapolate from (0: never)
+ * @param klWeight {@code autoencoder}: the weight of the posterior's KL divergence from N(0, 1) (mean
+ *     over latent values) beside the reconstruction's mean squared error (mean over pixels)
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -60,10 +65,12 @@ public record TrainingSettings(
         @OptionalKey HardNegativeSettings hardNegatives,
         @OptionalKey DistillationSettings distillation,
         @OptionalKey Integer resolution,
-        @Default("true") boolean mergeLora) {
+        @Default("true") boolean mergeLora,
+        @Default("0.0") double captionDropout,
+        @Default("0.000001") double klWeight) {
 
     /** The objectives {@code objective:} accepts. */
-    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion");
+    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder");
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
@@ -101,6 +108,15 @@ public record TrainingSettings(
         }
         if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
             throw new IllegalArgumentException("max_grad_norm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
+        }
+        if (!(captionDropout >= 0 && captionDropout < 1)) {
+            throw new IllegalArgumentException("caption_dropout must be in [0, 1), got " + captionDropout);
+        }
+        if (captionDropout > 0 && !objective.equals("diffusion")) {
+            throw new IllegalArgumentException("caption_dropout belongs to objective: diffusion, not '" + objective + "'");
+        }
+        if (!(klWeight >= 0) || Double.isInfinite(klWeight)) {
+            throw new IllegalArgumentException("kl_weight must be finite and >= 0, got " + klWeight);
         }
         if ((hardNegatives != null || distillation != null) && !objective.equals("contrastive")) {
             throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"

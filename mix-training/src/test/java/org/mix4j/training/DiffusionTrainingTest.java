@@ -84,7 +84,7 @@ class DiffusionTrainingTest {
         return file;
     }
 
-    /** The VAE posterior mean of one picture: the VAE is not Trainable, so this is how it is seen unchanged. */
+    /** The VAE posterior mean of one picture: the VAE's outputs unchanged, not only its listed tensors. */
     private static float[] vaeMean(DiffusionObjective objective) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray pixels = Images.pixelValues(ImageDecoder.readRgb(RECIPES.resolve("data/sun-red-big-on-white.png")),
@@ -329,6 +329,36 @@ class DiffusionTrainingTest {
         }
         assertTrue(Double.isFinite(losses[1]) && Math.abs(losses[0] - losses[1]) > 1e-3,
                 "the v-prediction target is not the noise: " + losses[0] + " vs " + losses[1]);
+    }
+
+    /**
+     * caption_dropout: a dropped image trains with the empty caption, so its loss no longer depends on
+     * its caption; the noise drawn for it is the same as without dropout (the dropout draws come after).
+     */
+    @Test
+    void aDroppedCaptionTrainsAsTheEmptyPrompt() {
+        double[][] losses = new double[2][2]; // [dropout 0 / nearly 1][caption A / B]
+        double[] dropouts = {0, 0.999999};
+        for (int d = 0; d < 2; d++) {
+            try (Trainer t = trainer(new ConfigOverrides().set("training.caption_dropout", dropouts[d], "test"), dir);
+                    NDManager scope = manager.newSubManager()) {
+                DiffusionObjective objective = (DiffusionObjective) t.objective();
+                DiffusionObjective.Sample sample = objective.prepare(0);
+                String[] captions = {"a big red sun", "a small blue sun on black"};
+                for (int c = 0; c < 2; c++) {
+                    DiffusionObjective.Sample s = new DiffusionObjective.Sample(new CaptionData.Pair(
+                            sample.pair().where(), sample.pair().image(), captions[c]), sample.image());
+                    losses[d][c] = objective.lossSum(List.of(s), 5, scope).getFloat();
+                }
+            }
+        }
+        assertTrue(Math.abs(losses[0][0] - losses[0][1]) > 1e-5, "without dropout the caption matters: "
+                + java.util.Arrays.toString(losses[0]));
+        assertEquals(losses[1][0], losses[1][1], 1e-7, "dropped, the caption does not matter");
+        assertTrue(Math.abs(losses[1][0] - losses[0][0]) > 1e-5, "the empty prompt is not the caption");
+        ConfigException range = assertThrows(ConfigException.class,
+                () -> trainer(new ConfigOverrides().set("training.caption_dropout", 1.0, "test"), dir).close());
+        assertTrue(range.getMessage().contains("caption_dropout"), range.getMessage());
     }
 
     @Test

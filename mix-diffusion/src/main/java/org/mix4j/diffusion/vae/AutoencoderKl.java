@@ -6,10 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
+import org.mix4j.api.Trainable;
 import org.mix4j.diffusion.layers.Conv2d;
 import org.mix4j.diffusion.layers.Downsample2d;
 import org.mix4j.diffusion.layers.GroupNorm;
@@ -27,7 +31,7 @@ import org.mix4j.weights.Weights;
  * ({@code autoencoders/autoencoder_kl.py}, {@code vae.py}), with its tiled encode and decode.
  * Rombach et al., "High-Resolution Image Synthesis with Latent Diffusion Models" (2022).
  */
-public final class AutoencoderKl implements Autoencoder {
+public final class AutoencoderKl implements Autoencoder, Trainable {
 
     /** diffusers builds every norm of the VAE with this epsilon, whatever the config says. */
     private static final double EPS = 1e-6;
@@ -131,6 +135,21 @@ public final class AutoencoderKl implements Autoencoder {
         return config;
     }
 
+    /** Every tensor under its diffusers name; the mid block's attention under {@code to_q} ... {@code to_out.0}. */
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        encoder.parameters("encoder.", out);
+        decoder.parameters("decoder.", out);
+        if (quantConv != null) {
+            quantConv.parameters("quant_conv", out);
+        }
+        if (postQuantConv != null) {
+            postQuantConv.parameters("post_quant_conv", out);
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         manager.close();
@@ -170,7 +189,7 @@ public final class AutoencoderKl implements Autoencoder {
                 // padding 0: diffusers pads (0, 1, 0, 1) before the stride-2 conv
                 Downsample2d down = i == last ? null : Downsample2d.load(w, prefix + "downsamplers.0.", ch.get(i), 0,
                         parallel);
-                blocks.add(new CodecBlock(resnets, down == null ? null : down::forward));
+                blocks.add(new CodecBlock(resnets, down == null ? null : down::forward, down == null ? null : down::parameters));
             }
             return new Encoder(
                     Conv2d.same(w, "conv_in", c.inChannels(), ch.get(0), 3, parallel),
@@ -179,6 +198,16 @@ public final class AutoencoderKl implements Autoencoder {
                     GroupNorm.load(w, "conv_norm_out", c.normNumGroups(), ch.get(last), EPS),
                     Activation.of(c.actFn(), "act_fn"),
                     Conv2d.same(w, "conv_out", ch.get(last), 2L * c.latentChannels(), 3, parallel));
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            convIn.parameters(prefix + "conv_in", out);
+            for (int i = 0; i < downBlocks.size(); i++) {
+                downBlocks.get(i).parameters(prefix + "down_blocks." + i + ".", "downsamplers.0.", out);
+            }
+            midBlock.parameters(prefix + "mid_block.", out);
+            convNormOut.parameters(prefix + "conv_norm_out", out);
+            convOut.parameters(prefix + "conv_out", out);
         }
 
         NDArray forward(NDArray pixels) {
@@ -226,7 +255,8 @@ public final class AutoencoderKl implements Autoencoder {
                     resnets.add(ResnetBlock2d.load(w, prefix + "resnets." + j + ".", in, out, resnet, parallel));
                 }
                 Upsample2d up = i == last ? null : Upsample2d.load(w, prefix + "upsamplers.0.", out, parallel);
-                blocks.add(new CodecBlock(resnets, up == null ? null : x -> up.forward(x, null)));
+                blocks.add(new CodecBlock(resnets, up == null ? null : x -> up.forward(x, null),
+                        up == null ? null : up::parameters));
             }
             return new Decoder(
                     Conv2d.same(w, "conv_in", c.latentChannels(), ch.get(last), 3, parallel),
@@ -239,6 +269,16 @@ public final class AutoencoderKl implements Autoencoder {
 
         DataType dataType() {
             return convIn.dataType();
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            convIn.parameters(prefix + "conv_in", out);
+            midBlock.parameters(prefix + "mid_block.", out);
+            for (int i = 0; i < upBlocks.size(); i++) {
+                upBlocks.get(i).parameters(prefix + "up_blocks." + i + ".", "upsamplers.0.", out);
+            }
+            convNormOut.parameters(prefix + "conv_norm_out", out);
+            convOut.parameters(prefix + "conv_out", out);
         }
 
         NDArray forward(NDArray latents) {
@@ -254,7 +294,17 @@ public final class AutoencoderKl implements Autoencoder {
     }
 
     /** {@code DownEncoderBlock2D} / {@code UpDecoderBlock2D}: resnets without time embedding, then a resampler. */
-    record CodecBlock(List<ResnetBlock2d> resnets, UnaryOperator<NDArray> resampler) {
+    record CodecBlock(List<ResnetBlock2d> resnets, UnaryOperator<NDArray> resampler,
+            BiConsumer<String, Map<String, NDArray>> resamplerParameters) {
+
+        void parameters(String prefix, String resamplerName, Map<String, NDArray> out) {
+            for (int j = 0; j < resnets.size(); j++) {
+                resnets.get(j).parameters(prefix + "resnets." + j + ".", out);
+            }
+            if (resamplerParameters != null) {
+                resamplerParameters.accept(prefix + resamplerName, out);
+            }
+        }
 
         NDArray forward(NDArray x) {
             NDArray h = x;
@@ -290,6 +340,14 @@ public final class AutoencoderKl implements Autoencoder {
                     addAttention ? SpatialAttention.load(w, prefix + "attentions.0.", channels, resnet.groups(),
                             parallel) : null,
                     ResnetBlock2d.load(w, prefix + "resnets.1.", channels, channels, resnet, parallel));
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            first.parameters(prefix + "resnets.0.", out);
+            if (attention != null) {
+                attention.parameters(prefix + "attentions.0.", out);
+            }
+            second.parameters(prefix + "resnets.1.", out);
         }
 
         NDArray forward(NDArray x) {
@@ -336,6 +394,11 @@ public final class AutoencoderKl implements Autoencoder {
                     ? w.get(key + ".weight", new Shape(channels, channels, 1, 1)).reshape(channels, channels)
                     : w.get(key + ".weight", new Shape(channels, channels));
             return Linear.of(weight, w.get(key + ".bias", new Shape(channels)), parallel);
+        }
+
+        void parameters(String prefix, Map<String, NDArray> out) {
+            groupNorm.parameters(prefix + "group_norm", out);
+            attention.parameters(prefix, out);
         }
 
         /** {@code [B, C, H, W]} -> same shape. */
