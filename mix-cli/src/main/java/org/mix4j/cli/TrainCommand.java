@@ -144,10 +144,16 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
         return 0;
     }
 
+    /** Seconds left: the pace of the steps this run has trained (not those a resumed run began with). */
+    static double eta(double elapsedSeconds, int stepsThisRun, int stepsLeft) {
+        return stepsThisRun <= 0 ? 0 : elapsedSeconds / stepsThisRun * stepsLeft;
+    }
+
     /** One progress line per step on stderr and one JSON line per step in the metrics log. */
     private final class Progress implements Trainer.Listener {
         private final Writer log;
         private final long start = System.nanoTime();
+        private int firstStep = -1; // the step this run began after (a resumed run's saved step)
 
         Progress(Writer log) {
             this.log = log;
@@ -155,8 +161,10 @@ public final class TrainCommand implements Callable<Integer>, CliCommand {
 
         @Override
         public void step(StepReport r) {
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            double eta = r.step() == 0 ? 0 : elapsed / r.step() * (r.totalSteps() - r.step());
+            if (firstStep < 0) {
+                firstStep = r.step() - 1;
+            }
+            double eta = eta((System.nanoTime() - start) / 1e9, r.step() - firstStep, r.totalSteps() - r.step());
             long rss = ProcessMemory.read().rssBytes();
             double rate = r.work() / Math.max(1e-9, r.seconds());
             context.err().printf(Locale.ROOT, "step %d/%d  epoch %.2f  loss %.4f  lr %.2e  grad norm %.3f  %.0f %s/s"
