@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.compose.ComponentLoader;
@@ -68,23 +67,12 @@ final class AutoencoderObjective implements Objective<DiffusionObjective.Sample>
         }
         this.config = config;
         this.settings = settings;
-        this.data = CaptionData.read(base.resolve(settings.data()));
-        this.evalData = settings.evalData() == null ? List.of() : CaptionData.read(base.resolve(settings.evalData()));
-        for (Pair pair : Stream.concat(data.stream(), evalData.stream()).toList()) {
-            if (!Files.isRegularFile(pair.image())) {
-                throw new IllegalArgumentException(pair.where() + ": no such image file " + pair.image());
-            }
-        }
+        this.data = CaptionData.readExisting(base.resolve(settings.data()));
+        this.evalData = settings.evalData() == null ? List.of() : CaptionData.readExisting(base.resolve(settings.evalData()));
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
         try {
             this.parts = loaded;
-            int factor = parts.vae().scaleFactor();
-            this.resolution = settings.resolution() != null ? settings.resolution()
-                    : parts.denoiser().sampleSize() * factor;
-            if (resolution % factor != 0) {
-                throw new IllegalArgumentException("training.resolution " + resolution + " must be a multiple of the "
-                        + "VAE's scale factor " + factor);
-            }
+            this.resolution = DiffusionObjective.resolution(settings, parts);
             this.slots = TrainedSlots.of(config, List.of("vae"), s -> s.equals("vae") ? parts.vae() : null, settings,
                     manager);
         } catch (RuntimeException | Error e) {

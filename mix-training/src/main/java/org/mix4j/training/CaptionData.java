@@ -24,6 +24,20 @@ public final class CaptionData {
         return JsonRecords.read(file).stream().map(e -> pair(e.where(), e.json(), base)).toList();
     }
 
+    /**
+     * {@link #read}, and every image file checked to exist before minutes of model loading (not at the
+     * sample's step): a missing one is an error naming the data file and line.
+     */
+    public static List<Pair> readExisting(Path file) {
+        List<Pair> pairs = read(file);
+        for (Pair pair : pairs) {
+            if (!java.nio.file.Files.isRegularFile(pair.image())) {
+                throw new IllegalArgumentException(pair.where() + ": no such image file " + pair.image());
+            }
+        }
+        return pairs;
+    }
+
     private static Pair pair(String where, JsonElement json, Path base) {
         if (!json.isJsonObject()) {
             throw new IllegalArgumentException(where + ": a sample must be a JSON object with \"image\" and \"caption\"");

@@ -104,7 +104,8 @@ final class DiffusersWriter {
                     copyComponent(source, out.resolve(folder), slot, slots, scope);
                     root = root.with(slotKey(root, slot, key, folder));
                     if (!inside && slot.equals("tokenizer")) {
-                        modelIndex.add("tokenizer", pair("transformers", "CLIPTokenizer"));
+                        modelIndex.add("tokenizer", pair("transformers", "hf_tokenizer".equals(spec.type())
+                                ? "PreTrainedTokenizerFast" : "CLIPTokenizer"));
                     }
                 } else if (!source.equals(checkpoint)) {
                     root = root.with(slotKey(root, slot, key, source.toString()));

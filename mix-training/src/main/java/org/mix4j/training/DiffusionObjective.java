@@ -6,13 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.api.RgbImage;
@@ -73,13 +71,8 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         }
         this.config = config;
         this.settings = settings;
-        this.data = CaptionData.read(base.resolve(settings.data()));
-        this.evalData = settings.evalData() == null ? List.of() : CaptionData.read(base.resolve(settings.evalData()));
-        for (Pair pair : Stream.concat(data.stream(), evalData.stream()).toList()) { // before minutes of loading, not at the sample's step
-            if (!Files.isRegularFile(pair.image())) {
-                throw new IllegalArgumentException(pair.where() + ": no such image file " + pair.image());
-            }
-        }
+        this.data = CaptionData.readExisting(base.resolve(settings.data()));
+        this.evalData = settings.evalData() == null ? List.of() : CaptionData.readExisting(base.resolve(settings.evalData()));
         this.noise = TrainingNoise.of(config, loader, manager);
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
         try {
@@ -88,13 +81,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                 throw new IllegalArgumentException("objective diffusion needs the pipeline's 'text_encoder:' and "
                         + "'tokenizer:' sections to encode the captions");
             }
-            int factor = parts.vae().scaleFactor();
-            this.resolution = settings.resolution() != null ? settings.resolution()
-                    : parts.denoiser().sampleSize() * factor;
-            if (resolution % factor != 0) {
-                throw new IllegalArgumentException("training.resolution " + resolution + " must be a multiple of the "
-                        + "VAE's scale factor " + factor);
-            }
+            this.resolution = resolution(settings, parts);
             this.slots = TrainedSlots.of(config, SLOTS, this::component, settings, manager);
             if (slots.parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith("vae."))) {
                 slots.close();
@@ -105,6 +92,17 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
             loaded.close();
             throw e;
         }
+    }
+
+    /** {@code training.resolution}, or the denoiser's native size in pixels; a multiple of the VAE's factor. */
+    static int resolution(TrainingSettings settings, GenerationComponents parts) {
+        int factor = parts.vae().scaleFactor();
+        int resolution = settings.resolution() != null ? settings.resolution() : parts.denoiser().sampleSize() * factor;
+        if (resolution % factor != 0) {
+            throw new IllegalArgumentException("training.resolution " + resolution + " must be a multiple of the "
+                    + "VAE's scale factor " + factor);
+        }
+        return resolution;
     }
 
     private Object component(String slot) {

@@ -35,6 +35,23 @@ public enum Colour {
         return rgb;
     }
 
+    /** The colour nearest {@code (r, g, b)} (0-255 each) in RGB distance: how a pixel is named. */
+    public static Colour nearest(int r, int g, int b) {
+        Colour best = null;
+        long bestDistance = Long.MAX_VALUE;
+        for (Colour c : values()) {
+            long dr = r - c.rgb.getRed();
+            long dg = g - c.rgb.getGreen();
+            long db = b - c.rgb.getBlue();
+            long distance = dr * dr + dg * dg + db * db;
+            if (distance < bestDistance) {
+                best = c;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
     /** The colour whose English name is {@code name}, or {@code null}. */
     public static Colour named(String name) {
         for (Colour c : values()) {

@@ -38,6 +38,12 @@ public final class HfTokenizerFactory implements ComponentFactory<HfTokenizerCon
         return "tokenizer_config.json";
     }
 
+    /** transformers' class for a tokenizer that is only a {@code tokenizer.json} (a diffusers folder may name it). */
+    @Override
+    public java.util.List<String> checkpointClasses() {
+        return java.util.List.of("PreTrainedTokenizerFast");
+    }
+
     /** tokenizer_config.json keys are read by the tokenizer itself; YAML keys override them. */
     @Override
     public JsonObject configDefaults(JsonObject checkpointConfig) {
