@@ -160,12 +160,12 @@ class TinySdShapesTest {
     /** The kind whose "a COLOUR KIND" the shipped CLIP ranks first for the image. */
     static String kind(RgbImage image, String colour) {
         float[] embedded = clip.embedImages(List.of(image))[0];
-        Map<String, float[]> captions = new HashMap<>();
-        for (String k : TinyClipShapesTest.KINDS) {
-            captions.put(k, clip.embedText(TinyClipShapesTest.caption(colour, k)));
-        }
-        return TinyClipShapesTest.best(embedded, TinyClipShapesTest.KINDS, captions::get);
+        return TinyClipShapesTest.best(embedded, TinyClipShapesTest.KINDS, k -> CAPTIONS.computeIfAbsent(
+                TinyClipShapesTest.caption(colour, k), clip::embedText));
     }
+
+    /** "a red star" -> its embedding by the shipped CLIP, each caption embedded once. */
+    static final Map<String, float[]> CAPTIONS = new HashMap<>();
 
     /**
      * The named colour most pixels are nearest to among those whose nearest colour is not the

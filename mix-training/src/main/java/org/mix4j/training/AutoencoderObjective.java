@@ -1,8 +1,6 @@
 package org.mix4j.training;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
@@ -23,7 +21,6 @@ import org.mix4j.config.ConfigException;
 import org.mix4j.config.JsonConfig;
 import org.mix4j.nn.Autograd;
 import org.mix4j.pipelines.generation.GenerationComponents;
-import org.mix4j.pipelines.generation.Images;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.tensor.TensorParallel;
@@ -118,7 +115,7 @@ final class AutoencoderObjective implements Objective<DiffusionObjective.Sample>
     /** The sum over the micro-batch of each image's reconstruction error plus its weighted KL term. */
     @Override
     public NDArray lossSum(List<DiffusionObjective.Sample> micro, long seed, NDManager scope) {
-        NDArray pixels = pixels(micro, scope);
+        NDArray pixels = DiffusionObjective.pixels(micro, scope);
         LatentDistribution posterior = parts.vae().encode(pixels);
         NDArray mean = posterior.mean();
         NDArray std = posterior.std();
@@ -134,14 +131,6 @@ final class AutoencoderObjective implements Objective<DiffusionObjective.Sample>
         NDArray kl = mean.square().add(variance).sub(1f).sub(variance.log()).mul(0.5f).mean();
         NDArray perImage = reconstruction.add(kl.mul((float) settings.klWeight()));
         return Autograd.mul(perImage, micro.size());
-    }
-
-    private static NDArray pixels(List<DiffusionObjective.Sample> micro, NDManager scope) {
-        NDList pixels = new NDList();
-        for (DiffusionObjective.Sample s : micro) {
-            pixels.add(Images.pixelValues(s.image(), scope)); // [1, 3, H, W] in [-1, 1]
-        }
-        return pixels.size() == 1 ? pixels.get(0) : NDArrays.concat(pixels, 0);
     }
 
     @Override
@@ -161,7 +150,7 @@ final class AutoencoderObjective implements Objective<DiffusionObjective.Sample>
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
                 loss += lossSum(part, seed, scope).getFloat();
-                NDArray pixels = pixels(part, scope);
+                NDArray pixels = DiffusionObjective.pixels(part, scope);
                 NDArray decoded = parts.vae().decode(parts.vae().encode(pixels).mean());
                 mse += DiffusionLoss.mse(decoded.clip(-1f, 1f), pixels).getFloat() * part.size();
             }
@@ -189,7 +178,8 @@ final class AutoencoderObjective implements Objective<DiffusionObjective.Sample>
             List<DiffusionObjective.Sample> part = data.subList(from, Math.min(count, from + batch)).stream()
                     .map(p -> DiffusionObjective.sample(p, resolution)).toList();
             try (NDManager scope = slots.manager().newSubManager()) {
-                float[] values = vae.encode(pixels(part, scope)).mean().toType(DataType.FLOAT32, false).toFloatArray();
+                NDArray latents = vae.encode(DiffusionObjective.pixels(part, scope)).mean();
+                float[] values = latents.toType(DataType.FLOAT32, false).toFloatArray();
                 for (float v : values) {
                     double x = v - vae.shiftFactor();
                     sum += x;

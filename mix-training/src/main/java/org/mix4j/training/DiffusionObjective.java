@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,13 +189,9 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, NDManager scope) {
         int b = micro.size();
         Random random = new Random(seed);
-        NDList pixels = new NDList();
-        for (Sample s : micro) {
-            pixels.add(Images.pixelValues(s.image(), scope)); // [1, 3, H, W] in [-1, 1]
-        }
         // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
         Autoencoder vae = parts.vae();
-        LatentDistribution posterior = vae.encode(b == 1 ? pixels.get(0) : NDArrays.concat(pixels, 0));
+        LatentDistribution posterior = vae.encode(pixels(micro, scope));
         Shape latentShape = posterior.mean().getShape(); // [B, C, h, w]
         long perImage = latentShape.size() / b;
         long[] timesteps = new long[b];
@@ -210,7 +207,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                 .add(posterior.std().toType(DataType.FLOAT32, false).mul(eps));
         NDArray latents = (vae.shiftFactor() == 0 ? sample : sample.sub((float) vae.shiftFactor()))
                 .mul((float) vae.scalingFactor());
-        List<String> captions = new java.util.ArrayList<>();
+        List<String> captions = new ArrayList<>();
         for (Sample s : micro) {
             captions.add(captionDropout > 0 && random.nextDouble() < captionDropout ? "" : s.pair().caption());
         }
@@ -225,6 +222,15 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         // 3. the denoiser's prediction: mean over the micro-batch times its images
         NDArray prediction = parts.denoiser().forward(noisy, t, context, null);
         return Autograd.mul(DiffusionLoss.mse(prediction, target), b);
+    }
+
+    /** The micro-batch's images as {@code [B, 3, H, W]} pixels in [-1, 1]. */
+    static NDArray pixels(List<Sample> micro, NDManager scope) {
+        NDList pixels = new NDList();
+        for (Sample s : micro) {
+            pixels.add(Images.pixelValues(s.image(), scope)); // [1, 3, H, W]
+        }
+        return pixels.size() == 1 ? pixels.get(0) : NDArrays.concat(pixels, 0);
     }
 
     private static void fillGaussian(Random random, float[] values, long from, long count) {
