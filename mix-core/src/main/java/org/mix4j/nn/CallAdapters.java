@@ -52,6 +52,12 @@ public final class CallAdapters {
         };
     }
 
+    /** Whether any per-call adapter is open on this thread (code that bypasses {@link Linear#forward} must not run then). */
+    public static boolean anyOpen() {
+        Map<Linear, List<Linear.Adapter>> open = CURRENT.get();
+        return open != null && !open.isEmpty();
+    }
+
     /** The adapters open for {@code linear} on this thread, or {@code null}. */
     static List<Linear.Adapter> of(Linear linear) {
         Map<Linear, List<Linear.Adapter>> open = CURRENT.get();

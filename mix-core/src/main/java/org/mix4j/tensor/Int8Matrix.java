@@ -185,19 +185,27 @@ public final class Int8Matrix {
             }
         }
         float[] ys = new float[rows * out];
-        Int8Kernel kernel = Int8Kernel.best();
-        int ways = parallel.ways();
-        if (ways == 1 || (long) rows * in * out < MIN_SPLIT_MACS || out < 8L * ways) {
-            kernel.multiply(q, scale, in, xs, rows, ys, out, 0, out);
-        } else {
-            TensorParallel.map(ways, p -> {
-                kernel.multiply(q, scale, in, xs, rows, ys, out, bound(p, ways), bound(p + 1, ways));
-                return null;
-            });
-        }
+        multiply(xs, rows, ys, parallel);
         Shape lead = x.getShape().slice(0, x.getShape().dimension() - 1);
         NDArray y = x.getManager().create(ys, lead.add(out));
         return x.getDataType() == DataType.FLOAT32 ? y : y.toType(x.getDataType(), false);
+    }
+
+    /**
+     * {@code y = x W^T} on Java arrays through the int8 kernel, the output rows split over the threads
+     * of {@code parallel}: {@code x} is {@code [rows, in]} and {@code y} {@code [rows, out]}, row-major.
+     */
+    public void multiply(float[] x, int rows, float[] y, TensorParallel parallel) {
+        Int8Kernel kernel = Int8Kernel.best();
+        int ways = parallel.ways();
+        if (ways == 1 || (long) rows * in * out < MIN_SPLIT_MACS || out < 8L * ways) {
+            kernel.multiply(q, scale, in, x, rows, y, out, 0, out);
+        } else {
+            TensorParallel.map(ways, p -> {
+                kernel.multiply(q, scale, in, x, rows, y, out, bound(p, ways), bound(p + 1, ways));
+                return null;
+            });
+        }
     }
 
     /** Where part {@code p} of {@code ways} starts: a multiple of four rows, for the kernel's blocks. */

@@ -37,6 +37,22 @@ public final class ScalarInt8Kernel implements Int8Kernel {
     }
 
     @Override
+    public float dot(float[] a, int aAt, java.nio.ByteBuffer b, int bAt, int n) {
+        float s = 0;
+        for (int k = 0; k < n; k++) {
+            s += a[aAt + k] * b.getFloat((bAt + k) * Float.BYTES);
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float w, java.nio.ByteBuffer b, int bAt, float[] y, int yAt, int n) {
+        for (int k = 0; k < n; k++) {
+            y[yAt + k] += w * b.getFloat((bAt + k) * Float.BYTES);
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

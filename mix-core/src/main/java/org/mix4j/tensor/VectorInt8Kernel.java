@@ -112,6 +112,37 @@ final class VectorInt8Kernel implements Int8Kernel {
     }
 
     @Override
+    public float dot(float[] a, int aAt, ByteBuffer b, int bAt, int n) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int k = 0;
+        for (; k < bound; k += F.length()) {
+            acc = FloatVector.fromArray(F, a, aAt + k).fma(FloatVector.fromByteBuffer(F, b, (bAt + k) * Float.BYTES, order), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < n; k++) {
+            s += a[aAt + k] * b.getFloat((bAt + k) * Float.BYTES);
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float w, ByteBuffer b, int bAt, float[] y, int yAt, int n) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        FloatVector wv = FloatVector.broadcast(F, w);
+        int bound = F.loopBound(n);
+        int k = 0;
+        for (; k < bound; k += F.length()) {
+            FloatVector.fromByteBuffer(F, b, (bAt + k) * Float.BYTES, order).fma(wv, FloatVector.fromArray(F, y, yAt + k))
+                    .intoArray(y, yAt + k);
+        }
+        for (; k < n; k++) {
+            y[yAt + k] += w * b.getFloat((bAt + k) * Float.BYTES);
+        }
+    }
+
+    @Override
     public String name() {
         return "vector";
     }

@@ -20,6 +20,11 @@ public final class RotaryEmbedding {
         this.invFreq = inverseFrequencies(dim, theta, scaling);
     }
 
+    /** This embedding's {@code [D / 2]} inverse frequencies (a copy). */
+    public float[] inverseFrequencies() {
+        return invFreq.clone();
+    }
+
     /** {@code 1 / theta^(2i / dim)} with the scaling applied, in float32 arithmetic. */
     public static float[] inverseFrequencies(int dim, double theta, RopeScaling scaling) {
         if (dim % 2 != 0) {

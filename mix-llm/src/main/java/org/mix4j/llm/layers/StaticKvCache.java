@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.mix4j.api.KvCache;
 import org.mix4j.api.RowKvCache;
 
@@ -22,6 +24,7 @@ public final class StaticKvCache implements RowKvCache {
     private final int batch;
     private final int capacity;
     private int length;
+    private ByteBuffer[] inPlace; // per layer: keys, values as the engine's own bytes; see inPlace()
 
     public StaticKvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim,
             DataType dtype) {
@@ -72,6 +75,31 @@ public final class StaticKvCache implements RowKvCache {
         values[layer].set(slot, v);
         NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
         return new NDArray[] {keys[layer].get(step, filled), values[layer].get(step, filled)};
+    }
+
+    /**
+     * The keys and values of every layer (layer {@code i}'s at {@code 2i} and {@code 2i + 1}) as the
+     * engine's own memory, native-order bytes of
+     * {@code [B, kvHeads, capacity, headDim]} floats that Java reads and writes in place (what a
+     * step computed in Java uses instead of {@link #update}); {@code null} when the buffers are not
+     * contiguous float32 (a half-precision model). Valid until the cache is closed.
+     */
+    public synchronized ByteBuffer[] inPlace() {
+        if (inPlace == null) {
+            ByteBuffer[] all = new ByteBuffer[2 * keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                for (int kind = 0; kind < 2; kind++) {
+                    NDArray a = kind == 0 ? keys[i] : values[i];
+                    ByteBuffer b = a.getDataType() == DataType.FLOAT32 ? a.toByteBuffer(true) : null;
+                    if (b == null || !b.isDirect() || b.capacity() != a.size() * Float.BYTES) {
+                        return null; // a copy, not the cache
+                    }
+                    all[2 * i + kind] = b.order(ByteOrder.nativeOrder());
+                }
+            }
+            inPlace = all;
+        }
+        return inPlace.clone();
     }
 
     /** Marks {@code t} written positions as part of the cache (after all layers wrote them). */
@@ -204,7 +232,8 @@ public final class StaticKvCache implements RowKvCache {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        inPlace = null;
         manager.close();
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.mix4j.llm.layers.StaticKvCache;
 import org.mix4j.nn.Attention;
 import org.mix4j.nn.AttentionMasks;
 import org.mix4j.nn.Autograd;
+import org.mix4j.nn.CallAdapters;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.Int8Matrix;
@@ -38,6 +40,12 @@ import org.mix4j.weights.Weights;
  */
 public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable, Quantizable {
 
+    /**
+     * {@code -Dmix.llm.engine_decode=true}: int8 decode steps run through the engine's ops as prefill
+     * does, instead of {@link Int8DecodeStep} (to compare the two).
+     */
+    public static final String ENGINE_DECODE_PROPERTY = "mix.llm.engine_decode";
+
     private final LlamaConfig config;
     private final NDManager manager;
     private final DataType dtype;
@@ -48,12 +56,16 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
     private final Linear lmHead;
     private final RotaryEmbedding rotaryEmb;
     private final Map<String, Projection> projections;
+    private final TensorParallel parallel;
+    private volatile Int8DecodeStep int8Step; // built on the first decode step once every projection is int8
+    private final java.util.concurrent.atomic.AtomicLong javaSteps = new java.util.concurrent.atomic.AtomicLong();
 
     public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype,
             TensorParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
+        this.parallel = parallel;
         long vocab = config.vocabSize();
         long hidden = config.hiddenSize();
         if (weights.preQuantized("model.embed_tokens.weight")) { // written by mix quantize: int8 values, row scales
@@ -78,6 +90,11 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
 
     public LlamaConfig config() {
         return config;
+    }
+
+    /** How many forward calls ran as an int8 decode step on Java arrays ({@link Int8DecodeStep}) so far. */
+    public long javaDecodeSteps() {
+        return javaSteps.get();
     }
 
     /**
@@ -179,6 +196,15 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             kv.checkRoom(b, t);
         }
         NDManager caller = embeds.getManager();
+        if (t == 1 && kv != null && b <= Int8Matrix.KERNEL_ROWS && embeds.getDataType() == DataType.FLOAT32
+                && !embeds.hasGradient() && !Autograd.recording() && !CallAdapters.anyOpen()
+                && !Boolean.getBoolean(ENGINE_DECODE_PROPERTY)) {
+            Int8DecodeStep java = int8Step();
+            ByteBuffer[] inPlace = java == null ? null : kv.inPlace();
+            if (inPlace != null) {
+                return decodeInJava(java, embeds, positionIds, attentionMask, kv, inPlace, b, past);
+            }
+        }
         try (NDManager step = caller.newSubManager()) {
             step.tempAttachAll(attentionMask == null ? new NDArray[] {embeds, positionIds}
                     : new NDArray[] {embeds, positionIds, attentionMask});
@@ -202,6 +228,67 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             logits.attach(caller);
             h.attach(caller);
             return new LmOutput(logits, h);
+        }
+    }
+
+    /** A one-position step of an int8 model on Java arrays ({@link Int8DecodeStep}); the same outputs as {@link #run}. */
+    private LmOutput decodeInJava(Int8DecodeStep java, NDArray embeds, NDArray positionIds, NDArray attentionMask,
+            StaticKvCache kv, ByteBuffer[] inPlace, int b, int past) {
+        NDManager caller = embeds.getManager();
+        float[] x = embeds.toFloatArray(); // [B, 1, D]
+        long[] positions = positionIds.getDataType() == DataType.INT64 ? positionIds.toLongArray()
+                : positionIds.toType(DataType.INT64, false).toLongArray();
+        float[] mask = null; // no padding and inside the window: every cached position is seen, no mask
+        if (attentionMask != null || (config.window() > 0 && past + 1 > config.window())) {
+            try (NDManager scratch = caller.newSubManager()) {
+                mask = AttentionMasks.decoding(scratch, attentionMask, b, past, 1, config.window()).toFloatArray();
+            }
+        }
+        Int8DecodeStep.Output out = java.run(x, b, positions, mask, inPlace, kv.capacity(), past);
+        kv.advance(1);
+        javaSteps.incrementAndGet();
+        NDArray logits = caller.create(out.logits(), new Shape(b, 1, config.vocabSize()));
+        NDArray hidden = caller.create(out.hidden(), new Shape(b, 1, config.hiddenSize()));
+        return new LmOutput(logits, hidden);
+    }
+
+    /** The Java decode step once every projection, the LM head and the embedding are int8 in float32; else {@code null}. */
+    private Int8DecodeStep int8Step() {
+        Int8DecodeStep step = int8Step;
+        if (step != null || embedInt8 == null || dtype != DataType.FLOAT32 || lmHead.int8() == null) {
+            return step;
+        }
+        synchronized (this) {
+            if (int8Step != null) {
+                return int8Step;
+            }
+            Int8DecodeStep.Layer[] javaLayers = new Int8DecodeStep.Layer[layers.size()];
+            for (int i = 0; i < javaLayers.length; i++) {
+                DecoderLayer layer = layers.get(i);
+                SelfAttention attention = layer.selfAttn;
+                Mlp mlp = layer.mlp;
+                if (attention.qkvProj.int8() == null || attention.oProj.int8() == null || mlp.gateUpProj.int8() == null
+                        || mlp.downProj.int8() == null) {
+                    return null;
+                }
+                javaLayers[i] = new Int8DecodeStep.Layer(layer.inputLayernorm.weight().toFloatArray(),
+                        attention.qkvProj.int8(), floats(attention.qkvProj.bias()), attention.oProj.int8(),
+                        floats(attention.oProj.bias()), layer.postAttentionLayernorm.weight().toFloatArray(),
+                        mlp.gateUpProj.int8(), floats(mlp.gateUpProj.bias()), mlp.gateUpProj.shards(),
+                        mlp.downProj.int8(), floats(mlp.downProj.bias()));
+            }
+            int8Step = new Int8DecodeStep(config, javaLayers, norm.weight().toFloatArray(), lmHead.int8(),
+                    rotaryEmb.inverseFrequencies(), parallel);
+            return int8Step;
+        }
+    }
+
+    private static float[] floats(NDArray bias) {
+        if (bias == null) {
+            return null;
+        }
+        try (NDArray f = bias.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
         }
     }
 
