@@ -168,7 +168,7 @@ public final class LlmBench extends AbstractBenchSection {
      * The decode step's matrix-vector products alone: every layer's q|k|v, o, gate|up and down
      * products and the LM head, on random matrices of the model's shapes, split over the same
      * threads as the model splits them, and nothing else (no norms, attention, cache, sampling or
-     * copies to Java). Its tokens/s is the ceiling this engine's matrix-vector kernel puts on
+     * copies to Java; int8 on Java arrays, as {@code Int8DecodeStep} runs them). Its tokens/s is the ceiling this engine's matrix-vector kernel puts on
      * decode; the note says how much of it the real decode reaches.
      */
     private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
@@ -180,29 +180,31 @@ public final class LlmBench extends AbstractBenchSection {
         long inter = c.intermediateSize();
         long[][] layerShapes = {{q + 2 * kv, d}, {d, q}, {2 * inter, d}, {d, inter}}; // [out, in]
         try (NDManager m = NDManager.newBaseManager()) {
-            List<java.util.function.UnaryOperator<NDArray>> products = new ArrayList<>();
-            List<NDArray> inputs = new ArrayList<>();
+            List<Runnable> products = new ArrayList<>();
+            java.util.SplittableRandom random = new java.util.SplittableRandom(5);
             long matrixBytes = 0;
             for (int layer = 0; layer <= c.numHiddenLayers(); layer++) {
                 long[][] shapes = layer < c.numHiddenLayers() ? layerShapes : new long[][] {{c.vocabSize(), d}};
                 for (long[] shape : shapes) {
                     NDArray w = m.randomNormal(0, 0.02f, new Shape(shape[0], shape[1]), type);
-                    if (int8) { // the int8 table and kernel, as a quantized Linear holds and runs it
+                    if (int8) { // the int8 table and kernel on Java arrays, as the Java decode step runs them
                         org.mix4j.tensor.Int8Matrix table = org.mix4j.tensor.Int8Matrix.quantize(w);
                         w.close();
-                        products.add(x -> table.multiply(x, run.parallel()));
+                        float[] x = new float[(int) shape[1]];
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] = (float) random.nextGaussian();
+                        }
+                        float[] y = new float[(int) shape[0]];
+                        products.add(() -> table.multiply(x, 1, y, run.parallel()));
                     } else { // an [in, out] view, as Linear holds it
-                        products.add(new ParallelMatMul(w.transpose(), run.parallel())::apply);
+                        ParallelMatMul product = new ParallelMatMul(w.transpose(), run.parallel());
+                        NDArray x = m.randomNormal(0, 1, new Shape(1, 1, shape[1]), type);
+                        products.add(() -> product.apply(x).close());
                     }
-                    inputs.add(m.randomNormal(0, 1, new Shape(1, 1, shape[1]), type));
                     matrixBytes += shape[0] * shape[1] * bytes;
                 }
             }
-            double[] ms = run.time(1, run.runs(5), () -> {
-                for (int i = 0; i < products.size(); i++) {
-                    products.get(i).apply(inputs.get(i)).close();
-                }
-            });
+            double[] ms = run.time(1, run.runs(5), () -> products.forEach(Runnable::run));
             BenchResult r = BenchResult.rate("llm", subject, "decode floor: products only", "tok/s", ms, 1);
             double efficiency = matrixBytes * r.median() / (machine.readGbs() * 1e9);
             run.add(r.withRatio(efficiency, "read bandwidth").detail("bytes_per_token", matrixBytes)

@@ -111,10 +111,20 @@ final class Int8DecodeStep {
                 }
             }
             java.util.Arrays.fill(attended, 0f);
-            for (int b = 0; b < rows; b++) {
-                for (int g = 0; g < kvHeads; g++) {
-                    attend(kernel, qkv, b, g, keys, values, capacity, seen, mask, scores, attended);
+            int pairs = rows * kvHeads; // (row, key/value head): independent, each writes its own heads
+            int ways = Math.min(parallel.ways(), pairs);
+            if (ways == 1) {
+                for (int pair = 0; pair < pairs; pair++) {
+                    attend(kernel, qkv, pair / kvHeads, pair % kvHeads, keys, values, capacity, seen, mask, scores, attended);
                 }
+            } else { // on the product threads, which then are awake for the next product
+                TensorParallel.map(ways, part -> {
+                    float[] own = part == 0 ? scores : new float[scores.length];
+                    for (int pair = pairs * part / ways; pair < pairs * (part + 1) / ways; pair++) {
+                        attend(kernel, qkv, pair / kvHeads, pair % kvHeads, keys, values, capacity, seen, mask, own, attended);
+                    }
+                    return null;
+                });
             }
             layer.o.multiply(attended, rows, projected, parallel);
             addBias(projected, rows, layer.oBias);
