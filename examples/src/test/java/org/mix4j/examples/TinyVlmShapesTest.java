@@ -79,10 +79,43 @@ class TinyVlmShapesTest {
     /** The bundled picture (seed 5, scene 6: a white ring, a purple circle, a black star on green). */
     @Test
     void answersAboutTheBundledPicture() {
-        Run run = TinyClipShapesTest.mix("run", PIPELINE.toString(), "--image", "images/shapes-demo.png", "--prompt",
-                "What colour is the star?", "--prompt", "星形是什么颜色？", "--prompt", "How many shapes are there?");
+        Run run = bundledPicture();
         assertEquals(0, run.code(), run.err());
         assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
+    }
+
+    /**
+     * The same model with every component quantized to int8 (its decoder then decodes on Java
+     * arrays, {@code Int8DecodeStep}): the English figures of every kind of question move by at
+     * most two answers in a hundred, and the bundled picture gets the same answers.
+     */
+    @Test
+    void int8AnswersAsWell() {
+        Path file = dir.resolve("album").resolve("llava-vqa.jsonl");
+        Run eval = TinyClipShapesTest.mix("eval", PIPELINE.toString(), "--answers", "--data", file.toString(),
+                "--batch", "16", "--json", "--quantize", "int8"); // at most 16 rows decode on Java arrays (Int8Matrix.KERNEL_ROWS)
+        assertEquals(0, eval.code(), eval.err());
+        JsonParser.parseString(eval.out().strip()).getAsJsonObject().entrySet().forEach(kind -> {
+            JsonObject k = kind.getValue().getAsJsonObject();
+            int[] fp32 = scores.get("en " + kind.getKey());
+            int right = k.get("right").getAsInt();
+            System.out.printf("tiny-vlm-shapes int8 en %-10s %3d/%3d (fp32 %d)%n", kind.getKey(), right,
+                    k.get("asked").getAsInt(), fp32[0]);
+            assertEquals(fp32[1], k.get("asked").getAsInt(), kind.getKey());
+            assertTrue(Math.abs(right - fp32[0]) <= Math.max(2, fp32[1] / 50), kind.getKey() + ": int8 " + right
+                    + " right against fp32's " + fp32[0] + " of " + fp32[1]);
+        });
+        Run run = bundledPicture("--quantize", "int8");
+        assertEquals(0, run.code(), run.err());
+        assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
+    }
+
+    private static Run bundledPicture(String... flags) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", PIPELINE.toString(), "--image",
+                "images/shapes-demo.png", "--prompt", "What colour is the star?", "--prompt", "星形是什么颜色？", "--prompt",
+                "How many shapes are there?"));
+        args.addAll(List.of(flags));
+        return TinyClipShapesTest.mix(args.toArray(String[]::new));
     }
 
     /** {@code --answers} asks an understanding model; a text pipeline is refused with the flag named. */

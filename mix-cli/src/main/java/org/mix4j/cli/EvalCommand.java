@@ -64,6 +64,10 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             + "\"samples\"; --answers: {KIND: {\"right\", \"asked\", \"accuracy\"}}) as one JSON object.")
     boolean json;
 
+    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8): "
+            + "the figures of the quantized model.")
+    String quantize;
+
     private CliContext context;
 
     @Override
@@ -80,7 +84,8 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
         if (batch < 1) {
             throw new ConfigException(Origin.of("command line"), "--batch", "must be at least 1, got " + batch, null);
         }
-        PipelineConfig config = SettingFlags.config(context.runtime().registry(), pipeline, model, task -> new ConfigOverrides());
+        PipelineConfig config = SettingFlags.config(context.runtime().registry(), pipeline, model, task -> new ConfigOverrides()
+                .set("quantize", quantize, "--quantize"));
         if (config.task().equals(Tasks.RETRIEVAL.task())) {
             return retrieval(config, data != null ? data : recipeEvalData(config));
         }
