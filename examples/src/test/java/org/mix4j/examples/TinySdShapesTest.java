@@ -107,7 +107,7 @@ class TinySdShapesTest {
         assertEquals(Colour.GREEN, dominant(image));
         System.out.println("README's green triangle: the CLIP calls it a " + kind(image, "green"));
 
-        Path model = PIPELINE.getParent().resolve("../models/tiny-sd-shapes").normalize();
+        Path model = Path.of("models/tiny-sd-shapes"); // the shipped folder, also under -Dshapes.sd
         Path folder = dir.resolve("folder.png");
         Run direct = TinyClipShapesTest.mix("generate", "--model", model.toString(), "--prompt", "a blue circle",
                 "--steps", "10", "-o", folder.toString());
