@@ -1,6 +1,7 @@
 package org.mix4j.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -50,6 +51,21 @@ public final class DiffusionLoss {
     }
 
     /** {@code mean((prediction - target)^2)} in float32, as {@code F.mse_loss(pred.float(), target.float())}. */
+    /**
+     * The signal-to-noise ratio {@code acp[t] / (1 - acp[t])} of {@code timestep} in the training
+     * schedule, read through {@link Scheduler#addNoise} ({@code alpha_t} is the noised value of a
+     * clean 1, {@code sigma_t} that of pure noise 1).
+     */
+    public static double snr(Scheduler scheduler, long timestep, NDManager scope) {
+        try (NDManager m = scope.newSubManager()) {
+            NDArray one = m.ones(new ai.djl.ndarray.types.Shape(1, 1, 1, 1));
+            NDArray zero = m.zeros(one.getShape());
+            double alpha = scheduler.addNoise(one, zero, timestep).getFloat();
+            double sigma = scheduler.addNoise(zero, one, timestep).getFloat();
+            return alpha * alpha / (sigma * sigma);
+        }
+    }
+
     public static NDArray mse(NDArray prediction, NDArray target) {
         NDArray p = prediction.getDataType() == DataType.FLOAT32 ? prediction : prediction.toType(DataType.FLOAT32, false);
         NDArray t = target.getDataType() == DataType.FLOAT32 ? target : target.toType(DataType.FLOAT32, false);

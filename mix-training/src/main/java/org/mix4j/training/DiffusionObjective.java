@@ -178,15 +178,16 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     /** The sum over the micro-batch of each image's mean squared error (recorded when the caller records). */
     @Override
     public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
-        return lossSum(micro, seed, settings.captionDropout(), scope);
+        return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), scope);
     }
 
     /**
      * @param captionDropout the chance that an image trains with the empty caption instead of its own
      *     (drawn per image after the noise), which teaches the unconditional prediction that
      *     classifier-free guidance extrapolates from
+     * @param snrGamma Min-SNR weighting of each image's MSE, or {@code null} for none (the held-out loss)
      */
-    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, NDManager scope) {
+    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, Double snrGamma, NDManager scope) {
         int b = micro.size();
         Random random = new Random(seed);
         // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
@@ -221,7 +222,16 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
         // 3. the denoiser's prediction: mean over the micro-batch times its images
         NDArray prediction = parts.denoiser().forward(noisy, t, context, null);
-        return Autograd.mul(DiffusionLoss.mse(prediction, target), b);
+        if (snrGamma == null) {
+            return Autograd.mul(DiffusionLoss.mse(prediction, target), b);
+        }
+        float[] weights = new float[b];
+        for (int i = 0; i < b; i++) {
+            double snr = DiffusionLoss.snr(noise.scheduler(), timesteps[i], scope);
+            weights[i] = (float) (Math.min(snr, snrGamma) / (noise.vPrediction() ? snr + 1 : snr));
+        }
+        NDArray mses = prediction.sub(target).square().reshape(b, -1).mean(new int[] {1}); // [B]
+        return mses.mul(scope.create(weights)).sum();
     }
 
     /** The micro-batch's images as {@code [B, 3, H, W]} pixels in [-1, 1]. */
@@ -268,7 +278,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                     .map(p -> sample(p, resolution)).toList();
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
-                sum += lossSum(part, seed, 0, scope).getFloat(); // every caption, as at sampling time
+                sum += lossSum(part, seed, 0, null, scope).getFloat(); // every caption and weight 1: comparable across recipes
             }
         }
         Map<String, Double> metrics = new LinkedHashMap<>();

@@ -37,6 +37,10 @@ import org.mix4j.config.OptionalKey;
  *     that classifier-free guidance has an unconditional prediction to extrapolate from (0: never)
  * @param klWeight {@code autoencoder}: the weight of the posterior's KL divergence from N(0, 1) (mean
  *     over latent values) beside the reconstruction's mean squared error (mean over pixels)
+ * @param snrGamma {@code diffusion}: Min-SNR loss weighting (Hang et al. 2023, diffusers'
+ *     {@code --snr_gamma}): each image's MSE times {@code min(SNR(t), gamma) / SNR(t)} (epsilon) or
+ *     {@code / (SNR(t) + 1)} (v-prediction), so the nearly clean timesteps stop dominating the
+ *     gradient; absent: every timestep weighs 1
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -67,7 +71,8 @@ public record TrainingSettings(
         @OptionalKey Integer resolution,
         @Default("true") boolean mergeLora,
         @Default("0.0") double captionDropout,
-        @Default("0.000001") double klWeight) {
+        @Default("0.000001") double klWeight,
+        @OptionalKey Double snrGamma) {
 
     /** The objectives {@code objective:} accepts. */
     public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder");
@@ -117,6 +122,12 @@ public record TrainingSettings(
         }
         if (!(klWeight >= 0) || Double.isInfinite(klWeight)) {
             throw new IllegalArgumentException("kl_weight must be finite and >= 0, got " + klWeight);
+        }
+        if (snrGamma != null && (!(snrGamma > 0) || Double.isInfinite(snrGamma))) {
+            throw new IllegalArgumentException("snr_gamma must be a finite number > 0 (5 is the paper's), got " + snrGamma);
+        }
+        if (snrGamma != null && !objective.equals("diffusion")) {
+            throw new IllegalArgumentException("snr_gamma belongs to objective: diffusion, not '" + objective + "'");
         }
         if ((hardNegatives != null || distillation != null) && !objective.equals("contrastive")) {
             throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"

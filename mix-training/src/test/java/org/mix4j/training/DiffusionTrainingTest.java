@@ -332,6 +332,51 @@ class DiffusionTrainingTest {
     }
 
     /**
+     * snr_gamma (Min-SNR): an image's MSE is weighed by {@code min(SNR, gamma) / SNR} of its timestep,
+     * the SNR recomputed here from the fixture's schedule (SD's scaled_linear, 0.00085 to 0.012 over
+     * 1000 steps) in double precision. One image per micro-batch, so the timestep is the seed's first
+     * draw: a nearly clean one (SNR above gamma, weight below 1) and a noisy one (weight 1).
+     */
+    @Test
+    void snrGammaWeighsEachImageByMinSnrOverSnr() {
+        double gamma = 5;
+        double[] acp = new double[1000];
+        double product = 1;
+        for (int i = 0; i < 1000; i++) {
+            double root = Math.sqrt(0.00085) + i * (Math.sqrt(0.012) - Math.sqrt(0.00085)) / 999;
+            product *= 1 - root * root;
+            acp[i] = product;
+        }
+        long clean = -1;
+        long noisy = -1;
+        for (long seed = 0; clean < 0 || noisy < 0; seed++) {
+            int t = new java.util.Random(seed).nextInt(1000);
+            clean = clean < 0 && t < 60 ? seed : clean;
+            noisy = noisy < 0 && t > 400 ? seed : noisy;
+        }
+        for (long seed : new long[] {clean, noisy}) {
+            double[] losses = new double[2];
+            for (int g = 0; g < 2; g++) {
+                ConfigOverrides o = g == 0 ? new ConfigOverrides() : new ConfigOverrides().set("training.snr_gamma", gamma, "test");
+                try (Trainer t = trainer(o, dir); NDManager scope = manager.newSubManager()) {
+                    DiffusionObjective objective = (DiffusionObjective) t.objective();
+                    losses[g] = objective.lossSum(List.of(objective.prepare(0)), seed, scope).getFloat();
+                }
+            }
+            int t = new java.util.Random(seed).nextInt(1000);
+            double snr = acp[t] / (1 - acp[t]);
+            double expected = Math.min(snr, gamma) / snr;
+            assertEquals(expected, losses[1] / losses[0], 1e-4, "timestep " + t + " (SNR " + snr + ")");
+            if (seed == clean) {
+                assertTrue(expected < 0.5, "the clean timestep " + t + " should weigh less: " + expected);
+            }
+        }
+        ConfigException zero = assertThrows(ConfigException.class,
+                () -> trainer(new ConfigOverrides().set("training.snr_gamma", 0, "test"), dir).close());
+        assertTrue(zero.getMessage().contains("snr_gamma"), zero.getMessage());
+    }
+
+    /**
      * caption_dropout: a dropped image trains with the empty caption, so its loss no longer depends on
      * its caption; the noise drawn for it is the same as without dropout (the dropout draws come after).
      */
