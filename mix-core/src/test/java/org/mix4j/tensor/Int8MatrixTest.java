@@ -173,6 +173,34 @@ class Int8MatrixTest {
         }
     }
 
+    /** The attention loops of the Java decode step: dot products and axpy on floats read in place, odd lengths and offsets. */
+    @Test
+    void bothKernelsDotAndAxpyFloatsReadInPlace() {
+        Random random = new Random(8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * 200).order(java.nio.ByteOrder.nativeOrder());
+        float[] bs = gaussian(random, 200);
+        for (int i = 0; i < 200; i++) {
+            b.putFloat(4 * i, bs[i]);
+        }
+        float[] a = gaussian(random, 150);
+        for (Int8Kernel kernel : new Int8Kernel[] {Int8Kernel.best(), new ScalarInt8Kernel()}) {
+            for (int n : new int[] {1, 7, 8, 9, 64, 67, 120}) {
+                double dot = 0;
+                for (int k = 0; k < n; k++) {
+                    dot += (double) a[3 + k] * bs[11 + k];
+                }
+                assertEquals(dot, kernel.dot(a, 3, b, 11, n), 1e-5 * n, kernel.name() + " dot of " + n);
+                float[] y = gaussian(new Random(n), 150);
+                float[] before = y.clone();
+                kernel.axpy(0.37f, b, 5, y, 2, n);
+                for (int k = 0; k < 150; k++) {
+                    double expected = k >= 2 && k < 2 + n ? before[k] + 0.37 * bs[5 + k - 2] : before[k];
+                    assertEquals(expected, y[k], 1e-5, kernel.name() + " axpy of " + n + " at " + k);
+                }
+            }
+        }
+    }
+
     @Test
     void stackingQuantizedPartsInShardsEqualsQuantizingTheInterleavedMatrix() {
         Random random = new Random(7);
