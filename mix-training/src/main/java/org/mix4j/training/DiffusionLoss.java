@@ -50,22 +50,26 @@ public final class DiffusionLoss {
         return addNoise(scheduler, noise, latents.neg(), timesteps);
     }
 
-    /** {@code mean((prediction - target)^2)} in float32, as {@code F.mse_loss(pred.float(), target.float())}. */
     /**
-     * The signal-to-noise ratio {@code acp[t] / (1 - acp[t])} of {@code timestep} in the training
-     * schedule, read through {@link Scheduler#addNoise} ({@code alpha_t} is the noised value of a
-     * clean 1, {@code sigma_t} that of pure noise 1).
+     * The signal-to-noise ratio {@code acp[t] / (1 - acp[t])} of every timestep {@code 0 .. timesteps - 1}
+     * of the training schedule, read through {@link Scheduler#addNoise} ({@code alpha_t} is the noised
+     * value of a clean 1, {@code sigma_t} that of pure noise 1).
      */
-    public static double snr(Scheduler scheduler, long timestep, NDManager scope) {
+    public static double[] snr(Scheduler scheduler, int timesteps, NDManager scope) {
+        double[] snr = new double[timesteps];
         try (NDManager m = scope.newSubManager()) {
             NDArray one = m.ones(new ai.djl.ndarray.types.Shape(1, 1, 1, 1));
             NDArray zero = m.zeros(one.getShape());
-            double alpha = scheduler.addNoise(one, zero, timestep).getFloat();
-            double sigma = scheduler.addNoise(zero, one, timestep).getFloat();
-            return alpha * alpha / (sigma * sigma);
+            for (int t = 0; t < timesteps; t++) {
+                double alpha = scheduler.addNoise(one, zero, t).getFloat();
+                double sigma = scheduler.addNoise(zero, one, t).getFloat();
+                snr[t] = alpha * alpha / (sigma * sigma);
+            }
         }
+        return snr;
     }
 
+    /** {@code mean((prediction - target)^2)} in float32, as {@code F.mse_loss(pred.float(), target.float())}. */
     public static NDArray mse(NDArray prediction, NDArray target) {
         NDArray p = prediction.getDataType() == DataType.FLOAT32 ? prediction : prediction.toType(DataType.FLOAT32, false);
         NDArray t = target.getDataType() == DataType.FLOAT32 ? target : target.toType(DataType.FLOAT32, false);

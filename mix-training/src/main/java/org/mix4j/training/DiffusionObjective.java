@@ -60,6 +60,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private final GenerationComponents parts;
     private final TrainedSlots slots;
     private final TrainingNoise noise;
+    private final double[] snr; // per training timestep, for snr_gamma; null without
     private final int resolution;
     private final List<Pair> data;
     private final List<Pair> evalData;
@@ -75,6 +76,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         this.data = CaptionData.readExisting(base.resolve(settings.data()));
         this.evalData = settings.evalData() == null ? List.of() : CaptionData.readExisting(base.resolve(settings.evalData()));
         this.noise = TrainingNoise.of(config, loader, manager);
+        this.snr = settings.snrGamma() == null ? null : DiffusionLoss.snr(noise.scheduler(), noise.timesteps(), manager);
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
         try {
             this.parts = loaded;
@@ -227,8 +229,8 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         }
         float[] weights = new float[b];
         for (int i = 0; i < b; i++) {
-            double snr = DiffusionLoss.snr(noise.scheduler(), timesteps[i], scope);
-            weights[i] = (float) (Math.min(snr, snrGamma) / (noise.vPrediction() ? snr + 1 : snr));
+            double ratio = snr[(int) timesteps[i]];
+            weights[i] = (float) (Math.min(ratio, snrGamma) / (noise.vPrediction() ? ratio + 1 : ratio));
         }
         NDArray mses = prediction.sub(target).square().reshape(b, -1).mean(new int[] {1}); // [B]
         return mses.mul(scope.create(weights)).sum();

@@ -168,8 +168,9 @@ public final class LlmBench extends AbstractBenchSection {
      * The decode step's matrix-vector products alone: every layer's q|k|v, o, gate|up and down
      * products and the LM head, on random matrices of the model's shapes, split over the same
      * threads as the model splits them, and nothing else (no norms, attention, cache, sampling or
-     * copies to Java; int8 on Java arrays, as {@code Int8DecodeStep} runs them). Its tokens/s is the ceiling this engine's matrix-vector kernel puts on
-     * decode; the note says how much of it the real decode reaches.
+     * copies to Java; int8 on Java arrays, as {@code Int8DecodeStep} runs them). Its tokens/s is the
+     * ceiling this engine's matrix-vector kernel puts on decode; the note says how much of it the real
+     * decode reaches.
      */
     private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
             double decodeTokensPerSecond, boolean int8) {

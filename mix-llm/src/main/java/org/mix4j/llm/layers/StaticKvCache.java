@@ -24,7 +24,7 @@ public final class StaticKvCache implements RowKvCache {
     private final int batch;
     private final int capacity;
     private int length;
-    private ByteBuffer[] inPlace; // per layer: keys, values as the engine's own bytes; see inPlace()
+    private ByteBuffer[] inPlace; // per layer: keys, values as the engine's own bytes (empty: not available); see inPlace()
 
     public StaticKvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim,
             DataType dtype) {
@@ -92,14 +92,15 @@ public final class StaticKvCache implements RowKvCache {
                     NDArray a = kind == 0 ? keys[i] : values[i];
                     ByteBuffer b = a.getDataType() == DataType.FLOAT32 ? a.toByteBuffer(true) : null;
                     if (b == null || !b.isDirect() || b.capacity() != a.size() * Float.BYTES) {
-                        return null; // a copy, not the cache
+                        inPlace = new ByteBuffer[0]; // a copy, not the cache: asked once
+                        return null;
                     }
                     all[2 * i + kind] = b.order(ByteOrder.nativeOrder());
                 }
             }
             inPlace = all;
         }
-        return inPlace.clone();
+        return inPlace.length == 0 ? null : inPlace.clone();
     }
 
     /** Marks {@code t} written positions as part of the cache (after all layers wrote them). */

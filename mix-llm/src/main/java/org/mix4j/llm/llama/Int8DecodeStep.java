@@ -113,19 +113,13 @@ final class Int8DecodeStep {
             java.util.Arrays.fill(attended, 0f);
             int pairs = rows * kvHeads; // (row, key/value head): independent, each writes its own heads
             int ways = Math.min(parallel.ways(), pairs);
-            if (ways == 1) {
-                for (int pair = 0; pair < pairs; pair++) {
-                    attend(kernel, qkv, pair / kvHeads, pair % kvHeads, keys, values, capacity, seen, mask, scores, attended);
+            TensorParallel.map(ways, part -> { // on the product threads, which then are awake for the next product
+                float[] own = part == 0 ? scores : new float[scores.length];
+                for (int pair = pairs * part / ways; pair < pairs * (part + 1) / ways; pair++) {
+                    attend(kernel, qkv, pair / kvHeads, pair % kvHeads, keys, values, capacity, seen, mask, own, attended);
                 }
-            } else { // on the product threads, which then are awake for the next product
-                TensorParallel.map(ways, part -> {
-                    float[] own = part == 0 ? scores : new float[scores.length];
-                    for (int pair = pairs * part / ways; pair < pairs * (part + 1) / ways; pair++) {
-                        attend(kernel, qkv, pair / kvHeads, pair % kvHeads, keys, values, capacity, seen, mask, own, attended);
-                    }
-                    return null;
-                });
-            }
+                return null;
+            });
             layer.o.multiply(attended, rows, projected, parallel);
             addBias(projected, rows, layer.oBias);
             addTo(x, projected);

@@ -199,10 +199,10 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         if (t == 1 && kv != null && b <= Int8Matrix.KERNEL_ROWS && embeds.getDataType() == DataType.FLOAT32
                 && !embeds.hasGradient() && !Autograd.recording() && !CallAdapters.anyOpen()
                 && !Boolean.getBoolean(ENGINE_DECODE_PROPERTY)) {
-            Int8DecodeStep java = int8Step();
-            ByteBuffer[] inPlace = java == null ? null : kv.inPlace();
+            Int8DecodeStep javaStep = int8Step();
+            ByteBuffer[] inPlace = javaStep == null ? null : kv.inPlace();
             if (inPlace != null) {
-                return decodeInJava(java, embeds, positionIds, attentionMask, kv, inPlace, b, past);
+                return decodeInJava(javaStep, embeds, positionIds, attentionMask, kv, inPlace, b, past);
             }
         }
         try (NDManager step = caller.newSubManager()) {
@@ -232,7 +232,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
     }
 
     /** A one-position step of an int8 model on Java arrays ({@link Int8DecodeStep}); the same outputs as {@link #run}. */
-    private LmOutput decodeInJava(Int8DecodeStep java, NDArray embeds, NDArray positionIds, NDArray attentionMask,
+    private LmOutput decodeInJava(Int8DecodeStep javaStep, NDArray embeds, NDArray positionIds, NDArray attentionMask,
             StaticKvCache kv, ByteBuffer[] inPlace, int b, int past) {
         NDManager caller = embeds.getManager();
         float[] x = embeds.toFloatArray(); // [B, 1, D]
@@ -244,7 +244,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 mask = AttentionMasks.decoding(scratch, attentionMask, b, past, 1, config.window()).toFloatArray();
             }
         }
-        Int8DecodeStep.Output out = java.run(x, b, positions, mask, inPlace, kv.capacity(), past);
+        Int8DecodeStep.Output out = javaStep.run(x, b, positions, mask, inPlace, kv.capacity(), past);
         kv.advance(1);
         javaSteps.incrementAndGet();
         NDArray logits = caller.create(out.logits(), new Shape(b, 1, config.vocabSize()));
