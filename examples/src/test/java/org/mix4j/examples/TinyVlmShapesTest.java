@@ -86,7 +86,7 @@ class TinyVlmShapesTest {
 
     /**
      * The same model with every component quantized to int8 (its decoder then decodes on Java
-     * arrays, {@code Int8DecodeStep}): the English figures of every kind of question move by at
+     * arrays, {@code JavaDecodeStep}): the English figures of every kind of question move by at
      * most two answers in a hundred, and the bundled picture gets the same answers.
      */
     @Test

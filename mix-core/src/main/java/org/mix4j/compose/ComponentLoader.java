@@ -249,10 +249,10 @@ public final class ComponentLoader {
             return;
         }
         if (component instanceof Quantizable q) {
-            q.quantizeInt8();
+            q.quantize(spec.quantize().format());
         } else if (component instanceof Trainable t && !t.projections().isEmpty()) {
             new java.util.LinkedHashSet<>(t.projections().values().stream().map(Trainable.Projection::linear).toList())
-                    .forEach(org.mix4j.nn.Linear::quantizeInt8);
+                    .forEach(linear -> linear.quantize(spec.quantize().format()));
         } else if (spec.quantizeInherited()) {
             LOG.debug("{} ({}): nothing to quantize", spec.path(), spec.type());
             return;

@@ -8,14 +8,27 @@ import org.mix4j.config.ConfigNode;
 
 /**
  * {@code quantize:} of a component section or of a whole pipeline: how the weights of the large
- * matrix products are held after loading ({@code int8}: one byte per weight and a scale per output
- * row, see {@link org.mix4j.tensor.Int8Matrix}).
+ * matrix products are held after loading ({@code none}: as loaded, in the engine; {@code int8}: one
+ * byte per weight and a scale per output row, see {@link org.mix4j.tensor.Int8Matrix}; {@code fp16}:
+ * IEEE half precision with float32 activations, see {@link org.mix4j.tensor.HalfMatrix}; {@code fp32}:
+ * nothing rounded, the float32 weights held on the Java heap, see {@link org.mix4j.tensor.FloatMatrix}).
+ * With any of the three a LLaMA-family decoder runs its one-token steps on Java arrays.
  */
 public enum Quantize {
-    NONE, INT8;
+    NONE, INT8, FP16, FP32;
 
     /** The YAML spellings. */
-    public static final List<String> NAMES = List.of("none", "int8");
+    public static final List<String> NAMES = List.of("none", "int8", "fp16", "fp32");
+
+    /** The packed format this asks for; {@code null} for {@link #NONE}. */
+    public org.mix4j.tensor.WeightFormat format() {
+        return this == NONE ? null : org.mix4j.tensor.WeightFormat.valueOf(name());
+    }
+
+    /** The YAML spelling. */
+    public String label() {
+        return NAMES.get(ordinal());
+    }
 
     /** {@code map}'s {@code key}, or {@code null} when it is absent; an unknown value names the file, line and key. */
     public static Quantize parse(MapNode map, String keyPath, String key) {

@@ -70,7 +70,7 @@ final class FusedWeights {
                 biases.add(weights.get(dot + "bias", new Shape(outs[i])));
             }
         }
-        Linear linear = Linear.ofInt8(Int8Matrix.stack(parts, shards), standIn,
+        Linear linear = Linear.ofPacked(Int8Matrix.stack(parts, shards), standIn,
                 bias ? interleave(biases, shards) : null, outs.clone(), shards, Linear.label(weights.prefix(), names),
                 parallel);
         long from = 0;

@@ -9,7 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.mix4j.api.Trainable;
-import org.mix4j.tensor.Int8Matrix;
+import org.mix4j.tensor.PackedMatrix;
+import org.mix4j.tensor.WeightFormat;
 import org.mix4j.tensor.ParallelMatMul;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
@@ -32,8 +33,8 @@ public final class Linear {
 
     private volatile NDArray weight; // [out, in] as stored; null once quantized
     private volatile ParallelMatMul weightT; // [in, out], a transposed view of it
-    /** The weight as int8 once {@link #quantizeInt8} ran, else {@code null}. */
-    private volatile Int8Matrix int8;
+    /** The weight packed on the Java heap once {@link #quantize} ran (or loaded so), else {@code null}. */
+    private volatile PackedMatrix packed;
     private final TensorParallel parallel;
     private final DataType dataType;
     /** The checkpoint names of the weight ({@code model.layers.0.mlp.down_proj}), for messages; null when wrapped. */
@@ -184,14 +185,14 @@ public final class Linear {
 
     /** {@code [..., in]} -> {@code [..., out]}; the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
-        Int8Matrix q = int8;
+        PackedMatrix q = packed;
         if (q != null) {
             if (x.hasGradient() || Autograd.recording()) {
                 throw quantized("cannot train through it");
             }
             NDArray y = q.multiply(x, parallel);
             y = bias == null ? y : y.addi(bias);
-            List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA adds to the int8 product too
+            List<Adapter> perCall = CallAdapters.of(this); // a request's LoRA adds to the packed product too
             return perCall == null ? y : y.addi(LowRankSum.of(x, perCall, outFeatures));
         }
         boolean partsTrain = partsTrain();
@@ -246,26 +247,18 @@ public final class Linear {
         return fromWeight;
     }
 
-    /**
-     * Replaces the weight by its int8 form ({@link Int8Matrix}: one scale per output row) and frees
-     * the floating-point weight and every view of it this linear made; the bias stays as it is.
-     * From then on {@link #forward} reads int8 weights, and whatever needs the floating-point
-     * weight (training, adapters, {@link #weight()}, row and column views) fails naming this layer.
-     * Views the caller took earlier ({@link #rowsT}, {@link #columnsT}) keep their storage alive
-     * until the caller closes them. Doing it twice does nothing.
-     */
-    /** Wraps an int8 matrix already loaded (a pre-quantized tied LM head); {@code type} is the model's float type. */
-    public static Linear of(Int8Matrix q, ai.djl.ndarray.NDManager manager, DataType type, TensorParallel parallel) {
-        return ofInt8(q, FusedWeights.zeros(manager, type, new Shape(q.outFeatures(), q.inFeatures())), null, null, 1,
+    /** Wraps a matrix already packed (a pre-quantized tied LM head); {@code type} is the model's float type. */
+    public static Linear of(PackedMatrix q, ai.djl.ndarray.NDManager manager, DataType type, TensorParallel parallel) {
+        return ofPacked(q, FusedWeights.zeros(manager, type, new Shape(q.outFeatures(), q.inFeatures())), null, null, 1,
                 null, parallel);
     }
 
     /** A layer over a weight stored pre-quantized: a stand-in of no memory, replaced by {@code q} at once. */
-    static Linear ofInt8(Int8Matrix q, NDArray standIn, NDArray bias, long[] widths, int shards, String name,
+    static Linear ofPacked(PackedMatrix q, NDArray standIn, NDArray bias, long[] widths, int shards, String name,
             TensorParallel parallel) {
         Linear linear = new Linear(standIn, bias, widths, null, shards, parallel);
         linear.name = name;
-        linear.int8 = q;
+        linear.packed = q;
         linear.weightT.close();
         linear.weightT = null;
         linear.weight.close();
@@ -273,8 +266,17 @@ public final class Linear {
         return linear;
     }
 
-    public synchronized void quantizeInt8() {
-        if (int8 != null) {
+    /**
+     * Replaces the weight by its packed form ({@link WeightFormat#INT8}: one scale per output row;
+     * {@link WeightFormat#FP16}: rounded to half precision) and frees the floating-point weight and
+     * every view of it this linear made; the bias stays as it is. From then on {@link #forward} reads
+     * the packed weights, and whatever needs the floating-point weight (training, adapters,
+     * {@link #weight()}, row and column views) fails naming this layer. Views the caller took earlier
+     * ({@link #rowsT}, {@link #columnsT}) keep their storage alive until the caller closes them. Doing
+     * it again does nothing, also in another format.
+     */
+    public synchronized void quantize(WeightFormat format) {
+        if (packed != null) {
             return;
         }
         if (!adapters.isEmpty()) {
@@ -283,16 +285,16 @@ public final class Linear {
         if (listed != null) {
             throw new IllegalStateException(describe() + " is listed for training and cannot be quantized");
         }
-        int8 = Int8Matrix.quantize(weight);
+        packed = format.pack(describe(), weight);
         weightT.close();
         weightT = null;
         weight.close();
         weight = null;
     }
 
-    /** The int8 weight after {@link #quantizeInt8}, else {@code null}. */
-    public Int8Matrix int8() {
-        return int8;
+    /** The packed weight after {@link #quantize} (or a pre-quantized load), else {@code null}. */
+    public PackedMatrix packed() {
+        return packed;
     }
 
     /** The checkpoint name(s) of this linear for messages, or its shape when it was wrapped. */
@@ -301,7 +303,8 @@ public final class Linear {
     }
 
     private IllegalStateException quantized(String what) {
-        return new IllegalStateException(describe() + " is quantized to int8 (quantize: int8): " + what
+        String kind = packed == null ? "int8" : packed.kind();
+        return new IllegalStateException(describe() + " is quantized to " + kind + " (quantize: " + kind + "): " + what
                 + "; load it without quantize to train or adapt it");
     }
 
@@ -316,7 +319,7 @@ public final class Linear {
 
     /** Adds a low-rank update; the forward then runs whole, on this thread (training). */
     public void adapt(Adapter adapter) {
-        if (int8 != null) {
+        if (packed != null) {
             throw quantized("cannot add a LoRA adapter");
         }
         check(adapter);

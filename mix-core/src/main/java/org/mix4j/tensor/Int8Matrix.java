@@ -1,8 +1,6 @@
 package org.mix4j.tensor;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -12,40 +10,19 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * A weight matrix {@code [out, in]} stored as int8 with one symmetric scale per output row
- * ({@code w[r, k] ~ scale[r] * q[r, k]}, {@code scale[r] = max_k |w[r, k]| / 127}), on the Java heap:
- * a quarter of the fp32 bytes. Products with a few rows of input (decoding) read the int8 bytes
- * through an {@link Int8Kernel}, the output rows split over the threads of a {@link TensorParallel};
- * larger inputs (prefill) dequantize a block of rows at a time into a pooled fp32 scratch buffer
- * that the engine multiplies in place, so no fp32 copy of the matrix exists beyond one block.
+ * A {@link PackedMatrix} stored as int8 with one symmetric scale per output row
+ * ({@code w[r, k] ~ scale[r] * q[r, k]}, {@code scale[r] = max_k |w[r, k]| / 127}): a quarter of
+ * the fp32 bytes.
  */
-public final class Int8Matrix {
-
-    /** Inputs with at most this many rows run through the int8 kernel; more go through the engine. */
-    public static final int KERNEL_ROWS = 16;
-    /** Products smaller than this (multiply-adds) run on the calling thread. */
-    private static final long MIN_SPLIT_MACS = 1L << 18;
-    /** Elements dequantized per block on the prefill path (4 MiB of fp32: one scratch buffer). */
-    private static final int BLOCK_ELEMENTS = 1 << 20;
-
-    /**
-     * Prefill scratch buffers: native memory (so the engine can read them in place), one taken per
-     * block product in progress and given back after, so there are as many as products ever ran at
-     * once, not one per thread that ever ran one.
-     */
-    private static final java.util.concurrent.ConcurrentLinkedDeque<ByteBuffer> SCRATCH =
-            new java.util.concurrent.ConcurrentLinkedDeque<>();
+public final class Int8Matrix extends PackedMatrix {
 
     private final byte[] q; // [out, in] row-major
     private final float[] scale; // [out]
-    private final int out;
-    private final int in;
 
     private Int8Matrix(byte[] q, float[] scale, int out, int in) {
+        super(out, in);
         this.q = q;
         this.scale = scale;
-        this.out = out;
-        this.in = in;
     }
 
     /** Quantizes an {@code [out, in]} matrix of any floating type, a block of rows at a time; {@code weight} stays open. */
@@ -58,7 +35,7 @@ public final class Int8Matrix {
         int in = (int) s.get(1);
         byte[] q = new byte[out * in];
         float[] scale = new float[out];
-        int step = Math.max(1, BLOCK_ELEMENTS / Math.max(1, in));
+        int step = Math.max(1, PackedMatrix.BLOCK_ELEMENTS / Math.max(1, in));
         for (int r0 = 0; r0 < out; r0 += step) {
             int r1 = Math.min(out, r0 + step);
             try (NDArray block = weight.get(new NDIndex("{}:{}", r0, r1));
@@ -152,160 +129,23 @@ public final class Int8Matrix {
         return manager.create(scale.clone(), new Shape(out));
     }
 
-    public int outFeatures() {
-        return out;
-    }
-
-    public int inFeatures() {
-        return in;
-    }
-
-    /** Bytes this matrix holds (weights and scales): what one product reads. */
+    @Override
     public long bytes() {
         return (long) q.length + 4L * scale.length;
     }
 
-    /** {@code [..., in] -> [..., out]} ({@code x W^T}) in {@code x}'s manager and type. */
-    public NDArray multiply(NDArray x, TensorParallel parallel) {
-        Shape shape = x.getShape();
-        if (shape.get(shape.dimension() - 1) != in) {
-            throw new IllegalArgumentException("input " + shape + " does not end in " + in);
-        }
-        long rows = shape.size() / in;
-        return rows <= KERNEL_ROWS ? kernel(x, (int) rows, parallel) : blocks(x, parallel);
+    @Override
+    public String kind() {
+        return "int8";
     }
 
-    private NDArray kernel(NDArray x, int rows, TensorParallel parallel) {
-        float[] xs;
-        if (x.getDataType() == DataType.FLOAT32) {
-            xs = x.toFloatArray();
-        } else {
-            try (NDArray f = x.toType(DataType.FLOAT32, true)) {
-                xs = f.toFloatArray();
-            }
-        }
-        float[] ys = new float[rows * out];
-        multiply(xs, rows, ys, parallel);
-        Shape lead = x.getShape().slice(0, x.getShape().dimension() - 1);
-        NDArray y = x.getManager().create(ys, lead.add(out));
-        return x.getDataType() == DataType.FLOAT32 ? y : y.toType(x.getDataType(), false);
+    @Override
+    void multiplyRows(PackedKernel kernel, float[] x, int rows, float[] y, int from, int to) {
+        kernel.multiplyInt8(q, scale, in, x, rows, y, out, from, to);
     }
 
-    /**
-     * {@code y = x W^T} on Java arrays through the int8 kernel, the output rows split over the threads
-     * of {@code parallel}: {@code x} is {@code [rows, in]} and {@code y} {@code [rows, out]}, row-major.
-     */
-    public void multiply(float[] x, int rows, float[] y, TensorParallel parallel) {
-        Int8Kernel kernel = Int8Kernel.best();
-        int ways = parallel.ways();
-        if (ways == 1 || (long) rows * in * out < MIN_SPLIT_MACS || out < 8L * ways) {
-            kernel.multiply(q, scale, in, x, rows, y, out, 0, out);
-        } else {
-            TensorParallel.map(ways, p -> {
-                kernel.multiply(q, scale, in, x, rows, y, out, bound(p, ways), bound(p + 1, ways));
-                return null;
-            });
-        }
-    }
-
-    /** Where part {@code p} of {@code ways} starts: a multiple of four rows, for the kernel's blocks. */
-    private int bound(int p, int ways) {
-        return p == ways ? out : (int) ((long) out * p / ways) & ~3;
-    }
-
-    /** Prefill: per thread, its rows dequantized a block at a time and multiplied by the engine. */
-    private NDArray blocks(NDArray x, TensorParallel parallel) {
-        int ways = out < 8L * parallel.ways() ? 1 : parallel.ways();
-        NDArray[] parts = TensorParallel.map(ways, p -> rowsProduct(x, bound(p, ways), bound(p + 1, ways)));
-        if (parts.length == 1) {
-            return parts[0];
-        }
-        NDArray joined = NDArrays.concat(new NDList(parts), -1);
-        for (NDArray part : parts) {
-            part.close();
-        }
-        return joined;
-    }
-
-    /**
-     * {@code x} times rows {@code from .. to} of the weight (transposed): {@code [..., to - from]} in x's
-     * manager. Each block of rows is dequantized (scales applied) into a pooled scratch buffer,
-     * which the engine reads in place: no native allocation, no copy and no engine op per block besides
-     * the product (the engine's own int8-to-float conversion ran at a third of a billion values a
-     * second here, slower than the product it fed).
-     */
-    private NDArray rowsProduct(NDArray x, int from, int to) {
-        int step = Math.max(1, BLOCK_ELEMENTS / in);
-        ByteBuffer scratch = takeScratch((long) step * in);
-        NDList pieces = new NDList();
-        try (NDManager blocks = x.getManager().newSubManager()) {
-            for (int r0 = from; r0 < to; r0 += step) {
-                int r1 = Math.min(to, r0 + step);
-                Int8Kernel.best().dequantize(q, scale, in, r0, r1, scratch);
-                try (NDArray w = view(blocks, scratch, r0, r1, x.getDataType())) { // [r1 - r0, in]
-                    pieces.add(x.matMul(w.transpose())); // [..., r1 - r0] in x's manager
-                }
-            }
-        } finally {
-            SCRATCH.offerFirst(scratch); // the block arrays that read it are closed with the sub-manager
-        }
-        if (pieces.size() == 1) {
-            return pieces.get(0);
-        }
-        NDArray joined = NDArrays.concat(pieces, -1);
-        pieces.close();
-        return joined;
-    }
-
-    /** A scratch buffer of at least {@code floats} floats, native byte order: a free one, else a new one. */
-    private static ByteBuffer takeScratch(long floats) {
-        ByteBuffer b = SCRATCH.pollFirst();
-        if (b == null || b.capacity() < floats * Float.BYTES) { // a smaller one is dropped: the collector frees it
-            b = ByteBuffer.allocateDirect(Math.toIntExact(Math.max(floats, BLOCK_ELEMENTS) * Float.BYTES))
-                    .order(ByteOrder.nativeOrder());
-        }
-        return b;
-    }
-
-    /** The first {@code (to - from) x in} floats of the scratch as an engine array of {@code type}, read in place. */
-    private NDArray view(NDManager manager, ByteBuffer scratch, int from, int to, DataType type) {
-        ByteBuffer bytes = scratch.duplicate().limit((to - from) * in * Float.BYTES);
-        NDArray floats = manager.create(bytes.slice().order(ByteOrder.nativeOrder()), new Shape(to - from, in),
-                DataType.FLOAT32);
-        if (type == DataType.FLOAT32) {
-            return floats;
-        }
-        try (floats) {
-            return floats.toType(type, true); // a copy: the scratch is refilled for the next block
-        }
-    }
-
-    /** Rows {@code from .. to} as floats of {@code type}, {@code [to - from, in]}, in {@code manager}. */
-    public NDArray dequantize(NDManager manager, int from, int to, DataType type) {
-        ByteBuffer rows = ByteBuffer.allocateDirect((to - from) * in * Float.BYTES).order(ByteOrder.nativeOrder());
-        Int8Kernel.best().dequantize(q, scale, in, from, to, rows);
-        NDArray floats = manager.create(rows.asFloatBuffer(), new Shape(to - from, in)); // a copy: rows is ours
-        if (type == DataType.FLOAT32) {
-            return floats;
-        }
-        try (floats) {
-            return floats.toType(type, false);
-        }
-    }
-
-    /**
-     * The dequantized rows {@code ids} (an embedding lookup from an int8 table): {@code [ids.length, in]}
-     * fp32 in {@code manager}.
-     */
-    public NDArray gather(NDManager manager, long[] ids) {
-        float[] rows = new float[ids.length * in];
-        for (int i = 0; i < ids.length; i++) {
-            int r = Math.toIntExact(ids[i]);
-            float s = scale[r];
-            for (int k = 0; k < in; k++) {
-                rows[i * in + k] = q[r * in + k] * s;
-            }
-        }
-        return manager.create(rows, new Shape(ids.length, in));
+    @Override
+    void widenRows(PackedKernel kernel, int from, int to, ByteBuffer target) {
+        kernel.dequantizeInt8(q, scale, in, from, to, target);
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mix4j.tensor.TensorParallel;
+import org.mix4j.tensor.WeightFormat;
 
 class LinearInt8Test {
 
@@ -36,7 +37,7 @@ class LinearInt8Test {
         NDArray x = manager.randomNormal(new Shape(2, 3, 45));
         float[] expected = x.matMul(w.transpose()).add(b).toFloatArray(); // before the weight is freed
         Linear linear = Linear.of(w, b, TensorParallel.of(2));
-        linear.quantizeInt8();
+        linear.quantize(WeightFormat.INT8);
         assertTrue(w.isReleased(), "the fp32 weight is freed");
         try (NDManager step = manager.newSubManager()) {
             NDArray y = linear.forward(x);
@@ -54,6 +55,37 @@ class LinearInt8Test {
     }
 
     @Test
+    void fp16AndFp32FormatsFollowTheFloatProductOnBothPathsAndNameThemselves() {
+        for (WeightFormat format : new WeightFormat[] {WeightFormat.FP16, WeightFormat.FP32}) {
+            NDArray w = manager.randomNormal(0, 0.05f, new Shape(70, 45), DataType.FLOAT32);
+            NDArray b = manager.randomNormal(new Shape(70));
+            int[] rows = {3, 40}; // the kernel path and the block-wise engine path
+            NDArray[] x = new NDArray[rows.length];
+            float[][] expected = new float[rows.length][];
+            for (int i = 0; i < rows.length; i++) { // before the weight is freed
+                x[i] = manager.randomNormal(new Shape(1, rows[i], 45));
+                expected[i] = x[i].matMul(w.transpose()).add(b).toFloatArray();
+            }
+            Linear linear = Linear.of(w, b, TensorParallel.of(2));
+            linear.quantize(format);
+            assertTrue(w.isReleased(), "the fp32 weight is freed");
+            // fp16: each weight within 2^-11 relative, times sum |x| over 45 inputs; fp32: rounding only
+            double bound = format == WeightFormat.FP16 ? 2e-3 : 2e-5;
+            for (int r = 0; r < rows.length; r++) {
+                float[] actual = linear.forward(x[r]).toFloatArray();
+                for (int i = 0; i < actual.length; i++) {
+                    assertEquals(expected[r][i], actual[i], bound * (1 + Math.abs(expected[r][i])), format + " "
+                            + rows[r] + " rows, element " + i);
+                }
+            }
+            assertEquals(format.label(), linear.packed().kind());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> linear.adapt(
+                    new Linear.Adapter(0, 1, manager.zeros(new Shape(1, 45)), manager.zeros(new Shape(1, 1)), 1)));
+            assertTrue(e.getMessage().contains("quantize: " + format.label()), e.getMessage());
+        }
+    }
+
+    @Test
     void halfPrecisionInputsComeBackInHalfPrecisionOnBothPaths() {
         NDArray w = manager.randomNormal(0, 0.05f, new Shape(40, 24), DataType.FLOAT32);
         NDArray b = manager.randomNormal(new Shape(40));
@@ -62,7 +94,7 @@ class LinearInt8Test {
             float[] expected = x.matMul(w.transpose()).add(b).toFloatArray();
             Linear linear = Linear.of(w.toType(DataType.FLOAT16, false), b.toType(DataType.FLOAT16, false),
                     TensorParallel.SERIAL);
-            linear.quantizeInt8();
+            linear.quantize(WeightFormat.INT8);
             NDArray y = linear.forward(x.toType(DataType.FLOAT16, false));
             assertEquals(DataType.FLOAT16, y.getDataType());
             float[] actual = y.toType(DataType.FLOAT32, false).toFloatArray();
@@ -75,23 +107,23 @@ class LinearInt8Test {
     @Test
     void aQuantizedLinearRefusesTrainingAndAdaptersNamingItself() {
         Linear linear = Linear.of(manager.ones(new Shape(6, 4)), null, TensorParallel.SERIAL);
-        linear.quantizeInt8();
+        linear.quantize(WeightFormat.INT8);
         IllegalStateException weight = assertThrows(IllegalStateException.class, linear::weight);
         assertTrue(weight.getMessage().contains("the 6x4 linear is quantized to int8"), weight.getMessage());
         IllegalStateException adapter = assertThrows(IllegalStateException.class, () -> linear.adapt(
                 new Linear.Adapter(0, 6, manager.zeros(new Shape(2, 4)), manager.zeros(new Shape(6, 2)), 1.0)));
         assertTrue(adapter.getMessage().contains("LoRA"), adapter.getMessage());
         assertThrows(IllegalStateException.class, () -> linear.parameters(List.of(""), new java.util.HashMap<>()));
-        linear.quantizeInt8(); // twice does nothing
+        linear.quantize(WeightFormat.INT8); // twice does nothing
     }
 
     @Test
     void aLinearWithAdaptersIsNotQuantized() {
         Linear linear = Linear.of(manager.ones(new Shape(6, 4)), null, TensorParallel.SERIAL);
         linear.adapt(new Linear.Adapter(0, 6, manager.zeros(new Shape(2, 4)), manager.zeros(new Shape(6, 2)), 1.0));
-        IllegalStateException e = assertThrows(IllegalStateException.class, linear::quantizeInt8);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> linear.quantize(WeightFormat.INT8));
         assertTrue(e.getMessage().contains("has LoRA adapters"), e.getMessage());
-        assertNull(linear.int8());
+        assertNull(linear.packed());
     }
     @Test
     void quantizingGivesTheFp32MemoryBackAlsoAfterRowAndColumnViews() throws java.io.IOException {
@@ -103,7 +135,7 @@ class LinearInt8Test {
         rows.close();
         columns.close();
         long before = residentBytes();
-        linear.quantizeInt8();
+        linear.quantize(WeightFormat.INT8);
         org.mix4j.tensor.NativeMemory.returnFreedPages();
         long freed = before - residentBytes();
         assertTrue(freed > 120L << 20, "quantizing freed " + (freed >> 20) + " MiB of the 160 MiB fp32 weight");

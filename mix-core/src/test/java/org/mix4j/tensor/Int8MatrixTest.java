@@ -29,13 +29,13 @@ class Int8MatrixTest {
 
     @Test
     void surefireRunsTheVectorKernel() {
-        assertEquals("vector", Int8Kernel.best().name(), "the build's argLine adds jdk.incubator.vector");
+        assertEquals("vector", PackedKernel.best().name(), "the build's argLine adds jdk.incubator.vector");
     }
 
     @Test
     void kernelsMatchAFloat64ReferenceOnOddSizes() {
         Random random = new Random(7);
-        for (Int8Kernel kernel : new Int8Kernel[] {Int8Kernel.best(), new ScalarInt8Kernel()}) {
+        for (PackedKernel kernel : new PackedKernel[] {PackedKernel.best(), new ScalarPackedKernel()}) {
             for (int in : new int[] {1, 7, 8, 13, 67, 203}) {
                 for (int rows = 1; rows <= 16; rows += 5) {
                     int out = 37;
@@ -52,7 +52,7 @@ class Int8MatrixTest {
                         x[i] = (float) random.nextGaussian();
                     }
                     float[] y = new float[rows * out];
-                    kernel.multiply(q, scale, in, x, rows, y, out, 3, out); // columns 0..2 left alone
+                    kernel.multiplyInt8(q, scale, in, x, rows, y, out, 3, out); // columns 0..2 left alone
                     for (int i = 0; i < rows; i++) {
                         for (int r = 0; r < out; r++) {
                             double sum = 0;
@@ -164,12 +164,12 @@ class Int8MatrixTest {
         float[] scale = {0.5f, -1f, 0.25f, 2f, 0f, 1e-3f, 3f};
         java.nio.ByteBuffer a = java.nio.ByteBuffer.allocateDirect(5 * 13 * 4).order(java.nio.ByteOrder.nativeOrder());
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(5 * 13 * 4).order(java.nio.ByteOrder.nativeOrder());
-        new ScalarInt8Kernel().dequantize(q, scale, 13, 2, 7, a);
-        Int8Kernel.best().dequantize(q, scale, 13, 2, 7, b);
+        new ScalarPackedKernel().dequantizeInt8(q, scale, 13, 2, 7, a);
+        PackedKernel.best().dequantizeInt8(q, scale, 13, 2, 7, b);
         for (int i = 0; i < 5 * 13; i++) {
             float expected = q[2 * 13 + i] * scale[2 + i / 13];
             assertEquals(expected, a.getFloat(4 * i), "scalar " + i);
-            assertEquals(expected, b.getFloat(4 * i), Int8Kernel.best().name() + " " + i);
+            assertEquals(expected, b.getFloat(4 * i), PackedKernel.best().name() + " " + i);
         }
     }
 
@@ -183,7 +183,7 @@ class Int8MatrixTest {
             b.putFloat(4 * i, bs[i]);
         }
         float[] a = gaussian(random, 150);
-        for (Int8Kernel kernel : new Int8Kernel[] {Int8Kernel.best(), new ScalarInt8Kernel()}) {
+        for (PackedKernel kernel : new PackedKernel[] {PackedKernel.best(), new ScalarPackedKernel()}) {
             for (int n : new int[] {1, 7, 8, 9, 64, 67, 120}) {
                 double dot = 0;
                 for (int k = 0; k < n; k++) {

@@ -69,9 +69,9 @@ public final class LlmBench extends AbstractBenchSection {
     String dtype;
 
     @Option(names = "--quantize", split = ",", paramLabel = "Q", defaultValue = "none",
-            description = "Weight storage, measured one after the other in one run: none (default), int8, or "
-                    + "none,int8 for both side by side (int8 rows read 1 byte per weight; the floor and the profile "
-                    + "are measured for unquantized weights only).")
+            description = "Weight storage, measured one after the other in one run: none (default), int8, fp16, "
+                    + "fp32, or a list such as none,fp32,fp16,int8 side by side (int8 rows read 1 byte per weight, "
+                    + "fp16 2, fp32 4 from Java arrays, activations float32; the profile is measured for none only).")
     List<String> quantize;
 
     @Option(names = "--no-sampling", description = "Skip the decode run with top-k/top-p sampling.")
@@ -114,11 +114,11 @@ public final class LlmBench extends AbstractBenchSection {
         Map<String, Object> overrides = new LinkedHashMap<>(shape);
         overrides.put("init", "random");
         overrides.put("seed", 0);
-        boolean int8 = quantize == org.mix4j.compose.Quantize.INT8;
-        overrides.put("quantize", int8 ? "int8" : "none");
-        String subject = name + " " + dtype + (int8 ? " int8" : "");
+        org.mix4j.tensor.WeightFormat packed = quantize.format(); // null: the engine's own weights
+        overrides.put("quantize", quantize.label());
+        String subject = name + " " + dtype + (packed == null ? "" : " " + packed.label());
         int bytes = type == DataType.FLOAT32 ? 4 : 2;
-        int weightBytes = int8 ? 1 : bytes; // int8: one byte per weight (the per-row scales add 0.1%)
+        int weightBytes = packed == null ? bytes : packed.bytesPerWeight();
         LlamaConfig config;
         double decodeTokensPerSecond;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -139,7 +139,8 @@ public final class LlmBench extends AbstractBenchSection {
                                 + "random init%s in %.1f s; process resident %.2f GB (Java heap %.2f GB committed, %.2f GB "
                                 + "live)", subject,
                         cost.totalParams() / 1e9, cost.weightBytesPerToken(weightBytes) / 1e9,
-                        int8 ? " and int8 (" + org.mix4j.tensor.Int8Kernel.best().name() + " kernel)" : "",
+                        packed == null ? "" : " and " + packed.label() + " (" + org.mix4j.tensor.PackedKernel.best().name()
+                                + " kernel)",
                         (System.nanoTime() - t0) / 1e9, modelBytes / 1e9, heap.getCommitted() / 1e9, heap.getUsed() / 1e9));
                 DecodingLoop generator = new DecodingLoop(model, null, manager);
                 SplittableRandom random = new SplittableRandom(1);
@@ -153,14 +154,14 @@ public final class LlmBench extends AbstractBenchSection {
                     decode(run, machine, generator, cost, subject, prompt, weightBytes, bytes, sampled(newTokens),
                             "decode, top-k 50 top-p 0.9", modelBytes);
                 }
-                if (!noProfile && !int8 && EngineProfiler.available()) {
+                if (!noProfile && packed == null && EngineProfiler.available()) {
                     model.close(); // its memory goes to the one-thread copy
                     profile(run, overrides, type, manager, subject, prompt);
                 }
             }
         }
         if (!noFloor) { // after the model is freed: the floor allocates matrices of the same size
-            floor(run, machine, config, subject, type, weightBytes, decodeTokensPerSecond, int8);
+            floor(run, machine, config, subject, type, weightBytes, decodeTokensPerSecond, packed);
         }
     }
 
@@ -168,12 +169,12 @@ public final class LlmBench extends AbstractBenchSection {
      * The decode step's matrix-vector products alone: every layer's q|k|v, o, gate|up and down
      * products and the LM head, on random matrices of the model's shapes, split over the same
      * threads as the model splits them, and nothing else (no norms, attention, cache, sampling or
-     * copies to Java; int8 on Java arrays, as {@code Int8DecodeStep} runs them). Its tokens/s is the
+     * copies to Java; packed weights on Java arrays, as {@code JavaDecodeStep} runs them). Its tokens/s is the
      * ceiling this engine's matrix-vector kernel puts on decode; the note says how much of it the real
      * decode reaches.
      */
     private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
-            double decodeTokensPerSecond, boolean int8) {
+            double decodeTokensPerSecond, org.mix4j.tensor.WeightFormat packed) {
         run.progress(subject + ": decode floor (matrix-vector products only)");
         long d = c.hiddenSize();
         long q = (long) c.numAttentionHeads() * c.resolvedHeadDim();
@@ -188,8 +189,8 @@ public final class LlmBench extends AbstractBenchSection {
                 long[][] shapes = layer < c.numHiddenLayers() ? layerShapes : new long[][] {{c.vocabSize(), d}};
                 for (long[] shape : shapes) {
                     NDArray w = m.randomNormal(0, 0.02f, new Shape(shape[0], shape[1]), type);
-                    if (int8) { // the int8 table and kernel on Java arrays, as the Java decode step runs them
-                        org.mix4j.tensor.Int8Matrix table = org.mix4j.tensor.Int8Matrix.quantize(w);
+                    if (packed != null) { // the packed table and kernel on Java arrays, as the Java decode step runs them
+                        org.mix4j.tensor.PackedMatrix table = packed.pack("floor", w);
                         w.close();
                         float[] x = new float[(int) shape[1]];
                         for (int i = 0; i < x.length; i++) {

@@ -28,6 +28,8 @@ import org.mix4j.nn.CallAdapters;
 import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.Int8Matrix;
+import org.mix4j.tensor.PackedMatrix;
+import org.mix4j.tensor.WeightFormat;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.weights.Weights;
 
@@ -41,8 +43,8 @@ import org.mix4j.weights.Weights;
 public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable, Quantizable {
 
     /**
-     * {@code -Dmix.llm.engine_decode=true}: int8 decode steps run through the engine's ops as prefill
-     * does, instead of {@link Int8DecodeStep} (to compare the two).
+     * {@code -Dmix.llm.engine_decode=true}: int8 and fp16 decode steps run through the engine's ops as prefill
+     * does, instead of {@link JavaDecodeStep} (to compare the two).
      */
     public static final String ENGINE_DECODE_PROPERTY = "mix.llm.engine_decode";
 
@@ -50,14 +52,14 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
     private final NDManager manager;
     private final DataType dtype;
     private volatile NDArray embedTokens; // [V, D]; null once quantized
-    private volatile Int8Matrix embedInt8; // [V, D] once quantized (the LM head's when tied)
+    private volatile PackedMatrix embedPacked; // [V, D] once quantized (the LM head's when tied)
     private final List<DecoderLayer> layers = new ArrayList<>();
     private final RmsNorm norm;
     private final Linear lmHead;
     private final RotaryEmbedding rotaryEmb;
     private final Map<String, Projection> projections;
     private final TensorParallel parallel;
-    private volatile Int8DecodeStep int8Step; // built on the first decode step once every projection is int8
+    private volatile JavaDecodeStep javaStep; // built on the first decode step once every projection is packed
     private final java.util.concurrent.atomic.AtomicLong javaSteps = new java.util.concurrent.atomic.AtomicLong();
 
     public LlamaLanguageModel(LlamaConfig config, Weights weights, NDManager manager, DataType dtype,
@@ -71,7 +73,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         if (weights.preQuantized("model.embed_tokens.weight")) { // written by mix quantize: int8 values, row scales
             try (NDArray values = weights.get("model.embed_tokens.weight", new Shape(vocab, hidden));
                     NDArray scales = weights.get("model.embed_tokens.weight_scale", new Shape(vocab))) {
-                this.embedInt8 = Int8Matrix.of("model.embed_tokens", values, scales);
+                this.embedPacked = Int8Matrix.of("model.embed_tokens", values, scales);
             } catch (IllegalArgumentException e) {
                 throw new org.mix4j.weights.CheckpointException(weights.source() + ": " + e.getMessage());
             }
@@ -83,7 +85,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         }
         this.norm = RmsNorm.load(weights, "model.norm", hidden, config.rmsNormEps());
         this.lmHead = !config.tieWordEmbeddings() ? Linear.load(weights, "lm_head", hidden, vocab, false, parallel)
-                : embedInt8 != null ? Linear.of(embedInt8, manager, dtype, parallel) : Linear.of(embedTokens, null, parallel);
+                : embedPacked != null ? Linear.of(embedPacked, manager, dtype, parallel) : Linear.of(embedTokens, null, parallel);
         this.rotaryEmb = new RotaryEmbedding(config.resolvedHeadDim(), config.ropeTheta(), config.rope());
         this.projections = weights.report().projectionsUnder(weights.prefix()); // what Linear recorded as it loaded
     }
@@ -92,30 +94,30 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         return config;
     }
 
-    /** How many forward calls ran as an int8 decode step on Java arrays ({@link Int8DecodeStep}) so far. */
+    /** How many forward calls ran as a decode step on Java arrays ({@link JavaDecodeStep}) so far. */
     public long javaDecodeSteps() {
         return javaSteps.get();
     }
 
     /**
-     * Every projection, the LM head and the embedding table as int8; a tied embedding shares the LM
-     * head's table, and a lookup dequantizes just the rows it gathers.
+     * Every projection, the LM head and the embedding table packed in {@code format}; a tied
+     * embedding shares the LM head's table, and a lookup widens just the rows it gathers.
      */
     @Override
-    public synchronized void quantizeInt8() {
-        for (DecoderLayer layer : layers) { // each does nothing when it is int8 already (a pre-quantized checkpoint)
-            layer.selfAttn.qkvProj.quantizeInt8();
-            layer.selfAttn.oProj.quantizeInt8();
-            layer.mlp.quantizeInt8();
+    public synchronized void quantize(WeightFormat format) {
+        for (DecoderLayer layer : layers) { // each does nothing when it is packed already (a pre-quantized checkpoint)
+            layer.selfAttn.qkvProj.quantize(format);
+            layer.selfAttn.oProj.quantize(format);
+            layer.mlp.quantize(format);
         }
-        lmHead.quantizeInt8(); // tied: this frees embedTokens, the same array
-        if (embedInt8 != null) {
+        lmHead.quantize(format); // tied: this frees embedTokens, the same array
+        if (embedPacked != null) {
             return;
         }
         if (config.tieWordEmbeddings()) {
-            embedInt8 = lmHead.int8();
+            embedPacked = lmHead.packed();
         } else {
-            embedInt8 = Int8Matrix.quantize(embedTokens);
+            embedPacked = format.pack("model.embed_tokens.weight", embedTokens);
             embedTokens.close();
         }
         embedTokens = null;
@@ -123,8 +125,9 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
 
     @Override
     public Map<String, NDArray> parameters() {
-        if (embedInt8 != null) {
-            throw new IllegalStateException("this " + config.modelType() + " model is quantized to int8 (quantize: int8) "
+        if (embedPacked != null) {
+            String kind = embedPacked.kind();
+            throw new IllegalStateException("this " + config.modelType() + " model is quantized to " + kind + " (quantize: " + kind + ") "
                     + "and cannot be trained; load it without quantize");
         }
         Map<String, NDArray> out = new LinkedHashMap<>();
@@ -159,7 +162,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                         + config.vocabSize() + ")");
             }
         }
-        Int8Matrix table = embedInt8;
+        PackedMatrix table = embedPacked;
         if (table != null) {
             NDArray rows = table.gather(inputIds.getManager(), ids.toLongArray()) // [B * T, D]
                     .reshape(ids.getShape().get(0), ids.getShape().get(1), config.hiddenSize()); // [B, T, D]
@@ -196,13 +199,13 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             kv.checkRoom(b, t);
         }
         NDManager caller = embeds.getManager();
-        if (t == 1 && kv != null && b <= Int8Matrix.KERNEL_ROWS && embeds.getDataType() == DataType.FLOAT32
+        if (t == 1 && kv != null && b <= PackedMatrix.KERNEL_ROWS && embeds.getDataType() == DataType.FLOAT32
                 && !embeds.hasGradient() && !Autograd.recording() && !CallAdapters.anyOpen()
                 && !Boolean.getBoolean(ENGINE_DECODE_PROPERTY)) {
-            Int8DecodeStep javaStep = int8Step();
-            ByteBuffer[] inPlace = javaStep == null ? null : kv.inPlace();
+            JavaDecodeStep java = javaStep();
+            ByteBuffer[] inPlace = java == null ? null : kv.inPlace();
             if (inPlace != null) {
-                return decodeInJava(javaStep, embeds, positionIds, attentionMask, kv, inPlace, b, past);
+                return decodeInJava(java, embeds, positionIds, attentionMask, kv, inPlace, b, past);
             }
         }
         try (NDManager step = caller.newSubManager()) {
@@ -231,8 +234,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         }
     }
 
-    /** A one-position step of an int8 model on Java arrays ({@link Int8DecodeStep}); the same outputs as {@link #run}. */
-    private LmOutput decodeInJava(Int8DecodeStep javaStep, NDArray embeds, NDArray positionIds, NDArray attentionMask,
+    /** A one-position step of a packed model on Java arrays ({@link JavaDecodeStep}); the same outputs as {@link #run}. */
+    private LmOutput decodeInJava(JavaDecodeStep javaStep, NDArray embeds, NDArray positionIds, NDArray attentionMask,
             StaticKvCache kv, ByteBuffer[] inPlace, int b, int past) {
         NDManager caller = embeds.getManager();
         float[] x = embeds.toFloatArray(); // [B, 1, D]
@@ -244,7 +247,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                 mask = AttentionMasks.decoding(scratch, attentionMask, b, past, 1, config.window()).toFloatArray();
             }
         }
-        Int8DecodeStep.Output out = javaStep.run(x, b, positions, mask, inPlace, kv.capacity(), past);
+        JavaDecodeStep.Output out = javaStep.run(x, b, positions, mask, inPlace, kv.capacity(), past);
         kv.advance(1);
         javaSteps.incrementAndGet();
         NDArray logits = caller.create(out.logits(), new Shape(b, 1, config.vocabSize()));
@@ -252,34 +255,37 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
         return new LmOutput(logits, hidden);
     }
 
-    /** The Java decode step once every projection, the LM head and the embedding are int8 in float32; else {@code null}. */
-    private Int8DecodeStep int8Step() {
-        Int8DecodeStep step = int8Step;
-        if (step != null || embedInt8 == null || dtype != DataType.FLOAT32 || lmHead.int8() == null) {
+    /**
+     * The Java decode step once every projection, the LM head and the embedding are packed (int8 or
+     * fp16) in a float32 model; else {@code null}.
+     */
+    private JavaDecodeStep javaStep() {
+        JavaDecodeStep step = javaStep;
+        if (step != null || embedPacked == null || dtype != DataType.FLOAT32 || lmHead.packed() == null) {
             return step;
         }
         synchronized (this) {
-            if (int8Step != null) {
-                return int8Step;
+            if (javaStep != null) {
+                return javaStep;
             }
-            Int8DecodeStep.Layer[] javaLayers = new Int8DecodeStep.Layer[layers.size()];
+            JavaDecodeStep.Layer[] javaLayers = new JavaDecodeStep.Layer[layers.size()];
             for (int i = 0; i < javaLayers.length; i++) {
                 DecoderLayer layer = layers.get(i);
                 SelfAttention attention = layer.selfAttn;
                 Mlp mlp = layer.mlp;
-                if (attention.qkvProj.int8() == null || attention.oProj.int8() == null || mlp.gateUpProj.int8() == null
-                        || mlp.downProj.int8() == null) {
+                if (attention.qkvProj.packed() == null || attention.oProj.packed() == null
+                        || mlp.gateUpProj.packed() == null || mlp.downProj.packed() == null) {
                     return null;
                 }
-                javaLayers[i] = new Int8DecodeStep.Layer(layer.inputLayernorm.weight().toFloatArray(),
-                        attention.qkvProj.int8(), floats(attention.qkvProj.bias()), attention.oProj.int8(),
+                javaLayers[i] = new JavaDecodeStep.Layer(layer.inputLayernorm.weight().toFloatArray(),
+                        attention.qkvProj.packed(), floats(attention.qkvProj.bias()), attention.oProj.packed(),
                         floats(attention.oProj.bias()), layer.postAttentionLayernorm.weight().toFloatArray(),
-                        mlp.gateUpProj.int8(), floats(mlp.gateUpProj.bias()), mlp.gateUpProj.shards(),
-                        mlp.downProj.int8(), floats(mlp.downProj.bias()));
+                        mlp.gateUpProj.packed(), floats(mlp.gateUpProj.bias()), mlp.gateUpProj.shards(),
+                        mlp.downProj.packed(), floats(mlp.downProj.bias()));
             }
-            int8Step = new Int8DecodeStep(config, javaLayers, norm.weight().toFloatArray(), lmHead.int8(),
+            javaStep = new JavaDecodeStep(config, javaLayers, norm.weight().toFloatArray(), lmHead.packed(),
                     rotaryEmb.inverseFrequencies(), parallel);
-            return int8Step;
+            return javaStep;
         }
     }
 
@@ -422,7 +428,7 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             downProj = Linear.load(w, prefix + "down_proj", intermediate, c.hiddenSize(), c.mlpBias(), parallel);
             long width = intermediate / shards;
             shardWeights = new NDArray[shards][];
-            quantized = gateUpProj.int8() != null || downProj.int8() != null; // stored pre-quantized (mix quantize)
+            quantized = gateUpProj.packed() != null || downProj.packed() != null; // stored pre-quantized (mix quantize)
             for (int s = 0; s < shards && shards > 1 && !quantized; s++) {
                 shardWeights[s] = new NDArray[] {gateUpProj.rowsT(2 * width * s, 2 * width * (s + 1)),
                         gateUpProj.biasRows(2 * width * s, 2 * width * (s + 1)),
@@ -474,8 +480,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             return silu(halves.get(0)).muli(halves.get(1)).matMul(weights[2]); // [..., D]
         }
 
-        /** Both products as int8; the shards' views of the fp32 weights are closed so their memory goes too. */
-        void quantizeInt8() {
+        /** Both products packed; the shards' views of the float weights are closed so their memory goes too. */
+        void quantize(WeightFormat format) {
             quantized = true;
             for (NDArray[] shard : shardWeights) {
                 for (int i = 0; shard != null && i < shard.length; i++) {
@@ -484,8 +490,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
                     }
                 }
             }
-            gateUpProj.quantizeInt8();
-            downProj.quantizeInt8();
+            gateUpProj.quantize(format);
+            downProj.quantize(format);
         }
 
         private static NDArray silu(NDArray gate) {

@@ -38,7 +38,7 @@ public final class CausalLmCaseRunner implements CaseRunner {
         this(loader, "none");
     }
 
-    /** Runs the cases with every component loaded under {@code quantize: <quantize>} (how the int8 path is checked against the references). */
+    /** Runs the cases with every component loaded under {@code quantize: <quantize>} (how the int8 and fp16 paths are checked against the references). */
     public CausalLmCaseRunner(ComponentLoader loader, String quantize) {
         this.loader = loader;
         this.quantize = quantize;

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.Test;
 import org.mix4j.MixRuntime;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
@@ -24,19 +23,20 @@ import org.mix4j.registry.MixSettings;
 import org.mix4j.tensor.NativeMemory;
 
 /**
- * 500 greedy decode steps (and ten 24-token prefills, the block-wise path) of an int8 Qwen2-type
- * decoder leave the C allocator's bytes in use where they were (glibc's {@code mallinfo2}; the
+ * 500 greedy decode steps (and ten 24-token prefills, the block-wise path) of an int8 and of an
+ * fp16 Qwen2-type decoder leave the C allocator's bytes in use where they were (glibc's {@code mallinfo2}; the
  * resident size outside the heap moved by -80 to +50 MiB between runs with the heap's touched pages):
  * a step's arrays (64 KiB of logits alone) would add up to 32 MiB if any leaked. Measured -14 to
  * +0.4 MiB with the least of five readings, also with two busy loops on the 2 cores. Since decode
- * steps run in Java ({@code Int8DecodeStep}) the warm-up is five generations: with one, the JIT's
+ * steps run in Java ({@code JavaDecodeStep}) the warm-up is five generations: with one, the JIT's
  * compilations fell inside the measured runs next to a training and read +13 to +18 MiB, for the
  * engine path as well; 30 and 60 measured runs read +1.1 and -0.3 MiB, so it was no leak.
  */
 class Int8DecodeMemoryTest {
 
-    @Test
-    void fiveHundredInt8DecodeStepsDoNotGrowNativeMemory() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"int8", "fp16"})
+    void fiveHundredJavaDecodeStepsDoNotGrowNativeMemory(String quantize) throws IOException {
         Map<String, Object> section = new LinkedHashMap<>();
         section.put("vocab_size", 16384);
         section.put("hidden_size", 256);
@@ -48,7 +48,7 @@ class Int8DecodeMemoryTest {
         section.put("tie_word_embeddings", true);
         section.put("init", "random");
         section.put("seed", 3);
-        section.put("quantize", "int8");
+        section.put("quantize", quantize);
         try (MixRuntime runtime = MixRuntime.start(MixSettings.builtInOnly());
                 NDManager m = NDManager.newBaseManager();
                 LanguageModel model = runtime.get(ComponentLoader.class).load("qwen2", Role.LANGUAGE_MODEL, null, section,
@@ -73,8 +73,8 @@ class Int8DecodeMemoryTest {
             }
             long grown = outsideHeapKib() - before;
             OptionalLong mallocAfter = inUse();
-            System.out.printf("int8 decode: %d steps, resident outside the Java heap %+d KiB, malloc'd bytes in use %+d KiB%n",
-                    steps, grown, mallocAfter.isPresent() ? (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024 : 0);
+            System.out.printf("%s decode: %d steps, resident outside the Java heap %+d KiB, malloc'd bytes in use %+d KiB%n",
+                    quantize, steps, grown, mallocAfter.isPresent() ? (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024 : 0);
             assertTrue(steps >= 490, "decode steps " + steps);
             if (mallocAfter.isPresent()) { // what a leaked tensor or buffer grows; the resident size also moves with the heap's touched pages
                 long kib = (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024;

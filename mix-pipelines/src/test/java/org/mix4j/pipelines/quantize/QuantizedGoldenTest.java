@@ -20,9 +20,12 @@ import org.mix4j.pipelines.understanding.LlavaCaseRunner;
 import org.mix4j.registry.MixSettings;
 
 /**
- * {@code quantize: int8} on the LLM golden fixtures and LLaVA, loaded through the normal loading
- * path: the logits at every compared position stay within cosine 0.999 of transformers' fp32
- * reference, and the greedy ids of the text fixtures (margins of 0.5 logits) are the reference's.
+ * {@code quantize: int8}, {@code fp16} and {@code fp32} on the LLM golden fixtures and LLaVA, loaded
+ * through the normal loading path: the logits at every compared position stay within cosine 0.999
+ * (int8), 0.99999 (fp16: weights rounded to 11 significant bits, activations float32) and 0.999999
+ * (fp32: the same weights on Java arrays) of
+ * transformers' fp32 reference, and the greedy ids of the text fixtures (margins of 0.5 logits) are
+ * the reference's.
  */
 class QuantizedGoldenTest {
 
@@ -44,15 +47,32 @@ class QuantizedGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama_causal_lm", "qwen2_causal_lm", "llava"})
     void int8LogitsFollowTheReference(String name) throws Exception {
+        follows(name, "int8", 0.999);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama_causal_lm", "qwen2_causal_lm", "llava"})
+    void fp16LogitsFollowTheReference(String name) throws Exception {
+        follows(name, "fp16", 0.99999);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama_causal_lm", "qwen2_causal_lm", "llava"})
+    void fp32LogitsFollowTheReference(String name) throws Exception {
+        follows(name, "fp32", 0.999999); // nothing rounded: the float path's agreement
+    }
+
+    private static void follows(String name, String quantize, double cosine) throws Exception {
         Path dir = Path.of(System.getProperty("mix.golden.dir", "../testdata/golden")).resolve(name);
         GoldenCase c = new GoldenCase(dir, name);
         ComponentLoader loader = runtime.get(ComponentLoader.class);
-        CaseRunner runner = name.equals("llava") ? new LlavaCaseRunner(loader, "int8") : new CausalLmCaseRunner(loader, "int8");
+        CaseRunner runner = name.equals("llava") ? new LlavaCaseRunner(loader, quantize)
+                : new CausalLmCaseRunner(loader, quantize);
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> out = runner.run(c, m);
             double worst = worstCosine(out.get("logits"), c.tensor("logits", m), c.tensor("attention_mask", m));
-            System.out.printf("%s int8: worst per-position logits cosine %.6f%n", name, worst);
-            assertTrue(worst >= 0.999, name + ": worst cosine " + worst);
+            System.out.printf("%s %s: worst per-position logits cosine %.7f%n", name, quantize, worst);
+            assertTrue(worst >= cosine, name + " " + quantize + ": worst cosine " + worst);
             if (!name.equals("llava")) { // llava's reference margin is 0.012 logits: int8 may flip a near tie
                 assertArrayEquals(c.tensor("generated_ids", m).toLongArray(), out.get("generated_ids").toLongArray(),
                         name + ": greedy ids");

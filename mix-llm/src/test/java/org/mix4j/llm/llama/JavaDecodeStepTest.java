@@ -21,17 +21,18 @@ import org.mix4j.api.LmOutput;
 import org.mix4j.llm.TinyModels;
 import org.mix4j.nn.CallAdapters;
 import org.mix4j.tensor.TensorParallel;
+import org.mix4j.tensor.WeightFormat;
 
 /**
- * An int8 model's decode steps on Java arrays ({@link Int8DecodeStep}) against the same model's
- * steps through the engine ({@code -Dmix.llm.engine_decode=true}): the same int8 weights and the same
+ * A packed model's decode steps on Java arrays ({@link JavaDecodeStep}) against the same model's
+ * steps through the engine ({@code -Dmix.llm.engine_decode=true}), int8 and fp16: the same packed weights and the same
  * float32 arithmetic in another order, so logits and hidden states agree to rounding and every
  * step's argmax is the same. Two rows, the first left-padded (an attention mask), fed the same tokens
  * for 12 steps after a 5-token prompt, on every tiny LLaMA-family layout: grouped and multi-query
  * heads, Qwen2's q/k/v biases and tied head, LLaMA 3's biases and rope scaling, Mistral's sliding
  * window and its own head size; one thread and two (the MLP in two shards).
  */
-class Int8DecodeStepTest {
+class JavaDecodeStepTest {
 
     private static final long[][] PROMPT = {{0, 0, 17, 200, 33}, {5, 17, 200, 33, 90}};
     private static final long[][] MASK = {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}};
@@ -58,17 +59,20 @@ class Int8DecodeStepTest {
     @ValueSource(strings = {"LLAMA_GQA", "QWEN2_TIED", "MISTRAL_WINDOW", "LLAMA3_SCALED", "LLAMA_LINEAR_MQA"})
     void javaStepsGiveTheEngineStepsLogits(String name) throws Exception {
         String config = (String) TinyModels.class.getField(name).get(null);
-        for (TensorParallel parallel : List.of(TensorParallel.SERIAL, TensorParallel.of(2))) {
-            try (LlamaLanguageModel model = (LlamaLanguageModel) TinyModels.load(config, dir.resolve(name + parallel.ways()),
-                    11, manager, parallel)) {
-                model.quantizeInt8();
-                Steps engine = decode(model, true, 2);
-                assertEquals(0, model.javaDecodeSteps(), name + ": the engine run took the Java step");
-                Steps java = decode(model, false, 2);
-                assertEquals(FED[0].length, model.javaDecodeSteps(), name + ": decode steps run in Java");
-                compare(name + " " + parallel, engine, java);
-                // one row and no mask: no mask at all until Mistral's window of 3 starts to cut
-                compare(name + " " + parallel + " batch 1", decode(model, true, 1), decode(model, false, 1));
+        for (WeightFormat format : WeightFormat.values()) {
+            for (TensorParallel parallel : List.of(TensorParallel.SERIAL, TensorParallel.of(2))) {
+                String what = name + " " + format.label() + " " + parallel;
+                try (LlamaLanguageModel model = (LlamaLanguageModel) TinyModels.load(config,
+                        dir.resolve(name + format + parallel.ways()), 11, manager, parallel)) {
+                    model.quantize(format);
+                    Steps engine = decode(model, true, 2);
+                    assertEquals(0, model.javaDecodeSteps(), what + ": the engine run took the Java step");
+                    Steps java = decode(model, false, 2);
+                    assertEquals(FED[0].length, model.javaDecodeSteps(), what + ": decode steps run in Java");
+                    compare(what, engine, java);
+                    // one row and no mask: no mask at all until Mistral's window of 3 starts to cut
+                    compare(what + " batch 1", decode(model, true, 1), decode(model, false, 1));
+                }
             }
         }
     }
@@ -79,7 +83,7 @@ class Int8DecodeStepTest {
                 manager)) {
             decode(model, false, 2);
             assertEquals(0, model.javaDecodeSteps(), "a float32 model decodes through the engine");
-            model.quantizeInt8();
+            model.quantize(WeightFormat.INT8);
             org.mix4j.api.Trainable.Projection p = model.projections().values().iterator().next();
             org.mix4j.nn.Linear.Adapter zero = new org.mix4j.nn.Linear.Adapter(p.from(), p.to(),
                     manager.zeros(new Shape(1, p.linear().inFeatures())), manager.zeros(new Shape(p.to() - p.from(), 1)), 1);

@@ -1,33 +1,33 @@
 package org.mix4j.llm.llama;
 
 import java.nio.ByteBuffer;
-import org.mix4j.tensor.Int8Kernel;
-import org.mix4j.tensor.Int8Matrix;
+import org.mix4j.tensor.PackedKernel;
+import org.mix4j.tensor.PackedMatrix;
 import org.mix4j.tensor.TensorParallel;
 
 /**
- * One decode step (one new position per row) of an int8 LLaMA-family decoder computed on Java
- * arrays, with no engine op inside the layers: RMSNorm, the int8 products ({@link Int8Matrix}, the
- * output rows split over the model's threads), rotary embedding, grouped-query attention over the
+ * One decode step (one new position per row) of a LLaMA-family decoder with packed weights (int8 or
+ * fp16, {@link PackedMatrix}) computed on Java arrays, with no engine op inside the layers: RMSNorm,
+ * the products (read in their stored form, the output rows split over the model's threads), rotary embedding, grouped-query attention over the
  * {@code StaticKvCache} read and written in place, SwiGLU, the final norm and the LM head. The
  * engine path spends about 60 ops a layer on a decode step (slices, reshapes, the rotation, the
  * cache writes), each a JNI call that costs microseconds, and copies every product's input out of
- * the engine and its output back in; with int8 products already in Java, that was as much time as
+ * the engine and its output back in; with packed products already in Java, that was as much time as
  * the products (docs/performance.md). The arithmetic is the engine path's, in float32; sums run
- * in a different order, so results agree to rounding, not bit for bit ({@code Int8DecodeStepTest}).
+ * in a different order, so results agree to rounding, not bit for bit ({@code JavaDecodeStepTest}).
  *
  * <p>{@link LlamaLanguageModel} uses it only where it computes the same thing as the engine path:
- * every projection int8, float32 activations, one new position, no autograd and no per-call LoRA.
+ * every projection packed, float32 activations, one new position, no autograd and no per-call LoRA.
  */
-final class Int8DecodeStep {
+final class JavaDecodeStep {
 
     /** One decoder layer's weights, as the engine path holds them, read once into Java arrays. */
-    record Layer(float[] inputNorm, Int8Matrix qkv, float[] qkvBias, Int8Matrix o, float[] oBias,
-            float[] postNorm, Int8Matrix gateUp, float[] gateUpBias, int shards, Int8Matrix down, float[] downBias) {}
+    record Layer(float[] inputNorm, PackedMatrix qkv, float[] qkvBias, PackedMatrix o, float[] oBias,
+            float[] postNorm, PackedMatrix gateUp, float[] gateUpBias, int shards, PackedMatrix down, float[] downBias) {}
 
     private final Layer[] layers;
     private final float[] finalNorm;
-    private final Int8Matrix lmHead;
+    private final PackedMatrix lmHead;
     private final float[] invFreq; // [D / 2], RotaryEmbedding's
     private final int hidden;
     private final int heads;
@@ -37,7 +37,7 @@ final class Int8DecodeStep {
     private final float eps;
     private final TensorParallel parallel;
 
-    Int8DecodeStep(LlamaConfig config, Layer[] layers, float[] finalNorm, Int8Matrix lmHead, float[] invFreq,
+    JavaDecodeStep(LlamaConfig config, Layer[] layers, float[] finalNorm, PackedMatrix lmHead, float[] invFreq,
             TensorParallel parallel) {
         this.layers = layers;
         this.finalNorm = finalNorm;
@@ -85,7 +85,7 @@ final class Int8DecodeStep {
                 sin[b * headDim / 2 + i] = (float) Math.sin(angle);
             }
         }
-        Int8Kernel kernel = Int8Kernel.best();
+        PackedKernel kernel = PackedKernel.best();
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             rmsNorm(x, rows, layer.inputNorm, normed);
@@ -169,7 +169,7 @@ final class Int8DecodeStep {
      * The query heads of key/value head {@code g} of row {@code b} against its {@code seen} cached
      * positions: scaled scores plus the mask, softmax, the weighted sum of the values.
      */
-    private void attend(Int8Kernel kernel, float[] qkv, int b, int g, ByteBuffer keys, ByteBuffer values, int capacity,
+    private void attend(PackedKernel kernel, float[] qkv, int b, int g, ByteBuffer keys, ByteBuffer values, int capacity,
             int seen, float[] mask, float[] scores, float[] attended) {
         int group = heads / kvHeads;
         int qkvWidth = (heads + 2 * kvHeads) * headDim;
