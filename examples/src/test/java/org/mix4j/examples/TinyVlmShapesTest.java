@@ -85,27 +85,28 @@ class TinyVlmShapesTest {
     }
 
     /**
-     * The same model with every component quantized to int8 (its decoder then decodes on Java
-     * arrays, {@code JavaDecodeStep}): the English figures of every kind of question move by at
+     * The same model with every component quantized to int8 or fp16 (its decoder then decodes on
+     * Java arrays, {@code JavaDecodeStep}): the English figures of every kind of question move by at
      * most two answers in a hundred, and the bundled picture gets the same answers.
      */
-    @Test
-    void int8AnswersAsWell() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"int8", "fp16"})
+    void quantizedAnswersAsWell(String quantize) {
         Path file = dir.resolve("album").resolve("llava-vqa.jsonl");
         Run eval = TinyClipShapesTest.mix("eval", PIPELINE.toString(), "--answers", "--data", file.toString(),
-                "--batch", "16", "--json", "--quantize", "int8"); // at most 16 rows decode on Java arrays (Int8Matrix.KERNEL_ROWS)
+                "--batch", "16", "--json", "--quantize", quantize); // at most 16 rows decode on Java arrays (PackedMatrix.KERNEL_ROWS)
         assertEquals(0, eval.code(), eval.err());
         JsonParser.parseString(eval.out().strip()).getAsJsonObject().entrySet().forEach(kind -> {
             JsonObject k = kind.getValue().getAsJsonObject();
             int[] fp32 = scores.get("en " + kind.getKey());
             int right = k.get("right").getAsInt();
-            System.out.printf("tiny-vlm-shapes int8 en %-10s %3d/%3d (fp32 %d)%n", kind.getKey(), right,
+            System.out.printf("tiny-vlm-shapes %s en %-10s %3d/%3d (fp32 %d)%n", quantize, kind.getKey(), right,
                     k.get("asked").getAsInt(), fp32[0]);
             assertEquals(fp32[1], k.get("asked").getAsInt(), kind.getKey());
-            assertTrue(Math.abs(right - fp32[0]) <= Math.max(2, fp32[1] / 50), kind.getKey() + ": int8 " + right
+            assertTrue(Math.abs(right - fp32[0]) <= Math.max(2, fp32[1] / 50), kind.getKey() + ": " + quantize + " " + right
                     + " right against fp32's " + fp32[0] + " of " + fp32[1]);
         });
-        Run run = bundledPicture("--quantize", "int8");
+        Run run = bundledPicture("--quantize", quantize);
         assertEquals(0, run.code(), run.err());
         assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
     }
