@@ -46,27 +46,11 @@ public final class FloatMatrix extends PackedMatrix {
         return new FloatMatrix(w, out, in);
     }
 
-    /** Matrices of one input width stacked along the output axis, in {@code shards} row ranges as {@link Int8Matrix#stack}. */
+    /** Matrices of one input width stacked along the output axis, in {@code shards} row ranges ({@link #stackRows}). */
     public static FloatMatrix stack(java.util.List<FloatMatrix> parts, int shards) {
+        int rows = stackedRows(parts, shards);
         int in = parts.get(0).in;
-        long total = 0;
-        for (FloatMatrix p : parts) {
-            if (p.in != in || p.out % shards != 0) {
-                throw new IllegalArgumentException("cannot stack [" + p.out + ", " + p.in + "] with input width " + in
-                        + " in " + shards + " shards");
-            }
-            total += p.out;
-        }
-        float[] w = new float[Math.toIntExact(total * in)];
-        int row = 0;
-        for (int s = 0; s < shards; s++) {
-            for (FloatMatrix p : parts) {
-                int width = p.out / shards;
-                System.arraycopy(p.w, s * width * in, w, row * in, width * in);
-                row += width;
-            }
-        }
-        return new FloatMatrix(w, (int) total, in);
+        return new FloatMatrix(stackRows(parts, shards, in, p -> p.w, new float[Math.multiplyExact(rows, in)]), rows, in);
     }
 
     /** The weights {@code [out, in]} as a float32 engine array in {@code manager}. */

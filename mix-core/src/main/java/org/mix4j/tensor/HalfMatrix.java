@@ -64,28 +64,12 @@ public final class HalfMatrix extends PackedMatrix {
 
     /**
      * Matrices of one input width stacked along the output axis, in {@code shards} row ranges as
-     * {@link Int8Matrix#stack} lays them out.
+     * {@link #stackRows} lays them out.
      */
     public static HalfMatrix stack(java.util.List<HalfMatrix> parts, int shards) {
+        int rows = stackedRows(parts, shards);
         int in = parts.get(0).in;
-        long total = 0;
-        for (HalfMatrix p : parts) {
-            if (p.in != in || p.out % shards != 0) {
-                throw new IllegalArgumentException("cannot stack [" + p.out + ", " + p.in + "] with input width " + in
-                        + " in " + shards + " shards");
-            }
-            total += p.out;
-        }
-        short[] h = new short[Math.toIntExact(total * in)];
-        int row = 0;
-        for (int s = 0; s < shards; s++) {
-            for (HalfMatrix p : parts) {
-                int width = p.out / shards;
-                System.arraycopy(p.h, s * width * in, h, row * in, width * in);
-                row += width;
-            }
-        }
-        return new HalfMatrix(h, (int) total, in);
+        return new HalfMatrix(stackRows(parts, shards, in, p -> p.h, new short[Math.multiplyExact(rows, in)]), rows, in);
     }
 
     /** The weights {@code [out, in]} as an fp16 engine array in {@code manager}. */

@@ -96,27 +96,11 @@ public final class Int8Matrix extends PackedMatrix {
      * same as quantizing the stacked float matrix.
      */
     public static Int8Matrix stack(java.util.List<Int8Matrix> parts, int shards) {
+        int rows = stackedRows(parts, shards);
         int in = parts.get(0).in;
-        long total = 0;
-        for (Int8Matrix p : parts) {
-            if (p.in != in || p.out % shards != 0) {
-                throw new IllegalArgumentException("cannot stack [" + p.out + ", " + p.in + "] with input width " + in
-                        + " in " + shards + " shards");
-            }
-            total += p.out;
-        }
-        byte[] q = new byte[Math.toIntExact(total * in)];
-        float[] scale = new float[(int) total];
-        int row = 0;
-        for (int s = 0; s < shards; s++) {
-            for (Int8Matrix p : parts) {
-                int width = p.out / shards;
-                System.arraycopy(p.q, s * width * in, q, row * in, width * in);
-                System.arraycopy(p.scale, s * width, scale, row, width);
-                row += width;
-            }
-        }
-        return new Int8Matrix(q, scale, (int) total, in);
+        byte[] q = stackRows(parts, shards, in, p -> p.q, new byte[Math.multiplyExact(rows, in)]);
+        float[] scale = stackRows(parts, shards, 1, p -> p.scale, new float[rows]);
+        return new Int8Matrix(q, scale, rows, in);
     }
 
     /** The int8 values {@code [out, in]} as an engine array in {@code manager} (to save them). */

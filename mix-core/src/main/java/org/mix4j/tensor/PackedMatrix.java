@@ -53,6 +53,39 @@ public abstract class PackedMatrix {
     /** Rows {@code from .. to} as native-order floats at the start of {@code target}. */
     abstract void widenRows(PackedKernel kernel, int from, int to, ByteBuffer target);
 
+    /**
+     * The rows of {@code parts} (one input width) stacked along the output axis, in {@code shards}
+     * row ranges each holding that range of every part in order (as {@code Linear.fusedShards} lays
+     * float weights out): copies each part's {@code source} array ({@code perRow} elements a row, any
+     * primitive type) into {@code target}. Returns {@code target}.
+     */
+    static <P extends PackedMatrix, A> A stackRows(java.util.List<P> parts, int shards, int perRow,
+            java.util.function.Function<P, Object> source, A target) {
+        int row = 0;
+        for (int s = 0; s < shards; s++) {
+            for (P p : parts) {
+                int width = p.out / shards;
+                System.arraycopy(source.apply(p), s * width * perRow, target, row * perRow, width * perRow);
+                row += width;
+            }
+        }
+        return target;
+    }
+
+    /** The rows {@link #stackRows} gives, after checking every part has the first one's input width and splits in {@code shards}. */
+    static int stackedRows(java.util.List<? extends PackedMatrix> parts, int shards) {
+        int in = parts.get(0).in;
+        long total = 0;
+        for (PackedMatrix p : parts) {
+            if (p.in != in || p.out % shards != 0) {
+                throw new IllegalArgumentException("cannot stack [" + p.out + ", " + p.in + "] with input width " + in
+                        + " in " + shards + " shards");
+            }
+            total += p.out;
+        }
+        return Math.toIntExact(total);
+    }
+
     /** Bytes this matrix holds (weights and scales): what one product reads. */
     public abstract long bytes();
 

@@ -3,8 +3,14 @@ package org.mix4j.tensor;
 /** {@link PackedKernel} as plain Java loops: the fallback without the Vector API. */
 public final class ScalarPackedKernel implements PackedKernel {
 
-    @Override
-    public void multiplyInt8(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
+    /** Weight {@code at} (a flat index into the row-major matrix) as a float. */
+    @FunctionalInterface
+    private interface Weight {
+        float at(int at);
+    }
+
+    /** {@code y[i, r] = rowScale(r) * sum_k x[i, k] w(r * in + k)}: the one loop of the three formats. */
+    private static void multiply(Weight w, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
         for (int r = from; r < to; r++) {
             int base = r * in;
             for (int i = 0; i < rows; i++) {
@@ -13,15 +19,20 @@ public final class ScalarPackedKernel implements PackedKernel {
                 float s1 = 0;
                 int k = 0;
                 for (; k + 1 < in; k += 2) { // two chains, so the adds do not wait on each other
-                    s0 += x[xBase + k] * q[base + k];
-                    s1 += x[xBase + k + 1] * q[base + k + 1];
+                    s0 += x[xBase + k] * w.at(base + k);
+                    s1 += x[xBase + k + 1] * w.at(base + k + 1);
                 }
                 if (k < in) {
-                    s0 += x[xBase + k] * q[base + k];
+                    s0 += x[xBase + k] * w.at(base + k);
                 }
-                y[i * out + r] = (s0 + s1) * scale[r];
+                y[i * out + r] = scale == null ? s0 + s1 : (s0 + s1) * scale[r];
             }
         }
+    }
+
+    @Override
+    public void multiplyInt8(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
+        multiply(k -> q[k], scale, in, x, rows, y, out, from, to);
     }
 
     @Override
@@ -38,23 +49,7 @@ public final class ScalarPackedKernel implements PackedKernel {
 
     @Override
     public void multiplyHalf(short[] h, int in, float[] x, int rows, float[] y, int out, int from, int to) {
-        for (int r = from; r < to; r++) {
-            int base = r * in;
-            for (int i = 0; i < rows; i++) {
-                int xBase = i * in;
-                float s0 = 0;
-                float s1 = 0;
-                int k = 0;
-                for (; k + 1 < in; k += 2) {
-                    s0 += x[xBase + k] * HalfMatrix.toFloat(h[base + k]);
-                    s1 += x[xBase + k + 1] * HalfMatrix.toFloat(h[base + k + 1]);
-                }
-                if (k < in) {
-                    s0 += x[xBase + k] * HalfMatrix.toFloat(h[base + k]);
-                }
-                y[i * out + r] = s0 + s1;
-            }
-        }
+        multiply(k -> HalfMatrix.toFloat(h[k]), null, in, x, rows, y, out, from, to);
     }
 
     @Override
@@ -68,23 +63,7 @@ public final class ScalarPackedKernel implements PackedKernel {
 
     @Override
     public void multiplyFloat(float[] w, int in, float[] x, int rows, float[] y, int out, int from, int to) {
-        for (int r = from; r < to; r++) {
-            int base = r * in;
-            for (int i = 0; i < rows; i++) {
-                int xBase = i * in;
-                float s0 = 0;
-                float s1 = 0;
-                int k = 0;
-                for (; k + 1 < in; k += 2) {
-                    s0 += x[xBase + k] * w[base + k];
-                    s1 += x[xBase + k + 1] * w[base + k + 1];
-                }
-                if (k < in) {
-                    s0 += x[xBase + k] * w[base + k];
-                }
-                y[i * out + r] = s0 + s1;
-            }
-        }
+        multiply(k -> w[k], null, in, x, rows, y, out, from, to);
     }
 
     @Override

@@ -18,7 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Eight lanes (256 bits), not sixteen: on this project's AMD EPYC the 512-bit forms of these loops
  * read fewer bytes a second (int8 26 against 40 GB/s, halves 32 against 39, floats 54-57 against
  * 59-61, two threads, weights far larger than the caches).
- * Loaded only by {@link PackedKernels} when {@code jdk.incubator.vector} is present.
+ * Loaded only by {@link PackedKernels} when {@code jdk.incubator.vector} is present. The loop is
+ * written out once per format, not shared through a function that loads a row's vector: a vector
+ * returned from a call the JIT does not inline (one call site serving three formats) is boxed on
+ * the heap, which the Vector API's own documentation warns costs far more than the loop.
  *
  * <p>Halves are widened without a conversion instruction (the JDK 17 Vector API has none): the
  * sign-extended 16 bits shifted left by 13 and masked are a float32 with the half's sign, exponent
