@@ -29,12 +29,31 @@ public enum WeightFormat {
         return label;
     }
 
-    /** {@code weight} ({@code [out, in]}, any floating type, left open) in this format; {@code name} is for messages. */
+    /**
+     * {@code weight} ({@code [out, in]}, any floating type, left open) in this format; {@code name} is
+     * for messages. A weight the Java heap has no room for is refused before anything is copied,
+     * saying how much it needs and how to give the JVM more.
+     */
     public PackedMatrix pack(String name, NDArray weight) {
+        long need = weight.getShape().size() * bytes;
+        Runtime jvm = Runtime.getRuntime();
+        if (need > free(jvm)) {
+            System.gc(); // what is free after a collection is what counts
+            if (need > free(jvm)) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s: quantize: %s needs %.0f MiB of "
+                        + "Java heap for this weight, %.0f MiB of the JVM's %.0f MiB (-Xmx) are free; give the JVM more "
+                        + "(./mix: MIX_JAVA_OPTS=-Xmx16g) or load it with quantize: none", name, label, need / 1048576.0,
+                        free(jvm) / 1048576.0, jvm.maxMemory() / 1048576.0));
+            }
+        }
         return switch (this) {
             case INT8 -> Int8Matrix.quantize(weight);
             case FP16 -> HalfMatrix.quantize(name, weight);
             case FP32 -> FloatMatrix.of(name, weight);
         };
+    }
+
+    private static long free(Runtime jvm) {
+        return jvm.maxMemory() - (jvm.totalMemory() - jvm.freeMemory());
     }
 }

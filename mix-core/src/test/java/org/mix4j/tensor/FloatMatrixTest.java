@@ -85,4 +85,16 @@ class FloatMatrixTest {
             }
         }
     }
+
+    @Test
+    void aWeightTheHeapCannotHoldIsRefusedBeforeCopying() {
+        long rows = Runtime.getRuntime().maxMemory() / (4L * 4096) + 4096; // more than the whole heap as floats
+        try (NDArray one = manager.zeros(new Shape(1, 1)); NDArray huge = one.broadcast(new Shape(rows, 4096))) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> WeightFormat.FP32.pack("model.lm_head", huge)); // a view: no memory behind its shape
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("model.lm_head: quantize: fp32 needs "),
+                    e.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("-Xmx"), e.getMessage());
+        }
+    }
 }
