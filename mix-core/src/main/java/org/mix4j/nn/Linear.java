@@ -267,8 +267,9 @@ public final class Linear {
     }
 
     /**
-     * Replaces the weight by its packed form ({@link WeightFormat#INT8}: one scale per output row;
-     * {@link WeightFormat#FP16}: rounded to half precision) and frees the floating-point weight and
+     * Replaces the weight by its packed form on the Java heap ({@link WeightFormat#INT8}: one scale per
+     * output row; {@link WeightFormat#FP16}: rounded to half precision; {@link WeightFormat#FP32}: as
+     * it is) and frees the floating-point weight and
      * every view of it this linear made; the bias stays as it is. From then on {@link #forward} reads
      * the packed weights, and whatever needs the floating-point weight (training, adapters,
      * {@link #weight()}, row and column views) fails naming this layer. Views the caller took earlier
@@ -303,7 +304,7 @@ public final class Linear {
     }
 
     private IllegalStateException quantized(String what) {
-        String kind = packed == null ? "int8" : packed.kind();
+        String kind = packed == null ? "int8" : packed.kind(); // packed is set before the weight goes
         return new IllegalStateException(describe() + " is quantized to " + kind + " (quantize: " + kind + "): " + what
                 + "; load it without quantize to train or adapt it");
     }

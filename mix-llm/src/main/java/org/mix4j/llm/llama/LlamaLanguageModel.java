@@ -29,8 +29,8 @@ import org.mix4j.nn.Linear;
 import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.Int8Matrix;
 import org.mix4j.tensor.PackedMatrix;
-import org.mix4j.tensor.WeightFormat;
 import org.mix4j.tensor.TensorParallel;
+import org.mix4j.tensor.WeightFormat;
 import org.mix4j.weights.Weights;
 
 /**
@@ -43,8 +43,8 @@ import org.mix4j.weights.Weights;
 public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits, Trainable, Quantizable {
 
     /**
-     * {@code -Dmix.llm.engine_decode=true}: int8 and fp16 decode steps run through the engine's ops as prefill
-     * does, instead of {@link JavaDecodeStep} (to compare the two).
+     * {@code -Dmix.llm.engine_decode=true}: decode steps of a packed model (int8, fp16, fp32) run through
+     * the engine's ops as prefill does, instead of {@link JavaDecodeStep} (to compare the two).
      */
     public static final String ENGINE_DECODE_PROPERTY = "mix.llm.engine_decode";
 
