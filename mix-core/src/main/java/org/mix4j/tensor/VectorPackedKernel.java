@@ -126,6 +126,98 @@ final class VectorPackedKernel implements PackedKernel {
         }
     }
 
+    @Override
+    public void multiplyInt4(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            for (int i = 0; i < rows; i++) {
+                int4x2(q, scale, in, x, i, y, out, r);
+            }
+        }
+        for (; r < to; r++) {
+            for (int i = 0; i < rows; i++) {
+                y[i * out + r] = int4x1(q, scale, in, x, i * in, r);
+            }
+        }
+    }
+
+    /**
+     * Output rows {@code r, r+1} for row {@code i} of {@code x}: per group of 32, sixteen bytes a row
+     * widened into four runs of eight weights (low nibbles of bytes 0-7 and 8-15, then their high
+     * nibbles), multiplied into a group sum, which adds to the row's sum times the group's scale.
+     */
+    private static void int4x2(byte[] q, float[] scale, int in, float[] x, int i, float[] y, int out, int r) {
+        int groups = in / Int4Matrix.GROUP;
+        int xBase = i * in;
+        int q0 = r * in / 2;
+        int q1 = q0 + in / 2;
+        int s0 = r * groups;
+        int s1 = s0 + groups;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            int xAt = xBase + g * Int4Matrix.GROUP;
+            FloatVector x0 = FloatVector.fromArray(F, x, xAt);
+            FloatVector x1 = FloatVector.fromArray(F, x, xAt + 8);
+            FloatVector x2 = FloatVector.fromArray(F, x, xAt + 16);
+            FloatVector x3 = FloatVector.fromArray(F, x, xAt + 24);
+            int b = g * Int4Matrix.GROUP / 2;
+            a0 = group(q, q0 + b, x0, x1, x2, x3).fma(FloatVector.broadcast(F, scale[s0 + g]), a0);
+            a1 = group(q, q1 + b, x0, x1, x2, x3).fma(FloatVector.broadcast(F, scale[s1 + g]), a1);
+        }
+        y[i * out + r] = a0.reduceLanes(VectorOperators.ADD);
+        y[i * out + r + 1] = a1.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float int4x1(byte[] q, float[] scale, int in, float[] x, int xBase, int r) {
+        int groups = in / Int4Matrix.GROUP;
+        FloatVector acc = FloatVector.zero(F);
+        for (int g = 0; g < groups; g++) {
+            int xAt = xBase + g * Int4Matrix.GROUP;
+            acc = group(q, (r * in + g * Int4Matrix.GROUP) / 2, FloatVector.fromArray(F, x, xAt),
+                    FloatVector.fromArray(F, x, xAt + 8), FloatVector.fromArray(F, x, xAt + 16),
+                    FloatVector.fromArray(F, x, xAt + 24)).fma(FloatVector.broadcast(F, scale[r * groups + g]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One group's 32 weights from byte {@code at} times {@code x0..x3}, summed lane-wise (scale not applied). */
+    private static FloatVector group(byte[] q, int at, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
+        ByteVector first = ByteVector.fromArray(B, q, at);
+        ByteVector second = ByteVector.fromArray(B, q, at + 8);
+        FloatVector sum = nibbles(first.and((byte) 0x0F)).mul(x0);
+        sum = nibbles(second.and((byte) 0x0F)).fma(x1, sum);
+        sum = nibbles(first.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).fma(x2, sum);
+        return nibbles(second.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).fma(x3, sum);
+    }
+
+    /** Eight stored nibbles (0..15) as the floats {@code nibble - 8}. */
+    private static FloatVector nibbles(ByteVector v) {
+        return (FloatVector) v.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    public void dequantizeInt4(byte[] q, float[] scale, int in, int from, int to, ByteBuffer target) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        int groups = in / Int4Matrix.GROUP;
+        int at = 0; // floats written
+        for (int r = from; r < to; r++) {
+            for (int g = 0; g < groups; g++) {
+                int b = (r * in + g * Int4Matrix.GROUP) / 2;
+                FloatVector s = FloatVector.broadcast(F, scale[r * groups + g]);
+                ByteVector first = ByteVector.fromArray(B, q, b);
+                ByteVector second = ByteVector.fromArray(B, q, b + 8);
+                nibbles(first.and((byte) 0x0F)).mul(s).intoByteBuffer(target, at * Float.BYTES, order);
+                nibbles(second.and((byte) 0x0F)).mul(s).intoByteBuffer(target, (at + 8) * Float.BYTES, order);
+                nibbles(first.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(s)
+                        .intoByteBuffer(target, (at + 16) * Float.BYTES, order);
+                nibbles(second.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(s)
+                        .intoByteBuffer(target, (at + 24) * Float.BYTES, order);
+                at += Int4Matrix.GROUP;
+            }
+        }
+    }
+
     /** 2^64, or 1 for an {@code x} too large to scale: {@code x} is multiplied by it before the products. */
     private static final float X_SCALE = 0x1p64f;
     /** Halves above this times 2^-112, times an {@code x} up to 2^60 times 2^64, stay below float's range. */
