@@ -72,24 +72,24 @@ class TinySdShapesTest {
 
     /*
      * The issue asks that 80% have the colour and the kind asked for; the shipped model does not reach
-     * it (docs/training.md). Measured on these prompts: colour 0.800 / 0.850 (English / Chinese), kind
-     * 0.575 / 0.625 (chance 0.2), both 0.425 / 0.525 (before the Min-SNR stage: 0.750 / 0.725, 0.425 /
-     * 0.425, 0.400 / 0.350). Asserted below the measured figures by a margin, so that a regression
-     * shows: colour 0.7 (chance 0.125), kind 0.45.
+     * it (docs/training.md). Measured on these prompts: colour 0.975 / 0.975 (English / Chinese), kind
+     * 0.700 / 0.675 (chance 0.2), both 0.675 / 0.650 (after stage 3 only: 0.800 / 0.850, 0.575 / 0.625,
+     * 0.425 / 0.525; after stage 2 only: 0.750 / 0.725, 0.425 / 0.425, 0.400 / 0.350). Asserted below
+     * the measured figures by a margin, so that a regression shows: colour 0.9 (chance 0.125), kind 0.6.
      */
 
     @Test
     void drawsTheColourAskedForAndTheKindAboveChanceInEnglish() {
         double[] right = judge(false);
-        assertTrue(right[0] >= 0.7, "English: share with the colour asked for " + right[0]);
-        assertTrue(right[1] >= 0.45, "English: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[0] >= 0.9, "English: share with the colour asked for " + right[0]);
+        assertTrue(right[1] >= 0.6, "English: share the CLIP calls the kind asked for " + right[1]);
     }
 
     @Test
     void drawsTheColourAskedForAndTheKindAboveChanceInChinese() {
         double[] right = judge(true);
-        assertTrue(right[0] >= 0.7, "Chinese: share with the colour asked for " + right[0]);
-        assertTrue(right[1] >= 0.45, "Chinese: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[0] >= 0.9, "Chinese: share with the colour asked for " + right[0]);
+        assertTrue(right[1] >= 0.6, "Chinese: share the CLIP calls the kind asked for " + right[1]);
     }
 
     /**
