@@ -64,7 +64,7 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
             + "\"samples\"; --answers: {KIND: {\"right\", \"asked\", \"accuracy\"}}) as one JSON object.")
     boolean json;
 
-    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8, int4, fp16, fp32): "
+    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8, fp16, fp32): "
             + "the figures of the quantized model.")
     String quantize;
 

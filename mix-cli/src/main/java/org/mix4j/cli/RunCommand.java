@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer>, Mix.ContextAware {
     @Option(names = "--dtype", paramLabel = "T", description = "Overrides dtype: (float32, float16).")
     String dtype;
 
-    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8, int4, fp16, fp32).")
+    @Option(names = "--quantize", paramLabel = "Q", description = "Overrides quantize: for every component (none, int8, fp16, fp32).")
     String quantize;
 
     @Option(names = "--device", paramLabel = "D", description = "Overrides device: (cpu, gpu, cuda:N).")

@@ -11,15 +11,14 @@ import org.mix4j.config.ConfigNode;
  * matrix products are held after loading ({@code none}: as loaded, in the engine; {@code int8}: one
  * byte per weight and a scale per output row, see {@link org.mix4j.tensor.Int8Matrix}; {@code fp16}:
  * IEEE half precision with float32 activations, see {@link org.mix4j.tensor.HalfMatrix}; {@code fp32}:
- * nothing rounded, the float32 weights held on the Java heap, see {@link org.mix4j.tensor.FloatMatrix};
- * {@code int4}: four bits and a scale per 32 weights, see {@link org.mix4j.tensor.Int4Matrix}). With
- * any of them a LLaMA-family decoder runs its one-token steps on Java arrays.
+ * nothing rounded, the float32 weights held on the Java heap, see {@link org.mix4j.tensor.FloatMatrix}).
+ * With any of the three a LLaMA-family decoder runs its one-token steps on Java arrays.
  */
 public enum Quantize {
-    NONE, INT8, FP16, FP32, INT4;
+    NONE, INT8, FP16, FP32;
 
     /** The YAML spellings. */
-    public static final List<String> NAMES = List.of("none", "int8", "fp16", "fp32", "int4");
+    public static final List<String> NAMES = List.of("none", "int8", "fp16", "fp32");
 
     /** The packed format this asks for; {@code null} for {@link #NONE}. */
     public org.mix4j.tensor.WeightFormat format() {

@@ -35,16 +35,6 @@ public interface PackedKernel {
     void dequantizeInt8(byte[] q, float[] scale, int in, int from, int to, java.nio.ByteBuffer target);
 
     /**
-     * {@code y[i, r] = sum_g scale[r, g] * sum_{k in group g} x[i, k] q[r, k]}: 4-bit weights in
-     * {@link Int4Matrix}'s layout ({@code in} its row stride, a multiple of 32; {@code q} {@code [out, in / 2]},
-     * {@code scale} {@code [out, in / 32]}); the other parameters as in {@link #multiplyInt8}.
-     */
-    void multiplyInt4(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to);
-
-    /** Rows {@code from .. to} of an {@link Int4Matrix}, scales applied, as native-order floats at the start of {@code target}. */
-    void dequantizeInt4(byte[] q, float[] scale, int in, int from, int to, java.nio.ByteBuffer target);
-
-    /**
      * {@code y[i, r] = sum_k x[i, k] h[r, k]}, {@code h} IEEE binary16 bits ({@code [out, in]} row-major);
      * the other parameters as in {@link #multiplyInt8}. {@code x} must be finite and below 2^60 in
      * magnitude (the vector kernel scales it by 2^64 on the way, see {@link HalfMatrix}).

@@ -48,48 +48,6 @@ public final class ScalarPackedKernel implements PackedKernel {
     }
 
     @Override
-    public void multiplyInt4(byte[] q, float[] scale, int in, float[] x, int rows, float[] y, int out, int from, int to) {
-        int groups = in / Int4Matrix.GROUP;
-        int half = Int4Matrix.GROUP / 2;
-        for (int r = from; r < to; r++) {
-            for (int i = 0; i < rows; i++) {
-                float sum = 0;
-                for (int g = 0; g < groups; g++) {
-                    int bytes = (r * in + g * Int4Matrix.GROUP) / 2;
-                    int xAt = i * in + g * Int4Matrix.GROUP;
-                    float s = 0;
-                    for (int j = 0; j < half; j++) {
-                        int b = q[bytes + j];
-                        s += x[xAt + j] * ((b & 0xF) - 8) + x[xAt + half + j] * (((b >> 4) & 0xF) - 8);
-                    }
-                    sum += s * scale[r * groups + g];
-                }
-                y[i * out + r] = sum;
-            }
-        }
-    }
-
-    @Override
-    public void dequantizeInt4(byte[] q, float[] scale, int in, int from, int to, java.nio.ByteBuffer target) {
-        java.nio.FloatBuffer floats = target.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-        int groups = in / Int4Matrix.GROUP;
-        int half = Int4Matrix.GROUP / 2;
-        int at = 0;
-        for (int r = from; r < to; r++) {
-            for (int g = 0; g < groups; g++) {
-                int bytes = (r * in + g * Int4Matrix.GROUP) / 2;
-                float s = scale[r * groups + g];
-                for (int j = 0; j < half; j++) {
-                    int b = q[bytes + j];
-                    floats.put(at + j, ((b & 0xF) - 8) * s);
-                    floats.put(at + half + j, (((b >> 4) & 0xF) - 8) * s);
-                }
-                at += Int4Matrix.GROUP;
-            }
-        }
-    }
-
-    @Override
     public void multiplyHalf(short[] h, int in, float[] x, int rows, float[] y, int out, int from, int to) {
         multiply(k -> HalfMatrix.toFloat(h[k]), null, in, x, rows, y, out, from, to);
     }

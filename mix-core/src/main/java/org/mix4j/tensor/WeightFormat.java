@@ -5,24 +5,22 @@ import ai.djl.ndarray.NDArray;
 /** How a {@link PackedMatrix} holds its weights: what {@code quantize: int8}, {@code fp16} and {@code fp32} ask for. */
 public enum WeightFormat {
     /** One byte a weight and a scale per output row ({@link Int8Matrix}). */
-    INT8("int8", 1 + 4.0 / 4096),
-    /** Four bits a weight and a scale per 32 along each row ({@link Int4Matrix}). */
-    INT4("int4", 0.5 + 4.0 / Int4Matrix.GROUP),
+    INT8("int8", 1),
     /** IEEE half precision, two bytes a weight ({@link HalfMatrix}). */
     FP16("fp16", 2),
     /** Float32, four bytes a weight, nothing rounded ({@link FloatMatrix}): the decode step on Java arrays for a float model. */
     FP32("fp32", 4);
 
     private final String label;
-    private final double bytes;
+    private final int bytes;
 
-    WeightFormat(String label, double bytes) {
+    WeightFormat(String label, int bytes) {
         this.label = label;
         this.bytes = bytes;
     }
 
-    /** Bytes a weight takes, scales included (int8's per-row scales counted for rows of 4096). */
-    public double bytesPerWeight() {
+    /** Bytes a weight takes (int8's per-row scales add about 0.1%). */
+    public int bytesPerWeight() {
         return bytes;
     }
 
@@ -37,7 +35,7 @@ public enum WeightFormat {
      * saying how much it needs and how to give the JVM more.
      */
     public PackedMatrix pack(String name, NDArray weight) {
-        long need = (long) Math.ceil(weight.getShape().size() * bytes);
+        long need = weight.getShape().size() * bytes;
         Runtime jvm = Runtime.getRuntime();
         if (need > free(jvm)) {
             System.gc(); // what is free after a collection is what counts
@@ -50,7 +48,6 @@ public enum WeightFormat {
         }
         return switch (this) {
             case INT8 -> Int8Matrix.quantize(weight);
-            case INT4 -> Int4Matrix.quantize(name, weight);
             case FP16 -> HalfMatrix.quantize(name, weight);
             case FP32 -> FloatMatrix.of(name, weight);
         };

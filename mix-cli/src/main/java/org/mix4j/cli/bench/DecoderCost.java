@@ -44,10 +44,10 @@ public record DecoderCost(LlamaConfig config) {
      * Weight bytes one decode step reads: every layer and the LM head once; of the embedding table
      * only one row (nothing when it is the tied head, already counted).
      */
-    public long weightBytesPerToken(double bytesPerValue) {
+    public long weightBytesPerToken(int bytesPerValue) {
         long params = config.numHiddenLayers() * (layerMatrixParams() + layerVectorParams()) + config.hiddenSize()
                 + lmHeadParams() + config.hiddenSize();
-        return Math.round(params * bytesPerValue);
+        return params * bytesPerValue;
     }
 
     /** Bytes of keys and values a decode step reads with {@code context} positions cached. */

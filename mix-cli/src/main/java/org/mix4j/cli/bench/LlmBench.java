@@ -70,9 +70,8 @@ public final class LlmBench extends AbstractBenchSection {
 
     @Option(names = "--quantize", split = ",", paramLabel = "Q", defaultValue = "none",
             description = "Weight storage, measured one after the other in one run: none (default), int8, fp16, "
-                    + "fp32, int4, or a list such as none,fp32,fp16,int8,int4 side by side (int8 rows read 1 byte per "
-                    + "weight, int4 0.625, fp16 2, fp32 4 from Java arrays, activations float32; the profile is "
-                    + "measured for none only).")
+                    + "fp32, or a list such as none,fp32,fp16,int8 side by side (int8 rows read 1 byte per weight, "
+                    + "fp16 2, fp32 4 from Java arrays, activations float32; the profile is measured for none only).")
     List<String> quantize;
 
     @Option(names = "--no-sampling", description = "Skip the decode run with top-k/top-p sampling.")
@@ -119,7 +118,7 @@ public final class LlmBench extends AbstractBenchSection {
         overrides.put("quantize", quantize.label());
         String subject = name + " " + dtype + (packed == null ? "" : " " + packed.label());
         int bytes = type == DataType.FLOAT32 ? 4 : 2;
-        double weightBytes = packed == null ? bytes : packed.bytesPerWeight();
+        int weightBytes = packed == null ? bytes : packed.bytesPerWeight();
         LlamaConfig config;
         double decodeTokensPerSecond;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -174,7 +173,7 @@ public final class LlmBench extends AbstractBenchSection {
      * ceiling this engine's matrix-vector kernel puts on decode; the note says how much of it the real
      * decode reaches.
      */
-    private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, double bytes,
+    private void floor(BenchRun run, MachineProfile machine, LlamaConfig c, String subject, DataType type, int bytes,
             double decodeTokensPerSecond, org.mix4j.tensor.WeightFormat packed) {
         run.progress(subject + ": decode floor (matrix-vector products only)");
         long d = c.hiddenSize();
@@ -236,7 +235,7 @@ public final class LlmBench extends AbstractBenchSection {
 
     /** @return the median tokens/s */
     private double decode(BenchRun run, MachineProfile machine, DecodingLoop generator, DecoderCost cost, String subject,
-            long[] prompt, double weightBytes, int kvBytes, DecodingSettings settings, String metric, double modelBytes) {
+            long[] prompt, int weightBytes, int kvBytes, DecodingSettings settings, String metric, double modelBytes) {
         run.progress(subject + ": " + metric + ", " + settings.maxNewTokens() + " new tokens");
         generator.generate(List.of(prompt), withMaxNew(settings, Math.min(8, settings.maxNewTokens())), null);
         double[] ms = new double[run.runs(3)];

@@ -62,14 +62,6 @@ class QuantizedGoldenTest {
         follows(name, "fp32", 0.999999); // nothing rounded: the float path's agreement
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"llama_causal_lm", "qwen2_causal_lm", "llava"})
-    void int4LogitsFollowTheReference(String name) throws Exception {
-        // 16 levels per weight on these random-weight fixtures: measured 0.934 / 0.938 / 0.883, and greedy ids
-        // not kept; a guard against a broken int4 path (a wrong nibble order in the prefill blocks: -0.02 to 0.09), not a quality bar
-        follows(name, "int4", 0.85);
-    }
-
     private static void follows(String name, String quantize, double cosine) throws Exception {
         Path dir = Path.of(System.getProperty("mix.golden.dir", "../testdata/golden")).resolve(name);
         GoldenCase c = new GoldenCase(dir, name);
@@ -81,7 +73,7 @@ class QuantizedGoldenTest {
             double worst = worstCosine(out.get("logits"), c.tensor("logits", m), c.tensor("attention_mask", m));
             System.out.printf("%s %s: worst per-position logits cosine %.7f%n", name, quantize, worst);
             assertTrue(worst >= cosine, name + " " + quantize + ": worst cosine " + worst);
-            if (!name.equals("llava") && !quantize.equals("int4")) { // llava's reference margin is 0.012 logits: int8 may flip a near tie
+            if (!name.equals("llava")) { // llava's reference margin is 0.012 logits: int8 may flip a near tie
                 assertArrayEquals(c.tensor("generated_ids", m).toLongArray(), out.get("generated_ids").toLongArray(),
                         name + ": greedy ids");
             }

@@ -49,10 +49,10 @@ class PipelineQuantizeTest {
     @Test
     void anUnknownValueNamesFileLineKeyAndTheValidOnes() {
         ConfigException section = assertThrows(ConfigException.class,
-                () -> parse("task: text\nllm: {type: llama, quantize: int3}\ntokenizer: {type: hf_tokenizer}\n"));
+                () -> parse("task: text\nllm: {type: llama, quantize: int4}\ntokenizer: {type: hf_tokenizer}\n"));
         assertEquals(2, section.line());
         assertTrue(section.getMessage().startsWith("p.yaml:2:"), section.getMessage());
-        assertTrue(section.getMessage().contains("llm.quantize: unknown value 'int3'"), section.getMessage());
+        assertTrue(section.getMessage().contains("llm.quantize: unknown value 'int4'"), section.getMessage());
         assertTrue(section.getMessage().contains("int8"), section.getMessage());
         ConfigException top = assertThrows(ConfigException.class, () -> parse(TEXT + "quantize: q4\n"));
         assertEquals(4, top.line());
