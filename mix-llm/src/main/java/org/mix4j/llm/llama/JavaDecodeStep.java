@@ -1,6 +1,10 @@
 package org.mix4j.llm.llama;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
+import org.mix4j.nn.Linear;
+import org.mix4j.nn.RmsNorm;
 import org.mix4j.tensor.PackedKernel;
 import org.mix4j.tensor.PackedMatrix;
 import org.mix4j.tensor.TensorParallel;
@@ -23,7 +27,27 @@ final class JavaDecodeStep {
 
     /** One decoder layer's weights, as the engine path holds them, read once into Java arrays. */
     record Layer(float[] inputNorm, PackedMatrix qkv, float[] qkvBias, PackedMatrix o, float[] oBias,
-            float[] postNorm, PackedMatrix gateUp, float[] gateUpBias, int shards, PackedMatrix down, float[] downBias) {}
+            float[] postNorm, PackedMatrix gateUp, float[] gateUpBias, int shards, PackedMatrix down, float[] downBias) {
+
+        /** A layer's norms and projections read into Java arrays; {@code null} while any projection is not packed. */
+        static Layer of(RmsNorm inputNorm, Linear qkv, Linear o, RmsNorm postNorm, Linear gateUp, Linear down) {
+            if (qkv.packed() == null || o.packed() == null || gateUp.packed() == null || down.packed() == null) {
+                return null;
+            }
+            return new Layer(inputNorm.weight().toFloatArray(), qkv.packed(), floats(qkv.bias()), o.packed(),
+                    floats(o.bias()), postNorm.weight().toFloatArray(), gateUp.packed(), floats(gateUp.bias()),
+                    gateUp.shards(), down.packed(), floats(down.bias()));
+        }
+
+        private static float[] floats(NDArray bias) {
+            if (bias == null) {
+                return null;
+            }
+            try (NDArray f = bias.toType(DataType.FLOAT32, true)) {
+                return f.toFloatArray();
+            }
+        }
+    }
 
     private final Layer[] layers;
     private final float[] finalNorm;

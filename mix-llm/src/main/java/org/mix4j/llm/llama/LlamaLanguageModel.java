@@ -256,8 +256,8 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
     }
 
     /**
-     * The Java decode step once every projection, the LM head and the embedding are packed (int8 or
-     * fp16) in a float32 model; else {@code null}.
+     * The Java decode step once every projection, the LM head and the embedding are packed (int8,
+     * fp16 or fp32) in a float32 model; else {@code null}.
      */
     private JavaDecodeStep javaStep() {
         JavaDecodeStep step = javaStep;
@@ -271,30 +271,15 @@ public final class LlamaLanguageModel implements LanguageModel, LastTokenLogits,
             JavaDecodeStep.Layer[] javaLayers = new JavaDecodeStep.Layer[layers.size()];
             for (int i = 0; i < javaLayers.length; i++) {
                 DecoderLayer layer = layers.get(i);
-                SelfAttention attention = layer.selfAttn;
-                Mlp mlp = layer.mlp;
-                if (attention.qkvProj.packed() == null || attention.oProj.packed() == null
-                        || mlp.gateUpProj.packed() == null || mlp.downProj.packed() == null) {
+                javaLayers[i] = JavaDecodeStep.Layer.of(layer.inputLayernorm, layer.selfAttn.qkvProj, layer.selfAttn.oProj,
+                        layer.postAttentionLayernorm, layer.mlp.gateUpProj, layer.mlp.downProj);
+                if (javaLayers[i] == null) {
                     return null;
                 }
-                javaLayers[i] = new JavaDecodeStep.Layer(layer.inputLayernorm.weight().toFloatArray(),
-                        attention.qkvProj.packed(), floats(attention.qkvProj.bias()), attention.oProj.packed(),
-                        floats(attention.oProj.bias()), layer.postAttentionLayernorm.weight().toFloatArray(),
-                        mlp.gateUpProj.packed(), floats(mlp.gateUpProj.bias()), mlp.gateUpProj.shards(),
-                        mlp.downProj.packed(), floats(mlp.downProj.bias()));
             }
             javaStep = new JavaDecodeStep(config, javaLayers, norm.weight().toFloatArray(), lmHead.packed(),
                     rotaryEmb.inverseFrequencies(), parallel);
             return javaStep;
-        }
-    }
-
-    private static float[] floats(NDArray bias) {
-        if (bias == null) {
-            return null;
-        }
-        try (NDArray f = bias.toType(DataType.FLOAT32, true)) {
-            return f.toFloatArray();
         }
     }
 
