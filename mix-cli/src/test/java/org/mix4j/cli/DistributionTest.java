@@ -77,7 +77,7 @@ class DistributionTest {
         assertTrue(Files.isExecutable(mix), mix + " missing or not executable");
         String launcher = Files.readString(mix);
         for (String setting : List.of("-Dai.djl.offline=true", "GLIBC_TUNABLES", "ONEDNN_MAX_CPU_ISA", "-Dai.djl.pytorch.num_threads=1",
-                "MIX_THREADS", "MIX_JAVA_OPTS")) {
+                "MIX_THREADS", "MIX_JAVA_OPTS", "native/mkl-cpu.sh")) {
             assertTrue(launcher.contains(setting), "bin/mix lacks " + setting);
         }
         List<String> jars;
@@ -89,6 +89,9 @@ class DistributionTest {
             assertTrue(jars.stream().anyMatch(j -> j.matches(module + "-\\d.*\\.jar")), module + " missing: " + jars);
         }
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("pytorch-native-cpu")), jars.toString());
+        for (String file : List.of("native/mkl-cpu.sh", "native/mix4j_mkl_cpu.c")) {
+            assertTrue(Files.isRegularFile(DIST.resolve(file)), file + " missing from the distribution");
+        }
         assertTrue(jars.stream().noneMatch(j -> j.contains("junit") || j.contains("-tests") || j.contains("torchscript")),
                 jars.toString());
     }
@@ -106,6 +109,39 @@ class DistributionTest {
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().contains("image tokens"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.strip().equals("black")), "the star in shapes-demo.png is black:\n" + r.out());
+    }
+
+    /**
+     * On an AMD processor with AVX-512 and a C compiler, bin/mix builds its oneMKL shim into the user's
+     * cache on first use and the JVM runs with it mapped (the bench header reads the process's
+     * mappings); MIX_MKL_CPU=generic leaves it out; a wrong value is refused. Elsewhere the shim is not
+     * built and the header says so.
+     */
+    @Test
+    void packagedLauncherPreloadsTheMklShimOnAmdWithAvx512() throws Exception {
+        String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+        boolean expected = cpuinfo.contains("AuthenticAMD") && cpuinfo.matches("(?s).*\\nflags\\s*:[^\\n]* avx512f.*")
+                && Files.isExecutable(Path.of("/usr/bin/cc"));
+        Path lib = dir.resolve("cache/mix4j/native/libmix4j_mkl_cpu.so");
+        List<String> bench = List.of(DIST.resolve("bin/mix").toString(), "bench", "machine", "--quick", "--json",
+                dir.resolve("bench.json").toString());
+        Result auto = exec(dir, bench, Path.of(System.getProperty("java.home")));
+        assertEquals(0, auto.code(), auto.out());
+        assertEquals(expected, Files.isRegularFile(lib), lib + " built: " + auto.out());
+        assertTrue(auto.out().contains(expected ? "oneMKL kernels by CPU features (libmix4j_mkl_cpu.so preloaded)"
+                : "oneMKL kernels by its own CPU check"), auto.out());
+
+        List<String> generic = new ArrayList<>(List.of("env", "MIX_MKL_CPU=generic"));
+        generic.addAll(bench);
+        Result off = exec(dir, generic, Path.of(System.getProperty("java.home")));
+        assertEquals(0, off.code(), off.out());
+        assertTrue(off.out().contains("oneMKL kernels by its own CPU check"), off.out());
+
+        List<String> wrong = new ArrayList<>(List.of("env", "MIX_MKL_CPU=amd"));
+        wrong.addAll(bench);
+        Result refused = exec(dir, wrong, Path.of(System.getProperty("java.home")));
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.out().contains("MIX_MKL_CPU=amd: expected auto, intel or generic"), refused.out());
     }
 
     /** {@code target/mix4j-VERSION}, the one folder of that name. */
@@ -130,7 +166,9 @@ class DistributionTest {
             pb.environment().put("JAVA_HOME", javaHome.toString());
             pb.environment().put("PATH", "/usr/bin:/bin");
             pb.environment().put("MIX_JAVA_OPTS", "-Xmx1g");
+            pb.environment().put("XDG_CACHE_HOME", cwd.resolve("cache").toString()); // where bin/mix builds its oneMKL shim
             pb.environment().remove("MIX_PLUGINS");
+            pb.environment().remove("LD_PRELOAD"); // .ci/run preloads the shim into the tests; the launcher decides here
         }
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();

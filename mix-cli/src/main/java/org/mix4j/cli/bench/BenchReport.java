@@ -36,6 +36,7 @@ final class BenchReport {
         environment.addProperty("split_ways", run.parallel().ways());
         environment.addProperty("aten_cpu_capability", envOr("ATEN_CPU_CAPABILITY", "the CPU's best"));
         environment.addProperty("glibc_tunables", envOr("GLIBC_TUNABLES", ""));
+        environment.addProperty("mkl_cpu", mklCpu());
         environment.addProperty("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
         environment.addProperty("quick", run.quick());
         environment.addProperty("started", Instant.now().toString());
@@ -45,11 +46,11 @@ final class BenchReport {
     /** {@code PyTorch 2.7.1, AMD EPYC, 2 cores, threads default/1, load 1.02 0.80 0.75}. */
     String environmentLine() {
         return String.format(Locale.ROOT, "mix bench: %s, %s, %d cores, engine threads %s (inter-op %s), large ops split "
-                        + "%d ways, ATen kernels %s, heap %d MiB, load average %s%s", environment.get("engine").getAsString(),
+                        + "%d ways, ATen kernels %s, oneMKL %s, heap %d MiB, load average %s%s", environment.get("engine").getAsString(),
                 environment.get("cpu").getAsString(), environment.get("cores").getAsInt(),
                 environment.get("num_threads").getAsString(), environment.get("num_interop_threads").getAsString(),
                 environment.get("split_ways").getAsInt(), environment.get("aten_cpu_capability").getAsString(),
-                environment.get("max_heap_mb").getAsLong(),
+                environment.get("mkl_cpu").getAsString(), environment.get("max_heap_mb").getAsLong(),
                 loadText(environment.getAsJsonArray("load_average_start")), run.quick() ? ", --quick" : "");
     }
 
@@ -102,6 +103,19 @@ final class BenchReport {
     private static String envOr(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
+    }
+
+    /**
+     * Whether the launcher preloaded its oneMKL CPU shim (native/mkl-cpu.sh, {@code MIX_MKL_CPU}) into
+     * this process: read from the process's own mappings, not from the environment.
+     */
+    private static String mklCpu() {
+        try {
+            boolean shim = Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith("/libmix4j_mkl_cpu.so"));
+            return shim ? "kernels by CPU features (libmix4j_mkl_cpu.so preloaded)" : "kernels by its own CPU check";
+        } catch (IOException | RuntimeException e) {
+            return "kernels by its own CPU check";
+        }
     }
 
     private static String cpuModel() {
