@@ -5,7 +5,7 @@
 #   MIX_MKL_CPU=auto     (default) on x86-64 Linux with an AMD processor that has AVX-512
 #   MIX_MKL_CPU=intel    on any x86-64 Linux processor
 #   MIX_MKL_CPU=generic  never: oneMKL's own choice
-# $1: the C source; $2: the folder the library is built into. Without a C compiler it says so once
+# $1: the C source; $2: the folder the library is built into (relative: to the current folder). Without a C compiler it says so once
 # (a marker file in $2) and runs without it.
 mix_mkl_cpu() {
   local mode="${MIX_MKL_CPU:-auto}" src="$1" dir="$2" lib cc
@@ -19,6 +19,7 @@ mix_mkl_cpu() {
     grep -q -m1 '^vendor_id[[:space:]]*: AuthenticAMD' /proc/cpuinfo 2>/dev/null || return 0
     grep -q -m1 '^flags.* avx512f' /proc/cpuinfo 2>/dev/null || return 0
   fi
+  case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac   # LD_PRELOAD resolves against each process's own folder
   lib="$dir/libmix4j_mkl_cpu.so"
   if [ ! -f "$lib" ] || [ "$src" -nt "$lib" ]; then
     cc="$(command -v cc || command -v gcc || true)"
