@@ -30,7 +30,9 @@ import org.mix4j.tensor.NativeMemory;
  * +0.4 MiB with the least of five readings, also with two busy loops on the 2 cores. Since decode
  * steps run in Java ({@code JavaDecodeStep}) the warm-up is five generations: with one, the JIT's
  * compilations fell inside the measured runs next to a training and read +13 to +18 MiB, for the
- * engine path as well; 30 and 60 measured runs read +1.1 and -0.3 MiB, so it was no leak.
+ * engine path as well; 30 and 60 measured runs read +1.1 and -0.3 MiB, so it was no leak. With five
+ * the first format of a JVM still read +3.5 to +5.9 MiB, and once +22 MiB in a CI run, while the
+ * second read +0.03: so two windows are measured and the smaller growth is asserted (a leak grows both).
  */
 class Int8DecodeMemoryTest {
 
@@ -63,24 +65,34 @@ class Int8DecodeMemoryTest {
             for (int i = 0; i < 5; i++) { // warm-up: pools, allocator, and the JIT compiling the Java decode step
                 loop.generate(List.of(prompt), settings, null);
             }
-            long before = outsideHeapKib();
-            OptionalLong mallocBefore = inUse();
+            // Two windows of 490+ steps each: a leak grows the allocator's bytes in both, while what a JVM
+            // allocates once (the JIT compiling the kernels, the first C2 arenas: a few MiB, once 22 MiB in
+            // a CI run) lands in one of them. The smaller growth is asserted.
+            long[] grownKib = new long[2];
+            long[] mallocKib = new long[2];
             int steps = 0;
-            for (int i = 0; i < 10; i++) {
-                DecodeResult r = loop.generate(List.of(prompt), settings, null);
-                steps += r.decodeSteps();
-                assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(r.tokens().get(0)), "run " + i);
+            for (int w = 0; w < 2; w++) {
+                long before = outsideHeapKib();
+                OptionalLong mallocBefore = inUse();
+                for (int i = 0; i < 10; i++) {
+                    DecodeResult r = loop.generate(List.of(prompt), settings, null);
+                    steps += r.decodeSteps();
+                    assertEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(r.tokens().get(0)), "run " + i);
+                }
+                grownKib[w] = outsideHeapKib() - before;
+                OptionalLong mallocAfter = inUse();
+                mallocKib[w] = mallocAfter.isPresent() && mallocBefore.isPresent()
+                        ? (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024 : Long.MIN_VALUE;
             }
-            long grown = outsideHeapKib() - before;
-            OptionalLong mallocAfter = inUse();
-            System.out.printf("%s decode: %d steps, resident outside the Java heap %+d KiB, malloc'd bytes in use %+d KiB%n",
-                    quantize, steps, grown, mallocAfter.isPresent() ? (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024 : 0);
-            assertTrue(steps >= 490, "decode steps " + steps);
-            if (mallocAfter.isPresent()) { // what a leaked tensor or buffer grows; the resident size also moves with the heap's touched pages
-                long kib = (mallocAfter.getAsLong() - mallocBefore.getAsLong()) / 1024;
-                assertTrue(kib < 16 * 1024, "native allocations in use grew by " + kib + " KiB");
+            System.out.printf("%s decode: 2 x %d steps, resident outside the Java heap %+d / %+d KiB, malloc'd bytes in use %+d / %+d KiB%n",
+                    quantize, steps / 2, grownKib[0], grownKib[1], mallocKib[0], mallocKib[1]);
+            assertTrue(steps >= 980, "decode steps " + steps);
+            if (mallocKib[0] != Long.MIN_VALUE) { // what a leaked tensor or buffer grows; the resident size also moves with the heap's touched pages
+                long kib = Math.min(mallocKib[0], mallocKib[1]);
+                assertTrue(kib < 16 * 1024, "native allocations in use grew by " + mallocKib[0] + " and " + mallocKib[1] + " KiB");
             } else { // no glibc: the resident size outside the committed heap
-                assertTrue(grown < 16 * 1024, "memory outside the Java heap grew by " + grown + " KiB");
+                long kib = Math.min(grownKib[0], grownKib[1]);
+                assertTrue(kib < 16 * 1024, "memory outside the Java heap grew by " + grownKib[0] + " and " + grownKib[1] + " KiB");
             }
         }
     }
