@@ -5,8 +5,8 @@
 #   MIX_MKL_CPU=auto     (default) on x86-64 Linux with an AMD processor that has AVX-512
 #   MIX_MKL_CPU=intel    on any x86-64 Linux processor
 #   MIX_MKL_CPU=generic  never: oneMKL's own choice
-# $1: the C source; $2: the folder the library is built into (relative: to the current folder). Without a C compiler it says so once
-# (a marker file in $2) and runs without it.
+# $1: the C source; $2: the folder the library is built into (a relative one is taken from the
+# current folder). Without a C compiler it says so once (a marker file in $2) and runs without it.
 mix_mkl_cpu() {
   local mode="${MIX_MKL_CPU:-auto}" src="$1" dir="$2" lib cc
   case "$mode" in

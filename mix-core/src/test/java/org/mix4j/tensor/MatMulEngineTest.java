@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
  * (tens to hundreds of rows), batched products, and transposed views. {@code ./mix} may run oneMKL
  * on its AVX-512 code path on AMD processors ({@code MIX_MKL_CPU}, docs/performance.md); the CI
  * runs this test, and every other, that way as well, since an AVX-512 kernel of the same libtorch
- * (oneDNN's convolution: mix-diffusion's ConvolutionEngineTest) has returned NaN on these machines. Reports which path the test JVM runs.
+ * (oneDNN's convolution: mix-diffusion's ConvolutionEngineTest) has returned NaN on these machines.
+ * Reports which path the test JVM runs.
  */
 class MatMulEngineTest {
 
-    private static final String PATH = path();
+    private static final String PATH = "oneMKL " + MklCpu.describe();
 
     @Test
     void productsOfOddShapesMatchFloat64Sums() {
@@ -103,17 +104,6 @@ class MatMulEngineTest {
                     }
                 }
             }
-        }
-    }
-
-    /** Whether the launchers' oneMKL CPU shim is loaded into this JVM (its mappings, not the environment). */
-    private static String path() {
-        try {
-            boolean shim = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
-                    .anyMatch(l -> l.endsWith("/libmix4j_mkl_cpu.so"));
-            return shim ? "oneMKL choosing kernels by CPU features: libmix4j_mkl_cpu.so preloaded" : "oneMKL's own CPU check";
-        } catch (java.io.IOException | RuntimeException e) {
-            return "oneMKL's own CPU check";
         }
     }
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import org.mix4j.Mix4j;
+import org.mix4j.tensor.MklCpu;
 
 /** The environment line and the JSON report of a {@link BenchRun}. */
 final class BenchReport {
@@ -36,7 +37,7 @@ final class BenchReport {
         environment.addProperty("split_ways", run.parallel().ways());
         environment.addProperty("aten_cpu_capability", envOr("ATEN_CPU_CAPABILITY", "the CPU's best"));
         environment.addProperty("glibc_tunables", envOr("GLIBC_TUNABLES", ""));
-        environment.addProperty("mkl_cpu", mklCpu());
+        environment.addProperty("mkl_cpu", MklCpu.describe());
         environment.addProperty("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
         environment.addProperty("quick", run.quick());
         environment.addProperty("started", Instant.now().toString());
@@ -103,19 +104,6 @@ final class BenchReport {
     private static String envOr(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
-    }
-
-    /**
-     * Whether the launcher preloaded its oneMKL CPU shim (native/mkl-cpu.sh, {@code MIX_MKL_CPU}) into
-     * this process: read from the process's own mappings, not from the environment.
-     */
-    private static String mklCpu() {
-        try {
-            boolean shim = Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith("/libmix4j_mkl_cpu.so"));
-            return shim ? "kernels by CPU features (libmix4j_mkl_cpu.so preloaded)" : "kernels by its own CPU check";
-        } catch (IOException | RuntimeException e) {
-            return "kernels by its own CPU check";
-        }
     }
 
     private static String cpuModel() {
