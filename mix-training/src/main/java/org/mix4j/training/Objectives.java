@@ -17,6 +17,7 @@ final class Objectives {
             case "contrastive" -> new ContrastiveObjective(config, settings, base, loader, manager);
             case "diffusion" -> new DiffusionObjective(config, settings, base, loader, manager);
             case "autoencoder" -> new AutoencoderObjective(config, settings, base, loader, manager);
+            case "patch_labels" -> new PatchLabelObjective(config, settings, base, loader, manager);
             default -> throw new IllegalStateException("objective " + settings.objective());
         };
     }

@@ -11,7 +11,8 @@ import org.mix4j.config.OptionalKey;
  * @param objective {@code causal_lm} (understanding pipelines: loss on the assistant's tokens) or
  *     {@code contrastive} (retrieval pipelines: symmetric InfoNCE on image-caption pairs) or
  *     {@code diffusion} (generation pipelines: the denoiser's noise / velocity MSE on image-caption pairs) or
- *     {@code autoencoder} (generation pipelines: the VAE's reconstruction of the images)
+ *     {@code autoencoder} (generation pipelines: the VAE's reconstruction of the images) or
+ *     {@code patch_labels} (retrieval pipelines: a class for each patch feature of the vision tower)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
  *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive} and
  *     {@code diffusion} image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
@@ -41,6 +42,7 @@ import org.mix4j.config.OptionalKey;
  *     {@code --snr_gamma}): each image's MSE times {@code min(SNR(t), gamma) / SNR(t)} (epsilon) or
  *     {@code / (SNR(t) + 1)} (v-prediction), so the nearly clean timesteps stop dominating the
  *     gradient; absent: every timestep weighs 1
+ * @param classes {@code patch_labels}: the names of the classes its labels index ({@link PatchLabelObjective})
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -72,10 +74,12 @@ public record TrainingSettings(
         @Default("true") boolean mergeLora,
         @Default("0.0") double captionDropout,
         @Default("0.000001") double klWeight,
-        @OptionalKey Double snrGamma) {
+        @OptionalKey Double snrGamma,
+        @Default("[]") List<String> classes) {
 
     /** The objectives {@code objective:} accepts. */
-    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder");
+    public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder",
+            "patch_labels");
 
     /** The schedules {@code schedule:} accepts. */
     public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
@@ -94,7 +98,7 @@ public record TrainingSettings(
             throw new IllegalArgumentException("merge_lora: false writes only the LoRA: it needs objective diffusion, "
                     + "a lora: section and no trainable: (the base weights stay as they are)");
         }
-        if (trainable.isEmpty() && lora == null) {
+        if (trainable.isEmpty() && lora == null && !objective.equals("patch_labels")) {
             throw new IllegalArgumentException("nothing would train: set trainable (e.g. [connector]) or lora");
         }
         if (!(lr > 0) || Double.isInfinite(lr)) {
@@ -133,7 +137,11 @@ public record TrainingSettings(
             throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"
                     + objective + "'");
         }
+        if (!classes.isEmpty() && !objective.equals("patch_labels")) {
+            throw new IllegalArgumentException("classes belongs to objective: patch_labels, not '" + objective + "'");
+        }
         trainable = List.copyOf(trainable);
+        classes = List.copyOf(classes);
         betas = List.copyOf(betas);
     }
 
