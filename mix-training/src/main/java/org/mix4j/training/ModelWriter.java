@@ -196,6 +196,13 @@ public final class ModelWriter {
         writer.write(file);
     }
 
+    /**
+     * Files of a checkpoint folder that are not the model's: what {@code mix train} writes beside a model
+     * it trained (its pipeline and its metrics log, which the run writing {@code target} keeps open) and a
+     * golden fixture's case file. A model trained from an earlier run's output must not take them over.
+     */
+    private static final java.util.Set<String> RUN_FILES = java.util.Set.of("pipeline.yaml", "metrics.jsonl", "case.json");
+
     /** {@code source}'s files into {@code target}, its tensors rewritten into one model.safetensors with {@code updated}. */
     private static void copyCheckpoint(Path source, Path target, Map<String, NDArray> updated, java.util.Set<String> added,
             NDManager scope) throws IOException {
@@ -205,7 +212,7 @@ public final class ModelWriter {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (Files.isRegularFile(f) && !name.endsWith(".safetensors") && !name.endsWith(".safetensors.index.json")
-                        && !name.endsWith(".bin") && !name.equals("pipeline.yaml") && !name.equals("case.json")) {
+                        && !name.endsWith(".bin") && !RUN_FILES.contains(name)) {
                     Files.copy(f, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             }

@@ -201,14 +201,24 @@ class ContrastiveTrainingTest {
                     .append(p[1]).append("\"}\n");
         }
         Files.writeString(data, lines);
+        // the checkpoint is an earlier run's output: its metrics log must not replace this run's
+        Path source = Files.createDirectories(dir.resolve("earlier-run"));
+        try (var files = Files.list(CLIP_FULL)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, source.resolve(f.getFileName().toString()));
+            }
+        }
+        Files.writeString(source.resolve("metrics.jsonl"), "{\"step\":1,\"loss\":9.0}\n");
         Path recipe = dir.resolve("clip-full.yaml");
-        Files.writeString(recipe, String.join("\n", "task: retrieval", "checkpoint: " + CLIP_FULL,
+        Files.writeString(recipe, String.join("\n", "task: retrieval", "checkpoint: " + source,
                 "image_processor: { type: hf_image_processor, size: { shortest_edge: 32 }, crop_size: 32 }",
                 "encoder: { type: clip_vision }", "text_encoder: { type: clip_text }",
                 "tokenizer: { type: clip_bpe, path: " + RECIPES.getParent().resolve("generation/tiny-clip-tokenizer") + " }",
                 "training: { objective: contrastive, data: " + data + ", trainable: [text_encoder, logit_scale], lr: 0.05, "
                         + "max_steps: 2, micro_batch_size: 4 }", ""));
         Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("metrics.jsonl"), "{\"step\":1,\"loss\":1.0}\n"); // as mix train's log
         float trainedScale;
         Map<String, byte[]> trainedText = new LinkedHashMap<>();
         PipelineConfig config = PipelineConfig.load(recipe);
@@ -226,6 +236,8 @@ class ContrastiveTrainingTest {
         }
         assertNotEquals(2.6592f, trainedScale, 1e-4);
         assertTrue(Files.isRegularFile(out.resolve("config.json")), "the checkpoint's files are copied");
+        assertEquals("{\"step\":1,\"loss\":1.0}\n", Files.readString(out.resolve("metrics.jsonl")),
+                "the run's metrics log stays its own");
         try (Checkpoint written = Checkpoint.open(out.resolve("model.safetensors"));
                 Checkpoint original = Checkpoint.open(CLIP_FULL);
                 NDManager scope = manager.newSubManager()) {
