@@ -88,11 +88,12 @@ class TinyClipShapesTest {
 
     /**
      * Asked for: the nearest picture shares the largest shape's kind and colour in 90% of cases. Measured
-     * 0.25 (0.11 before the model learnt kinds from pictures of one shape): the captions never say which
-     * shape is largest, and every caption names the background, which fills most of the picture, so
-     * the embedding of a picture leans to its background (shared by the nearest picture 0.83 of the
-     * time). Asserted: the background, and the largest shape well above chance (about 0.025 for a
-     * random picture) so that a regression shows.
+     * 0.33 (0.25 before its tower was taught what each patch belongs to, 0.11 before the model learnt
+     * kinds from pictures of one shape): the captions never say which shape is largest, and every
+     * caption names the background, which fills most of the picture, so the embedding of a picture
+     * leans to its background (shared by the nearest picture 0.81 of the time). Asserted: the
+     * background, and the largest shape well above chance (about 0.025 for a random picture) so that
+     * a regression shows.
      */
     @Test
     void nearestPictureSharesTheBackgroundAndOftenTheLargestShape() {
@@ -116,7 +117,7 @@ class TinyClipShapesTest {
         System.out.printf("tiny-clip-shapes image->image among %d: nearest shares the largest shape %.3f, the background %.3f%n",
                 ALL, largest, background);
         assertTrue(background >= 0.75, "image->image background agreement " + background);
-        assertTrue(largest >= 0.18, "image->image largest-shape agreement " + largest);
+        assertTrue(largest >= 0.25, "image->image largest-shape agreement " + largest);
     }
 
     /**
@@ -152,7 +153,7 @@ class TinyClipShapesTest {
         double kind = kinds / (double) truth.size();
         double colour = colours / (double) truth.size();
         System.out.printf("tiny-clip-shapes lone shape among %d: kind %.2f, colour %.2f%n", truth.size(), kind, colour);
-        assertTrue(kind >= 0.7, "kind of a lone shape " + kind);
+        assertTrue(kind >= 0.85, "kind of a lone shape " + kind);
         assertTrue(colour >= 0.95, "colour of a lone shape " + colour);
     }
 

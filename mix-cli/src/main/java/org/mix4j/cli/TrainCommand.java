@@ -33,8 +33,10 @@ import picocli.CommandLine.Parameters;
  */
 @Extension
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a pipeline from its YAML's training: section (task: understanding, objective causal_lm: "
-                + "connector pre-training, LoRA instruction tuning). Writes OUTPUT/pipeline.yaml (mix run loads it), "
+        description = "Train a pipeline from its YAML's training: section: objective causal_lm (task: understanding "
+                + "or text: connector pre-training, instruction tuning, LoRA), contrastive (task: retrieval: CLIP's "
+                + "towers), patch_labels (task: retrieval: a class for each patch of the vision tower), diffusion "
+                + "and autoencoder (task: generation: the UNet, the VAE). Writes OUTPUT/pipeline.yaml (mix run loads it), "
                 + "OUTPUT/state (for --resume) and OUTPUT/metrics.jsonl. Ctrl-C saves the state and stops.")
 public final class TrainCommand implements Callable<Integer>, CliCommand {
 
