@@ -66,10 +66,6 @@ final class PatchLabelObjective implements Objective<PatchLabelObjective.Sample>
             throw new ConfigException(config.root().keyOrigin("task"), "task", "objective patch_labels trains the "
                     + "vision tower of task: retrieval pipelines, not '" + config.task() + "'", List.of("retrieval"));
         }
-        if (settings.classes().size() < 2) {
-            throw new IllegalArgumentException("objective patch_labels needs training.classes: the names of the "
-                    + "classes the labels index, at least two (e.g. [background, circle, square])");
-        }
         this.config = config;
         this.classes = settings.classes();
         this.data = read(base.resolve(settings.data()), classes.size());

@@ -15,7 +15,8 @@ import org.mix4j.config.OptionalKey;
  *     {@code patch_labels} (retrieval pipelines: a class for each patch feature of the vision tower)
  * @param data LLaVA-format JSON or JSONL: {@code {"image": ..., "conversations": [{"from": "human",
  *     "value": "<image>\n..."}, {"from": "gpt", "value": ...}]}}; for {@code contrastive} and
- *     {@code diffusion} image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData})
+ *     {@code diffusion} image-caption pairs {@code {"image": "a.png", "caption": "..."}} ({@link CaptionData});
+ *     for {@code patch_labels} {@code {"image": "a.png", "labels": [0, 3, ...]}} ({@link PatchLabelObjective})
  * @param trainable slots ({@code connector}) or globs on {@code slot.checkpoint_name}
  *     ({@code llm.model.layers.*.mlp.*}); everything else is frozen
  * @param decayNormsAndBiases weight decay on 1-D tensors too ({@code torch.optim.AdamW}'s default)
@@ -136,6 +137,10 @@ public record TrainingSettings(
         if ((hardNegatives != null || distillation != null) && !objective.equals("contrastive")) {
             throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"
                     + objective + "'");
+        }
+        if (objective.equals("patch_labels") && classes.size() < 2) {
+            throw new IllegalArgumentException("objective patch_labels needs classes: the names of the classes its "
+                    + "labels index, at least two (e.g. [background, circle, square])");
         }
         if (!classes.isEmpty() && !objective.equals("patch_labels")) {
             throw new IllegalArgumentException("classes belongs to objective: patch_labels, not '" + objective + "'");

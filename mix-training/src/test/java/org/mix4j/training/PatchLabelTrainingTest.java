@@ -253,5 +253,11 @@ class PatchLabelTrainingTest {
                 () -> Trainer.settings(PipelineConfig.load(contrastive, new ConfigOverrides())));
         assertTrue(classes.getMessage().contains("contrastive.yaml:13") && classes.getMessage().contains("training.classes")
                 && classes.getMessage().contains("belongs to objective: patch_labels"), classes.getMessage());
+        Path noClasses = dir.resolve("no-classes.yaml");
+        Files.writeString(noClasses, Files.readString(recipe).replace("  classes: [background, red, blue]\n", ""));
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> Trainer.settings(PipelineConfig.load(noClasses, new ConfigOverrides())));
+        assertTrue(missing.getMessage().contains("no-classes.yaml:") && missing.getMessage().contains("needs classes"),
+                missing.getMessage());
     }
 }
