@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -119,13 +121,33 @@ class TinyVlmShapesTest {
         return TinyClipShapesTest.mix(args.toArray(String[]::new));
     }
 
-    /** {@code --answers} asks an understanding model; a text pipeline is refused with the flag named. */
+    /**
+     * {@code --answers} asks a text model too: its greedy answer, the same {@code mix run} gives, is
+     * compared with each sample's reply. A question that comes with a picture is refused, naming the
+     * data file and line (a text model could not see it).
+     */
     @Test
-    void answersNeedsAnUnderstandingPipeline() {
-        Run eval = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data",
+    void answersOfATextModelAndItsRefusalOfPictures() throws IOException {
+        String question = "what color is the red car ?";
+        Run run = TinyClipShapesTest.mix("run", "serve/tiny-text.yaml", "--prompt", question);
+        assertEquals(0, run.code(), run.err());
+        String said = run.out().strip();
+        Path file = dir.resolve("text-questions.jsonl");
+        Files.writeString(file, "{\"kind\": \"same\", \"conversations\": [{\"from\": \"human\", \"value\": \"" + question
+                + "\"}, {\"from\": \"gpt\", \"value\": \"" + said + "\"}]}\n"
+                + "{\"kind\": \"other\", \"conversations\": [{\"from\": \"human\", \"value\": \"" + question
+                + "\"}, {\"from\": \"gpt\", \"value\": \"not what it says\"}]}\n");
+        Run eval = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data", file.toString(), "--json");
+        assertEquals(0, eval.code(), eval.err());
+        JsonObject scores = JsonParser.parseString(eval.out().strip()).getAsJsonObject();
+        assertEquals(1, scores.getAsJsonObject("same").get("right").getAsInt(), eval.out());
+        assertEquals(0, scores.getAsJsonObject("other").get("right").getAsInt(), eval.out());
+        assertEquals(1, scores.getAsJsonObject("other").get("asked").getAsInt(), eval.out());
+
+        Run pictures = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data",
                 dir.resolve("album/llava-vqa.jsonl").toString());
-        assertEquals(1, eval.code(), eval.out()); // a configuration error
-        assertTrue(eval.err().contains("--answers") && eval.err().contains("understanding"), eval.err());
+        assertEquals(2, pictures.code(), pictures.out()); // bad input data
+        assertTrue(pictures.err().contains("llava-vqa.jsonl:1") && pictures.err().contains("task: text"), pictures.err());
     }
 
     static void assertAccuracy(String kind, double bar) {

@@ -55,7 +55,7 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--batch", paramLabel = "N", description = "Samples per forward pass (default 4).")
     int batch = 4;
 
-    @Option(names = "--answers", description = "Understanding pipelines: ask each sample's first question (greedy, the "
+    @Option(names = "--answers", description = "Understanding or text pipelines: ask each sample's first question (greedy, the "
             + "pipeline's max_new_tokens) and report exact-match accuracy per \"kind\" of sample (mix data synth writes "
             + "colour, shapes, count, where, yes_no, background), with a few wrong answers; instead of the loss.")
     boolean answers;
@@ -96,10 +96,7 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
         }
         Path file = data != null ? data : recipeEvalData(config);
         if (answers) {
-            if (text) {
-                throw new ConfigException(Origin.of("command line"), "--answers", "needs a task: understanding pipeline", null);
-            }
-            return answers(config, file);
+            return answers(config, file, text);
         }
         List<Sample> samples = ConversationData.read(file);
         try (NDManager manager = NDManager.newBaseManager(config.device());
@@ -128,12 +125,15 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     }
 
     /** Exact-match accuracy of greedy answers per kind ({@link AnswerEval}). */
-    private int answers(PipelineConfig config, Path file) {
+    private int answers(PipelineConfig config, Path file, boolean text) throws Exception {
         try (NDManager manager = NDManager.newBaseManager(config.device());
-                UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
-            DecodingSettings greedy = p.generation().greedy();
-            Map<String, AnswerEval.Score> scores = AnswerEval.evaluate(p, file, greedy, batch,
-                    done -> context.err().printf(Locale.ROOT, "\ranswered %d", done));
+                AutoCloseable p = text ? TextPipeline.load(config, context.runtime().loader(), manager)
+                        : UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
+            java.util.function.IntConsumer progress = done -> context.err().printf(Locale.ROOT, "\ranswered %d", done);
+            Map<String, AnswerEval.Score> scores = p instanceof TextPipeline t
+                    ? AnswerEval.evaluate(t, file, t.settings().greedy(), batch, progress)
+                    : AnswerEval.evaluate((UnderstandingPipeline) p, file,
+                            ((UnderstandingPipeline) p).generation().greedy(), batch, progress);
             context.err().println();
             if (json) {
                 JsonObject o = new JsonObject();

@@ -11,12 +11,13 @@ import java.util.TreeMap;
 import java.util.function.IntConsumer;
 import org.mix4j.api.RgbImage;
 import org.mix4j.pipelines.task.DecodingSettings;
+import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
 import org.mix4j.records.JsonRecordReader;
 import org.mix4j.records.RecordPaths;
 
 /**
- * Exact-match accuracy of an understanding model's answers on LLaVA-format question-answer data:
+ * Exact-match accuracy of an understanding (or text) model's answers on LLaVA-format question-answer data:
  * each sample's first user message is asked (with its images) and the model's greedy answer is
  * compared with the first {@code gpt} reply. Samples are grouped by their {@code kind} field when
  * they have one ({@code mix data synth} writes colour, shapes, count, where, yes_no, background),
@@ -55,13 +56,40 @@ public final class AnswerEval {
 
     private AnswerEval() {}
 
+    /** What answers a batch of questions: the images of each (empty for none) and its user message. */
+    @FunctionalInterface
+    public interface Answerer {
+        List<String> answer(List<List<RgbImage>> images, List<String> prompts);
+    }
+
     /**
-     * Answers every sample of {@code file}, {@code batch} at a time.
+     * Answers every sample of {@code file} with an understanding model, {@code batch} at a time.
      *
      * @param progress told the number of samples answered after each batch, or {@code null}
      * @return kind -> score, kinds in alphabetical order, {@code all} last when it is used
      */
     public static Map<String, Score> evaluate(UnderstandingPipeline vlm, Path file, DecodingSettings settings, int batch,
+            IntConsumer progress) {
+        return evaluate((images, prompts) -> {
+            List<UnderstandingPipeline.Request> requests = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                requests.add(new UnderstandingPipeline.Request(images.get(i), prompts.get(i)));
+            }
+            return vlm.answer(requests, settings, null).texts();
+        }, true, file, batch, progress);
+    }
+
+    /**
+     * The same with a {@code task: text} model, for questions without images (a sample with an image is
+     * an error naming its file and line: the model could not see it).
+     */
+    public static Map<String, Score> evaluate(TextPipeline text, Path file, DecodingSettings settings, int batch,
+            IntConsumer progress) {
+        return evaluate((images, prompts) -> text.generateAll(prompts, settings, null).texts(), false, file, batch,
+                progress);
+    }
+
+    private static Map<String, Score> evaluate(Answerer answerer, boolean seesImages, Path file, int batch,
             IntConsumer progress) {
         List<JsonRecordReader.Entry> rows = JsonRecords.read(file); // read once: the samples and their kinds
         Path base = RecordPaths.base(file);
@@ -72,9 +100,14 @@ public final class AnswerEval {
         Map<Path, RgbImage> pictures = new HashMap<>();
         for (int start = 0; start < samples.size(); start += batch) {
             int end = Math.min(samples.size(), start + batch);
-            List<UnderstandingPipeline.Request> requests = new ArrayList<>();
+            List<List<RgbImage>> images = new ArrayList<>();
+            List<String> prompts = new ArrayList<>();
             for (ConversationData.Sample s : samples.subList(start, end)) {
-                List<RgbImage> images = new ArrayList<>();
+                if (!seesImages && !s.images().isEmpty()) {
+                    throw new IllegalArgumentException(s.where() + ": the question comes with an image, which a task: "
+                            + "text pipeline cannot see (ask it through a task: understanding pipeline)");
+                }
+                List<RgbImage> own = new ArrayList<>();
                 for (Path p : s.images()) {
                     if (!pictures.containsKey(p)) {
                         if (pictures.size() > 256) {
@@ -82,11 +115,12 @@ public final class AnswerEval {
                         }
                         pictures.put(p, JsonRecords.image(s.where(), p));
                     }
-                    images.add(pictures.get(p));
+                    own.add(pictures.get(p));
                 }
-                requests.add(new UnderstandingPipeline.Request(images, first(s, "user").text()));
+                images.add(own);
+                prompts.add(first(s, "user").text());
             }
-            List<String> answers = vlm.answer(requests, settings, null).texts();
+            List<String> answers = answerer.answer(images, prompts);
             for (int i = start; i < end; i++) {
                 ConversationData.Sample s = samples.get(i);
                 String want = first(s, "assistant").text();
