@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigNode;
 import org.mix4j.config.ConfigNode.Origin;
@@ -125,15 +126,19 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
     }
 
     /** Exact-match accuracy of greedy answers per kind ({@link AnswerEval}). */
-    private int answers(PipelineConfig config, Path file, boolean text) throws Exception {
-        try (NDManager manager = NDManager.newBaseManager(config.device());
-                AutoCloseable p = text ? TextPipeline.load(config, context.runtime().loader(), manager)
-                        : UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
-            java.util.function.IntConsumer progress = done -> context.err().printf(Locale.ROOT, "\ranswered %d", done);
-            Map<String, AnswerEval.Score> scores = p instanceof TextPipeline t
-                    ? AnswerEval.evaluate(t, file, t.settings().greedy(), batch, progress)
-                    : AnswerEval.evaluate((UnderstandingPipeline) p, file,
-                            ((UnderstandingPipeline) p).generation().greedy(), batch, progress);
+    private int answers(PipelineConfig config, Path file, boolean text) {
+        IntConsumer progress = done -> context.err().printf(Locale.ROOT, "\ranswered %d", done);
+        try (NDManager manager = NDManager.newBaseManager(config.device())) {
+            Map<String, AnswerEval.Score> scores;
+            if (text) {
+                try (TextPipeline p = TextPipeline.load(config, context.runtime().loader(), manager)) {
+                    scores = AnswerEval.evaluate(p, file, p.settings().greedy(), batch, progress);
+                }
+            } else {
+                try (UnderstandingPipeline p = UnderstandingPipeline.load(config, context.runtime().loader(), manager)) {
+                    scores = AnswerEval.evaluate(p, file, p.generation().greedy(), batch, progress);
+                }
+            }
             context.err().println();
             if (json) {
                 JsonObject o = new JsonObject();

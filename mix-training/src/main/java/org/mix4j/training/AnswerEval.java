@@ -58,7 +58,7 @@ public final class AnswerEval {
 
     /** What answers a batch of questions: the images of each (empty for none) and its user message. */
     @FunctionalInterface
-    public interface Answerer {
+    private interface Answerer {
         List<String> answer(List<List<RgbImage>> images, List<String> prompts);
     }
 
@@ -94,6 +94,12 @@ public final class AnswerEval {
         List<JsonRecordReader.Entry> rows = JsonRecords.read(file); // read once: the samples and their kinds
         Path base = RecordPaths.base(file);
         List<ConversationData.Sample> samples = rows.stream().map(r -> ConversationData.sample(r, base)).toList();
+        if (!seesImages) { // before any answer: the first such sample, not one batch in
+            samples.stream().filter(s -> !s.images().isEmpty()).findFirst().ifPresent(s -> {
+                throw new IllegalArgumentException(s.where() + ": the question comes with an image, which a task: "
+                        + "text pipeline cannot see (ask it through a task: understanding pipeline)");
+            });
+        }
         // kinds in alphabetical order, "all" (samples without one) last
         Map<String, Score> scores = new TreeMap<>(Comparator.comparing((String k) -> k.equals("all"))
                 .thenComparing(Comparator.naturalOrder()));
@@ -103,10 +109,6 @@ public final class AnswerEval {
             List<List<RgbImage>> images = new ArrayList<>();
             List<String> prompts = new ArrayList<>();
             for (ConversationData.Sample s : samples.subList(start, end)) {
-                if (!seesImages && !s.images().isEmpty()) {
-                    throw new IllegalArgumentException(s.where() + ": the question comes with an image, which a task: "
-                            + "text pipeline cannot see (ask it through a task: understanding pipeline)");
-                }
                 List<RgbImage> own = new ArrayList<>();
                 for (Path p : s.images()) {
                     if (!pictures.containsKey(p)) {

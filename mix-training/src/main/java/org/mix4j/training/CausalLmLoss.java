@@ -19,14 +19,21 @@ public final class CausalLmLoss {
 
     /** Summed cross-entropy over the targets of {@code logits [B, T, V]} against {@code labels [B, T]}: a scalar. */
     public static NDArray sum(NDArray logits, NDArray labels) {
-        NDArray shifted = logits.get(new NDIndex(":, :-1, :"));
-        if (shifted.getDataType() != DataType.FLOAT32) {
-            shifted = shifted.toType(DataType.FLOAT32, false);
+        return alignedSum(logits.get(new NDIndex(":, :-1, :")), labels.get(new NDIndex(":, 1:")));
+    }
+
+    /**
+     * Summed cross-entropy of {@code logits [B, N, C]} against {@code labels [B, N]} (int64) at the same
+     * positions, no shift; labels {@link #IGNORE} are not targets. The per-patch loss of
+     * {@code patch_labels} is this.
+     */
+    public static NDArray alignedSum(NDArray logits, NDArray labels) {
+        if (logits.getDataType() != DataType.FLOAT32) {
+            logits = logits.toType(DataType.FLOAT32, false);
         }
-        NDArray target = labels.get(new NDIndex(":, 1:"));
-        NDArray valid = target.neq(IGNORE);
-        NDArray safe = target.mul(valid.toType(DataType.INT64, false)).expandDims(-1); // -100 -> 0, masked below
-        NDArray logp = shifted.logSoftmax(-1).gather(safe, -1).squeeze(-1); // [B, T-1]
+        NDArray valid = labels.neq(IGNORE);
+        NDArray safe = labels.mul(valid.toType(DataType.INT64, false)).expandDims(-1); // -100 -> 0, masked below
+        NDArray logp = logits.logSoftmax(-1).gather(safe, -1).squeeze(-1); // [B, N]
         return logp.mul(valid.toType(DataType.FLOAT32, false)).sum().neg();
     }
 

@@ -1,8 +1,8 @@
 package org.mix4j.training;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.mix4j.api.RgbImage;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
@@ -24,6 +23,7 @@ import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.records.JsonRecordReader;
 import org.mix4j.records.RecordPaths;
 import org.mix4j.tensor.TensorParallel;
+import org.mix4j.weights.RandomWeights;
 import org.mix4j.weights.SafeTensorsWriter;
 
 /**
@@ -95,17 +95,12 @@ final class PatchLabelObjective implements Objective<PatchLabelObjective.Sample>
         }
     }
 
-    /** The head's starting values: weight normal(0, 1/sqrt(D)) from {@code seed}, bias 0. */
+    /** The head's starting values as {@code init: random} draws them: weight normal(0, 1/sqrt(D)) from {@code seed}, bias 0. */
     private static Map<String, NDArray> head(int classes, int width, long seed, NDManager manager) {
-        Random random = new Random(seed ^ 0x5DEECE66DL);
-        float[] w = new float[classes * width];
-        double std = 1.0 / Math.sqrt(width);
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (random.nextGaussian() * std);
-        }
+        RandomWeights random = new RandomWeights(manager, DataType.FLOAT32, seed);
         Map<String, NDArray> out = new LinkedHashMap<>();
-        out.put(WEIGHT, manager.create(w, new Shape(classes, width)));
-        out.put(BIAS, manager.zeros(new Shape(classes)));
+        out.put(WEIGHT, random.get(WEIGHT, new Shape(classes, width)));
+        out.put(BIAS, random.get(BIAS, new Shape(classes)));
         return out;
     }
 
@@ -206,8 +201,7 @@ final class PatchLabelObjective implements Objective<PatchLabelObjective.Sample>
         NDArray pixels = pipeline.imageProcessor().preprocess(micro.stream().map(Sample::image).toList(), scope);
         NDArray features = pipeline.encoder().encode(pixels).features(); // [B, N, D]
         long tokens = features.getShape().get(1);
-        int[] flat = new int[micro.size() * (int) tokens];
-        float[] mask = new float[flat.length];
+        long[] flat = new long[micro.size() * (int) tokens];
         for (int b = 0; b < micro.size(); b++) {
             Sample s = micro.get(b);
             if (s.labels().length != tokens) {
@@ -216,19 +210,14 @@ final class PatchLabelObjective implements Objective<PatchLabelObjective.Sample>
             }
             for (int t = 0; t < tokens; t++) {
                 int label = s.labels()[t];
-                flat[b * (int) tokens + t] = Math.max(label, 0);
-                mask[b * (int) tokens + t] = label == IGNORED ? 0 : 1;
+                flat[b * (int) tokens + t] = label == IGNORED ? CausalLmLoss.IGNORE : label;
             }
         }
         NDArray weight = parameters().all().get(WEIGHT);
         NDArray bias = parameters().all().get(BIAS);
         NDArray logits = features.matMul(weight.transpose()).add(bias); // [B, N, C]
-        NDArray logProbs = logits.logSoftmax(-1);
-        NDArray target = scope.create(flat, new Shape(micro.size(), tokens, 1)).toType(ai.djl.ndarray.types.DataType.INT64, false);
-        NDArray picked = logProbs.gather(target, 2).squeeze(2); // [B, N]
-        NDArray weights = scope.create(mask, new Shape(micro.size(), tokens));
-        NDArray sum = NDArrays.mul(picked, weights).sum().neg();
-        return new Forward(logits, sum);
+        NDArray labels = scope.create(flat, new Shape(micro.size(), tokens));
+        return new Forward(logits, CausalLmLoss.alignedSum(logits, labels));
     }
 
     private record Forward(NDArray logits, NDArray sum) {}
@@ -256,7 +245,7 @@ final class PatchLabelObjective implements Objective<PatchLabelObjective.Sample>
                             .map(PatchLabelObjective::decode).toList();
                     Forward f = logits(batch, part);
                     loss += f.sum.getFloat();
-                    long[] predicted = f.logits.argMax(-1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+                    long[] predicted = f.logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
                     int tokens = (int) f.logits.getShape().get(1);
                     for (int b = 0; b < batch.size(); b++) {
                         int[] labels = batch.get(b).labels();
