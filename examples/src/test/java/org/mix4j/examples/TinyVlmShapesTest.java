@@ -19,10 +19,11 @@ import org.mix4j.examples.TinyClipShapesTest.Run;
 /**
  * The shipped tiny VLM (examples/models/tiny-vlm-shapes through examples/understanding/shapes-vlm.yaml,
  * the normal loading path, greedy decoding) on scenes it has never seen: {@code mix data synth} with
- * seed 2017 (it was trained on seed 0). Exact-match accuracy of the generator's own answers to its
- * colour, shapes and count questions, in English and in Chinese (the word-level tokenizer decodes
- * Chinese with a space between words, so spaces are ignored there), and the answers about the
- * bundled picture. The figures are printed; docs/training.md records them.
+ * seed 2017 (it was trained on seeds 0 and 11), and 100 drawn in the hand-drawn style it never saw
+ * (seed 2018, {@code --sketch 1}). Exact-match accuracy of the generator's own answers to its colour,
+ * shapes, count, where and yes/no questions, in English and in Chinese (the word-level tokenizer
+ * decodes Chinese with a space between words, so spaces are ignored there), and the answers about
+ * the bundled picture. The figures are printed; docs/training.md records them.
  */
 class TinyVlmShapesTest {
 
@@ -33,14 +34,23 @@ class TinyVlmShapesTest {
     @TempDir
     static Path dir;
 
-    /** "en colour" -> {right, asked}. */
+    /** "en colour" (the plain scenes) or "sketch en colour" (the hand-drawn ones) -> {right, asked}. */
     static final Map<String, int[]> scores = new TreeMap<>();
 
     @BeforeAll
     static void synthAndAnswer() {
-        Path album = dir.resolve("album");
-        Run synth = TinyClipShapesTest.mix("data", "synth", "--out", album.toString(), "--count", String.valueOf(SCENES),
-                "--seed", "2017");
+        answer(dir.resolve("album"), "", "--seed", "2017");
+        answer(dir.resolve("sketches"), "sketch ", "--seed", "2018", "--sketch", "1"); // a style training never saw
+        scores.forEach((kind, s) -> System.out.printf("tiny-vlm-shapes %-20s %3d/%3d %.3f%n", kind, s[0], s[1],
+                s[0] / (double) s[1]));
+    }
+
+    /** Draws 100 scenes into {@code album} and scores the model on their questions in both languages. */
+    private static void answer(Path album, String prefix, String... synthFlags) {
+        List<String> args = new java.util.ArrayList<>(List.of("data", "synth", "--out", album.toString(), "--count",
+                String.valueOf(SCENES)));
+        args.addAll(List.of(synthFlags));
+        Run synth = TinyClipShapesTest.mix(args.toArray(String[]::new));
         assertEquals(0, synth.code(), synth.err());
         for (String language : List.of("en", "zh")) {
             Path file = album.resolve(language.equals("zh") ? "llava-vqa-zh.jsonl" : "llava-vqa.jsonl");
@@ -49,33 +59,46 @@ class TinyVlmShapesTest {
             assertEquals(0, eval.code(), eval.err());
             JsonParser.parseString(eval.out().strip()).getAsJsonObject().entrySet().forEach(kind -> {
                 JsonObject k = kind.getValue().getAsJsonObject();
-                scores.put(language + " " + kind.getKey(), new int[] {k.get("right").getAsInt(), k.get("asked").getAsInt()});
+                scores.put(prefix + language + " " + kind.getKey(),
+                        new int[] {k.get("right").getAsInt(), k.get("asked").getAsInt()});
             });
         }
-        scores.forEach((kind, s) -> System.out.printf("tiny-vlm-shapes %-13s %3d/%3d %.3f%n", kind, s[0], s[1],
-                s[0] / (double) s[1]));
     }
 
     /*
-     * The issue asks for 90% on every kind; the shipped model does not reach it (docs/training.md).
-     * Measured on these 100 scenes: colour 0.48 / 0.47 (English / Chinese), shapes 0.12 / 0.08,
-     * count 0.91 / 0.94. It names the colours and the number of shapes of a picture but mostly not
-     * which kind has which colour. Asserted: those levels less a margin, so that a regression shows.
+     * The issue asks for 90% on colour, shape and count questions. Measured on the plain scenes
+     * (English / Chinese): colour 0.99 / 0.98, count 1.00 / 1.00, where 0.94 / 0.91, yes/no 0.935 /
+     * 0.925, and the full list of shapes left to right 0.86 / 0.84, short of the bar; on the
+     * hand-drawn ones: colour 0.98 / 0.99, count 1.00 / 1.00, shapes 0.88 / 0.83. Asserted: the bar
+     * where it is met, those levels less a margin elsewhere, so that a regression shows.
      */
 
     @Test
     void answersCountQuestions() {
-        assertAccuracy("count", 0.85);
+        assertAccuracy("count", 0.90);
     }
 
     @Test
-    void answersColourQuestionsAboutHalfTheTime() {
-        assertAccuracy("colour", 0.40);
+    void answersColourQuestions() {
+        assertAccuracy("colour", 0.90);
     }
 
     @Test
-    void answersSomeShapesQuestionsExactly() {
-        assertAccuracy("shapes", 0.04);
+    void listsTheShapesLeftToRightMostOfTheTime() {
+        assertAccuracy("shapes", 0.75);
+    }
+
+    @Test
+    void answersWhereAndYesNoQuestions() {
+        assertAccuracy("where", 0.80);
+        assertAccuracy("yes_no", 0.85);
+    }
+
+    @Test
+    void answersAboutHandDrawnScenesAsWell() {
+        assertAccuracy("sketch ", "colour", 0.90);
+        assertAccuracy("sketch ", "count", 0.90);
+        assertAccuracy("sketch ", "shapes", 0.70);
     }
 
     /** The bundled picture (seed 5, scene 6: a white ring, a purple circle, a black star on green). */
@@ -151,11 +174,15 @@ class TinyVlmShapesTest {
     }
 
     static void assertAccuracy(String kind, double bar) {
+        assertAccuracy("", kind, bar);
+    }
+
+    static void assertAccuracy(String prefix, String kind, double bar) {
         for (String language : List.of("en", "zh")) {
-            int[] s = scores.get(language + " " + kind);
+            int[] s = scores.get(prefix + language + " " + kind);
             double accuracy = s[0] / (double) s[1];
-            assertTrue(s[1] >= SCENES / 2, language + " " + kind + ": only " + s[1] + " questions");
-            assertTrue(accuracy >= bar, language + " " + kind + " exact-match accuracy " + accuracy + " (" + s[0] + "/"
+            assertTrue(s[1] >= SCENES / 2, prefix + language + " " + kind + ": only " + s[1] + " questions");
+            assertTrue(accuracy >= bar, prefix + language + " " + kind + " exact-match accuracy " + accuracy + " (" + s[0] + "/"
                     + s[1] + "), expected at least " + bar);
         }
     }
