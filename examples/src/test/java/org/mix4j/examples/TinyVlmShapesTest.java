@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,7 +48,7 @@ class TinyVlmShapesTest {
 
     /** Draws 100 scenes into {@code album} and scores the model on their questions in both languages. */
     private static void answer(Path album, String prefix, String... synthFlags) {
-        List<String> args = new java.util.ArrayList<>(List.of("data", "synth", "--out", album.toString(), "--count",
+        List<String> args = new ArrayList<>(List.of("data", "synth", "--out", album.toString(), "--count",
                 String.valueOf(SCENES)));
         args.addAll(List.of(synthFlags));
         Run synth = TinyClipShapesTest.mix(args.toArray(String[]::new));
@@ -137,7 +138,7 @@ class TinyVlmShapesTest {
     }
 
     private static Run bundledPicture(String... flags) {
-        List<String> args = new java.util.ArrayList<>(List.of("run", PIPELINE.toString(), "--image",
+        List<String> args = new ArrayList<>(List.of("run", PIPELINE.toString(), "--image",
                 "images/shapes-demo.png", "--prompt", "What colour is the star?", "--prompt", "星形是什么颜色？", "--prompt",
                 "How many shapes are there?"));
         args.addAll(List.of(flags));
