@@ -8,14 +8,24 @@ import org.mix4j.records.RecordPaths;
 
 /**
  * Image-caption pairs for the {@code contrastive} and {@code diffusion} objectives, from a JSON
- * array or JSONL: {@code {"image": "a.png", "caption": "a red sun"}}. The Hugging Face imagefolder
+ * array or JSONL: {@code {"image": "a.png", "caption": "a red sun"}}, optionally with a
+ * {@code "label"} string (pictures with the same label are each other's matches image to image, in
+ * the contrastive objective's {@code image_to_image} term and its eval). The Hugging Face imagefolder
  * spelling ({@code metadata.jsonl} with {@code file_name} and {@code text}) reads too. Image paths
  * resolve against the data file's folder; a bad record is an error naming the file and line.
  */
 public final class CaptionData {
 
-    /** @param where {@code FILE:LINE} or {@code FILE[INDEX]}, for messages */
-    public record Pair(String where, Path image, String caption) {}
+    /**
+     * @param where {@code FILE:LINE} or {@code FILE[INDEX]}, for messages
+     * @param label the record's {@code "label"}, or {@code null}
+     */
+    public record Pair(String where, Path image, String caption, String label) {
+
+        public Pair(String where, Path image, String caption) {
+            this(where, image, caption, null);
+        }
+    }
 
     private CaptionData() {}
 
@@ -51,6 +61,12 @@ public final class CaptionData {
         if (caption == null || !caption.isJsonPrimitive() || caption.getAsString().isBlank()) {
             throw new IllegalArgumentException(where + ": \"caption\" (or \"text\") must be a non-empty string");
         }
-        return new Pair(where, RecordPaths.path(where, "image", image, base), caption.getAsString());
+        JsonElement label = o.get("label");
+        if (label != null && !label.isJsonNull()
+                && (!label.isJsonPrimitive() || !label.getAsJsonPrimitive().isString() || label.getAsString().isBlank())) {
+            throw new IllegalArgumentException(where + ": \"label\" must be a non-empty string, not " + label);
+        }
+        return new Pair(where, RecordPaths.path(where, "image", image, base), caption.getAsString(),
+                label == null || label.isJsonNull() ? null : label.getAsString());
     }
 }

@@ -15,16 +15,25 @@ import org.mix4j.nn.Autograd;
  * {@code min(exp(logit_scale), 100) I T^T}, cross-entropy towards the matching pair in both
  * directions, averaged. Hard-negative captions are extra columns of the image-to-text logits only.
  * Pairs whose captions are the same text match each other too ({@link Targets}), as UniCL (Yang et
- * al. 2022) treats image-label pairs of one class.
+ * al. 2022) treats image-label pairs of one class. {@link #sameLabel} is the optional image-to-image
+ * term: supervised contrastive learning (Khosla et al. 2020) over the pictures' labels.
  */
 final class ContrastiveLoss {
 
-    /** Image-to-text logits {@code [B, B + K]} (captions, then negatives) and text-to-image {@code [B, B]}. */
-    record Logits(NDArray imageToText, NDArray textToImage) {
+    /**
+     * Image-to-text logits {@code [B, B + K]} (captions, then negatives), text-to-image {@code [B, B]},
+     * and the pictures' cosines with each other {@code [B, B]} (unscaled; {@code null} where not computed).
+     */
+    record Logits(NDArray imageToText, NDArray textToImage, NDArray imageToImage) {
+
+        Logits(NDArray imageToText, NDArray textToImage) {
+            this(imageToText, textToImage, null);
+        }
 
         /** The same values cut from the graph (a teacher's). */
         Logits detached() {
-            return new Logits(imageToText.stopGradient(), textToImage.stopGradient());
+            return new Logits(imageToText.stopGradient(), textToImage.stopGradient(),
+                    imageToImage == null ? null : imageToImage.stopGradient());
         }
     }
 
@@ -75,7 +84,46 @@ final class ContrastiveLoss {
         NDArray columns = negatives == null ? t : t.concat(normalize(negatives), 0); // [B + K, P]
         NDArray imageToText = i.matMul(columns.transpose()).mul(scale); // [B, B + K]
         NDArray textToImage = t.matMul(i.transpose()).mul(scale); // [B, B]
-        return new Logits(imageToText, textToImage);
+        return new Logits(imageToText, textToImage, i.matMul(i.transpose()));
+    }
+
+    /**
+     * The supervised contrastive loss ({@code L_out} of Khosla et al. 2020) of a micro-batch's
+     * pictures: for each picture with at least one other of its label, the mean over those others of
+     * {@code -log softmax(cosines / temperature)}, the softmax over every other picture of the batch
+     * (itself left out); the mean over those pictures. Pictures without a label ({@code null}) are
+     * candidates of the others but no one's match.
+     *
+     * @param cosines {@link Logits#imageToImage} {@code [B, B]}
+     * @return the 0-d loss, or {@code null} when no picture has another of its label in the batch
+     */
+    static NDArray sameLabel(NDArray cosines, List<String> labels, double temperature, NDManager scope) {
+        int b = labels.size();
+        float[] targets = new float[b * b];
+        float[] self = new float[b * b];
+        int anchors = 0;
+        for (int row = 0; row < b; row++) {
+            self[row * b + row] = -1e9f; // out of the softmax: exp underflows to 0
+            String label = labels.get(row);
+            int matches = 0;
+            for (int col = 0; col < b; col++) {
+                matches += col != row && label != null && label.equals(labels.get(col)) ? 1 : 0;
+            }
+            if (matches == 0) {
+                continue;
+            }
+            anchors++;
+            for (int col = 0; col < b; col++) {
+                targets[row * b + col] = col != row && label.equals(labels.get(col)) ? 1f / matches : 0f;
+            }
+        }
+        if (anchors == 0) {
+            return null;
+        }
+        NDArray logits = times(cosines, 1 / temperature, scope).add(scope.create(self, new Shape(b, b)).toType(cosines.getDataType(), false));
+        NDArray logp = logits.logSoftmax(1); // [B, B]
+        NDArray matches = scope.create(targets, new Shape(b, b)).toType(logp.getDataType(), false);
+        return times(logp.mul(matches).sum().neg(), 1.0 / anchors, scope);
     }
 
     /**

@@ -17,21 +17,23 @@ import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Tasks;
 import org.mix4j.tensor.TensorParallel;
 import org.mix4j.training.TrainingSettings.DistillationSettings;
+import org.mix4j.training.TrainingSettings.ImageToImageSettings;
 
 /**
  * {@code objective: contrastive} on {@code task: retrieval} pipelines: CLIP-style fine-tuning of the
  * two towers ({@code encoder}, {@code text_encoder}) on image-caption pairs with the symmetric
  * InfoNCE of {@link ContrastiveLoss}. The other candidates of a pair are the rest of its
  * micro-batch, except pairs with the same caption text, which count as its matches too;
- * {@code hard_negatives} adds altered captions, {@code distillation} an EMA teacher.
+ * {@code hard_negatives} adds altered captions, {@code distillation} an EMA teacher,
+ * {@code image_to_image} a supervised contrastive term over the pairs' labels.
  * The learnable temperature is {@code logit_scale} (transformers' CLIPModel name), read from the
  * encoder's checkpoint or {@code ln(1/0.07)}; it trains when {@code trainable:} lists it. A sample's
  * unit is its pair, so a step's loss is the mean of its micro-batch means weighted by their sizes.
  */
 final class ContrastiveObjective implements Objective<ContrastiveObjective.Sample> {
 
-    /** A pair ready for {@link #lossSum}: its decoded image and caption. */
-    record Sample(String where, RgbImage image, String caption) {}
+    /** A pair ready for {@link #lossSum}: its decoded image, caption and label ({@code null}: none). */
+    record Sample(String where, RgbImage image, String caption, String label) {}
 
     private static final List<String> SLOTS = List.of("encoder", "text_encoder");
     private static final String LOGIT_SCALE = "logit_scale";
@@ -45,6 +47,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
     private final List<CaptionData.Pair> evalData;
     private final HardNegatives negatives; // null: none
     private final DistillationSettings distillation; // null: none
+    private final ImageToImageSettings imageToImage; // null: none
     private final Map<String, NDArray> teacher = new LinkedHashMap<>(); // EMA of the trainable tensors
     private final int evalBatch;
 
@@ -61,6 +64,11 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         this.negatives = settings.hardNegatives() == null ? null
                 : new HardNegatives(settings.hardNegatives().attributes(), settings.hardNegatives().perSample());
         this.distillation = settings.distillation();
+        this.imageToImage = settings.imageToImage();
+        if (imageToImage != null && data.stream().noneMatch(p -> p.label() != null)) {
+            throw new IllegalArgumentException(settings.data() + ": image_to_image needs pairs with a \"label\" "
+                    + "(pictures with the same label are each other's matches); none has one");
+        }
         this.manager = parent.newSubManager();
         RetrievalPipeline loaded = null;
         TrainedSlots trained = null;
@@ -106,7 +114,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
     @Override
     public Sample prepare(int index) {
         CaptionData.Pair p = data.get(index);
-        return new Sample(p.where(), RetrievalEval.image(p), p.caption());
+        return new Sample(p.where(), RetrievalEval.image(p), p.caption(), p.label());
     }
 
     @Override
@@ -143,6 +151,13 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         double alpha = distillation == null ? 0 : distillation.alpha();
         NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha,
                 ContrastiveLoss.Targets.of(captions, altered.size(), scope), scope);
+        if (imageToImage != null) {
+            NDArray same = ContrastiveLoss.sameLabel(student.imageToImage(), micro.stream().map(Sample::label).toList(),
+                    imageToImage.temperature(), scope);
+            if (same != null) {
+                mean = mean.add(ContrastiveLoss.times(same, imageToImage.weight(), scope));
+            }
+        }
         return ContrastiveLoss.times(mean, micro.size(), scope);
     }
 

@@ -19,7 +19,8 @@ import org.mix4j.weights.Checkpoint;
  * {@code mix train} (objective {@code contrastive}) and {@code mix eval}: the symmetric InfoNCE
  * loss over the whole set as one batch, and recall@1/5 in both directions with every caption of
  * the set as a candidate. A tie with the right answer counts against it (random weights do not
- * score well by giving every candidate the same score).
+ * score well by giving every candidate the same score). When every pair has a {@code "label"},
+ * also {@code image_to_image_same_label@1}: how often the nearest other picture has the same label.
  */
 public final class RetrievalEval {
 
@@ -61,7 +62,54 @@ public final class RetrievalEval {
             System.arraycopy(imageRows, 0, images, from, part.size());
             System.arraycopy(textRows, 0, texts, from, part.size());
         }
-        return metrics(images, texts, logitScale);
+        Map<String, Double> out = metrics(images, texts, logitScale);
+        if (pairs.stream().allMatch(p -> p.label() != null)) {
+            out.put(SAME_LABEL, sameLabelAt1(images, pairs));
+        }
+        return out;
+    }
+
+    /** The name of the image-to-image metric. */
+    public static final String SAME_LABEL = "image_to_image_same_label@1";
+
+    /**
+     * The share of distinct pictures (by path: a picture listed with several captions counts once)
+     * whose nearest other picture by cosine has the same label; a tie counts against it.
+     */
+    static double sameLabelAt1(float[][] images, List<CaptionData.Pair> pairs) {
+        List<Integer> distinct = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            if (seen.add(pairs.get(i).image().toAbsolutePath().normalize())) {
+                distinct.add(i);
+            }
+        }
+        if (distinct.size() < 2) {
+            throw new IllegalArgumentException("image_to_image_same_label@1 needs at least two distinct pictures");
+        }
+        int hits = 0;
+        for (int a : distinct) {
+            double best = Double.NEGATIVE_INFINITY;
+            boolean same = false;
+            for (int b : distinct) {
+                if (b == a) {
+                    continue;
+                }
+                double dot = 0;
+                for (int d = 0; d < images[a].length; d++) {
+                    dot += (double) images[a][d] * images[b][d];
+                }
+                boolean match = pairs.get(a).label().equals(pairs.get(b).label());
+                if (dot > best) {
+                    best = dot;
+                    same = match;
+                } else if (dot == best && !match) {
+                    same = false;
+                }
+            }
+            hits += same ? 1 : 0;
+        }
+        return (double) hits / distinct.size();
     }
 
     /**

@@ -35,6 +35,8 @@ import org.mix4j.config.OptionalKey;
  *     them: attention stays inside each sample and positions restart, so the loss is the padded one
  * @param hardNegatives {@code contrastive}: captions with one attribute word swapped as extra negatives
  * @param distillation {@code contrastive}: an EMA teacher's soft targets mixed into the loss (ALBEF)
+ * @param imageToImage {@code contrastive}: a supervised contrastive term among the micro-batch's
+ *     pictures, those with the same data {@code "label"} each other's matches (SupCon)
  * @param captionDropout {@code diffusion}: the chance that an image trains with the empty caption, so
  *     that classifier-free guidance has an unconditional prediction to extrapolate from (0: never)
  * @param klWeight {@code autoencoder}: the weight of the posterior's KL divergence from N(0, 1) (mean
@@ -71,6 +73,7 @@ public record TrainingSettings(
         @Default("false") boolean packing,
         @OptionalKey HardNegativeSettings hardNegatives,
         @OptionalKey DistillationSettings distillation,
+        @OptionalKey ImageToImageSettings imageToImage,
         @OptionalKey Integer resolution,
         @Default("true") boolean mergeLora,
         @Default("0.0") double captionDropout,
@@ -134,9 +137,9 @@ public record TrainingSettings(
         if (snrGamma != null && !objective.equals("diffusion")) {
             throw new IllegalArgumentException("snr_gamma belongs to objective: diffusion, not '" + objective + "'");
         }
-        if ((hardNegatives != null || distillation != null) && !objective.equals("contrastive")) {
-            throw new IllegalArgumentException("hard_negatives and distillation belong to objective: contrastive, not '"
-                    + objective + "'");
+        if ((hardNegatives != null || distillation != null || imageToImage != null) && !objective.equals("contrastive")) {
+            throw new IllegalArgumentException("hard_negatives, distillation and image_to_image belong to objective: "
+                    + "contrastive, not '" + objective + "'");
         }
         if (objective.equals("patch_labels") && classes.size() < 2) {
             throw new IllegalArgumentException("objective patch_labels needs classes: the names of the classes its "
@@ -221,6 +224,27 @@ public record TrainingSettings(
             }
             if (!(alpha >= 0 && alpha <= 1)) {
                 throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+            }
+        }
+    }
+
+    /**
+     * {@code image_to_image:} of the contrastive objective: the supervised contrastive loss of Khosla
+     * et al. 2020 ({@code L_out}) among the micro-batch's pictures, added to InfoNCE times {@code weight}.
+     * A picture's matches are the other pictures whose pair has the same {@code "label"}; its
+     * candidates, every other picture; the similarity is the cosine over {@code temperature}.
+     *
+     * @param weight the term's weight beside the image-text loss
+     * @param temperature the softmax temperature of the cosines (SupCon's 0.1)
+     */
+    public record ImageToImageSettings(@Default("1.0") double weight, @Default("0.1") double temperature) {
+
+        public ImageToImageSettings {
+            if (!(weight > 0) || Double.isInfinite(weight)) {
+                throw new IllegalArgumentException("image_to_image weight must be a finite number > 0, got " + weight);
+            }
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("image_to_image temperature must be a finite number > 0, got " + temperature);
             }
         }
     }

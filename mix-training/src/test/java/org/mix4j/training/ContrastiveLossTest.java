@@ -109,6 +109,53 @@ class ContrastiveLossTest {
     }
 
     @Test
+    void picturesWithTheSameLabelAreEachOthersMatchesImageToImage() {
+        try (NDManager scope = manager.newSubManager()) {
+            // pictures (1, 0), (0, 1), (0.6, 0.8) (the third given at length 5: the loss normalises), labels a, b, a;
+            // temperature 0.5. Cosines c01 = 0, c02 = 0.6, c12 = 0.8. Picture 1 has no other "b": not an anchor.
+            // Picture 0 over {1, 2}: [0, 1.2], match 2; picture 2 over {0, 1}: [1.2, 1.6], match 0.
+            NDArray images = scope.create(new float[] {1, 0, 0, 1, 3, 4}, new Shape(3, 2));
+            NDArray texts = scope.create(new float[] {1, 0, 0, 1, 1, 1}, new Shape(3, 2));
+            NDArray scale = ContrastiveLoss.scale(ContrastiveLoss.scalar(scope, 0), scope);
+            NDArray cosines = ContrastiveLoss.logits(images, texts, null, scale).imageToImage();
+            double expected = (ce2(1.2) + ce2(1.2 - 1.6)) / 2;
+            assertEquals(expected, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", "b", "a"), 0.5, scope)
+                    .getFloat(), 1e-6);
+            // an unlabelled picture is a candidate, never a match: the same value with "b" taken away
+            assertEquals(expected, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", null, "a"), 0.5, scope)
+                    .getFloat(), 1e-6);
+            // with no label repeated there is no term at all
+            assertEquals(null, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", "b", "c"), 0.5, scope));
+            assertEquals(null, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList(null, null, null), 0.5, scope));
+            // three of one label: picture 0's matches 1 and 2 share its target, -(log p01 + log p02) / 2
+            double row0 = Math.log(1 + Math.exp(1.2)) - (0 + 1.2) / 2;
+            double row1 = Math.log(1 + Math.exp(1.6)) - (0 + 1.6) / 2;
+            double row2 = Math.log(Math.exp(1.2) + Math.exp(1.6)) - (1.2 + 1.6) / 2;
+            assertEquals((row0 + row1 + row2) / 3, ContrastiveLoss.sameLabel(cosines, List.of("a", "a", "a"), 0.5, scope)
+                    .getFloat(), 1e-6);
+        }
+    }
+
+    @Test
+    void theNearestOtherDistinctPictureDecidesTheSameLabelMetric() {
+        Path a = Path.of("a.png");
+        Path b = Path.of("b.png");
+        Path c = Path.of("c.png");
+        Path d = Path.of("d.png");
+        // a listed twice (two captions): it counts once, and never as its own neighbour
+        List<CaptionData.Pair> pairs = List.of(new CaptionData.Pair("f:1", a, "x", "red"),
+                new CaptionData.Pair("f:2", a, "y", "red"), new CaptionData.Pair("f:3", b, "z", "red"),
+                new CaptionData.Pair("f:4", c, "w", "blue"), new CaptionData.Pair("f:5", d, "v", "blue"));
+        float[][] images = {{1, 0}, {1, 0}, {0.8f, 0.6f}, {0.6f, 0.8f}, {0, 1}};
+        // a -> b (.8 vs c .6): hit; b -> a (.8) vs c (.96): c, miss; c -> b (.96): miss; d -> c (.8): hit
+        assertEquals(0.5, RetrievalEval.sameLabelAt1(images, pairs), 1e-12);
+        // a tie between a match and another label counts against it (b and c now the same picture)
+        float[][] tied = {{1, 0}, {1, 0}, {0.6f, 0.8f}, {0.6f, 0.8f}, {0, 1}};
+        // a -> b, c tie (.6): miss; b -> c (1): miss; c -> b (1): miss; d -> b, c tie (.8): miss
+        assertEquals(0.0, RetrievalEval.sameLabelAt1(tied, pairs), 1e-12);
+    }
+
+    @Test
     void softTargetsMixWithTheHardOnes() {
         try (NDManager scope = manager.newSubManager()) {
             NDArray images = scope.create(new float[] {1, 0, 0, 1}, new Shape(2, 2));
@@ -205,9 +252,11 @@ class ContrastiveLossTest {
         ContrastiveLoss.Logits student = ContrastiveLoss.logits(x[0], x[1], x[2], ContrastiveLoss.scale(x[3], scope));
         ContrastiveLoss.Logits teacher = new ContrastiveLoss.Logits(scope.create(teacherImageToText, new Shape(3, 5)),
                 scope.create(teacherTextToImage, new Shape(3, 3)));
-        // pairs 0 and 2 share their caption: the gradient of spread targets is checked too
+        // pairs 0 and 2 share their caption: the gradient of spread targets is checked too; and the
+        // image-to-image term with pictures 0 and 1 of one label
         return ContrastiveLoss.mean(student, teacher, 0.3, ContrastiveLoss.Targets.of(List.of("x", "y", "x"), 2, scope),
-                scope);
+                scope).add(ContrastiveLoss.sameLabel(student.imageToImage(), java.util.Arrays.asList("p", "p", null), 0.7,
+                        scope));
     }
 
     private static double[] gaussian(Random random, int n) {

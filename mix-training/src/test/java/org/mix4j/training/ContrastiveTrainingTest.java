@@ -124,6 +124,47 @@ class ContrastiveTrainingTest {
         assertTrue(after.get("loss") < before.get("loss") - 1.5, before + " -> " + after);
     }
 
+    /** The sun pairs of {@code file} with their sun's colour as {@code "label"}, image paths made absolute. */
+    private Path labelled(String file) throws Exception {
+        Path data = RECIPES.resolve("data/sun-pairs");
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(data.resolve(file))) {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            String image = o.get("image").getAsString();
+            o.addProperty("image", data.resolve(image).toString());
+            o.addProperty("label", image.split("-")[1]); // sun-COLOUR-SIZE-on-BACKGROUND.png
+            out.add(o.toString());
+        }
+        Path labelled = dir.resolve("labelled-" + file);
+        Files.write(labelled, out);
+        return labelled;
+    }
+
+    @Test
+    void theImageToImageTermGroupsPicturesByTheirLabel() throws Exception {
+        ConfigOverrides overrides = new ConfigOverrides().set("training.epochs", 20, "test")
+                .set("training.eval_every", 0, "test").set("training.data", labelled("train.jsonl").toString(), "test")
+                .set("training.eval_data", labelled("eval.jsonl").toString(), "test");
+        Log plain = run(recipe("plain", DISTILLATION, ""), overrides, dir.resolve("plain"));
+        Log grouped = run(recipe("grouped", DISTILLATION, "  image_to_image: { weight: 1.0, temperature: 0.1 }"), overrides,
+                dir.resolve("grouped"));
+        String key = RetrievalEval.SAME_LABEL;
+        System.out.println("image_to_image suns, same colour nearest: plain " + plain.evals.get(0).get(key) + " -> "
+                + plain.evals.get(60).get(key) + ", with the term -> " + grouped.evals.get(60).get(key));
+        assertEquals(plain.evals.get(0), grouped.evals.get(0), "the same start");
+        assertNotEquals(plain.losses.get(0), grouped.losses.get(0), "the term adds to the first step's loss");
+        assertTrue(grouped.evals.get(60).get(key) >= 0.9, grouped.evals.get(60).toString());
+        assertTrue(grouped.evals.get(60).get(key) > plain.evals.get(60).get(key), plain.evals + " " + grouped.evals);
+    }
+
+    @Test
+    void theImageToImageTermNeedsLabelledData() throws Exception {
+        Path recipe = recipe("unlabelled", DISTILLATION, "  image_to_image: { weight: 1.0 }");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(recipe, new ConfigOverrides(), dir.resolve("x")));
+        assertTrue(e.getMessage().contains("train.jsonl") && e.getMessage().contains("\"label\""), e.getMessage());
+    }
+
     @Test
     void distillationWithAlphaZeroEqualsPlainInfoNce() throws Exception {
         ConfigOverrides steps = new ConfigOverrides().set("training.max_steps", 3, "test")
