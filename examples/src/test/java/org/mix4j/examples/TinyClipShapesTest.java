@@ -33,8 +33,8 @@ import org.mix4j.registry.MixSettings;
  * the normal loading path) on scenes it has never seen: {@code mix data synth} with seed 1017 (it was
  * trained on seed 0), a third of them drawn hand-drawn style and a third saved as JPEG, 64-512 px.
  * Text-to-image recall@1 among the first 100 pictures with their English and their Chinese captions;
- * what the nearest other picture of each of 300 shares (among 100, 6 pictures have no other with the
- * same largest shape, so 300 are searched); {@code mix index} / {@code mix search --text "a red star"}
+ * what the nearest other picture of each of 300 shares (among 100, some pictures have no other with the
+ * same main shape; among these 300 each has one); {@code mix index} / {@code mix search --text "a red star"}
  * end to end on README's album. The figures are printed; docs/training.md records them.
  */
 class TinyClipShapesTest {
@@ -42,6 +42,8 @@ class TinyClipShapesTest {
     static final Path SHAPES = Path.of("retrieval/shapes.yaml");
     static final int COUNT = 100;
     static final int ALL = 300;
+    /** The bar for image->image (docs/training.md has the measured figure). */
+    static final double MAIN_BAR = 0.90;
 
     @TempDir
     static Path dir;
@@ -87,16 +89,17 @@ class TinyClipShapesTest {
     }
 
     /**
-     * Asked for: the nearest picture shares the largest shape's kind and colour in 90% of cases. Measured
-     * 0.33 (0.25 before its tower was taught what each patch belongs to, 0.11 before the model learnt
-     * kinds from pictures of one shape): the captions never say which shape is largest, and every
-     * caption names the background, which fills most of the picture, so the embedding of a picture
-     * leans to its background (shared by the nearest picture 0.81 of the time). Asserted: the
-     * background, and the largest shape well above chance (about 0.025 for a random picture) so that
-     * a regression shows.
+     * Asked for: the nearest picture shares the main shape's kind and colour in 90% of cases. The main
+     * shape is the one that covers the most of the picture ({@link #main}); the shape reaching furthest
+     * (the largest radius, which the captions' short form and this test used until 2026-12-05) is
+     * printed too: a star reaches as far as a circle of its radius but covers 38% of it, and a third of
+     * these scenes' main shape is not the one reaching furthest. Trained for by stage 4's
+     * {@code image_to_image} term (docs/training.md); before it, 0.33 by radius, the nearest picture
+     * sharing the background instead (0.81).
      */
     @Test
-    void nearestPictureSharesTheBackgroundAndOftenTheLargestShape() {
+    void nearestPictureSharesTheMainShapeAndColour() {
+        int sameMain = 0;
         int sameLargest = 0;
         int sameBackground = 0;
         for (int i = 0; i < ALL; i++) {
@@ -109,15 +112,14 @@ class TinyClipShapesTest {
                     bestScore = s;
                 }
             }
+            sameMain += main(scenes.get(i)).equals(main(scenes.get(best))) ? 1 : 0;
             sameLargest += largest(scenes.get(i)).equals(largest(scenes.get(best))) ? 1 : 0;
             sameBackground += scenes.get(i).get("background").equals(scenes.get(best).get("background")) ? 1 : 0;
         }
-        double largest = sameLargest / (double) ALL;
-        double background = sameBackground / (double) ALL;
-        System.out.printf("tiny-clip-shapes image->image among %d: nearest shares the largest shape %.3f, the background %.3f%n",
-                ALL, largest, background);
-        assertTrue(background >= 0.75, "image->image background agreement " + background);
-        assertTrue(largest >= 0.25, "image->image largest-shape agreement " + largest);
+        double main = sameMain / (double) ALL;
+        System.out.printf("tiny-clip-shapes image->image among %d: nearest shares the main shape %.3f (the largest radius %.3f),"
+                + " the background %.3f%n", ALL, main, sameLargest / (double) ALL, sameBackground / (double) ALL);
+        assertTrue(main >= MAIN_BAR, "image->image main-shape agreement " + main);
     }
 
     /**
@@ -266,7 +268,32 @@ class TinyClipShapesTest {
         return clip.embedImages(pictures);
     }
 
-    /** "colour kind" of the scene's largest shape. */
+    /**
+     * The area of each kind drawn at radius r, over r^2 (mix-data's SceneRenderer: a 48-gon, a square
+     * and a triangle with corners at 0.97 r, a star with points at 0.97 r and inner corners at 0.42 r,
+     * a ring from r to 0.55 r); examples/train/main_shape_labels.py labels the training pictures the same way.
+     */
+    static final Map<String, Double> AREA = Map.of("circle", 24 * Math.sin(Math.PI / 24), "square", 2 * 0.97 * 0.97,
+            "triangle", 3 * Math.sqrt(3) / 4 * 0.97 * 0.97, "star", 5 * 0.97 * 0.42 * Math.sin(Math.PI / 5),
+            "ring", Math.PI * (1 - 0.55 * 0.55));
+
+    /** "colour kind" of the scene's main shape: the one that covers the most pixels. */
+    static String main(JsonObject scene) {
+        JsonObject best = null;
+        double bestArea = -1;
+        for (var e : scene.getAsJsonArray("shapes")) {
+            JsonObject s = e.getAsJsonObject();
+            double r = s.get("radius").getAsDouble();
+            double area = AREA.get(s.get("shape").getAsString()) * r * r;
+            if (area > bestArea) {
+                best = s;
+                bestArea = area;
+            }
+        }
+        return best.get("colour").getAsString() + " " + best.get("shape").getAsString();
+    }
+
+    /** "colour kind" of the scene's shape of the largest radius. */
     static String largest(JsonObject scene) {
         JsonObject best = null;
         for (var e : scene.getAsJsonArray("shapes")) {
