@@ -120,7 +120,8 @@ final class ContrastiveLoss {
         if (anchors == 0) {
             return null;
         }
-        NDArray logits = times(cosines, 1 / temperature, scope).add(scope.create(self, new Shape(b, b)).toType(cosines.getDataType(), false));
+        NDArray mask = scope.create(self, new Shape(b, b)).toType(cosines.getDataType(), false);
+        NDArray logits = times(cosines, 1 / temperature, scope).add(mask);
         NDArray logp = logits.logSoftmax(1); // [B, B]
         NDArray matches = scope.create(targets, new Shape(b, b)).toType(logp.getDataType(), false);
         return times(logp.mul(matches).sum().neg(), 1.0 / anchors, scope);

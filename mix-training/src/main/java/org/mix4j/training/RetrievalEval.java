@@ -2,9 +2,11 @@ package org.mix4j.training;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.mix4j.api.RgbImage;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.Tokenizer;
@@ -32,6 +34,9 @@ public final class RetrievalEval {
 
     /** The recall cut-offs reported. */
     public static final int[] KS = {1, 5};
+
+    /** The image-to-image metric, reported when every pair has a label. */
+    public static final String SAME_LABEL = "image_to_image_same_label@1";
 
     private RetrievalEval() {}
 
@@ -64,28 +69,29 @@ public final class RetrievalEval {
         }
         Map<String, Double> out = metrics(images, texts, logitScale);
         if (pairs.stream().allMatch(p -> p.label() != null)) {
-            out.put(SAME_LABEL, sameLabelAt1(images, pairs));
+            double sameLabel = sameLabelAt1(images, pairs);
+            if (!Double.isNaN(sameLabel)) {
+                out.put(SAME_LABEL, sameLabel);
+            }
         }
         return out;
     }
 
-    /** The name of the image-to-image metric. */
-    public static final String SAME_LABEL = "image_to_image_same_label@1";
-
     /**
      * The share of distinct pictures (by path: a picture listed with several captions counts once)
-     * whose nearest other picture by cosine has the same label; a tie counts against it.
+     * whose nearest other picture by cosine has the same label; a tie counts against it. NaN with
+     * fewer than two distinct pictures.
      */
     static double sameLabelAt1(float[][] images, List<CaptionData.Pair> pairs) {
         List<Integer> distinct = new ArrayList<>();
-        java.util.Set<Path> seen = new java.util.HashSet<>();
+        Set<Path> seen = new HashSet<>();
         for (int i = 0; i < pairs.size(); i++) {
             if (seen.add(pairs.get(i).image().toAbsolutePath().normalize())) {
                 distinct.add(i);
             }
         }
         if (distinct.size() < 2) {
-            throw new IllegalArgumentException("image_to_image_same_label@1 needs at least two distinct pictures");
+            return Double.NaN;
         }
         int hits = 0;
         for (int a : distinct) {

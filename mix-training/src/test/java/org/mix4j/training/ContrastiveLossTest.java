@@ -153,6 +153,8 @@ class ContrastiveLossTest {
         float[][] tied = {{1, 0}, {1, 0}, {0.6f, 0.8f}, {0.6f, 0.8f}, {0, 1}};
         // a -> b, c tie (.6): miss; b -> c (1): miss; c -> b (1): miss; d -> b, c tie (.8): miss
         assertEquals(0.0, RetrievalEval.sameLabelAt1(tied, pairs), 1e-12);
+        // one distinct picture has no neighbour: no figure
+        assertTrue(Double.isNaN(RetrievalEval.sameLabelAt1(new float[][] {{1, 0}, {1, 0}}, pairs.subList(0, 2))));
     }
 
     @Test
@@ -350,7 +352,9 @@ class ContrastiveLossTest {
             {"[1, 2]", "must be a JSON object"},
             {"{\"image\": \"a.png\"}", "\"caption\""},
             {"{\"image\": \"a.png\", \"caption\": \"  \"}", "\"caption\""},
-            {"{\"caption\": \"a red sun\"}", "no \"image\""}}) {
+            {"{\"caption\": \"a red sun\"}", "no \"image\""},
+            {"{\"image\": \"a.png\", \"caption\": \"a red sun\", \"label\": 3}", "\"label\" must be a non-empty string"},
+            {"{\"image\": \"a.png\", \"caption\": \"a red sun\", \"label\": \"\"}", "\"label\""}}) {
             Files.writeString(file, "{\"image\": \"a.png\", \"caption\": \"fine\"}\n" + c[0] + "\n");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CaptionData.read(file));
             assertTrue(e.getMessage().contains(file + ":2") && e.getMessage().contains(c[1]), e.getMessage());
@@ -360,5 +364,8 @@ class ContrastiveLossTest {
         assertEquals("a red sun", p.caption());
         assertEquals(dir.resolve("a.png").toAbsolutePath(), p.image());
         assertFalse(p.where().isEmpty());
+        assertEquals(null, p.label());
+        Files.writeString(file, "{\"image\": \"a.png\", \"caption\": \"a red sun\", \"label\": \"red sun\"}\n");
+        assertEquals("red sun", CaptionData.read(file).get(0).label());
     }
 }
