@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -279,26 +280,20 @@ class TinyClipShapesTest {
 
     /** "colour kind" of the scene's main shape: the one that covers the most pixels. */
     static String main(JsonObject scene) {
-        JsonObject best = null;
-        double bestArea = -1;
-        for (var e : scene.getAsJsonArray("shapes")) {
-            JsonObject s = e.getAsJsonObject();
-            double r = s.get("radius").getAsDouble();
-            double area = AREA.get(s.get("shape").getAsString()) * r * r;
-            if (area > bestArea) {
-                best = s;
-                bestArea = area;
-            }
-        }
-        return best.get("colour").getAsString() + " " + best.get("shape").getAsString();
+        return biggest(scene, s -> AREA.get(s.get("shape").getAsString()) * Math.pow(s.get("radius").getAsDouble(), 2));
     }
 
     /** "colour kind" of the scene's shape of the largest radius. */
     static String largest(JsonObject scene) {
+        return biggest(scene, s -> s.get("radius").getAsDouble());
+    }
+
+    /** "colour kind" of the scene's shape of the greatest {@code size} (the first of equals). */
+    static String biggest(JsonObject scene, ToDoubleFunction<JsonObject> size) {
         JsonObject best = null;
         for (var e : scene.getAsJsonArray("shapes")) {
             JsonObject s = e.getAsJsonObject();
-            if (best == null || s.get("radius").getAsDouble() > best.get("radius").getAsDouble()) {
+            if (best == null || size.applyAsDouble(s) > size.applyAsDouble(best)) {
                 best = s;
             }
         }

@@ -22,9 +22,10 @@ final class ContrastiveLoss {
 
     /**
      * Image-to-text logits {@code [B, B + K]} (captions, then negatives), text-to-image {@code [B, B]},
-     * and the pictures' cosines with each other {@code [B, B]} (unscaled; {@code null} where not computed).
+     * and the L2-normalised image embeddings they came from {@code [B, P]} (for {@link #sameLabel};
+     * {@code null} where not kept).
      */
-    record Logits(NDArray imageToText, NDArray textToImage, NDArray imageToImage) {
+    record Logits(NDArray imageToText, NDArray textToImage, NDArray images) {
 
         Logits(NDArray imageToText, NDArray textToImage) {
             this(imageToText, textToImage, null);
@@ -33,7 +34,7 @@ final class ContrastiveLoss {
         /** The same values cut from the graph (a teacher's). */
         Logits detached() {
             return new Logits(imageToText.stopGradient(), textToImage.stopGradient(),
-                    imageToImage == null ? null : imageToImage.stopGradient());
+                    images == null ? null : images.stopGradient());
         }
     }
 
@@ -84,7 +85,7 @@ final class ContrastiveLoss {
         NDArray columns = negatives == null ? t : t.concat(normalize(negatives), 0); // [B + K, P]
         NDArray imageToText = i.matMul(columns.transpose()).mul(scale); // [B, B + K]
         NDArray textToImage = t.matMul(i.transpose()).mul(scale); // [B, B]
-        return new Logits(imageToText, textToImage, i.matMul(i.transpose()));
+        return new Logits(imageToText, textToImage, i);
     }
 
     /**
@@ -94,10 +95,10 @@ final class ContrastiveLoss {
      * (itself left out); the mean over those pictures. Pictures without a label ({@code null}) are
      * candidates of the others but no one's match.
      *
-     * @param cosines {@link Logits#imageToImage} {@code [B, B]}
+     * @param images {@link Logits#images}, L2-normalised {@code [B, P]}
      * @return the 0-d loss, or {@code null} when no picture has another of its label in the batch
      */
-    static NDArray sameLabel(NDArray cosines, List<String> labels, double temperature, NDManager scope) {
+    static NDArray sameLabel(NDArray images, List<String> labels, double temperature, NDManager scope) {
         int b = labels.size();
         float[] targets = new float[b * b];
         float[] self = new float[b * b];
@@ -120,6 +121,7 @@ final class ContrastiveLoss {
         if (anchors == 0) {
             return null;
         }
+        NDArray cosines = images.matMul(images.transpose()); // [B, B]
         NDArray mask = scope.create(self, new Shape(b, b)).toType(cosines.getDataType(), false);
         NDArray logits = times(cosines, 1 / temperature, scope).add(mask);
         NDArray logp = logits.logSoftmax(1); // [B, B]

@@ -152,7 +152,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha,
                 ContrastiveLoss.Targets.of(captions, altered.size(), scope), scope);
         if (imageToImage != null) {
-            NDArray same = ContrastiveLoss.sameLabel(student.imageToImage(), micro.stream().map(Sample::label).toList(),
+            NDArray same = ContrastiveLoss.sameLabel(student.images(), micro.stream().map(Sample::label).toList(),
                     imageToImage.temperature(), scope);
             if (same != null) {
                 mean = mean.add(ContrastiveLoss.times(same, imageToImage.weight(), scope));

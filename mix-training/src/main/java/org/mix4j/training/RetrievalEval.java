@@ -101,15 +101,12 @@ public final class RetrievalEval {
                 if (b == a) {
                     continue;
                 }
-                double dot = 0;
-                for (int d = 0; d < images[a].length; d++) {
-                    dot += (double) images[a][d] * images[b][d];
-                }
+                double score = dot(images[a], images[b]);
                 boolean match = pairs.get(a).label().equals(pairs.get(b).label());
-                if (dot > best) {
-                    best = dot;
+                if (score > best) {
+                    best = score;
                     same = match;
-                } else if (dot == best && !match) {
+                } else if (score == best && !match) {
                     same = false;
                 }
             }
@@ -128,11 +125,7 @@ public final class RetrievalEval {
         double[][] cos = new double[n][n]; // [image][text]
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                double dot = 0;
-                for (int d = 0; d < images[i].length; d++) {
-                    dot += (double) images[i][d] * texts[j][d];
-                }
-                cos[i][j] = dot;
+                cos[i][j] = dot(images[i], texts[j]);
             }
         }
         double imageToText = 0;
@@ -204,6 +197,14 @@ public final class RetrievalEval {
 
     static RgbImage image(CaptionData.Pair pair) {
         return JsonRecords.image(pair.where(), pair.image());
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int d = 0; d < a.length; d++) {
+            sum += (double) a[d] * b[d];
+        }
+        return sum;
     }
 
     private static double recall(int[] ranks, int k) {

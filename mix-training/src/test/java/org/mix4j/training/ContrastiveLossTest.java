@@ -117,21 +117,21 @@ class ContrastiveLossTest {
             NDArray images = scope.create(new float[] {1, 0, 0, 1, 3, 4}, new Shape(3, 2));
             NDArray texts = scope.create(new float[] {1, 0, 0, 1, 1, 1}, new Shape(3, 2));
             NDArray scale = ContrastiveLoss.scale(ContrastiveLoss.scalar(scope, 0), scope);
-            NDArray cosines = ContrastiveLoss.logits(images, texts, null, scale).imageToImage();
+            NDArray normalised = ContrastiveLoss.logits(images, texts, null, scale).images();
             double expected = (ce2(1.2) + ce2(1.2 - 1.6)) / 2;
-            assertEquals(expected, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", "b", "a"), 0.5, scope)
+            assertEquals(expected, ContrastiveLoss.sameLabel(normalised, java.util.Arrays.asList("a", "b", "a"), 0.5, scope)
                     .getFloat(), 1e-6);
             // an unlabelled picture is a candidate, never a match: the same value with "b" taken away
-            assertEquals(expected, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", null, "a"), 0.5, scope)
+            assertEquals(expected, ContrastiveLoss.sameLabel(normalised, java.util.Arrays.asList("a", null, "a"), 0.5, scope)
                     .getFloat(), 1e-6);
             // with no label repeated there is no term at all
-            assertEquals(null, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList("a", "b", "c"), 0.5, scope));
-            assertEquals(null, ContrastiveLoss.sameLabel(cosines, java.util.Arrays.asList(null, null, null), 0.5, scope));
+            assertEquals(null, ContrastiveLoss.sameLabel(normalised, java.util.Arrays.asList("a", "b", "c"), 0.5, scope));
+            assertEquals(null, ContrastiveLoss.sameLabel(normalised, java.util.Arrays.asList(null, null, null), 0.5, scope));
             // three of one label: picture 0's matches 1 and 2 share its target, -(log p01 + log p02) / 2
             double row0 = Math.log(1 + Math.exp(1.2)) - (0 + 1.2) / 2;
             double row1 = Math.log(1 + Math.exp(1.6)) - (0 + 1.6) / 2;
             double row2 = Math.log(Math.exp(1.2) + Math.exp(1.6)) - (1.2 + 1.6) / 2;
-            assertEquals((row0 + row1 + row2) / 3, ContrastiveLoss.sameLabel(cosines, List.of("a", "a", "a"), 0.5, scope)
+            assertEquals((row0 + row1 + row2) / 3, ContrastiveLoss.sameLabel(normalised, List.of("a", "a", "a"), 0.5, scope)
                     .getFloat(), 1e-6);
         }
     }
@@ -257,7 +257,7 @@ class ContrastiveLossTest {
         // pairs 0 and 2 share their caption: the gradient of spread targets is checked too; and the
         // image-to-image term with pictures 0 and 1 of one label
         return ContrastiveLoss.mean(student, teacher, 0.3, ContrastiveLoss.Targets.of(List.of("x", "y", "x"), 2, scope),
-                scope).add(ContrastiveLoss.sameLabel(student.imageToImage(), java.util.Arrays.asList("p", "p", null), 0.7,
+                scope).add(ContrastiveLoss.sameLabel(student.images(), java.util.Arrays.asList("p", "p", null), 0.7,
                         scope));
     }
 
