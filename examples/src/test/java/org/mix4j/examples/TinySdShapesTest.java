@@ -36,12 +36,13 @@ import org.mix4j.registry.MixSettings;
  * (1) the colour most of its pixels are nearest to, among those not of the border's colour, is the
  * one asked for, and (2) the shipped tiny CLIP (examples/retrieval/shapes.yaml) ranks "a COLOUR KIND"
  * first among the five kinds with that colour. The figures are printed; docs/training.md records them.
- * {@code -Dshapes.sd=PIPELINE.yaml} measures another model, e.g. one retrained by the recipe.
+ * {@code -Dshapes.sd=PIPELINE.yaml} measures another model, e.g. one retrained by the recipe;
+ * {@code -Dshapes.sd.seed=N} draws image i with seed N + i.
  */
 class TinySdShapesTest {
 
     static final Path PIPELINE = Path.of(System.getProperty("shapes.sd", "generation/shapes.yaml"));
-    static final long SEED = 1000;
+    static final long SEED = Long.getLong("shapes.sd.seed", 1000);
 
     @TempDir
     static Path dir;
@@ -77,21 +78,23 @@ class TinySdShapesTest {
      * Chinese), kind 0.775 / 0.725 (chance 0.2), both 0.750 / 0.700 (judged by stage 3's CLIP, 0.94 on
      * real shapes: kind 0.825 / 0.675, both 0.800 / 0.650; by stage 1's: 0.700 / 0.675 and 0.675 /
      * 0.650; the UNet after its stage 3 only, by stage 1's CLIP: colour 0.800 / 0.850, kind 0.575 /
-     * 0.625, both 0.425 / 0.525; after stage 2 only: 0.750 / 0.725, 0.425 / 0.425, 0.400 / 0.350). Asserted below
-     * the measured figures by a margin, so that a regression shows: colour 0.9 (chance 0.125), kind 0.6.
+     * 0.625, both 0.425 / 0.525; after stage 2 only: 0.750 / 0.725, 0.425 / 0.425, 0.400 / 0.350). Other
+     * seed sets (-Dshapes.sd.seed 2000 to 5000) gave colour 0.875 to 0.975 and kind 0.70 to 0.90, so the
+     * bars sit below that spread, where a regression shows and a harmless numeric change does not:
+     * colour 0.85 (chance 0.125), kind 0.6.
      */
 
     @Test
     void drawsTheColourAskedForAndTheKindAboveChanceInEnglish() {
         double[] right = judge(false);
-        assertTrue(right[0] >= 0.9, "English: share with the colour asked for " + right[0]);
+        assertTrue(right[0] >= 0.85, "English: share with the colour asked for " + right[0]);
         assertTrue(right[1] >= 0.6, "English: share the CLIP calls the kind asked for " + right[1]);
     }
 
     @Test
     void drawsTheColourAskedForAndTheKindAboveChanceInChinese() {
         double[] right = judge(true);
-        assertTrue(right[0] >= 0.9, "Chinese: share with the colour asked for " + right[0]);
+        assertTrue(right[0] >= 0.85, "Chinese: share with the colour asked for " + right[0]);
         assertTrue(right[1] >= 0.6, "Chinese: share the CLIP calls the kind asked for " + right[1]);
     }
 
