@@ -48,7 +48,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
     private final HardNegatives negatives; // null: none
     private final DistillationSettings distillation; // null: none
     private final ImageToImageSettings imageToImage; // null: none
-    private final Map<String, NDArray> teacher = new LinkedHashMap<>(); // EMA of the trainable tensors
+    private final WeightAverage teacher; // null without distillation
     private final int evalBatch;
 
     ContrastiveObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
@@ -80,9 +80,7 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
             this.logitScale = ContrastiveLoss.scalar(manager, RetrievalEval.logitScale(config));
             trained = TrainedSlots.of(config, SLOTS, slot -> slot.equals("encoder") ? p.encoder() : p.textEncoder(),
                     Map.of(LOGIT_SCALE, logitScale), settings, manager);
-            if (distillation != null) {
-                trained.parameters().trainable().forEach((name, t) -> teacher.put(name, copyIn(manager, t)));
-            }
+            this.teacher = distillation == null ? null : new WeightAverage(trained.parameters().trainable(), manager);
             this.slots = trained;
             this.pipeline = loaded;
         } catch (RuntimeException | Error e) {
@@ -145,8 +143,9 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         Supplier<ContrastiveLoss.Logits> forward = () -> ContrastiveLoss.logits(pipeline.encoder().encode(pixels).embeds(),
                 text(tokens, scope), negativeTokens == null ? null : text(negativeTokens, scope),
                 ContrastiveLoss.scale(logitScale, scope));
+        // the teacher: the same forward with the average's values in the trainable tensors, cut from the graph
         ContrastiveLoss.Logits teacherLogits = distillation == null ? null
-                : asTeacher(forward, scope);
+                : teacher.in(parameters().trainable(), () -> forward.get().detached());
         ContrastiveLoss.Logits student = forward.get();
         double alpha = distillation == null ? 0 : distillation.alpha();
         NDArray mean = ContrastiveLoss.mean(student, teacherLogits, alpha,
@@ -168,39 +167,21 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         return pipeline.textEncoder().encode(ids, mask).embeds();
     }
 
-    /**
-     * {@code forward} with the teacher's values in the trainable tensors, cut from the graph; the
-     * student's values are put back exactly (the forward reads the tensors the model holds).
-     */
-    private ContrastiveLoss.Logits asTeacher(Supplier<ContrastiveLoss.Logits> forward, NDManager scope) {
-        Map<String, NDArray> student = new LinkedHashMap<>();
-        parameters().trainable().forEach((name, t) -> student.put(name, copyIn(scope, t)));
-        try {
-            teacher.forEach((name, t) -> overwrite(parameters().trainable().get(name), t));
-            return forward.get().detached();
-        } finally {
-            student.forEach((name, t) -> overwrite(parameters().trainable().get(name), t));
-        }
-    }
-
     /** The EMA step of ALBEF's momentum model: {@code teacher = m teacher + (1 - m) student}. */
     @Override
     public void afterStep() {
         if (distillation == null) {
             return;
         }
-        double m = distillation.momentum();
-        teacher.forEach((name, t) -> {
-            try (NDArray s = parameters().trainable().get(name).stopGradient(); NDArray part = s.mul(1 - m)) {
-                t.muli(m).addi(part);
-            }
-        });
+        teacher.moveToward(parameters().trainable(), distillation.momentum());
     }
 
     @Override
     public Map<String, NDArray> state() {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        teacher.forEach((name, t) -> out.put("teacher." + name, t));
+        if (teacher != null) {
+            teacher.tensors().forEach((name, t) -> out.put("teacher." + name, t));
+        }
         return out;
     }
 
@@ -222,21 +203,6 @@ final class ContrastiveObjective implements Objective<ContrastiveObjective.Sampl
         Map<String, Map<String, NDArray>> extras = scaleTrains || encoderTrains
                 ? Map.of("encoder", Map.of(LOGIT_SCALE, logitScale)) : Map.of();
         ModelWriter.write(output, config, slots.specs(), slots.components(), parameters(), extras, manager);
-    }
-
-    private static NDArray copyIn(NDManager scope, NDArray t) {
-        try (NDArray view = t.stopGradient()) {
-            NDArray copy = view.duplicate();
-            copy.attach(scope);
-            return copy;
-        }
-    }
-
-    /** Puts {@code value} into {@code target}'s own buffer (the model keeps its reference). */
-    private static void overwrite(NDArray target, NDArray value) {
-        try (NDArray data = target.stopGradient()) {
-            data.set(new ai.djl.ndarray.index.NDIndex("..."), value);
-        }
     }
 
     @Override

@@ -22,7 +22,8 @@ import org.mix4j.pipelines.task.PipelineConfig;
  * their {@linkplain Objective#units units} (target tokens, images), so accumulation equals one big
  * batch wherever the objective's loss is a sum over units. Then global-norm clipping, AdamW at the
  * schedule's rate, held-out metrics every {@code eval_every} steps and a resumable state every
- * {@code save_every}. Samples are shuffled per epoch from the seed, and each micro-batch's randomness
+ * {@code save_every}; with {@code ema:} an average of the weights follows each step, and the held-out
+ * metrics and the written model are the average's. Samples are shuffled per epoch from the seed, and each micro-batch's randomness
  * comes from (seed, step, micro-batch), so a resumed run repeats the uninterrupted one.
  */
 public final class Trainer implements AutoCloseable {
@@ -125,8 +126,10 @@ public final class Trainer implements AutoCloseable {
         Parameters params = objective.parameters();
         int total = totalSteps();
         LearningRate schedule = new LearningRate(settings.lr(), settings.schedule(), settings.warmupSteps(), total);
+        WeightAverage ema = settings.ema() == null ? null : new WeightAverage(params.trainable(), manager);
+        Map<String, NDArray> average = ema == null ? Map.of() : ema.tensors();
         TrainingState.Position position = resume == null ? new TrainingState.Position(0, 0)
-                : TrainingState.restore(resume, params, objective.state(), optimizer, manager, settings.seed());
+                : TrainingState.restore(resume, params, objective.state(), average, optimizer, manager, settings.seed());
         long cursor = position.cursor();
         Set<String> noDecay = settings.decayNormsAndBiases() ? Set.of() : params.oneDimensional();
         double lastLoss = Double.NaN;
@@ -134,7 +137,7 @@ public final class Trainer implements AutoCloseable {
         int step = position.step();
         boolean stopped = false;
         if (step == 0 && objective.hasEval()) {
-            listener.eval(0, objective.evaluate()); // the starting point the run's eval metrics compare with
+            listener.eval(0, evaluate(ema)); // the starting point the run's eval metrics compare with
         }
         while (step < total) {
             long start = System.nanoTime();
@@ -167,11 +170,14 @@ public final class Trainer implements AutoCloseable {
             optimizer.step(params.trainable(), lr, noDecay);
             objective.afterStep();
             step++;
+            if (ema != null) {
+                ema.moveToward(params.trainable(), settings.ema().decayAt(step));
+            }
             lastLoss = lossSum / units;
             listener.step(new StepReport(step, total, (double) cursor / objective.size(), lastLoss, lr, norm, work,
                     objective.workUnit(), (System.nanoTime() - start) / 1e9));
             if (settings.evalEvery() > 0 && step % settings.evalEvery() == 0 && objective.hasEval()) {
-                eval = objective.evaluate();
+                eval = evaluate(ema);
                 listener.eval(step, eval);
             }
             boolean last = step == total;
@@ -179,7 +185,7 @@ public final class Trainer implements AutoCloseable {
                 stopped = true;
             }
             if (stopped || last || settings.saveEvery() > 0 && step % settings.saveEvery() == 0) {
-                TrainingState.save(output.resolve("state"), params, objective.state(), optimizer,
+                TrainingState.save(output.resolve("state"), params, objective.state(), average, optimizer,
                         new TrainingState.Position(step, cursor), settings.seed());
                 listener.saved(output.resolve("state"));
             }
@@ -189,13 +195,25 @@ public final class Trainer implements AutoCloseable {
         }
         if (!stopped) {
             if (objective.hasEval() && (settings.evalEvery() == 0 || step % settings.evalEvery() != 0)) {
-                eval = objective.evaluate();
+                eval = evaluate(ema);
                 listener.eval(step, eval);
             }
-            objective.write(output, manager);
+            if (ema == null) {
+                objective.write(output, manager);
+            } else {
+                ema.in(params.trainable(), () -> {
+                    objective.write(output, manager);
+                    return null;
+                });
+            }
             listener.saved(output);
         }
         return new Result(step, lastLoss, eval, stopped, output);
+    }
+
+    /** Held-out metrics, of the {@code ema:} average when there is one. */
+    private Map<String, Double> evaluate(WeightAverage ema) {
+        return ema == null ? objective.evaluate() : ema.in(objective.parameters().trainable(), objective::evaluate);
     }
 
     /** Held-out metrics of the model as it is now. */

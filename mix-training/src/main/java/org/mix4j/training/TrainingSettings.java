@@ -46,6 +46,8 @@ import org.mix4j.config.OptionalKey;
  *     {@code / (SNR(t) + 1)} (v-prediction), so the nearly clean timesteps stop dominating the
  *     gradient; absent: every timestep weighs 1
  * @param classes {@code patch_labels}: the names of the classes its labels index ({@link PatchLabelObjective})
+ * @param ema an exponential moving average of the trainable tensors, written instead of the last
+ *     weights and used for the held-out metrics (diffusers' {@code --use_ema}; {@link EmaSettings})
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -79,7 +81,8 @@ public record TrainingSettings(
         @Default("0.0") double captionDropout,
         @Default("0.000001") double klWeight,
         @OptionalKey Double snrGamma,
-        @Default("[]") List<String> classes) {
+        @Default("[]") List<String> classes,
+        @OptionalKey EmaSettings ema) {
 
     /** The objectives {@code objective:} accepts. */
     public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder",
@@ -246,6 +249,47 @@ public record TrainingSettings(
             if (!(temperature > 0) || Double.isInfinite(temperature)) {
                 throw new IllegalArgumentException("image_to_image temperature must be a finite number > 0, got " + temperature);
             }
+        }
+    }
+
+    /**
+     * {@code ema:}: the average diffusers' {@code EMAModel} keeps (train_text_to_image.py
+     * {@code --use_ema}). After optimizer step k the average moves toward the weights by {@code 1 -
+     * d(k)}, where for {@code j = k - update_after_step - 1} {@code d} is 0 while {@code j <= 0} (the
+     * first update copies the weights), otherwise {@code min(decay, (1 + j) / (10 + j))}, or with
+     * {@code warmup: true} {@code min(decay, 1 - (1 + j / inv_gamma)^-power)}.
+     *
+     * @param decay the most weight the average keeps per step (0.9999: about the last 10,000 steps)
+     * @param updateAfterStep steps during which the average only copies the weights
+     * @param warmup the power-law warmup instead of {@code (1 + j) / (10 + j)}
+     * @param invGamma the warmup's inverse multiplicative factor
+     * @param power the warmup's exponent (2/3 for long runs, 3/4 for short ones)
+     */
+    public record EmaSettings(@Default("0.9999") double decay, @Default("0") int updateAfterStep,
+            @Default("false") boolean warmup, @Default("1.0") double invGamma,
+            @Default("0.6666666666666666") double power) {
+
+        public EmaSettings {
+            if (!(decay >= 0 && decay < 1)) {
+                throw new IllegalArgumentException("ema decay must be in [0, 1), got " + decay);
+            }
+            if (updateAfterStep < 0) {
+                throw new IllegalArgumentException("ema update_after_step must be >= 0, got " + updateAfterStep);
+            }
+            if (!(invGamma > 0) || Double.isInfinite(invGamma) || !(power > 0) || Double.isInfinite(power)) {
+                throw new IllegalArgumentException("ema inv_gamma and power must be finite numbers > 0, got "
+                        + invGamma + " and " + power);
+            }
+        }
+
+        /** The decay of the update after optimizer step {@code step} (1 for the first step). */
+        public double decayAt(int step) {
+            int j = step - updateAfterStep - 1;
+            if (j <= 0) {
+                return 0;
+            }
+            double d = warmup ? 1 - Math.pow(1 + j / invGamma, -power) : (1.0 + j) / (10.0 + j);
+            return Math.min(d, decay);
         }
     }
 }

@@ -21,7 +21,8 @@ import org.mix4j.weights.SafeTensorsWriter;
  * What {@code --resume} needs to continue a run exactly: the trainable tensors, AdamW's moments and
  * update count, and the position in the data ({@code state/} under the output folder:
  * {@code trainable.safetensors}, {@code optimizer.safetensors}, the objective's own tensors such as
- * an EMA teacher in {@code objective.safetensors}, {@code state.json}). Written to a
+ * an EMA teacher in {@code objective.safetensors}, the {@code ema:} average in {@code ema.safetensors},
+ * {@code state.json}). Written to a
  * temporary folder and renamed into place, so an interrupted save leaves the previous state.
  */
 public final class TrainingState {
@@ -29,13 +30,17 @@ public final class TrainingState {
     /** @param step optimizer steps done; @param cursor samples consumed (across epochs) */
     public record Position(int step, long cursor) {}
 
+    private static final String EMA_FILE = "ema.safetensors";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private TrainingState() {}
 
-    /** @param extra the objective's tensors besides the trainable ones ({@link Objective#state()}) */
-    public static void save(Path dir, Parameters params, Map<String, NDArray> extra, AdamW optimizer, Position position,
-            long seed) {
+    /**
+     * @param extra the objective's tensors besides the trainable ones ({@link Objective#state()})
+     * @param average the {@code ema:} average of the trainable tensors (empty without one)
+     */
+    public static void save(Path dir, Parameters params, Map<String, NDArray> extra, Map<String, NDArray> average,
+            AdamW optimizer, Position position, long seed) {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         try {
             deleteTree(tmp);
@@ -57,6 +62,11 @@ public final class TrainingState {
                 extra.forEach((name, t) -> objective.put(name, t.stopGradient()));
                 objective.write(tmp.resolve("objective.safetensors"));
             }
+            if (!average.isEmpty()) {
+                SafeTensorsWriter ema = new SafeTensorsWriter();
+                average.forEach((name, t) -> ema.put(name, t));
+                ema.write(tmp.resolve(EMA_FILE));
+            }
             JsonObject json = new JsonObject();
             json.addProperty("step", position.step());
             json.addProperty("cursor", position.cursor());
@@ -75,9 +85,9 @@ public final class TrainingState {
         }
     }
 
-    /** Puts the saved tensors and moments back; returns where the run stood. */
-    public static Position restore(Path dir, Parameters params, Map<String, NDArray> extra, AdamW optimizer,
-            NDManager manager, long seed) {
+    /** Puts the saved tensors, moments and average back; returns where the run stood. */
+    public static Position restore(Path dir, Parameters params, Map<String, NDArray> extra,
+            Map<String, NDArray> average, AdamW optimizer, NDManager manager, long seed) {
         Path stateFile = dir.resolve("state.json");
         if (!Files.isRegularFile(stateFile)) {
             throw new IllegalArgumentException(dir + ": no training state here (state.json); --resume takes the "
@@ -117,18 +127,31 @@ public final class TrainingState {
                     throw new IllegalArgumentException(dir + ": the saved state has no objective.safetensors (tensors "
                             + extra.keySet() + "): it was saved by a run with another objective");
                 }
-                try (Checkpoint objective = Checkpoint.open(file)) {
-                    var savedExtra = objective.weights(scope, DataType.FLOAT32);
-                    for (Map.Entry<String, NDArray> e : extra.entrySet()) {
-                        if (!savedExtra.contains(e.getKey())) {
-                            throw new IllegalArgumentException(file + ": no tensor '" + e.getKey() + "'");
-                        }
-                        overwrite(e.getValue(), savedExtra.get(e.getKey(), e.getValue().getShape()));
-                    }
+                putBack(file, extra, scope);
+            }
+            if (!average.isEmpty()) {
+                Path file = dir.resolve(EMA_FILE);
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException(dir + ": the saved state has no " + EMA_FILE + ": the run was "
+                            + "saved without ema:, so there is no average to continue; resume without ema: or start "
+                            + "a new run");
                 }
+                putBack(file, average, scope);
             }
         }
         return new Position(json.get("step").getAsInt(), json.get("cursor").getAsLong());
+    }
+
+    private static void putBack(Path file, Map<String, NDArray> targets, NDManager scope) {
+        try (Checkpoint saved = Checkpoint.open(file)) {
+            var tensors = saved.weights(scope, DataType.FLOAT32);
+            for (Map.Entry<String, NDArray> e : targets.entrySet()) {
+                if (!tensors.contains(e.getKey())) {
+                    throw new IllegalArgumentException(file + ": no tensor '" + e.getKey() + "'");
+                }
+                overwrite(e.getValue(), tensors.get(e.getKey(), e.getValue().getShape()));
+            }
+        }
     }
 
     /** Puts {@code value} into {@code target}'s buffer (no new array: the model keeps its reference). */
