@@ -22,9 +22,10 @@ import org.mix4j.pipelines.task.PipelineConfig;
  * their {@linkplain Objective#units units} (target tokens, images), so accumulation equals one big
  * batch wherever the objective's loss is a sum over units. Then global-norm clipping, AdamW at the
  * schedule's rate, held-out metrics every {@code eval_every} steps and a resumable state every
- * {@code save_every}; with {@code ema:} an average of the weights follows each step, and the held-out
- * metrics and the written model are the average's. Samples are shuffled per epoch from the seed, and each micro-batch's randomness
- * comes from (seed, step, micro-batch), so a resumed run repeats the uninterrupted one.
+ * {@code save_every}; with {@code ema:} an average of the weights follows each step, and the
+ * held-out metrics and the written model are the average's. Samples are shuffled per epoch from the
+ * seed, and each micro-batch's randomness comes from (seed, step, micro-batch), so a resumed run
+ * repeats the uninterrupted one.
  */
 public final class Trainer implements AutoCloseable {
 

@@ -21,9 +21,9 @@ import org.mix4j.weights.SafeTensorsWriter;
  * What {@code --resume} needs to continue a run exactly: the trainable tensors, AdamW's moments and
  * update count, and the position in the data ({@code state/} under the output folder:
  * {@code trainable.safetensors}, {@code optimizer.safetensors}, the objective's own tensors such as
- * an EMA teacher in {@code objective.safetensors}, the {@code ema:} average in {@code ema.safetensors},
- * {@code state.json}). Written to a
- * temporary folder and renamed into place, so an interrupted save leaves the previous state.
+ * an EMA teacher in {@code objective.safetensors}, the {@code ema:} average in
+ * {@code ema.safetensors}, {@code state.json}). Written to a temporary folder and renamed into place,
+ * so an interrupted save leaves the previous state.
  */
 public final class TrainingState {
 
