@@ -68,10 +68,11 @@ class TinyVlmShapesTest {
 
     /*
      * The issue asks for 90% on colour, shape and count questions. Measured on the plain scenes
-     * (English / Chinese): colour 0.99 / 0.98, count 1.00 / 1.00, where 0.94 / 0.91, yes/no 0.935 /
-     * 0.925, and the full list of shapes left to right 0.86 / 0.84, short of the bar; on the
-     * hand-drawn ones: colour 0.98 / 0.99, count 1.00 / 1.00, shapes 0.88 / 0.83. Asserted: the bar
-     * where it is met, those levels less a margin elsewhere, so that a regression shows.
+     * (English / Chinese) with the VLM after its stage 4: colour 1.00 / 1.00, count 1.00 / 1.00, where
+     * 0.99 / 0.99, yes/no 0.98 / 0.99, and the full list of shapes left to right 0.86 / 0.84, short of
+     * the bar; on the hand-drawn ones: colour 0.98 / 0.99, count 1.00 / 1.00, shapes 0.90 / 0.93,
+     * where 0.97 / 0.93. Asserted: the bar where it is met in both sets, those levels less a margin
+     * elsewhere, so that a regression shows.
      */
 
     @Test
@@ -91,15 +92,16 @@ class TinyVlmShapesTest {
 
     @Test
     void answersWhereAndYesNoQuestions() {
-        assertAccuracy("where", 0.80);
-        assertAccuracy("yes_no", 0.85);
+        assertAccuracy("where", 0.90);
+        assertAccuracy("yes_no", 0.90);
     }
 
     @Test
     void answersAboutHandDrawnScenesAsWell() {
         assertAccuracy("sketch ", "colour", 0.90);
         assertAccuracy("sketch ", "count", 0.90);
-        assertAccuracy("sketch ", "shapes", 0.70);
+        assertAccuracy("sketch ", "shapes", 0.80);
+        assertAccuracy("sketch ", "where", 0.85);
     }
 
     /** The bundled picture (seed 5, scene 6: a white ring, a purple circle, a black star on green). */
