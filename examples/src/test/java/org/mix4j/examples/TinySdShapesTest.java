@@ -72,30 +72,31 @@ class TinySdShapesTest {
     }
 
     /*
-     * The issue asks that 80% have the colour and the kind asked for; the shipped model does not reach
-     * it (docs/training.md). Measured on these prompts, judged by the CLIP shipped since its stage 4
-     * (2026-12-05; it names a real lone shape's kind 0.99 of the time): colour 0.975 / 0.975 (English /
-     * Chinese), kind 0.775 / 0.725 (chance 0.2), both 0.750 / 0.700 (judged by stage 3's CLIP, 0.94 on
-     * real shapes: kind 0.825 / 0.675, both 0.800 / 0.650; by stage 1's: 0.700 / 0.675 and 0.675 /
-     * 0.650; the UNet after its stage 3 only, by stage 1's CLIP: colour 0.800 / 0.850, kind 0.575 /
-     * 0.625, both 0.425 / 0.525; after stage 2 only: 0.750 / 0.725, 0.425 / 0.425, 0.400 / 0.350). Other
-     * seed sets (-Dshapes.sd.seed 2000 to 5000) gave colour 0.875 to 0.975 and kind 0.70 to 0.90, so the
-     * bars sit below that spread, where a regression shows and a harmless numeric change does not:
-     * colour 0.85 (chance 0.125), kind 0.6.
+     * The issue asks that 80% have the colour and the kind asked for. Measured on these prompts with
+     * the UNet after its stage 5 (the EMA of 2,000 more steps), judged by the CLIP shipped since its
+     * stage 4 (it names a real lone shape's kind 0.99 of the time): colour 0.975 / 0.925 (English /
+     * Chinese), kind 0.875 / 0.875 (chance 0.2), both 0.850 / 0.825. On all five seed sets
+     * (-Dshapes.sd.seed 1000 to 5000, 200 prompts a language) both is 0.83 / 0.79: English meets the
+     * bar, Chinese is just short; colour ranged 0.875 to 1.0 and kind 0.80 to 0.875 (after stage 4
+     * only: both 0.765 / 0.70, colour 0.875 to 0.975, kind 0.70 to 0.90). Asserted: the issue's 0.80
+     * for English, and below the measured spread elsewhere, where a regression shows and a harmless
+     * numeric change does not: colour 0.85 (chance 0.125), kind 0.7, Chinese both 0.7.
      */
 
     @Test
-    void drawsTheColourAskedForAndTheKindAboveChanceInEnglish() {
+    void drawsTheColourAndTheKindAskedForInEnglish() {
         double[] right = judge(false);
         assertTrue(right[0] >= 0.85, "English: share with the colour asked for " + right[0]);
-        assertTrue(right[1] >= 0.6, "English: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[1] >= 0.7, "English: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[2] >= 0.8, "English: share with both right " + right[2]);
     }
 
     @Test
-    void drawsTheColourAskedForAndTheKindAboveChanceInChinese() {
+    void drawsTheColourAndTheKindAskedForInChinese() {
         double[] right = judge(true);
         assertTrue(right[0] >= 0.85, "Chinese: share with the colour asked for " + right[0]);
-        assertTrue(right[1] >= 0.6, "Chinese: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[1] >= 0.7, "Chinese: share the CLIP calls the kind asked for " + right[1]);
+        assertTrue(right[2] >= 0.7, "Chinese: share with both right " + right[2]);
     }
 
     /**
