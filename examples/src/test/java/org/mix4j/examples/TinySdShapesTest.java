@@ -73,14 +73,13 @@ class TinySdShapesTest {
 
     /*
      * The issue asks that 80% have the colour and the kind asked for. Measured on these prompts with
-     * the UNet after its stage 5 (the EMA of 2,000 more steps), judged by the CLIP shipped since its
-     * stage 4 (it names a real lone shape's kind 0.99 of the time): colour 0.975 / 0.925 (English /
-     * Chinese), kind 0.875 / 0.875 (chance 0.2), both 0.850 / 0.825. On all five seed sets
-     * (-Dshapes.sd.seed 1000 to 5000, 200 prompts a language) both is 0.83 / 0.79: English meets the
-     * bar, Chinese is just short; colour ranged 0.875 to 1.0 and kind 0.80 to 0.875 (after stage 4
-     * only: both 0.765 / 0.70, colour 0.875 to 0.975, kind 0.70 to 0.90). Asserted: the issue's 0.80
-     * for English, and below the measured spread elsewhere, where a regression shows and a harmless
-     * numeric change does not: colour 0.85 (chance 0.125), kind 0.7, Chinese both 0.7.
+     * the UNet after its stage 5 (the EMA of 3,000 more steps), judged by the CLIP shipped since its
+     * stage 4 (it names a real lone shape's kind 0.99 of the time): colour 1.000 / 0.975 (English /
+     * Chinese), kind 0.975 / 0.950 (chance 0.2), both 0.975 / 0.925. On all five seed sets
+     * (-Dshapes.sd.seed 1000 to 5000, 200 prompts a language) both is 0.865 / 0.845, each set 0.775 or
+     * more; colour ranged 0.875 to 1.0 and kind 0.825 to 0.975 (after stage 4 only: both 0.765 / 0.70).
+     * Asserted: the issue's 0.80 on both, and below the measured spread elsewhere, where a regression
+     * shows and a harmless numeric change does not: colour 0.85 (chance 0.125), kind 0.7.
      */
 
     @Test
@@ -96,7 +95,7 @@ class TinySdShapesTest {
         double[] right = judge(true);
         assertTrue(right[0] >= 0.85, "Chinese: share with the colour asked for " + right[0]);
         assertTrue(right[1] >= 0.7, "Chinese: share the CLIP calls the kind asked for " + right[1]);
-        assertTrue(right[2] >= 0.7, "Chinese: share with both right " + right[2]);
+        assertTrue(right[2] >= 0.8, "Chinese: share with both right " + right[2]);
     }
 
     /**
