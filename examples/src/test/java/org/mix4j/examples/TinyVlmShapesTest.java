@@ -22,9 +22,9 @@ import org.mix4j.examples.TinyClipShapesTest.Run;
  * the normal loading path, greedy decoding) on scenes it has never seen: {@code mix data synth} with
  * seed 2017 (it was trained on seeds 0 and 11), and 100 drawn in the hand-drawn style it never saw
  * (seed 2018, {@code --sketch 1}). Exact-match accuracy of the generator's own answers to its colour,
- * shapes, count, where and yes/no questions, in English and in Chinese (the word-level tokenizer
- * decodes Chinese with a space between words, so spaces are ignored there), and the answers about
- * the bundled picture. The figures are printed; docs/training.md records them.
+ * shapes, count, where and yes/no questions (for the shapes, any of its {@code answers}), in English
+ * and in Chinese (the word-level tokenizer decodes Chinese with a space between words, so spaces are
+ * ignored there), and the answers about the bundled picture. The figures are printed; docs/training.md records them.
  */
 class TinyVlmShapesTest {
 
@@ -68,11 +68,12 @@ class TinyVlmShapesTest {
 
     /*
      * The issue asks for 90% on colour, shape and count questions. Measured on the plain scenes
-     * (English / Chinese) with the VLM after its stage 4: colour 1.00 / 1.00, count 1.00 / 1.00, where
-     * 0.99 / 0.99, yes/no 0.98 / 0.99, and the full list of shapes left to right 0.86 / 0.84, short of
-     * the bar; on the hand-drawn ones: colour 0.98 / 0.99, count 1.00 / 1.00, shapes 0.90 / 0.93,
-     * where 0.97 / 0.93. Asserted: the bar where it is met in both sets, those levels less a margin
-     * elsewhere, so that a regression shows.
+     * (English / Chinese) with the VLM after its stage 4: colour 1.00 / 1.00, count 1.00 / 1.00, the
+     * shapes 0.92 / 0.92 (in an order a viewer could call left to right: either order of two shapes
+     * one above the other; the generator's order alone 0.86 / 0.84), where 0.99 / 0.99, yes/no 0.98 /
+     * 0.99; on the hand-drawn ones: colour 0.98 / 0.99, count 1.00 / 1.00, shapes 0.94 / 0.96, where
+     * 0.97 / 0.93. Asserted: the issue's bar on all three kinds in both sets, elsewhere those levels
+     * less a margin, so that a regression shows.
      */
 
     @Test
@@ -86,8 +87,8 @@ class TinyVlmShapesTest {
     }
 
     @Test
-    void listsTheShapesLeftToRightMostOfTheTime() {
-        assertAccuracy("shapes", 0.75);
+    void answersWhichShapesQuestions() {
+        assertAccuracy("shapes", 0.90);
     }
 
     @Test
@@ -100,16 +101,25 @@ class TinyVlmShapesTest {
     void answersAboutHandDrawnScenesAsWell() {
         assertAccuracy("sketch ", "colour", 0.90);
         assertAccuracy("sketch ", "count", 0.90);
-        assertAccuracy("sketch ", "shapes", 0.80);
+        assertAccuracy("sketch ", "shapes", 0.90);
         assertAccuracy("sketch ", "where", 0.85);
     }
 
-    /** The bundled picture (seed 5, scene 6: a white ring, a purple circle, a black star on green). */
+    /**
+     * The bundled picture (seed 5, scene 6: a white ring on the left, a black star above a purple
+     * circle on the right, 3 px further right in the 86 px picture: either order lists them).
+     */
     @Test
     void answersAboutTheBundledPicture() {
-        Run run = bundledPicture();
+        assertBundledAnswers(bundledPicture());
+    }
+
+    private static void assertBundledAnswers(Run run) {
         assertEquals(0, run.code(), run.err());
-        assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
+        List<String> answers = run.out().strip().lines().toList();
+        assertEquals(List.of("black", "黑色", "three"), answers.subList(0, Math.min(3, answers.size())), run.err());
+        assertTrue(answers.size() == 4 && List.of("a white ring, a purple circle and a black star",
+                "a white ring, a black star and a purple circle").contains(answers.get(3)), answers.toString());
     }
 
     /**
@@ -134,22 +144,21 @@ class TinyVlmShapesTest {
             assertTrue(Math.abs(right - fp32[0]) <= Math.max(2, fp32[1] / 50), kind.getKey() + ": " + quantize + " " + right
                     + " right against fp32's " + fp32[0] + " of " + fp32[1]);
         });
-        Run run = bundledPicture("--quantize", quantize);
-        assertEquals(0, run.code(), run.err());
-        assertEquals(List.of("black", "黑色", "three"), run.out().strip().lines().toList(), run.err());
+        assertBundledAnswers(bundledPicture("--quantize", quantize));
     }
 
     private static Run bundledPicture(String... flags) {
         List<String> args = new ArrayList<>(List.of("run", PIPELINE.toString(), "--image",
                 "images/shapes-demo.png", "--prompt", "What colour is the star?", "--prompt", "星形是什么颜色？", "--prompt",
-                "How many shapes are there?"));
+                "How many shapes are there?", "--prompt", "Which shapes are in the picture?"));
         args.addAll(List.of(flags));
         return TinyClipShapesTest.mix(args.toArray(String[]::new));
     }
 
     /**
      * {@code --answers} asks a text model too: its greedy answer, the same {@code mix run} gives, is
-     * compared with each sample's reply. A question that comes with a picture is refused, naming the
+     * compared with each sample's reply, or with each of its {@code answers} where it lists them
+     * (a list that is not strings is refused, naming the line). A question that comes with a picture is refused, naming the
      * data file and line (a text model could not see it).
      */
     @Test
@@ -162,13 +171,24 @@ class TinyVlmShapesTest {
         Files.writeString(file, "{\"kind\": \"same\", \"conversations\": [{\"from\": \"human\", \"value\": \"" + question
                 + "\"}, {\"from\": \"gpt\", \"value\": \"" + said + "\"}]}\n"
                 + "{\"kind\": \"other\", \"conversations\": [{\"from\": \"human\", \"value\": \"" + question
-                + "\"}, {\"from\": \"gpt\", \"value\": \"not what it says\"}]}\n");
+                + "\"}, {\"from\": \"gpt\", \"value\": \"not what it says\"}]}\n"
+                + "{\"kind\": \"listed\", \"answers\": [\"not what it says\", \"" + said + "\"], \"conversations\": "
+                + "[{\"from\": \"human\", \"value\": \"" + question + "\"}, {\"from\": \"gpt\", \"value\": \"not what it says\"}]}\n");
         Run eval = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data", file.toString(), "--json");
         assertEquals(0, eval.code(), eval.err());
         JsonObject scores = JsonParser.parseString(eval.out().strip()).getAsJsonObject();
         assertEquals(1, scores.getAsJsonObject("same").get("right").getAsInt(), eval.out());
         assertEquals(0, scores.getAsJsonObject("other").get("right").getAsInt(), eval.out());
         assertEquals(1, scores.getAsJsonObject("other").get("asked").getAsInt(), eval.out());
+        assertEquals(1, scores.getAsJsonObject("listed").get("right").getAsInt(), eval.out()); // one of its "answers"
+
+        Path badAnswers = dir.resolve("bad-answers.jsonl");
+        Files.writeString(badAnswers, "{\"answers\": \"" + said + "\", \"conversations\": [{\"from\": \"human\", "
+                + "\"value\": \"" + question + "\"}, {\"from\": \"gpt\", \"value\": \"" + said + "\"}]}\n");
+        Run bad = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data", badAnswers.toString());
+        assertEquals(2, bad.code(), bad.out());
+        assertTrue(bad.err().contains("bad-answers.jsonl:1") && bad.err().contains("\"answers\" must be an array of strings"),
+                bad.err());
 
         Run pictures = TinyClipShapesTest.mix("eval", "serve/tiny-text.yaml", "--answers", "--data",
                 dir.resolve("album/llava-vqa.jsonl").toString());

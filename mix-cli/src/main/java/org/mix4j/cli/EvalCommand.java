@@ -58,7 +58,8 @@ public final class EvalCommand implements Callable<Integer>, CliCommand {
 
     @Option(names = "--answers", description = "Understanding or text pipelines: ask each sample's first question (greedy, the "
             + "pipeline's max_new_tokens) and report exact-match accuracy per \"kind\" of sample (mix data synth writes "
-            + "colour, shapes, count, where, yes_no, background), with a few wrong answers; instead of the loss.")
+            + "colour, shapes, count, where, yes_no, background) against its reply or any of its \"answers\", with a few "
+            + "wrong answers; instead of the loss.")
     boolean answers;
 
     @Option(names = "--json", description = "Print {\"loss\", \"samples\", \"targets\"} (retrieval: the metrics and "

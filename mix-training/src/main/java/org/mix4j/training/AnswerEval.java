@@ -1,5 +1,6 @@
 package org.mix4j.training;
 
+import com.google.gson.JsonElement;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +20,10 @@ import org.mix4j.records.RecordPaths;
 /**
  * Exact-match accuracy of an understanding (or text) model's answers on LLaVA-format question-answer data:
  * each sample's first user message is asked (with its images) and the model's greedy answer is
- * compared with the first {@code gpt} reply. Samples are grouped by their {@code kind} field when
+ * compared with the first {@code gpt} reply, or, when the sample has an {@code answers} array (as
+ * VQA data lists every accepted answer; {@code mix data synth} writes one where two shapes stand one
+ * above the other, so that either order of listing them counts), with each of those as well.
+ * Samples are grouped by their {@code kind} field when
  * they have one ({@code mix data synth} writes colour, shapes, count, where, yes_no, background),
  * else counted under {@code all}. Answers compare after trimming, lower-casing and collapsing
  * whitespace; where either side holds a Han character all whitespace is dropped (a word-level
@@ -94,6 +98,7 @@ public final class AnswerEval {
         List<JsonRecordReader.Entry> rows = JsonRecords.read(file); // read once: the samples and their kinds
         Path base = RecordPaths.base(file);
         List<ConversationData.Sample> samples = rows.stream().map(r -> ConversationData.sample(r, base)).toList();
+        List<List<String>> accepted = rows.stream().map(AnswerEval::accepted).toList();
         if (!seesImages) { // before any answer: the first such sample, not one batch in
             samples.stream().filter(s -> !s.images().isEmpty()).findFirst().ifPresent(s -> {
                 throw new IllegalArgumentException(s.where() + ": the question comes with an image, which a task: "
@@ -129,7 +134,7 @@ public final class AnswerEval {
                 String got = answers.get(i - start);
                 Score score = scores.computeIfAbsent(kind(rows.get(i)), k -> new Score());
                 score.asked++;
-                if (same(got, want)) {
+                if (same(got, want) || accepted.get(i).stream().anyMatch(a -> same(got, a))) {
                     score.right++;
                 } else if (score.wrong.size() < EXAMPLES) {
                     score.wrong.add(s.where() + ": " + first(s, "user").text().replace("\n", " ") + " -> " + got.strip()
@@ -156,6 +161,20 @@ public final class AnswerEval {
 
     private static boolean hasHan(String s) {
         return s.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN);
+    }
+
+    /** A sample's {@code answers} (none when it has none); an error naming its line when not an array of strings. */
+    private static List<String> accepted(JsonRecordReader.Entry row) {
+        JsonElement answers = row.json().isJsonObject() ? row.json().getAsJsonObject().get("answers") : null;
+        if (answers == null || answers.isJsonNull()) {
+            return List.of();
+        }
+        if (!answers.isJsonArray() || !answers.getAsJsonArray().asList().stream()
+                .allMatch(a -> a.isJsonPrimitive() && a.getAsJsonPrimitive().isString())) {
+            throw new IllegalArgumentException(row.where() + ": \"answers\" must be an array of strings (every accepted "
+                    + "answer), got " + answers);
+        }
+        return answers.getAsJsonArray().asList().stream().map(JsonElement::getAsString).toList();
     }
 
     private static String kind(JsonRecordReader.Entry row) {

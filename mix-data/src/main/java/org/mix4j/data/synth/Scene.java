@@ -1,5 +1,6 @@
 package org.mix4j.data.synth;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -27,6 +28,41 @@ public record Scene(int width, int height, Colour background, boolean textured, 
     /** The shapes from left to right (how captions list them). */
     public List<Shape> leftToRight() {
         return shapes.stream().sorted(Comparator.comparingDouble(Shape::x)).toList();
+    }
+
+    /**
+     * Whether {@code a} is clearly left of {@code b}: its centre lies left of b's by at least half the
+     * smaller bounding radius. Closer than that, one shape stands above the other, and a viewer may
+     * list them in either order.
+     */
+    public static boolean clearlyLeftOf(Shape a, Shape b) {
+        return b.x() - a.x() >= 0.5 * Math.min(a.radius(), b.radius());
+    }
+
+    /**
+     * Every order of the shapes a viewer could call left to right: {@link #leftToRight()} first, then
+     * those that swap shapes neither of which is {@link #clearlyLeftOf clearly left of} the other.
+     */
+    public List<List<Shape>> leftToRightOrders() {
+        List<List<Shape>> orders = new ArrayList<>();
+        extend(List.of(), leftToRight(), orders);
+        return orders;
+    }
+
+    private static void extend(List<Shape> placed, List<Shape> rest, List<List<Shape>> orders) {
+        if (rest.isEmpty()) {
+            orders.add(placed);
+            return;
+        }
+        for (Shape next : rest) {
+            if (rest.stream().noneMatch(other -> clearlyLeftOf(other, next))) { // nothing clearly left of it is still to come
+                List<Shape> more = new ArrayList<>(placed);
+                more.add(next);
+                List<Shape> others = new ArrayList<>(rest);
+                others.remove(next);
+                extend(List.copyOf(more), others, orders);
+            }
+        }
     }
 
     /** The shape of {@code kind}, or {@code null}. */

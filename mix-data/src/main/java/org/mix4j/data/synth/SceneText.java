@@ -13,8 +13,20 @@ import java.util.Random;
  */
 public final class SceneText {
 
-    /** A question and its one right answer; {@code kind} groups them for accuracy reports. */
-    public record Qa(String kind, String question, String answer) {}
+    /**
+     * A question, its answer and any other answers as right ({@code alsoRight}: the shapes listed in
+     * another order a viewer could call left to right); {@code kind} groups them for accuracy reports.
+     */
+    public record Qa(String kind, String question, String answer, List<String> alsoRight) {
+        public Qa {
+            alsoRight = List.copyOf(alsoRight);
+        }
+
+        /** A question with one right answer. */
+        public Qa(String kind, String question, String answer) {
+            this(kind, question, answer, List.of());
+        }
+    }
 
     private static final String[] COUNT_EN = {"zero", "one", "two", "three"};
     private static final String[] COUNT_ZH = {"零", "一", "两", "三"};
@@ -25,16 +37,28 @@ public final class SceneText {
 
     /** "a red circle and a blue square on a white background" / "白色背景上有一个红色圆形和一个蓝色正方形". */
     public static String caption(Scene scene, String language) {
-        return language.equals("zh")
-                ? scene.background().chinese() + "背景上有" + shapes(scene, "zh")
-                : shapes(scene, "en") + " on " + article(scene.background().english()) + " " + scene.background().english()
-                        + " background";
+        return captions(scene, language).get(0);
+    }
+
+    /**
+     * The caption with the shapes in each order a viewer could call left to right
+     * ({@link Scene#leftToRightOrders()}), {@link #caption} first.
+     */
+    public static List<String> captions(Scene scene, String language) {
+        String background = scene.background().english();
+        return scene.leftToRightOrders().stream().map(order -> language.equals("zh")
+                ? scene.background().chinese() + "背景上有" + list(order, "zh")
+                : list(order, "en") + " on " + article(background) + " " + background + " background").toList();
     }
 
     /** The shapes, left to right: "a red circle, a blue square and a green star" / "一个红色圆形、一个蓝色正方形和一个绿色星形". */
     public static String shapes(Scene scene, String language) {
+        return list(scene.leftToRight(), language);
+    }
+
+    private static String list(List<Scene.Shape> shapes, String language) {
         List<String> parts = new ArrayList<>();
-        for (Scene.Shape s : scene.leftToRight()) {
+        for (Scene.Shape s : shapes) {
             parts.add(language.equals("zh") ? "一个" + s.colour().chinese() + s.kind().chinese()
                     : article(s.colour().english()) + " " + s.colour().english() + " " + s.kind().english());
         }
@@ -47,8 +71,9 @@ public final class SceneText {
     }
 
     /**
-     * The question-answer pairs of a scene: a colour question per shape, which shapes, how many,
-     * where (per shape whose place is clear), one yes and one no question, the background.
+     * The question-answer pairs of a scene: a colour question per shape, which shapes (left to right;
+     * where two stand one above the other, the other order is right too), how many, where (per shape
+     * whose place is clear), one yes and one no question, the background.
      *
      * @param random picks the shape the yes/no questions are about
      */
@@ -59,8 +84,9 @@ public final class SceneText {
             out.add(zh ? new Qa("colour", s.kind().chinese() + "是什么颜色？", s.colour().chinese())
                     : new Qa("colour", "What colour is the " + s.kind().english() + "?", s.colour().english()));
         }
-        out.add(zh ? new Qa("shapes", "图中有哪些形状？", shapes(scene, "zh"))
-                : new Qa("shapes", "Which shapes are in the picture?", shapes(scene, "en")));
+        List<String> lists = scene.leftToRightOrders().stream().map(order -> list(order, language)).toList();
+        out.add(new Qa("shapes", zh ? "图中有哪些形状？" : "Which shapes are in the picture?", lists.get(0),
+                lists.subList(1, lists.size())));
         int n = scene.shapes().size();
         out.add(zh ? new Qa("count", "图中有几个形状？", COUNT_ZH[n] + "个")
                 : new Qa("count", "How many shapes are there?", COUNT_EN[n]));

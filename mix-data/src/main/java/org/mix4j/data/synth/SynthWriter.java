@@ -31,8 +31,10 @@ import javax.imageio.stream.ImageOutputStream;
  * language ({@code en} plain names, {@code zh} with a {@code -zh} suffix): {@code captions.jsonl}
  * (image-caption pairs for the contrastive and diffusion objectives), {@code llava-captions.jsonl}
  * (LLaVA stage 1: describe the picture) and {@code llava-vqa.jsonl} (stage 2: one question a
- * sample, with its {@code kind}), and {@code synth.json} (seed, count, options). The text files are
- * written beside the folder's final names and moved into place when complete.
+ * sample, with its {@code kind}; where shapes stand one above the other, {@code answers} lists the
+ * reply and its other right orders for {@code mix eval --answers}), and {@code synth.json} (seed,
+ * count, options). The text files are written beside the folder's final names and moved into place
+ * when complete.
  */
 public final class SynthWriter {
 
@@ -83,16 +85,17 @@ public final class SynthWriter {
                         pair.addProperty("image", imagePath);
                         pair.addProperty("caption", SceneText.caption(scene, lang));
                         line(files.get("captions" + suffix + ".jsonl"), pair);
+                        List<String> captions = SceneText.captions(scene, lang);
                         line(files.get("llava-captions" + suffix + ".jsonl"), conversation(
                                 String.format(Locale.ROOT, "scene-%05d-caption", i), imagePath,
                                 lang.equals("zh") ? "描述这张图片。" : "Describe the picture.",
-                                SceneText.caption(scene, lang), "caption"));
+                                captions.get(0), captions.subList(1, captions.size()), "caption"));
                         List<SceneText.Qa> qas = SceneText.questions(scene, lang, new Random(random.nextLong()));
                         for (int q = 0; q < qas.size(); q++) {
                             SceneText.Qa qa = qas.get(q);
                             line(files.get("llava-vqa" + suffix + ".jsonl"), conversation(
                                     String.format(Locale.ROOT, "scene-%05d-%s-q%d", i, lang, q), imagePath,
-                                    qa.question(), qa.answer(), qa.kind()));
+                                    qa.question(), qa.answer(), qa.alsoRight(), qa.kind()));
                         }
                         questions += qas.size();
                     }
@@ -178,7 +181,9 @@ public final class SynthWriter {
         return o;
     }
 
-    private static JsonObject conversation(String id, String image, String question, String answer, String kind) {
+    /** A LLaVA sample; where other answers are as right, {@code answers} lists them all, the reply first. */
+    private static JsonObject conversation(String id, String image, String question, String answer, List<String> alsoRight,
+            String kind) {
         JsonObject o = new JsonObject();
         o.addProperty("id", id);
         o.addProperty("image", image);
@@ -193,6 +198,12 @@ public final class SynthWriter {
         turns.add(human);
         turns.add(gpt);
         o.add("conversations", turns);
+        if (!alsoRight.isEmpty()) {
+            JsonArray answers = new JsonArray();
+            answers.add(answer);
+            alsoRight.forEach(answers::add);
+            o.add("answers", answers);
+        }
         return o;
     }
 

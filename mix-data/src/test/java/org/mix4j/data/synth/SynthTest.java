@@ -122,6 +122,47 @@ class SynthTest {
         assertTrue(SceneText.questions(centred, "en", new Random(0)).stream().noneMatch(q -> q.kind().equals("where")));
     }
 
+    /**
+     * Shapes one above the other (centres closer across than half the smaller radius) may be listed
+     * in either order: "which shapes" and the caption carry the other order as right too, and the
+     * LLaVA files list both under "answers"; shapes clearly apart keep their one order.
+     */
+    @Test
+    void shapesOneAboveTheOtherMayBeListedInEitherOrder() throws Exception {
+        Scene.Shape star = new Scene.Shape(ShapeKind.STAR, Colour.ORANGE, 100, 30, 20, 0);
+        Scene.Shape ring = new Scene.Shape(ShapeKind.RING, Colour.BLUE, 95, 150, 30, 0); // 5 px left of the star: < 10
+        Scene.Shape square = new Scene.Shape(ShapeKind.SQUARE, Colour.RED, 180, 100, 20, 0);
+        Scene s = new Scene(240, 200, Colour.WHITE, false, Scene.Style.CLEAN, List.of(star, ring, square));
+        assertEquals(List.of(List.of(ring, star, square), List.of(star, ring, square)), s.leftToRightOrders());
+        SceneText.Qa which = SceneText.questions(s, "en", new Random(0)).stream()
+                .filter(q -> q.kind().equals("shapes")).findFirst().orElseThrow();
+        assertEquals("a blue ring, an orange star and a red square", which.answer());
+        assertEquals(List.of("an orange star, a blue ring and a red square"), which.alsoRight());
+        assertEquals(List.of("白色背景上有一个蓝色圆环、一个橙色星形和一个红色正方形", "白色背景上有一个橙色星形、一个蓝色圆环和一个红色正方形"),
+                SceneText.captions(s, "zh"));
+
+        // 10 px apart across (half of 20): clearly left, one order only
+        Scene apart = new Scene(240, 200, Colour.WHITE, false, Scene.Style.CLEAN, List.of(star,
+                new Scene.Shape(ShapeKind.RING, Colour.BLUE, 90, 150, 30, 0)));
+        assertEquals(1, apart.leftToRightOrders().size());
+        assertTrue(SceneText.questions(apart, "en", new Random(0)).stream().allMatch(q -> q.alsoRight().isEmpty()));
+
+        // the written files: "answers" on such samples only, the reply first
+        SynthWriter.write(dir, 5, 60, SynthOptions.defaults(), false, n -> {});
+        int listed = 0;
+        for (String line : Files.readAllLines(dir.resolve("llava-vqa.jsonl"))) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("answers")) {
+                listed++;
+                assertEquals("shapes", o.get("kind").getAsString(), line);
+                var answers = o.getAsJsonArray("answers");
+                assertTrue(answers.size() >= 2, line);
+                assertEquals(o.getAsJsonArray("conversations").get(1).getAsJsonObject().get("value"), answers.get(0), line);
+            }
+        }
+        assertTrue(listed > 0 && listed < 30, listed + " of 60 scenes with shapes one above the other");
+    }
+
     @Test
     void aFolderWithOtherFilesIsNeverOverwritten() throws Exception {
         Files.writeString(dir.resolve("notes.txt"), "mine");
