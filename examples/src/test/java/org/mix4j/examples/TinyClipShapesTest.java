@@ -37,10 +37,12 @@ import org.mix4j.registry.MixSettings;
  * what the nearest other picture of each of 300 shares (among 100, some pictures have no other with the
  * same main shape; among these 300 each has one); {@code mix index} / {@code mix search --text "a red star"}
  * end to end on README's album. The figures are printed; docs/training.md records them.
+ * {@code -Dshapes.clip=PIPELINE.yaml} (relative to examples/) measures another model, e.g. one
+ * retrained by the recipes.
  */
 class TinyClipShapesTest {
 
-    static final Path SHAPES = Path.of("retrieval/shapes.yaml");
+    static final Path SHAPES = Path.of(System.getProperty("shapes.clip", "retrieval/shapes.yaml"));
     static final int COUNT = 100;
     static final int ALL = 300;
     /** The bar for image->image (docs/training.md has the measured figure). */

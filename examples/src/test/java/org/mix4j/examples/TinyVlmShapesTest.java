@@ -24,11 +24,13 @@ import org.mix4j.examples.TinyClipShapesTest.Run;
  * (seed 2018, {@code --sketch 1}). Exact-match accuracy of the generator's own answers to its colour,
  * shapes, count, where and yes/no questions (for the shapes, any of its {@code answers}), in English
  * and in Chinese (the word-level tokenizer decodes Chinese with a space between words, so spaces are
- * ignored there), and the answers about the bundled picture. The figures are printed; docs/training.md records them.
+ * ignored there), and the answers about the bundled picture. The figures are printed;
+ * docs/training.md records them. {@code -Dshapes.vlm=PIPELINE.yaml} (relative to examples/)
+ * measures another model, e.g. one retrained by the recipes.
  */
 class TinyVlmShapesTest {
 
-    static final Path PIPELINE = Path.of("understanding/shapes-vlm.yaml");
+    static final Path PIPELINE = Path.of(System.getProperty("shapes.vlm", "understanding/shapes-vlm.yaml"));
     static final int SCENES = 100;
     static final int BATCH = 32;
 
