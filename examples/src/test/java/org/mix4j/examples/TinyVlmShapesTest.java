@@ -160,8 +160,8 @@ class TinyVlmShapesTest {
     /**
      * {@code --answers} asks a text model too: its greedy answer, the same {@code mix run} gives, is
      * compared with each sample's reply, or with each of its {@code answers} where it lists them
-     * (a list that is not strings is refused, naming the line). A question that comes with a picture is refused, naming the
-     * data file and line (a text model could not see it).
+     * (a list that is not strings is refused, naming the line). A question that comes with a picture
+     * is refused, naming the data file and line (a text model could not see it).
      */
     @Test
     void answersOfATextModelAndItsRefusalOfPictures() throws IOException {
