@@ -14,11 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.Autoencoder;
 import org.mix4j.api.LatentDistribution;
 import org.mix4j.config.ConfigException;
@@ -27,33 +24,17 @@ import org.mix4j.config.JsonConfig;
 import org.mix4j.pipelines.generation.GenerationComponents;
 import org.mix4j.pipelines.generation.Images;
 import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.weights.Checkpoint;
 
 /** {@code objective: autoencoder}: the VAE of the tiny SD recipe learns to reconstruct the suns. */
-class AutoencoderTrainingTest {
+class AutoencoderTrainingTest extends WithRuntime {
 
     static final Path RECIPES = CausalLmTrainingTest.RECIPES;
     static final Path RECIPE = RECIPES.resolve("tiny-sd-full.yaml");
     static final Path BASE = RECIPES.resolve("../../testdata/golden/sd_pipeline").normalize();
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     private static ConfigOverrides autoencoder() {
         return new ConfigOverrides().set("training.objective", "autoencoder", "test")
@@ -61,8 +42,7 @@ class AutoencoderTrainingTest {
     }
 
     private Trainer trainer(ConfigOverrides overrides, Path out) {
-        PipelineConfig config = PipelineConfig.load(RECIPE, overrides);
-        return new Trainer(config, Trainer.settings(config), RECIPE.getParent(), out, runtime.loader(), manager);
+        return trainer(RECIPE, overrides, out);
     }
 
     /**

@@ -14,43 +14,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.Trainable;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.text.TextPipeline;
 import org.mix4j.pipelines.understanding.UnderstandingPipeline;
-import org.mix4j.registry.MixSettings;
 
 /** mix train's causal_lm objective on the example recipes and the tiny suns data. */
-class CausalLmTrainingTest {
+class CausalLmTrainingTest extends WithRuntime {
 
     static final Path RECIPES = Path.of("../examples/train").toAbsolutePath().normalize();
     static final Path STAGE1 = RECIPES.resolve("tiny-llava-stage1.yaml");
     static final Path STAGE2 = RECIPES.resolve("tiny-llava-stage2-lora.yaml");
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     /** Records what the run reports. */
     static final class Log implements Trainer.Listener {
@@ -70,12 +51,6 @@ class CausalLmTrainingTest {
         @Override
         public void saved(Path dir) {
         }
-    }
-
-    private Trainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
-        PipelineConfig config = PipelineConfig.load(recipe, overrides);
-        return new Trainer(config, Trainer.settings(config), recipe.getParent(), out,
-                runtime.loader(), manager);
     }
 
     private static Map<String, float[]> values(Map<String, NDArray> tensors) {

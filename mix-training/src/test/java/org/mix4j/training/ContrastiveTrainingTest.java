@@ -16,44 +16,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.Trainable;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.weights.Checkpoint;
 
 /** mix train's contrastive objective on the tiny random CLIP recipe and on the clip_full checkpoint. */
-class ContrastiveTrainingTest {
+class ContrastiveTrainingTest extends WithRuntime {
 
     static final Path RECIPES = Path.of("../examples/train").toAbsolutePath().normalize();
     static final Path RECIPE = RECIPES.resolve("tiny-clip-contrastive.yaml");
     static final Path CLIP_FULL = Path.of("../testdata/golden/clip_full").toAbsolutePath().normalize();
     static final String DISTILLATION = "  distillation: { momentum: 0.9, alpha: 0.4 }";
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     /** Records what the run reports. */
     static final class Log implements Trainer.Listener {
@@ -88,7 +69,8 @@ class ContrastiveTrainingTest {
         return file;
     }
 
-    private Trainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
+    /** A trainer whose recipe may lie elsewhere (written into the test's folder) but whose paths resolve against RECIPES. */
+    private Trainer trainerInRecipes(Path recipe, ConfigOverrides overrides, Path out) {
         PipelineConfig config = PipelineConfig.load(recipe, overrides);
         return new Trainer(config, Trainer.settings(config), RECIPES, out, runtime.loader(), manager);
     }
@@ -101,7 +83,7 @@ class ContrastiveTrainingTest {
 
     private Log run(Path recipe, ConfigOverrides overrides, Path out) {
         Log log = new Log();
-        try (Trainer t = trainer(recipe, overrides, out)) {
+        try (Trainer t = trainerInRecipes(recipe, overrides, out)) {
             t.run(log, () -> false, null);
         }
         return log;
@@ -161,7 +143,7 @@ class ContrastiveTrainingTest {
     void theImageToImageTermNeedsLabelledData() throws Exception {
         Path recipe = recipe("unlabelled", DISTILLATION, "  image_to_image: { weight: 1.0 }");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> trainer(recipe, new ConfigOverrides(), dir.resolve("x")));
+                () -> trainerInRecipes(recipe, new ConfigOverrides(), dir.resolve("x")));
         assertTrue(e.getMessage().contains("train.jsonl") && e.getMessage().contains("\"label\""), e.getMessage());
     }
 
@@ -189,13 +171,13 @@ class ContrastiveTrainingTest {
         Log whole = run(recipe, six, dir.resolve("whole"));
         Log first = new Log();
         Path out = dir.resolve("parts");
-        try (Trainer t = trainer(recipe, six, out)) {
+        try (Trainer t = trainerInRecipes(recipe, six, out)) {
             Trainer.Result r = t.run(first, () -> first.losses.size() == 3, null);
             assertTrue(r.stopped());
         }
         assertTrue(Files.isRegularFile(out.resolve("state/objective.safetensors")), "the teacher is saved");
         Log second = new Log();
-        try (Trainer t = trainer(recipe, six, out)) {
+        try (Trainer t = trainerInRecipes(recipe, six, out)) {
             t.run(second, () -> false, out.resolve("state"));
         }
         List<Double> resumed = new ArrayList<>(first.losses);
@@ -209,7 +191,7 @@ class ContrastiveTrainingTest {
     @Test
     void frozenTowerAndLogitScaleStayBitIdentical() throws Exception {
         Path recipe = recipe("text-only", "trainable: [encoder, text_encoder, logit_scale]", "trainable: [text_encoder]");
-        try (Trainer t = trainer(recipe, new ConfigOverrides().set("training.max_steps", 3, "test")
+        try (Trainer t = trainerInRecipes(recipe, new ConfigOverrides().set("training.max_steps", 3, "test")
                 .unset("training.eval_data", "test"), dir.resolve("out"))) {
             Map<String, NDArray> frozen = new LinkedHashMap<>(t.parameters().all());
             frozen.keySet().removeIf(n -> n.startsWith("text_encoder."));
@@ -306,7 +288,7 @@ class ContrastiveTrainingTest {
                 "trainable: [logit_scale]\n  lora: { slot: text_encoder, r: 4, alpha: 8, target_modules: [q_proj, v_proj] }");
         Path out = dir.resolve("out");
         Map<String, Double> trained;
-        try (Trainer t = trainer(recipe, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
+        try (Trainer t = trainerInRecipes(recipe, new ConfigOverrides().set("training.max_steps", 2, "test"), out)) {
             assertEquals(9, t.parameters().trainable().size(), t.parameters().trainable().keySet().toString());
             trained = t.run(new Log(), () -> false, null).eval();
         }
@@ -322,7 +304,7 @@ class ContrastiveTrainingTest {
     void anUnderstandingRecipeIsAConfigErrorNamingTheTaskKey() {
         ConfigOverrides contrastive = new ConfigOverrides().set("training.objective", "contrastive", "test");
         ConfigException e = assertThrows(ConfigException.class,
-                () -> trainer(RECIPES.resolve("tiny-llava-stage1.yaml"), contrastive, dir.resolve("x")));
+                () -> trainerInRecipes(RECIPES.resolve("tiny-llava-stage1.yaml"), contrastive, dir.resolve("x")));
         assertTrue(e.getMessage().contains("tiny-llava-stage1.yaml:") && e.getMessage().contains("task")
                 && e.getMessage().contains("retrieval"), e.getMessage());
     }

@@ -14,11 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.ProgressListener;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
@@ -30,43 +27,20 @@ import org.mix4j.pipelines.generation.Images;
 import org.mix4j.pipelines.generation.StableDiffusionPipeline;
 import org.mix4j.pipelines.task.PipelineConfig;
 import org.mix4j.pipelines.task.Presets;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.weights.Checkpoint;
 
 /** mix train's diffusion objective on the tiny SD recipe and the suns' caption pairs. */
-class DiffusionTrainingTest {
+class DiffusionTrainingTest extends WithRuntime {
 
     static final Path RECIPES = CausalLmTrainingTest.RECIPES;
     static final Path RECIPE = RECIPES.resolve("tiny-sd-lora.yaml");
     static final Path FULL_RECIPE = RECIPES.resolve("tiny-sd-full.yaml");
 
-    /** A key set to nothing (ConfigOverrides skips a Java null). */
-
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
-
     private Trainer trainer(ConfigOverrides overrides, Path out) {
         return trainer(RECIPE, overrides, out);
-    }
-
-    private Trainer trainer(Path recipe, ConfigOverrides overrides, Path out) {
-        PipelineConfig config = PipelineConfig.load(recipe, overrides);
-        return new Trainer(config, Trainer.settings(config), recipe.getParent(), out, runtime.loader(), manager);
     }
 
     private static Map<String, float[]> values(Map<String, NDArray> tensors) {

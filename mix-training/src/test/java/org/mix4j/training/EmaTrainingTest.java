@@ -13,41 +13,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.config.ConfigOverrides;
-import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.weights.Checkpoint;
 
 /** {@code ema:} on the tiny SD recipe's whole UNet: the average written, resumed and refused. */
-class EmaTrainingTest {
-
-    private static MixRuntime runtime;
-    private static NDManager manager;
+class EmaTrainingTest extends WithRuntime {
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
-
     private Trainer trainer(ConfigOverrides overrides, Path out) {
-        PipelineConfig config = PipelineConfig.load(DiffusionTrainingTest.RECIPE, overrides);
-        return new Trainer(config, Trainer.settings(config), DiffusionTrainingTest.RECIPE.getParent(), out,
-                runtime.loader(), manager);
+        return trainer(DiffusionTrainingTest.RECIPE, overrides, out);
     }
 
     private static Map<String, float[]> values(Map<String, NDArray> tensors) {

@@ -5,19 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.Trainable;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.tensor.TensorParallel;
 
 /**
@@ -25,22 +20,7 @@ import org.mix4j.tensor.TensorParallel;
  * on the projector, a vision layer norm and LoRA adapters of the language model, every frozen
  * tensor (fused q/k/v and gate/up matrices included) is bit-identical and keeps no gradient.
  */
-class FrozenPartsTest {
-
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
+class FrozenPartsTest extends WithRuntime {
 
     @Test
     void frozenTensorsStayBitIdenticalAndKeepNoGradient() {

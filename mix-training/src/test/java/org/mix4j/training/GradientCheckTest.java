@@ -17,11 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.Connector;
 import org.mix4j.api.LanguageModel;
 import org.mix4j.api.Role;
@@ -32,7 +29,6 @@ import org.mix4j.api.VisionEncoder;
 import org.mix4j.llm.TinyCheckpoint;
 import org.mix4j.llm.TinyModels;
 import org.mix4j.nn.Autograd;
-import org.mix4j.registry.MixSettings;
 
 /**
  * Autograd's gradients of every trainable block type against central finite differences, in
@@ -40,7 +36,7 @@ import org.mix4j.registry.MixSettings;
  * {@code sum(output * R)} with a fixed random {@code R}, and for up to {@value #SAMPLES} elements of
  * every parameter {@code dL/dp} must match {@code (L(p + h) - L(p - h)) / 2h}.
  */
-class GradientCheckTest {
+class GradientCheckTest extends WithRuntime {
 
     private static final double H = 1e-6;
     private static final double RTOL = 1e-5;
@@ -48,23 +44,8 @@ class GradientCheckTest {
     private static final double ATOL = 1e-8;
     private static final int SAMPLES = 10;
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     /** A forward pass whose output lands in the manager it is given. */
     interface Forward {

@@ -18,17 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mix4j.MixRuntime;
 import org.mix4j.api.EncoderOutput;
 import org.mix4j.config.ConfigException;
 import org.mix4j.config.ConfigOverrides;
 import org.mix4j.pipelines.retrieval.RetrievalPipeline;
 import org.mix4j.pipelines.task.PipelineConfig;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.weights.Checkpoint;
 
 /**
@@ -36,29 +32,14 @@ import org.mix4j.weights.Checkpoint;
  * 4x4 grid): pictures with a red and a blue block on white, each patch labelled background, red or
  * blue, row by row.
  */
-class PatchLabelTrainingTest {
+class PatchLabelTrainingTest extends WithRuntime {
 
     static final Path RECIPES = Path.of("../examples/train").toAbsolutePath().normalize();
     private static final int GRID = 4;
     private static final int PATCH = 8;
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     /** {@code count} pictures with their labels as JSONL in {@code folder}; the blocks' cells differ, so the order matters. */
     private static Path data(Path folder, String name, int count, long seed) throws Exception {

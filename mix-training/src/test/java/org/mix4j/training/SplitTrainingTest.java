@@ -9,11 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mix4j.MixRuntime;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.tensor.TensorParallel;
 
 /**
@@ -22,24 +18,10 @@ import org.mix4j.tensor.TensorParallel;
  * the calling thread (grad mode is per thread), and a linear whose weight or input needs a gradient
  * runs whole; frozen parts still take their split paths.
  */
-class SplitTrainingTest {
+class SplitTrainingTest extends WithRuntime {
 
     private static final double TOLERANCE = 1e-6;
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     @Test
     void frozenTowerSplitGivesTheSameGradients() {

@@ -4,41 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import ai.djl.ndarray.NDManager;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.mix4j.MixRuntime;
 import org.mix4j.golden.CaseResult;
 import org.mix4j.golden.GoldenCase;
 import org.mix4j.golden.GoldenVerifier;
-import org.mix4j.registry.MixSettings;
 
 /** The training-step fixtures, run with this module's runners: loss, gradients, clipping, AdamW, LoRA, packing. */
-class TrainingGoldenTest {
+class TrainingGoldenTest extends WithRuntime {
 
     private static final List<String> KINDS = List.of("llava_train_step", "llava_train_packed", "unet_train_step");
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     static List<Path> roots() {
         String dirs = System.getProperty("mix.golden.dir", "../testdata/golden");

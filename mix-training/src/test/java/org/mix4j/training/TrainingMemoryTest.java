@@ -3,15 +3,10 @@ package org.mix4j.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.mix4j.MixRuntime;
-import org.mix4j.registry.MixSettings;
 import org.mix4j.tensor.TensorParallel;
 
 /**
@@ -24,7 +19,7 @@ import org.mix4j.tensor.TensorParallel;
  * direct buffers that a collection freed under them: NaN losses; and DJL's mul/div by a number
  * keeping the number in a buffer it frees at once, which {@link org.mix4j.nn.Autograd} now avoids.)
  */
-class TrainingMemoryTest {
+class TrainingMemoryTest extends WithRuntime {
 
     private static final int WARM_UP = 20;
     private static final int STEPS = 500;
@@ -32,20 +27,6 @@ class TrainingMemoryTest {
     private static final long BUDGET_MS = 15_000;
     private static final long SLACK_MIB = 48;
 
-    private static MixRuntime runtime;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        runtime = MixRuntime.start(MixSettings.builtInOnly());
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-        runtime.close();
-    }
 
     @Test
     void stepsLeaveNoArraysOrNativeMemoryBehind() throws IOException {

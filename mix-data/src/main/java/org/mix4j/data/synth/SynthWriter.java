@@ -81,11 +81,11 @@ public final class SynthWriter {
                     line(scenes, truth(i, imagePath, scene));
                     for (String lang : options.languages()) {
                         String suffix = lang.equals("en") ? "" : "-" + lang;
+                        List<String> captions = SceneText.captions(scene, lang); // the first: left to right
                         JsonObject pair = new JsonObject();
                         pair.addProperty("image", imagePath);
-                        pair.addProperty("caption", SceneText.caption(scene, lang));
+                        pair.addProperty("caption", captions.get(0));
                         line(files.get("captions" + suffix + ".jsonl"), pair);
-                        List<String> captions = SceneText.captions(scene, lang);
                         line(files.get("llava-captions" + suffix + ".jsonl"), conversation(
                                 String.format(Locale.ROOT, "scene-%05d-caption", i), imagePath,
                                 lang.equals("zh") ? "描述这张图片。" : "Describe the picture.",
