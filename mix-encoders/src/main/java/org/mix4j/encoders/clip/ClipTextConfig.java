@@ -3,6 +3,7 @@ package org.mix4j.encoders.clip;
 import org.mix4j.config.Default;
 import org.mix4j.config.OptionalKey;
 import org.mix4j.encoders.layers.FeatureLayer;
+import org.mix4j.encoders.layers.TowerSizes;
 import org.mix4j.nn.Activation;
 
 /**
@@ -33,20 +34,10 @@ public record ClipTextConfig(
     public static final int LEGACY_EOS_TOKEN_ID = 2;
 
     public ClipTextConfig {
-        ClipVisionConfig.positive("vocab_size", vocabSize);
-        ClipVisionConfig.positive("hidden_size", hiddenSize);
-        ClipVisionConfig.positive("intermediate_size", intermediateSize);
-        ClipVisionConfig.positive("num_hidden_layers", numHiddenLayers);
-        ClipVisionConfig.positive("num_attention_heads", numAttentionHeads);
-        ClipVisionConfig.positive("max_position_embeddings", maxPositionEmbeddings);
-        ClipVisionConfig.positive("projection_dim", projectionDim);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize + " must be divisible by num_attention_heads "
-                    + numAttentionHeads);
-        }
-        if (!(layerNormEps > 0)) {
-            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
-        }
+        TowerSizes.check(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, layerNormEps);
+        TowerSizes.positive("vocab_size", vocabSize);
+        TowerSizes.positive("max_position_embeddings", maxPositionEmbeddings);
+        TowerSizes.positive("projection_dim", projectionDim);
         if (featureLayer != null) {
             FeatureLayer.check("feature_layer", featureLayer, numHiddenLayers);
         }

@@ -3,6 +3,7 @@ package org.mix4j.encoders.clip;
 import org.mix4j.config.Default;
 import org.mix4j.encoders.layers.FeatureLayer;
 import org.mix4j.encoders.layers.FeatureSelect;
+import org.mix4j.encoders.layers.TowerSizes;
 import org.mix4j.nn.Activation;
 
 /**
@@ -29,24 +30,9 @@ public record ClipVisionConfig(
         @Default("patch") FeatureSelect select) {
 
     public ClipVisionConfig {
-        positive("hidden_size", hiddenSize);
-        positive("intermediate_size", intermediateSize);
-        positive("num_hidden_layers", numHiddenLayers);
-        positive("num_attention_heads", numAttentionHeads);
-        positive("num_channels", numChannels);
-        positive("projection_dim", projectionDim);
-        positive("patch_size", patchSize);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize + " must be divisible by num_attention_heads "
-                    + numAttentionHeads);
-        }
-        if (imageSize < patchSize) {
-            throw new IllegalArgumentException("image_size " + imageSize + " must be at least patch_size " + patchSize);
-        }
-        if (!(layerNormEps > 0)) {
-            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
-        }
-        FeatureLayer.check("feature_layer", featureLayer, numHiddenLayers);
+        TowerSizes.checkVision(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, layerNormEps,
+                numChannels, imageSize, patchSize, featureLayer);
+        TowerSizes.positive("projection_dim", projectionDim);
     }
 
     /** Patches per side: the convolution drops a remainder. */
@@ -57,11 +43,5 @@ public record ClipVisionConfig(
     /** Positions of the position embedding: the patches plus CLS. */
     public int numPositions() {
         return gridSize() * gridSize() + 1;
-    }
-
-    static void positive(String key, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(key + " must be >= 1, got " + value);
-        }
     }
 }
