@@ -84,6 +84,10 @@ public final class DataCommand implements Callable<Integer>, CliCommand {
         @Option(names = "--overwrite", description = "Replace an earlier synth set in OUT.")
         boolean overwrite;
 
+        @Option(names = "--threads", paramLabel = "N",
+                description = "Scenes drawn at once (default: one per processor); the files are the same for any number.")
+        Integer threads;
+
         private CliContext context;
 
         @Override
@@ -99,7 +103,8 @@ public final class DataCommand implements Callable<Integer>, CliCommand {
             try {
                 SynthOptions options = new SynthOptions(minSize, maxSize, maxShapes, sketch, jpeg, textured, noise,
                         languages);
-                s = SynthWriter.write(out, seed, count, options, overwrite, done -> {
+                int drawing = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+                s = SynthWriter.write(out, seed, count, options, overwrite, drawing, done -> {
                     if (done % step == 0 && done < count) {
                         context.err().printf(Locale.ROOT, "%d/%d scenes%n", done, count);
                         context.err().flush();

@@ -13,11 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -45,15 +52,28 @@ public final class SynthWriter {
     /** What was written. */
     public record Summary(int scenes, int questions, int jpegs) {}
 
+    /** {@link #write(Path, long, int, SynthOptions, boolean, int, LongConsumer)} on one thread per processor. */
+    public static Summary write(Path out, long seed, int count, SynthOptions options, boolean overwrite,
+            LongConsumer progress) {
+        return write(out, seed, count, options, overwrite, Runtime.getRuntime().availableProcessors(), progress);
+    }
+
     /**
      * @param out a folder that is empty or absent ({@code overwrite} allows one holding an earlier set)
-     * @param progress told the number of scenes done after each
+     * @param threads how many scenes are drawn and saved at once; every file is the same whatever the
+     *     number (a scene's drawing depends only on the seed and its index, and the text files are
+     *     written in scene order)
+     * @param progress told the number of scenes done after each, in order, on the calling thread
      */
-    public static Summary write(Path out, long seed, int count, SynthOptions options, boolean overwrite,
+    public static Summary write(Path out, long seed, int count, SynthOptions options, boolean overwrite, int threads,
             LongConsumer progress) {
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got " + count);
         }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        ExecutorService pool = null;
         try {
             prepare(out, overwrite);
             Path images = Files.createDirectories(out.resolve("images"));
@@ -69,39 +89,39 @@ public final class SynthWriter {
                     open(files, out, "llava-captions" + suffix + ".jsonl");
                     open(files, out, "llava-vqa" + suffix + ".jsonl");
                 }
+                // scenes are drawn a few ahead on the pool and written in order
+                pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "mix-synth");
+                    t.setDaemon(true);
+                    return t;
+                });
+                Deque<Future<Drawn>> ahead = new ArrayDeque<>();
+                int next = 0;
                 for (int i = 0; i < count; i++) {
-                    Scene scene = sampler.scene(i);
-                    Random random = sampler.random(-1 - i); // drawing and questions: apart from the layout's draw
-                    boolean jpeg = random.nextDouble() < options.jpeg();
-                    String name = String.format(Locale.ROOT, "scene-%05d.%s", i, jpeg ? "jpg" : "png");
-                    BufferedImage image = SceneRenderer.render(scene, options.noise(), random);
-                    save(image, images.resolve(name), jpeg ? 60 + random.nextInt(36) : 0);
-                    jpegs += jpeg ? 1 : 0;
-                    String imagePath = "images/" + name;
-                    line(scenes, truth(i, imagePath, scene));
-                    for (String lang : options.languages()) {
-                        String suffix = lang.equals("en") ? "" : "-" + lang;
-                        List<String> captions = SceneText.captions(scene, lang); // the first: left to right
-                        JsonObject pair = new JsonObject();
-                        pair.addProperty("image", imagePath);
-                        pair.addProperty("caption", captions.get(0));
-                        line(files.get("captions" + suffix + ".jsonl"), pair);
-                        line(files.get("llava-captions" + suffix + ".jsonl"), conversation(
-                                String.format(Locale.ROOT, "scene-%05d-caption", i), imagePath,
-                                lang.equals("zh") ? "描述这张图片。" : "Describe the picture.",
-                                captions.get(0), captions.subList(1, captions.size()), "caption"));
-                        List<SceneText.Qa> qas = SceneText.questions(scene, lang, new Random(random.nextLong()));
-                        for (int q = 0; q < qas.size(); q++) {
-                            SceneText.Qa qa = qas.get(q);
-                            line(files.get("llava-vqa" + suffix + ".jsonl"), conversation(
-                                    String.format(Locale.ROOT, "scene-%05d-%s-q%d", i, lang, q), imagePath,
-                                    qa.question(), qa.answer(), qa.alsoRight(), qa.kind()));
+                    Drawn drawn;
+                    if (pool == null) {
+                        drawn = draw(sampler, options, i, images);
+                    } else {
+                        for (; next < count && next < i + 4 * threads; next++) {
+                            int index = next;
+                            ahead.add(pool.submit(() -> draw(sampler, options, index, images)));
                         }
-                        questions += qas.size();
+                        drawn = result(ahead.removeFirst());
                     }
+                    line(scenes, drawn.truth());
+                    for (Map.Entry<String, List<JsonObject>> file : drawn.lines().entrySet()) {
+                        for (JsonObject o : file.getValue()) {
+                            line(files.get(file.getKey()), o);
+                        }
+                    }
+                    questions += drawn.questions();
+                    jpegs += drawn.jpeg() ? 1 : 0;
                     progress.accept(i + 1);
                 }
             } finally {
+                if (pool != null) {
+                    pool.shutdownNow();
+                }
                 for (Writer w : files.values()) {
                     w.close();
                 }
@@ -118,6 +138,66 @@ public final class SynthWriter {
             return new Summary(count, questions, jpegs);
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One scene: its picture saved, the lines of every text file (by name), its question count. */
+    private record Drawn(boolean jpeg, JsonObject truth, Map<String, List<JsonObject>> lines, int questions) {}
+
+    /** Draws and saves scene {@code i}; its random source is consumed in one fixed order, so any thread may run it. */
+    private static Drawn draw(SceneSampler sampler, SynthOptions options, int i, Path images) throws IOException {
+        Scene scene = sampler.scene(i);
+        Random random = sampler.random(-1 - i); // drawing and questions: apart from the layout's draw
+        boolean jpeg = random.nextDouble() < options.jpeg();
+        String name = String.format(Locale.ROOT, "scene-%05d.%s", i, jpeg ? "jpg" : "png");
+        BufferedImage image = SceneRenderer.render(scene, options.noise(), random);
+        save(image, images.resolve(name), jpeg ? 60 + random.nextInt(36) : 0);
+        String imagePath = "images/" + name;
+        Map<String, List<JsonObject>> lines = new LinkedHashMap<>();
+        int questions = 0;
+        for (String lang : options.languages()) {
+            String suffix = lang.equals("en") ? "" : "-" + lang;
+            List<String> captions = SceneText.captions(scene, lang); // the first: left to right
+            JsonObject pair = new JsonObject();
+            pair.addProperty("image", imagePath);
+            pair.addProperty("caption", captions.get(0));
+            lines.put("captions" + suffix + ".jsonl", List.of(pair));
+            lines.put("llava-captions" + suffix + ".jsonl", List.of(conversation(
+                    String.format(Locale.ROOT, "scene-%05d-caption", i), imagePath,
+                    lang.equals("zh") ? "描述这张图片。" : "Describe the picture.",
+                    captions.get(0), captions.subList(1, captions.size()), "caption")));
+            List<SceneText.Qa> qas = SceneText.questions(scene, lang, new Random(random.nextLong()));
+            List<JsonObject> vqa = new ArrayList<>();
+            for (int q = 0; q < qas.size(); q++) {
+                SceneText.Qa qa = qas.get(q);
+                vqa.add(conversation(String.format(Locale.ROOT, "scene-%05d-%s-q%d", i, lang, q), imagePath,
+                        qa.question(), qa.answer(), qa.alsoRight(), qa.kind()));
+            }
+            lines.put("llava-vqa" + suffix + ".jsonl", vqa);
+            questions += qas.size();
+        }
+        return new Drawn(jpeg, truth(i, imagePath, scene), lines, questions);
+    }
+
+    /** A drawn scene, or what stopped its drawing, as thrown on the calling thread. */
+    private static Drawn result(Future<Drawn> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while drawing scenes", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
         }
     }
 

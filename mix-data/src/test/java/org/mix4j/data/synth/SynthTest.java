@@ -70,6 +70,34 @@ class SynthTest {
         }
     }
 
+    /** Drawn on one thread or several, every file is the same byte for byte, and progress comes in order. */
+    @Test
+    void theFilesAreTheSameWhateverTheNumberOfThreads() throws Exception {
+        Path one = dir.resolve("one");
+        Path three = dir.resolve("three");
+        List<Long> progress = new java.util.ArrayList<>();
+        SynthOptions options = new SynthOptions(64, 160, 3, 0.3, 0.5, 0.3, 3, List.of("en", "zh"));
+        SynthWriter.Summary a = SynthWriter.write(one, 5, 23, options, false, 1, n -> {});
+        SynthWriter.Summary b = SynthWriter.write(three, 5, 23, options, false, 3, progress::add);
+        assertEquals(a, b);
+        assertTrue(a.jpegs() > 0 && a.jpegs() < 23, a.jpegs() + " JPEGs of 23");
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 23).boxed().toList(), progress);
+        List<Path> files;
+        try (var walk = Files.walk(one)) {
+            files = walk.filter(Files::isRegularFile).map(one::relativize).sorted().toList();
+        }
+        try (var walk = Files.walk(three)) {
+            assertEquals(files, walk.filter(Files::isRegularFile).map(three::relativize).sorted().toList());
+        }
+        assertEquals(23 + 8, files.size(), files.toString()); // the pictures, scenes.jsonl, 6 text files, synth.json
+        for (Path f : files) {
+            assertArrayEquals(bytes(one.resolve(f)), bytes(three.resolve(f)), f.toString());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SynthWriter.write(dir.resolve("none"), 5, 2, options, false, 0, n -> {}));
+        assertEquals("threads must be at least 1, got 0", e.getMessage());
+    }
+
     /** The picture shows what scenes.jsonl says: each shape's colour where the shape is, the background elsewhere. */
     @Test
     void thePicturesMatchTheirTruth() throws Exception {
