@@ -18,7 +18,7 @@ import org.mix4j.image.Resampler;
  * tiny CLIP's image processor (preprocessor_config.json: size {height, width} = SIZE, resample 3, no
  * crop), so training reads small files and sees exactly the pixels it would have computed from the
  * originals (the processor's SIZE -> SIZE resize is a copy). Pictures are decoded and resized once
- * instead of once per epoch: training examples/train/tiny-clip-shapes.yaml ran several times faster.
+ * (on all cores) instead of once per epoch: training examples/train/tiny-clip-shapes.yaml ran several times faster.
  *
  *   java -cp "mix-cli/target/classes:$(cat mix-cli/target/classpath.txt)" examples/train/ShrinkPairs.java \
  *       64 runs/shapes-train runs/shapes-train-64 captions.jsonl captions-zh.jsonl
@@ -32,17 +32,33 @@ public class ShrinkPairs {
         Path out = Path.of(args[2]);
         Files.createDirectories(out.resolve("images"));
         Pattern image = Pattern.compile("\"image\":\\s*\"([^\"]+)\"");
+        // every picture named in the files, once, shrunk on all cores; then the files rewritten
         Map<String, String> done = new LinkedHashMap<>(); // original relative path -> shrunk one
+        List<List<String>> files = new ArrayList<>();
+        List<List<Matcher>> found = new ArrayList<>();
         for (int f = 3; f < args.length; f++) {
-            List<String> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(in.resolve(args[f]))) {
+            List<String> lines = Files.readAllLines(in.resolve(args[f]));
+            List<Matcher> matches = new ArrayList<>();
+            for (String line : lines) {
                 Matcher m = image.matcher(line);
                 if (!m.find()) {
                     throw new IllegalArgumentException(args[f] + ": no \"image\" in " + line);
                 }
-                String name = m.group(1);
-                String shrunk = done.computeIfAbsent(name, n -> shrink(in.resolve(n), out, n, size));
-                lines.add(line.substring(0, m.start(1)) + shrunk + line.substring(m.end(1)));
+                done.put(m.group(1), null);
+                matches.add(m);
+            }
+            files.add(lines);
+            found.add(matches);
+        }
+        Map<String, String> shrunk = new java.util.concurrent.ConcurrentHashMap<>();
+        done.keySet().parallelStream().forEach(n -> shrunk.put(n, shrink(in.resolve(n), out, n, size)));
+        done.putAll(shrunk);
+        for (int f = 3; f < args.length; f++) {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < files.get(f - 3).size(); i++) {
+                String line = files.get(f - 3).get(i);
+                Matcher m = found.get(f - 3).get(i);
+                lines.add(line.substring(0, m.start(1)) + done.get(m.group(1)) + line.substring(m.end(1)));
             }
             Files.write(out.resolve(args[f]), lines);
         }
