@@ -33,7 +33,7 @@ class DataSynthCommandTest {
 
         Path again = dir.resolve("again");
         assertEquals(0, TrainCommandTest.mix("data", "synth", "--out", again.toString(), "--count", "12", "--seed", "5",
-                "--max-size", "128").code());
+                "--max-size", "128", "--threads", "1").code()); // the same files on one thread as on all
         for (String file : List.of("scenes.jsonl", "captions.jsonl", "llava-vqa-zh.jsonl")) {
             assertEquals(Files.readString(out.resolve(file)), Files.readString(again.resolve(file)), file);
         }
@@ -43,5 +43,9 @@ class DataSynthCommandTest {
         Result bad = TrainCommandTest.mix("data", "synth", "--out", dir.resolve("x").toString(), "--languages", "fr");
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("languages"), bad.err());
+        Result noThreads = TrainCommandTest.mix("data", "synth", "--out", dir.resolve("y").toString(), "--threads", "0");
+        assertEquals(1, noThreads.code());
+        assertTrue(noThreads.err().contains("threads must be at least 1, got 0"), noThreads.err());
+        assertTrue(Files.notExists(dir.resolve("y")), "nothing written");
     }
 }
