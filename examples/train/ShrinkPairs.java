@@ -2,7 +2,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -33,7 +32,7 @@ public class ShrinkPairs {
         Files.createDirectories(out.resolve("images"));
         Pattern image = Pattern.compile("\"image\":\\s*\"([^\"]+)\"");
         // every picture named in the files, once, shrunk on all cores; then the files rewritten
-        Map<String, String> done = new LinkedHashMap<>(); // original relative path -> shrunk one
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(); // original relative paths
         List<List<String>> files = new ArrayList<>();
         List<List<Matcher>> found = new ArrayList<>();
         for (int f = 3; f < args.length; f++) {
@@ -44,25 +43,24 @@ public class ShrinkPairs {
                 if (!m.find()) {
                     throw new IllegalArgumentException(args[f] + ": no \"image\" in " + line);
                 }
-                done.put(m.group(1), null);
+                names.add(m.group(1));
                 matches.add(m);
             }
             files.add(lines);
             found.add(matches);
         }
-        Map<String, String> shrunk = new java.util.concurrent.ConcurrentHashMap<>();
-        done.keySet().parallelStream().forEach(n -> shrunk.put(n, shrink(in.resolve(n), out, n, size)));
-        done.putAll(shrunk);
+        Map<String, String> shrunk = new java.util.concurrent.ConcurrentHashMap<>(); // original -> shrunk path
+        names.parallelStream().forEach(n -> shrunk.put(n, shrink(in.resolve(n), out, n, size)));
         for (int f = 3; f < args.length; f++) {
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < files.get(f - 3).size(); i++) {
                 String line = files.get(f - 3).get(i);
                 Matcher m = found.get(f - 3).get(i);
-                lines.add(line.substring(0, m.start(1)) + done.get(m.group(1)) + line.substring(m.end(1)));
+                lines.add(line.substring(0, m.start(1)) + shrunk.get(m.group(1)) + line.substring(m.end(1)));
             }
             Files.write(out.resolve(args[f]), lines);
         }
-        System.out.println(done.size() + " pictures -> " + out.resolve("images") + " (" + size + "x" + size + ")");
+        System.out.println(names.size() + " pictures -> " + out.resolve("images") + " (" + size + "x" + size + ")");
     }
 
     static String shrink(Path file, Path out, String name, int size) {
