@@ -11,24 +11,18 @@
 # files: `mix data synth` is deterministic) is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-start=$(date +%s)
-say() { printf '[%5d s] %s\n' $(( $(date +%s) - start )) "$*"; }
-
-./mix --version >/dev/null                     # builds mix4j on first use
-CP="mix-cli/target/classes:$(cat mix-cli/target/classpath.txt)"
+source examples/train/quick-steps.sh           # say, synth, shrink; builds mix4j on first use
 
 say "initial weights and tokenizer"
 [ -f runs/tiny-clip-shapes-init/model.safetensors ] || java examples/train/MakeTinyClipShapes.java runs/tiny-clip-shapes-init
 
 say "scenes: 4000 of 1-3 shapes, 20,000 of one, 10,000 more of 1-3, 200 held out"
-synth() { [ -f "runs/$1/synth.json" ] || ./mix data synth --out "runs/$1" "${@:2}"; }
 synth shapes-train --count 4000 --seed 0
 synth shapes-single --count 20000 --seed 11 --max-shapes 1
 synth shapes-more --count 10000 --seed 21
 synth shapes-eval --count 200 --seed 1
 
 say "pictures shrunk to 64 px, short captions, main-shape and patch labels"
-shrink() { [ -f "runs/$2/${@: -1}" ] || java -cp "$CP" examples/train/ShrinkPairs.java 64 "runs/$1" "runs/$2" "${@:3}"; }
 shrink shapes-train shapes-train-64 captions.jsonl captions-zh.jsonl
 shrink shapes-single shapes-single-64 captions.jsonl
 shrink shapes-more shapes-more-64 captions.jsonl captions-zh.jsonl

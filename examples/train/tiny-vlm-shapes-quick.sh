@@ -11,19 +11,13 @@
 # files: `mix data synth` is deterministic) is used as it is.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-start=$(date +%s)
-say() { printf '[%5d s] %s\n' $(( $(date +%s) - start )) "$*"; }
-
-./mix --version >/dev/null                     # builds mix4j on first use
-CP="mix-cli/target/classes:$(cat mix-cli/target/classpath.txt)"
+source examples/train/quick-steps.sh           # say, synth, shrink; builds mix4j on first use
 
 say "scenes: 20,000 of 1-3 shapes, 200 held out"
-synth() { [ -f "runs/$1/synth.json" ] || ./mix data synth --out "runs/$1" "${@:2}"; }
 synth vlm-big --count 20000 --seed 11
 synth shapes-eval --count 200 --seed 1
 
 say "pictures shrunk to 64 px, questions regrouped into conversations, those about one named shape apart"
-shrink() { [ -f "runs/$2/${@: -1}" ] || java -cp "$CP" examples/train/ShrinkPairs.java 64 "runs/$1" "runs/$2" "${@:3}"; }
 shrink vlm-big vlm-big-64 llava-captions.jsonl llava-captions-zh.jsonl llava-vqa.jsonl llava-vqa-zh.jsonl
 shrink shapes-eval shapes-eval-64 llava-vqa.jsonl llava-vqa-zh.jsonl
 V=runs/vlm-big-64 E=runs/shapes-eval-64
