@@ -2,8 +2,11 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -32,7 +35,7 @@ public class ShrinkPairs {
         Files.createDirectories(out.resolve("images"));
         Pattern image = Pattern.compile("\"image\":\\s*\"([^\"]+)\"");
         // every picture named in the files, once, shrunk on all cores; then the files rewritten
-        java.util.Set<String> names = new java.util.LinkedHashSet<>(); // original relative paths
+        Set<String> names = new LinkedHashSet<>(); // original relative paths
         List<List<String>> files = new ArrayList<>();
         List<List<Matcher>> found = new ArrayList<>();
         for (int f = 3; f < args.length; f++) {
@@ -49,7 +52,7 @@ public class ShrinkPairs {
             files.add(lines);
             found.add(matches);
         }
-        Map<String, String> shrunk = new java.util.concurrent.ConcurrentHashMap<>(); // original -> shrunk path
+        Map<String, String> shrunk = new ConcurrentHashMap<>(); // original -> shrunk path
         names.parallelStream().forEach(n -> shrunk.put(n, shrink(in.resolve(n), out, n, size)));
         for (int f = 3; f < args.length; f++) {
             List<String> lines = new ArrayList<>();

@@ -85,7 +85,7 @@ def read(paths):
 
 def pack(groups, count, max_tokens, image_tokens, seed, first):
     """Each picture's caption and "which shapes" answers end a conversation each, or, one time in
-    1/first, open one that only "where" questions follow (their answers do not name a colour or a
+    `first`, open one that only "where" questions follow (their answers do not name a colour or a
     kind); the other questions, shuffled, go to the conversation with the most room left where they
     fit, or start a new one."""
     rng = random.Random(seed)
