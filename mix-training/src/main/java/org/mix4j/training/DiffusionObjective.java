@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mix4j.api.Autoencoder;
-import org.mix4j.api.LatentDistribution;
 import org.mix4j.api.RgbImage;
 import org.mix4j.api.TextEncoder;
 import org.mix4j.api.Tokenizer;
@@ -41,6 +40,8 @@ import org.mix4j.training.CaptionData.Pair;
  * (the scheduler config's betas in a DDPM-family scheduler), and the MSE of the denoiser's
  * prediction against the noise ({@code prediction_type: epsilon}) or the velocity
  * ({@code v_prediction}). The units are images: the step's loss is the mean of the per-image MSEs.
+ * Each image's posterior is computed once and kept ({@link LatentCache}): later epochs neither decode
+ * the image nor run the VAE.
  *
  * <p>The random draws of a micro-batch come from its seed alone, per image in order: the timestep,
  * the posterior sample's noise, the added noise (Java's {@link Random}, Gaussian by
@@ -64,6 +65,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private final int resolution;
     private final List<Pair> data;
     private final List<Pair> evalData;
+    private LatentCache latentCache;
 
     DiffusionObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
             NDManager manager) {
@@ -85,6 +87,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                         + "'tokenizer:' sections to encode the captions");
             }
             this.resolution = resolution(settings, parts);
+            this.latentCache = new LatentCache(parts.vae(), LatentCache.defaultBudget());
             this.slots = TrainedSlots.of(config, SLOTS, this::component, settings, manager);
             if (slots.parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith("vae."))) {
                 slots.close();
@@ -125,6 +128,16 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         return slots;
     }
 
+    /** The images' VAE posteriors kept between epochs. */
+    LatentCache latentCache() {
+        return latentCache;
+    }
+
+    /** Starts an empty cache of the given size in bytes (0: none); for tests, before the first step. */
+    void latentCacheBudget(long bytes) {
+        latentCache = new LatentCache(parts.vae(), bytes);
+    }
+
     /** The square size images are trained at, in pixels. */
     int resolution() {
         return resolution;
@@ -142,7 +155,12 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
     @Override
     public Sample prepare(int index) {
-        return sample(data.get(index), resolution);
+        return prepared(data.get(index));
+    }
+
+    /** The sample, its image decoded only when the cache does not hold its latent. */
+    private Sample prepared(Pair pair) {
+        return latentCache.contains(pair.image()) ? new Sample(pair, null) : sample(pair, resolution);
     }
 
     /** The image decoded, resized (shorter side to the resolution, bilinear) and center-cropped. */
@@ -194,7 +212,13 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         Random random = new Random(seed);
         // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
         Autoencoder vae = parts.vae();
-        LatentDistribution posterior = vae.encode(pixels(micro, scope));
+        List<Path> images = new ArrayList<>();
+        List<NDArray> pixels = new ArrayList<>();
+        for (Sample s : micro) {
+            images.add(s.pair().image());
+            pixels.add(s.image() == null ? null : Images.pixelValues(s.image(), scope)); // [1, 3, H, W]
+        }
+        LatentCache.Posterior posterior = latentCache.posterior(images, pixels, scope);
         Shape latentShape = posterior.mean().getShape(); // [B, C, h, w]
         long perImage = latentShape.size() / b;
         long[] timesteps = new long[b];
@@ -206,8 +230,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
             fillGaussian(random, addedNoise, i * perImage, perImage);
         }
         NDArray eps = scope.create(sampleNoise, latentShape);
-        NDArray sample = posterior.mean().toType(DataType.FLOAT32, false)
-                .add(posterior.std().toType(DataType.FLOAT32, false).mul(eps));
+        NDArray sample = posterior.mean().add(posterior.std().mul(eps));
         NDArray latents = (vae.shiftFactor() == 0 ? sample : sample.sub((float) vae.shiftFactor()))
                 .mul((float) vae.scalingFactor());
         List<String> captions = new ArrayList<>();
@@ -277,7 +300,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         int batch = settings.microBatchSize();
         for (int from = 0, k = 0; from < evalData.size(); from += batch, k++) {
             List<Sample> part = evalData.subList(from, Math.min(evalData.size(), from + batch)).stream()
-                    .map(p -> sample(p, resolution)).toList();
+                    .map(this::prepared).toList();
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
                 sum += lossSum(part, seed, 0, null, scope).getFloat(); // every caption and weight 1: comparable across recipes
