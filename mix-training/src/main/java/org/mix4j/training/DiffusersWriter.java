@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -102,6 +105,9 @@ final class DiffusersWriter {
                 if (inside || trained(slot, slots) || slot.equals("tokenizer") && Files.isDirectory(source)) {
                     String folder = inside ? checkpoint.relativize(source).toString() : FOLDERS.get(slot);
                     copyComponent(source, out.resolve(folder), slot, slots, scope);
+                    if (slot.equals("scheduler")) {
+                        overlaySchedulerKeys(out.resolve(folder), spec.options());
+                    }
                     root = root.with(slotKey(root, slot, key, folder));
                     if (!inside && slot.equals("tokenizer")) {
                         modelIndex.add("tokenizer", pair("transformers", "hf_tokenizer".equals(spec.type())
@@ -156,6 +162,37 @@ final class DiffusersWriter {
             }
             writer.write(target.resolve(weightsFile(checkpoint)));
         }
+    }
+
+    /**
+     * The scheduler keys the YAML's section sets ({@code prediction_type: v_prediction}, ...) written
+     * into the copied {@code scheduler_config.json}, so that {@code mix generate --model OUT} samples as
+     * the model was trained, not as the folder it started from says.
+     */
+    private static void overlaySchedulerKeys(Path folder, MapNode options) throws IOException {
+        Path file = folder.resolve("scheduler_config.json");
+        if (options.entries().isEmpty() || !Files.isRegularFile(file)) {
+            return;
+        }
+        JsonObject json = JsonConfig.read(file);
+        options.entries().forEach((key, value) -> json.add(key, toJson(value)));
+        Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json));
+    }
+
+    private static JsonElement toJson(ConfigNode node) {
+        if (node instanceof MapNode m) {
+            JsonObject o = new JsonObject();
+            m.entries().forEach((k, v) -> o.add(k, toJson(v)));
+            return o;
+        }
+        if (node instanceof ConfigNode.ListNode l) {
+            JsonArray a = new JsonArray();
+            l.items().forEach(v -> a.add(toJson(v)));
+            return a;
+        }
+        Object value = ((ConfigNode.Scalar) node).value();
+        return value == null ? JsonNull.INSTANCE : value instanceof Number n ? new JsonPrimitive(n)
+                : value instanceof Boolean b ? new JsonPrimitive(b) : new JsonPrimitive(String.valueOf(value));
     }
 
     /** The single file's name, or for a sharded checkpoint the name its index is for (written as one file). */

@@ -252,6 +252,24 @@ class DiffusionTrainingTest extends WithRuntime {
         assertTrue(maxDifference(perRequest, image(PipelineConfig.load(loraOnly.resolve("pipeline.yaml")))) < 1e-6);
     }
 
+    /** Scheduler keys set in the YAML reach the written folder's scheduler_config.json: --model samples as trained. */
+    @Test
+    void theYamlsSchedulerKeysAreWrittenIntoTheFoldersSchedulerConfig() throws Exception {
+        Path out = dir.resolve("v");
+        try (Trainer t = trainer(FULL_RECIPE, new ConfigOverrides().set("training.max_steps", 1, "test")
+                .set("training.micro_batch_size", 2, "test").unset("training.eval_data", "test")
+                .set("scheduler.prediction_type", "v_prediction", "test")
+                .set("scheduler.timestep_spacing", "trailing", "test"), out)) {
+            t.run(new CausalLmTrainingTest.Log(), () -> false, null);
+        }
+        String config = Files.readString(out.resolve("scheduler/scheduler_config.json"));
+        assertTrue(config.contains("\"prediction_type\": \"v_prediction\"") && config.contains("\"timestep_spacing\": "
+                + "\"trailing\"") && config.contains("\"beta_schedule\": \"scaled_linear\""), config);
+        PipelineConfig preset = Presets.parse(DiffusersLayout.document(out, DiffusersLayout.modelIndex(out),
+                runtime.registry(), null).orElseThrow(), out, new ConfigOverrides()); // mix generate --model OUT
+        assertTrue(maxDifference(image(preset), image(PipelineConfig.load(out.resolve("pipeline.yaml")))) < 1e-6);
+    }
+
     @Test
     void badDataIsAnErrorNamingTheDataFileAndLine() throws Exception {
         Path missing = dir.resolve("missing.jsonl");
