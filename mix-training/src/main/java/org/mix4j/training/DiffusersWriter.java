@@ -5,10 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -175,24 +172,8 @@ final class DiffusersWriter {
             return;
         }
         JsonObject json = JsonConfig.read(file);
-        options.entries().forEach((key, value) -> json.add(key, toJson(value)));
+        options.entries().forEach((key, value) -> json.add(key, ModelWriter.json(value)));
         Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json));
-    }
-
-    private static JsonElement toJson(ConfigNode node) {
-        if (node instanceof MapNode m) {
-            JsonObject o = new JsonObject();
-            m.entries().forEach((k, v) -> o.add(k, toJson(v)));
-            return o;
-        }
-        if (node instanceof ConfigNode.ListNode l) {
-            JsonArray a = new JsonArray();
-            l.items().forEach(v -> a.add(toJson(v)));
-            return a;
-        }
-        Object value = ((ConfigNode.Scalar) node).value();
-        return value == null ? JsonNull.INSTANCE : value instanceof Number n ? new JsonPrimitive(n)
-                : value instanceof Boolean b ? new JsonPrimitive(b) : new JsonPrimitive(String.valueOf(value));
     }
 
     /** The single file's name, or for a sharded checkpoint the name its index is for (written as one file). */

@@ -264,7 +264,8 @@ public final class ModelWriter {
                 new GsonBuilder().setPrettyPrinting().create().toJson(json(spec.options())));
     }
 
-    private static com.google.gson.JsonElement json(ConfigNode node) {
+    /** A YAML section as JSON (numbers, booleans and null as such, other scalars as strings). */
+    static com.google.gson.JsonElement json(ConfigNode node) {
         if (node instanceof MapNode m) {
             JsonObject o = new JsonObject();
             m.entries().forEach((k, v) -> o.add(k, json(v)));
