@@ -34,10 +34,13 @@ final class LatentCache {
 
     private final Autoencoder vae;
     private final long budgetBytes;
-    private final Map<Path, float[]> kept = new HashMap<>(); // per image: its mean, then its std
+    private final Map<Path, Kept> kept = new HashMap<>();
     private Shape latentShape; // [1, C, h, w]: one image's latent
     private long bytes;
     private long encodings;
+
+    /** One image's posterior, flattened. */
+    private record Kept(float[] mean, float[] std) {}
 
     LatentCache(Autoencoder vae, long budgetBytes) {
         this.vae = vae;
@@ -68,9 +71,9 @@ final class LatentCache {
      */
     Posterior posterior(List<Path> images, List<NDArray> pixels, NDManager scope) {
         int b = images.size();
-        float[][] values = new float[b][];
+        Kept[] values = new Kept[b];
         for (int i = 0; i < b; i++) {
-            float[] v = kept.get(images.get(i));
+            Kept v = kept.get(images.get(i));
             if (v == null) {
                 if (pixels.get(i) == null) {
                     throw new IllegalStateException("no pixels for " + images.get(i) + ", whose latent is not cached");
@@ -78,13 +81,9 @@ final class LatentCache {
                 LatentDistribution d = vae.encode(pixels.get(i)); // its tensors live in the pixels' manager
                 NDArray mean = d.mean().toType(DataType.FLOAT32, false);
                 latentShape = mean.getShape();
-                float[] m1 = mean.toFloatArray();
-                float[] s1 = d.std().toType(DataType.FLOAT32, false).toFloatArray();
-                v = new float[m1.length * 2];
-                System.arraycopy(m1, 0, v, 0, m1.length);
-                System.arraycopy(s1, 0, v, m1.length, s1.length);
+                v = new Kept(mean.toFloatArray(), d.std().toType(DataType.FLOAT32, false).toFloatArray());
                 encodings++;
-                long size = (long) v.length * Float.BYTES;
+                long size = 2L * v.mean().length * Float.BYTES;
                 if (bytes + size <= budgetBytes) {
                     kept.put(images.get(i), v);
                     bytes += size;
@@ -92,15 +91,12 @@ final class LatentCache {
             }
             values[i] = v;
         }
-        int per = values[0].length / 2;
+        int per = values[0].mean().length;
         float[] mean = new float[b * per];
         float[] std = new float[b * per];
         for (int i = 0; i < b; i++) {
-            if (values[i].length != 2 * per) {
-                throw new IllegalStateException("the VAE's latents changed size at " + images.get(i));
-            }
-            System.arraycopy(values[i], 0, mean, i * per, per);
-            System.arraycopy(values[i], per, std, i * per, per);
+            System.arraycopy(values[i].mean(), 0, mean, i * per, per);
+            System.arraycopy(values[i].std(), 0, std, i * per, per);
         }
         Shape shape = new Shape(b, latentShape.get(1), latentShape.get(2), latentShape.get(3));
         return new Posterior(scope.create(mean, shape), scope.create(std, shape));
