@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.mix4j.MixRuntime;
 import org.mix4j.golden.CaseResult;
@@ -59,5 +60,24 @@ class DiffusionGoldenTest {
             }
             assertTrue(r.passed(), r.line());
         }));
+    }
+
+    /**
+     * {@code testdata/extra/unet_text_time} ({@code make_unet_text_time.py}): the golden UNet with
+     * {@code addition_embed_type: text} and {@code time_embedding_act_fn: silu}, against diffusers.
+     */
+    @Test
+    void theUnetWithThePooledPromptMatchesTheReference() {
+        List<GoldenCase> cases = GoldenVerifier.discover(List.of(Path.of("..", "testdata", "extra"))).stream()
+                .filter(c -> c.name().equals("unet_text_time")).toList();
+        assertEquals(1, cases.size(), "testdata/extra/unet_text_time");
+        CaseResult r = GoldenVerifier.fromRegistry(runtime.registry()).run(cases.get(0), manager);
+        System.out.println(r.line());
+        r.outputs().forEach(o -> System.out.println("  " + o.summary()));
+        if (r.error() != null) {
+            fail(r.line(), r.error());
+        }
+        assertTrue(r.passed(), r.line());
+        assertTrue(r.outputs().stream().allMatch(o -> o.compared() > 0), "out_sample was compared");
     }
 }

@@ -242,6 +242,32 @@ class GradientCheckTest extends WithRuntime {
         }
     }
 
+    /** The pooled prompt of {@code addition_embed_type: text}: layer norms, attention pooling, projection. */
+    @Test
+    void unetPooledPromptEmbedding() {
+        Map<String, Object> yaml = new LinkedHashMap<>(Map.of("init", "random", "seed", 3, "block_out_channels",
+                List.of(8, 8), "down_block_types", List.of("DownBlock2D", "DownBlock2D"), "up_block_types",
+                List.of("UpBlock2D", "UpBlock2D"), "mid_block_type", "UNetMidBlock2D", "layers_per_block", 1,
+                "cross_attention_dim", 6, "norm_num_groups", 4, "addition_embed_type", "text"));
+        yaml.put("addition_embed_type_num_heads", 2);
+        try (org.mix4j.api.Denoiser unet = runtime.loader().load("unet2d_condition", Role.DENOISER, null, yaml, manager,
+                DataType.FLOAT64)) {
+            Map<String, NDArray> all = all(unet);
+            Map<String, NDArray> checked = new LinkedHashMap<>();
+            for (String name : List.of("add_embedding.norm1.weight", "add_embedding.pool.positional_embedding",
+                    "add_embedding.pool.q_proj.weight", "add_embedding.pool.k_proj.weight",
+                    "add_embedding.pool.v_proj.weight", "add_embedding.pool.v_proj.bias", "add_embedding.proj.weight",
+                    "add_embedding.norm2.bias")) {
+                assertTrue(all.containsKey(name), name + " not in " + all.keySet());
+                checked.put(name, all.get(name));
+            }
+            double[] sample = gaussian(2 * 4 * 4 * 4, 25);
+            double[] context = gaussian(2 * 3 * 6, 26);
+            check(checked, m -> unet.forward(m.create(sample, new Shape(2, 4, 4, 4)), m.create(new long[] {10, 900}),
+                    m.create(context, new Shape(2, 3, 6)), null));
+        }
+    }
+
     // ---- the check
 
     private static void check(Map<String, NDArray> params, Forward forward) {

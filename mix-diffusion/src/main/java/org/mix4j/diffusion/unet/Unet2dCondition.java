@@ -42,6 +42,8 @@ public final class Unet2dCondition implements Denoiser, Trainable {
     private final NDManager manager;
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
+    /** {@code add_embedding}: the pooled prompt added to the time embedding; {@code null} without one. */
+    private final TextTimeEmbedding addEmbedding;
     private final List<DownBlock> downBlocks = new ArrayList<>();
     private final MidBlock midBlock;
     private final List<UpBlock> upBlocks = new ArrayList<>();
@@ -60,6 +62,7 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         int blocks = channels.size();
         this.convIn = Conv2d.same(w, "conv_in", config.inChannels(), channels.get(0), config.convInKernel(), parallel);
         this.timeEmbedding = TimestepEmbedding.load(w, config, parallel);
+        this.addEmbedding = TextTimeEmbedding.load(w, config, parallel);
         ResnetBlock2d.Spec resnet = new ResnetBlock2d.Spec(config.normNumGroups(), config.normEps(),
                 Activation.of(config.actFn(), "act_fn"), config.timeEmbedDim(), 1.0,
                 config.resnetTimeScaleShift().equals("scale_shift"));
@@ -133,7 +136,8 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         NDArray x = config.centerInputSample() ? sample.mul(2f).sub(1f) : sample;
         x = x.toType(dtype, false);
         context = context.toType(dtype, false);
-        NDArray temb = timeEmbedding.forward(broadcastTimestep(timestep, batch));
+        NDArray temb = timeEmbedding.forward(broadcastTimestep(timestep, batch),
+                addEmbedding == null ? null : addEmbedding.forward(context));
 
         // 1. down path, keeping every skip connection
         x = convIn.forward(x);
@@ -220,6 +224,9 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         Map<String, NDArray> out = new LinkedHashMap<>();
         convIn.parameters("conv_in", out);
         timeEmbedding.parameters(out);
+        if (addEmbedding != null) {
+            addEmbedding.parameters(out);
+        }
         for (int i = 0; i < downBlocks.size(); i++) {
             downBlocks.get(i).parameters("down_blocks." + i + ".", out);
         }
@@ -306,12 +313,24 @@ public final class Unet2dCondition implements Denoiser, Trainable {
 
         /** {@code [B]} timesteps -> {@code [B, time_embed_dim]}, in the type of the weights. */
         public NDArray forward(NDArray timesteps) {
+            return forward(timesteps, null);
+        }
+
+        /**
+         * As {@link #forward(NDArray)}, with {@code added} ({@code [B, time_embed_dim]}, the UNet's
+         * addition embedding, or {@code null}) summed in before {@code time_embedding_act_fn}, where
+         * diffusers adds it.
+         */
+        NDArray forward(NDArray timesteps, NDArray added) {
             // sinusoids in float32 (large timesteps times small frequencies), then the weights' type,
             // as diffusers' `t_emb.to(dtype=sample.dtype)`
             NDArray features = sinusoids(timesteps).toType(linear1.dataType(), false);
             NDArray h = linear2.forward(act.apply(linear1.forward(features)));
             if (postAct != null) {
                 h = postAct.apply(h);
+            }
+            if (added != null) {
+                h = h.add(added);
             }
             return embedAct == null ? h : embedAct.apply(h);
         }

@@ -10,8 +10,8 @@ import org.mix4j.nn.Activation;
 /**
  * The keys of diffusers' {@code UNet2DConditionModel} config that this implementation reads; the
  * defaults are that class's. Keys that take an int or a per-block list accept both. Features this
- * implementation does not have (class/addition embeddings, LCM guidance embedding, dual or gated
- * attention) are rejected here with the key that asked for them. {@code lora} is a mix4j key: LoRA
+ * implementation does not have (class embeddings, addition embeddings other than {@code text}, LCM
+ * guidance embedding, dual or gated attention) are rejected here with the key that asked for them. {@code lora} is a mix4j key: LoRA
  * files merged into the weights at load.
  */
 public record Unet2dConditionConfig(
@@ -52,6 +52,7 @@ public record Unet2dConditionConfig(
         @OptionalKey String classEmbedType,
         @OptionalKey Integer numClassEmbeds,
         @OptionalKey String additionEmbedType,
+        @Default("64") int additionEmbedTypeNumHeads,
         @OptionalKey String encoderHidDimType,
         @OptionalKey Integer timeCondProjDim,
         @Default("[]") List<LoraFile> lora) {
@@ -101,7 +102,18 @@ public record Unet2dConditionConfig(
                     classEmbedType != null ? classEmbedType : numClassEmbeds, "null");
         }
         if (additionEmbedType != null) {
-            unsupported("addition_embed_type", additionEmbedType, "null (SDXL-style added conditions are not implemented)");
+            if (!additionEmbedType.equals("text")) {
+                unsupported("addition_embed_type", additionEmbedType,
+                        "null, text (SDXL's text_time and the image ones are not implemented)");
+            }
+            if (crossAttentionDim.stream().distinct().count() != 1) {
+                throw new IllegalArgumentException("addition_embed_type: text pools the text states, so cross_attention_dim"
+                        + " must be one width for every block, got " + crossAttentionDim);
+            }
+            if (additionEmbedTypeNumHeads < 1 || crossAttentionDim.get(0) % additionEmbedTypeNumHeads != 0) {
+                throw new IllegalArgumentException("addition_embed_type_num_heads: " + additionEmbedTypeNumHeads
+                        + " must divide cross_attention_dim (" + crossAttentionDim.get(0) + ")");
+            }
         }
         if (encoderHidDimType != null) {
             unsupported("encoder_hid_dim_type", encoderHidDimType, "null");

@@ -64,6 +64,19 @@ class Unet2dConditionConfigTest {
     }
 
     @Test
+    void thePooledPromptNeedsOneTextWidthThatItsHeadsDivide() {
+        Unet2dConditionConfig text = bind(TWO_BLOCKS + "cross_attention_dim: 12\naddition_embed_type: text\n"
+                + "addition_embed_type_num_heads: 3\n");
+        assertEquals("text", text.additionEmbedType());
+        assertEquals(3, text.additionEmbedTypeNumHeads());
+        String heads = error(TWO_BLOCKS + "cross_attention_dim: 12\naddition_embed_type: text\n");
+        assertTrue(heads.contains("addition_embed_type_num_heads: 64") && heads.contains("(12)"), heads);
+        String widths = error(TWO_BLOCKS + "cross_attention_dim: [12, 24]\naddition_embed_type: text\n"
+                + "addition_embed_type_num_heads: 4\n");
+        assertTrue(widths.contains("cross_attention_dim") && widths.contains("[12, 24]"), widths);
+    }
+
+    @Test
     void misspeltKeyIsRejectedWithASuggestion() {
         String message = error(TWO_BLOCKS + "use_linear_projections: true\n");
         assertTrue(message.contains("did you mean 'use_linear_projection'"), message);
