@@ -17,6 +17,26 @@ public interface Denoiser extends Component {
      */
     NDArray forward(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, DenoiserResiduals residuals);
 
+    /**
+     * {@link #forward} without ControlNet residuals that also hands back a hidden state of the
+     * denoiser: the deepest state of the down path whose spatial size is {@code height x width}. It is
+     * what training aligns with a frozen image encoder's patch features (representation alignment);
+     * both results are attached to {@code sample}'s manager.
+     *
+     * @throws IllegalArgumentException when no state of the down path has that size
+     * @throws UnsupportedOperationException for a denoiser that exposes no hidden states
+     */
+    default Features forwardWithFeatures(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, long height,
+            long width) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " exposes no hidden states to align");
+    }
+
+    /**
+     * @param prediction as {@link #forward}
+     * @param hidden {@code [B, C, height, width]}
+     */
+    record Features(NDArray prediction, NDArray hidden) {}
+
     int inChannels();
 
     /** Native latent size (config {@code sample_size}). */

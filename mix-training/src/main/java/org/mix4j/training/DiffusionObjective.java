@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mix4j.api.Autoencoder;
+import org.mix4j.api.Denoiser;
 import org.mix4j.api.RgbImage;
 import org.mix4j.api.TextEncoder;
+import org.mix4j.api.TokenGrid;
 import org.mix4j.api.Tokenizer;
 import org.mix4j.compose.ComponentLoader;
 import org.mix4j.config.ConfigException;
@@ -66,6 +68,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private final List<Pair> data;
     private final List<Pair> evalData;
     private LatentCache latentCache;
+    private final RepresentationAlignment alignment; // null without alignment:
 
     DiffusionObjective(PipelineConfig config, TrainingSettings settings, Path base, ComponentLoader loader,
             NDManager manager) {
@@ -80,6 +83,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         this.noise = TrainingNoise.of(config, loader, manager);
         this.snr = settings.snrGamma() == null ? null : DiffusionLoss.snr(noise.scheduler(), noise.timesteps(), manager);
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
+        RepresentationAlignment aligned = null;
         try {
             this.parts = loaded;
             if (parts.textEncoder() == null || parts.tokenizer() == null) {
@@ -88,15 +92,39 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
             }
             this.resolution = resolution(settings, parts);
             this.latentCache = new LatentCache(parts.vae(), LatentCache.defaultBudget());
-            this.slots = TrainedSlots.of(config, SLOTS, this::component, settings, manager);
+            if (settings.alignment() != null) {
+                aligned = new RepresentationAlignment(settings.alignment(), base, resolution, loader, manager);
+            }
+            this.alignment = aligned;
+            Map<String, NDArray> projector = aligned == null ? Map.of()
+                    : aligned.projector(alignedChannels(manager), settings.seed(), manager);
+            this.slots = TrainedSlots.of(config, SLOTS, this::component, projector, settings, manager);
+            if (aligned != null) {
+                slots.parameters().train(List.of(RepresentationAlignment.PREFIX + "*"));
+            }
             if (slots.parameters().trainable().keySet().stream().anyMatch(n -> n.startsWith("vae."))) {
                 slots.close();
                 throw new IllegalArgumentException("objective diffusion does not train the VAE (its latents are what the "
                         + "denoiser learns to restore): train it first with objective: autoencoder, then the denoiser");
             }
         } catch (RuntimeException | Error e) {
+            if (aligned != null) {
+                aligned.close();
+            }
             loaded.close();
             throw e;
+        }
+    }
+
+    /** Channels of the denoiser state that alignment reads, from one forward of an empty latent. */
+    private long alignedChannels(NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            int size = resolution / parts.vae().scaleFactor();
+            NDArray latent = scope.zeros(new Shape(1, parts.denoiser().inChannels(), size, size));
+            NDArray context = encodeCaptions(List.of(""), scope);
+            TokenGrid grid = alignment.grid();
+            return parts.denoiser().forwardWithFeatures(latent, scope.create(new long[] {0}), context, grid.rows(),
+                    grid.cols()).hidden().getShape().get(1);
         }
     }
 
@@ -126,6 +154,11 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
     TrainedSlots slots() {
         return slots;
+    }
+
+    /** {@code alignment:}, or {@code null} without it. */
+    RepresentationAlignment alignment() {
+        return alignment;
     }
 
     /** The images' VAE posteriors kept between epochs. */
@@ -160,7 +193,8 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
 
     /** The sample, its image decoded only when the cache does not hold its latent. */
     private Sample prepared(Pair pair) {
-        return latentCache.contains(pair.image()) ? new Sample(pair, null) : sample(pair, resolution);
+        // alignment shows the encoder every clean image, so it needs the pixels even when the latent is kept
+        return latentCache.contains(pair.image()) && alignment == null ? new Sample(pair, null) : sample(pair, resolution);
     }
 
     /** The image decoded, resized (shorter side to the resolution, bilinear) and center-cropped. */
@@ -198,7 +232,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     /** The sum over the micro-batch of each image's mean squared error (recorded when the caller records). */
     @Override
     public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
-        return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), scope);
+        return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), alignment != null, scope);
     }
 
     /**
@@ -206,8 +240,10 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
      *     (drawn per image after the noise), which teaches the unconditional prediction that
      *     classifier-free guidance extrapolates from
      * @param snrGamma Min-SNR weighting of each image's MSE, or {@code null} for none (the held-out loss)
+     * @param align whether each image's loss adds the alignment term (not in the held-out loss)
      */
-    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, Double snrGamma, NDManager scope) {
+    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, Double snrGamma, boolean align,
+            NDManager scope) {
         int b = micro.size();
         Random random = new Random(seed);
         // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
@@ -246,10 +282,24 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         NDArray target = noise.vPrediction() ? DiffusionLoss.velocity(noise.scheduler(), latents, added, t) : added;
 
         // 3. the denoiser's prediction: mean over the micro-batch times its images
-        NDArray prediction = parts.denoiser().forward(noisy, t, context, null);
-        if (snrGamma == null) {
-            return Autograd.mul(DiffusionLoss.mse(prediction, target), b);
+        NDArray prediction;
+        NDArray aligned = null;
+        if (align) {
+            TokenGrid grid = alignment.grid();
+            Denoiser.Features f = parts.denoiser().forwardWithFeatures(noisy, t, context, grid.rows(), grid.cols());
+            prediction = f.prediction();
+            aligned = alignment.loss(f.hidden(), micro.stream().map(Sample::image).toList(), scope).sum();
+        } else {
+            prediction = parts.denoiser().forward(noisy, t, context, null);
         }
+        NDArray diffusion = snrGamma == null ? Autograd.mul(DiffusionLoss.mse(prediction, target), b)
+                : minSnrSum(prediction, target, timesteps, snrGamma, scope);
+        return aligned == null ? diffusion : diffusion.add(aligned);
+    }
+
+    /** The sum of each image's MSE times its Min-SNR weight. */
+    private NDArray minSnrSum(NDArray prediction, NDArray target, long[] timesteps, double snrGamma, NDManager scope) {
+        int b = timesteps.length;
         float[] weights = new float[b];
         for (int i = 0; i < b; i++) {
             double ratio = snr[(int) timesteps[i]];
@@ -303,7 +353,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                     .map(this::prepared).toList();
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
-                sum += lossSum(part, seed, 0, null, scope).getFloat(); // every caption and weight 1: comparable across recipes
+                sum += lossSum(part, seed, 0, null, false, scope).getFloat(); // every caption and weight 1: comparable across recipes
             }
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -319,6 +369,9 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     @Override
     public void close() {
         slots.close();
+        if (alignment != null) {
+            alignment.close();
+        }
         parts.close();
     }
 }

@@ -48,6 +48,8 @@ import org.mix4j.config.OptionalKey;
  * @param classes {@code patch_labels}: the names of the classes its labels index ({@link PatchLabelObjective})
  * @param ema an exponential moving average of the trainable tensors, written instead of the last
  *     weights and used for the held-out metrics (diffusers' {@code --use_ema}; {@link EmaSettings})
+ * @param alignment {@code diffusion}: representation alignment with a frozen image encoder
+ *     ({@link AlignmentSettings}, {@link RepresentationAlignment})
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -82,7 +84,8 @@ public record TrainingSettings(
         @Default("0.000001") double klWeight,
         @OptionalKey Double snrGamma,
         @Default("[]") List<String> classes,
-        @OptionalKey EmaSettings ema) {
+        @OptionalKey EmaSettings ema,
+        @OptionalKey AlignmentSettings alignment) {
 
     /** The objectives {@code objective:} accepts. */
     public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder",
@@ -130,6 +133,9 @@ public record TrainingSettings(
         }
         if (captionDropout > 0 && !objective.equals("diffusion")) {
             throw new IllegalArgumentException("caption_dropout belongs to objective: diffusion, not '" + objective + "'");
+        }
+        if (alignment != null && !objective.equals("diffusion")) {
+            throw new IllegalArgumentException("alignment belongs to objective: diffusion, not '" + objective + "'");
         }
         if (!(klWeight >= 0) || Double.isInfinite(klWeight)) {
             throw new IllegalArgumentException("kl_weight must be finite and >= 0, got " + klWeight);
@@ -290,6 +296,30 @@ public record TrainingSettings(
             }
             double d = warmup ? 1 - Math.pow(1 + j / invGamma, -power) : (1.0 + j) / (10.0 + j);
             return Math.min(d, decay);
+        }
+    }
+
+    /**
+     * {@code alignment:} REPA for {@code objective: diffusion} ({@link RepresentationAlignment}).
+     *
+     * @param encoder a {@code task: retrieval} pipeline YAML (relative to the recipe) whose vision
+     *     tower's patch features the denoiser's hidden state is pulled toward
+     * @param weight the alignment term's weight beside each image's diffusion loss (REPA's lambda)
+     * @param projectorDim the width of the projector's hidden layers
+     */
+    public record AlignmentSettings(String encoder, @Default("0.5") double weight,
+            @Default("256") int projectorDim) {
+
+        public AlignmentSettings {
+            if (encoder == null || encoder.isBlank()) {
+                throw new IllegalArgumentException("alignment encoder must name a task: retrieval pipeline YAML");
+            }
+            if (!(weight > 0) || Double.isInfinite(weight)) {
+                throw new IllegalArgumentException("alignment weight must be a finite number > 0, got " + weight);
+            }
+            if (projectorDim < 1) {
+                throw new IllegalArgumentException("alignment projector_dim must be >= 1, got " + projectorDim);
+            }
         }
     }
 }

@@ -125,10 +125,48 @@ public final class Unet2dCondition implements Denoiser, Trainable {
             }
             inputs.add(residuals.midBlock());
         }
-        return Scopes.run(() -> run(sample, timestep, encoderHiddenStates, residuals), inputs.toArray(NDArray[]::new));
+        return Scopes.run(() -> run(sample, timestep, encoderHiddenStates, residuals, null),
+                inputs.toArray(NDArray[]::new));
     }
 
-    private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals) {
+    @Override
+    public Features forwardWithFeatures(NDArray sample, NDArray timestep, NDArray encoderHiddenStates, long height,
+            long width) {
+        NDList out = Scopes.runList(() -> {
+            Tap tap = new Tap(height, width);
+            NDArray prediction = run(sample, timestep, encoderHiddenStates, null, tap);
+            return new NDList(prediction, tap.hidden);
+        }, sample, timestep, encoderHiddenStates);
+        return new Features(out.get(0), out.get(1));
+    }
+
+    /** Which hidden state {@link #forwardWithFeatures} keeps: the last skip of the down path of this size. */
+    private static final class Tap {
+        final long height;
+        final long width;
+        NDArray hidden;
+
+        Tap(long height, long width) {
+            this.height = height;
+            this.width = width;
+        }
+
+        void take(List<NDArray> skips) {
+            for (int i = skips.size() - 1; i >= 0 && hidden == null; i--) {
+                Shape s = skips.get(i).getShape();
+                if (s.get(2) == height && s.get(3) == width) {
+                    hidden = skips.get(i);
+                }
+            }
+            if (hidden == null) {
+                throw new IllegalArgumentException("no state of the UNet's down path is " + height + "x" + width
+                        + "; their sizes: " + skips.stream().map(x -> x.getShape().get(2) + "x" + x.getShape().get(3))
+                                .distinct().toList());
+            }
+        }
+    }
+
+    private NDArray run(NDArray sample, NDArray timestep, NDArray context, DenoiserResiduals residuals, Tap tap) {
         long batch = sample.getShape().get(0);
         // the pipeline keeps latents in float32; the layers run in the weights' type (diffusers'
         // `sample.to(unet.dtype)`), a no-op in float32
@@ -148,6 +186,9 @@ public final class Unet2dCondition implements Denoiser, Trainable {
         }
         if (residuals != null && residuals.downBlock() != null) {
             addDownResiduals(skips, residuals.downBlock());
+        }
+        if (tap != null) {
+            tap.take(skips);
         }
 
         // 2. mid block
