@@ -123,6 +123,27 @@ class Unet2dConditionTest {
         }
     }
 
+    /** The prediction is forward's, the state the deepest of its size on the down path; a size it lacks is named. */
+    @Test
+    void forwardWithFeaturesHandsBackTheDownPathStateOfTheAskedSize() {
+        GoldenCase c = new GoldenCase(golden("unet2d_condition"), "unet2d_condition");
+        try (Denoiser unet = fixtureUnet(c.dir())) {
+            NDArray sample = c.tensor("sample", manager);
+            NDArray t = c.tensor("timestep", manager);
+            NDArray context = c.tensor("encoder_hidden_states", manager);
+            Shape s = sample.getShape();
+            Denoiser.Features full = unet.forwardWithFeatures(sample, t, context, s.get(2), s.get(3));
+            assertEquals(0, maxAbsDiff(unet.forward(sample, t, context, null), full.prediction()));
+            // block 0 (32 channels) at full size; block 1 (64 channels, the last) after one downsampling
+            assertEquals(new Shape(s.get(0), 32, s.get(2), s.get(3)), full.hidden().getShape());
+            Denoiser.Features half = unet.forwardWithFeatures(sample, t, context, s.get(2) / 2, s.get(3) / 2);
+            assertEquals(new Shape(s.get(0), 64, s.get(2) / 2, s.get(3) / 2), half.hidden().getShape());
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> unet.forwardWithFeatures(sample, t, context, 3, 3)).getMessage();
+            assertTrue(message.contains("3x3") && message.contains(s.get(2) + "x" + s.get(3)), message);
+        }
+    }
+
     @Test
     void zeroResidualsEqualNoResidualsAndNonZeroOnesChangeTheOutput() {
         GoldenCase c = new GoldenCase(golden("unet2d_condition"), "unet2d_condition");
