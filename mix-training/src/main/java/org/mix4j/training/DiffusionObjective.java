@@ -43,7 +43,8 @@ import org.mix4j.training.CaptionData.Pair;
  * prediction against the noise ({@code prediction_type: epsilon}) or the velocity
  * ({@code v_prediction}). The units are images: the step's loss is the mean of the per-image MSEs.
  * Each image's posterior is computed once and kept ({@link LatentCache}): later epochs neither decode
- * the image nor run the VAE.
+ * the image nor run the VAE (unless {@code alignment:} needs the clean image for its encoder,
+ * {@link RepresentationAlignment}).
  *
  * <p>The random draws of a micro-batch come from its seed alone, per image in order: the timestep,
  * the posterior sample's noise, the added noise (Java's {@link Random}, Gaussian by
@@ -229,7 +230,10 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         return "images";
     }
 
-    /** The sum over the micro-batch of each image's mean squared error (recorded when the caller records). */
+    /**
+     * The sum over the micro-batch of each image's mean squared error, plus its alignment term with
+     * {@code alignment:} (recorded when the caller records).
+     */
     @Override
     public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
         return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), alignment != null, scope);
