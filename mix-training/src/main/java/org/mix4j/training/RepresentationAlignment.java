@@ -42,7 +42,6 @@ final class RepresentationAlignment implements AutoCloseable {
     private final double weight;
     private final int projectorDim;
     private final TokenGrid grid;
-    private final Map<String, NDArray> projector = new LinkedHashMap<>();
     private final List<Linear> layers = new ArrayList<>();
     private final UnaryOperator<NDArray> silu = Activation.of("silu", "alignment");
 
@@ -87,6 +86,7 @@ final class RepresentationAlignment implements AutoCloseable {
     Map<String, NDArray> projector(long channels, long seed, NDManager manager) {
         long width = encoder.encoder().hiddenSize();
         RandomWeights random = new RandomWeights(manager, DataType.FLOAT32, seed);
+        Map<String, NDArray> projector = new LinkedHashMap<>();
         long[][] shapes = {{projectorDim, channels}, {projectorDim, projectorDim}, {width, projectorDim}};
         for (int i = 0; i < shapes.length; i++) {
             String name = PREFIX + (2 * i) + ".";

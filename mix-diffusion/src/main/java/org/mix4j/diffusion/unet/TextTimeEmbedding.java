@@ -3,7 +3,6 @@ package org.mix4j.diffusion.unet;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import org.mix4j.nn.Attention;
@@ -62,17 +61,12 @@ final class TextTimeEmbedding {
         long batch = x.getShape().get(0);
         NDArray query = x.mean(new int[] {1}, true).add(positionalEmbedding.toType(x.getDataType(), false)); // [B, 1, D]
         NDArray all = NDArrays.concat(new NDList(query, x), 1); // [B, T + 1, D]
-        // both sides scaled by headDim^-1/4 before the product, as the reference does (for float16)
-        float scale = (float) (1 / Math.sqrt(Math.sqrt(headDim)));
-        NDArray q = Attention.splitHeads(qProj.forward(query), heads, headDim).mul(scale); // [B, H, 1, Dh]
-        NDArray k = Attention.splitHeads(kProj.forward(all), heads, headDim).mul(scale); // [B, H, T + 1, Dh]
+        // the reference scales q and k by headDim^-1/4 each (for float16); the same product as q / sqrt(headDim)
+        NDArray q = Attention.splitHeads(qProj.forward(query), heads, headDim).mul((float) (1 / Math.sqrt(headDim)));
+        NDArray k = Attention.splitHeads(kProj.forward(all), heads, headDim); // [B, H, T + 1, Dh]
         NDArray v = Attention.splitHeads(vProj.forward(all), heads, headDim);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // [B, H, 1, T + 1]
-        // the softmax in float32 at least, as the reference's `softmax(weight.float())`
-        DataType type = scores.getDataType();
-        NDArray weights = type == DataType.FLOAT16
-                ? scores.toType(DataType.FLOAT32, false).softmax(-1).toType(type, false) : scores.softmax(-1);
-        NDArray pooled = Attention.mergeHeads(weights.matMul(v)).reshape(batch, -1); // [B, D]
+        NDArray attended = Attention.scaledDotProduct(q, k, v, null, TensorParallel.SERIAL); // [B, H, 1, Dh]
+        NDArray pooled = Attention.mergeHeads(attended).reshape(batch, -1); // [B, D]
         return norm2.forward(proj.forward(pooled));
     }
 
