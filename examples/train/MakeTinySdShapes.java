@@ -25,6 +25,9 @@ import org.mix4j.weights.SafeTensorsWriter;
  *
  *   CP="mix-cli/target/classes:$(cat mix-cli/target/classpath.txt)"
  *   java -cp "$CP" examples/train/MakeTinySdShapes.java runs/tiny-sd-shapes-init
+ *
+ * With --velocity the scheduler predicts the velocity on a schedule rescaled to zero terminal SNR with
+ * trailing timesteps, as tiny-sd-shapes-quick.sh trains it.
  */
 public class MakeTinySdShapes {
 
@@ -97,6 +100,11 @@ public class MakeTinySdShapes {
             }
             """;
 
+    /** The quick recipe's schedule: the velocity as the target, rescaled to zero SNR at t = 999 (Lin et al. 2024). */
+    static final String SCHEDULER_VELOCITY = SCHEDULER
+            .replace("\"epsilon\"", "\"v_prediction\"")
+            .replace("\"leading\"", "\"trailing\",\n  \"rescale_betas_zero_snr\": true");
+
     static final String MODEL_INDEX = """
             {
               "_class_name": "StableDiffusionPipeline",
@@ -110,14 +118,16 @@ public class MakeTinySdShapes {
             """;
 
     public static void main(String[] args) throws IOException {
-        Path out = Path.of(args.length > 0 ? args[0] : "runs/tiny-sd-shapes-init");
+        boolean velocity = List.of(args).contains("--velocity");
+        Path out = Path.of(List.of(args).stream().filter(a -> !a.startsWith("--")).findFirst()
+                .orElse("runs/tiny-sd-shapes-init"));
         for (String folder : List.of("unet", "vae", "scheduler", "text_encoder", "tokenizer")) {
             Files.createDirectories(out.resolve(folder));
         }
         Files.writeString(out.resolve("model_index.json"), MODEL_INDEX);
         Files.writeString(out.resolve("unet/config.json"), UNET);
         Files.writeString(out.resolve("vae/config.json"), VAE);
-        Files.writeString(out.resolve("scheduler/scheduler_config.json"), SCHEDULER);
+        Files.writeString(out.resolve("scheduler/scheduler_config.json"), velocity ? SCHEDULER_VELOCITY : SCHEDULER);
         for (String file : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
             Files.copy(CLIP.resolve(file), out.resolve("tokenizer").resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
