@@ -15,12 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/train/quick-steps.sh           # say, synth; builds mix4j on first use
 
-say "scenes: 80,000 of one shape at 64 x 64 px on plain backgrounds, 2,000 held out; the large, centred ones kept"
+say "scenes: 120,000 of one shape at 64 x 64 px on plain backgrounds, 2,000 held out; the large, centred ones kept"
 FLAGS="--max-shapes 1 --min-size 64 --max-size 64 --textured 0 --jpeg 0"
-synth sd-quick --count 80000 --seed 21 $FLAGS
+synth sd-quick --count 120000 --seed 21 $FLAGS
 synth sd-quick-eval --count 2000 --seed 22 $FLAGS
-python3 examples/train/centred_captions.py runs/sd-quick 0.3 0.08 runs/sd-quick/captions-centred.jsonl
-python3 examples/train/centred_captions.py runs/sd-quick-eval 0.3 0.08 runs/sd-quick-eval/captions-centred.jsonl
+python3 examples/train/centred_captions.py runs/sd-quick 0.3 0.065 runs/sd-quick/captions-centred.jsonl
+python3 examples/train/centred_captions.py runs/sd-quick-eval 0.3 0.065 runs/sd-quick-eval/captions-centred.jsonl
 
 say "init: random VAE and UNet, the shipped CLIP's text tower, a velocity schedule"
 java -cp "$CP" examples/train/MakeTinySdShapes.java runs/tiny-sd-shapes-quick-init --velocity
