@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from short_captions import ZH
+from short_captions import short
 
 
 def main(folder, min_radius, offset, out):
@@ -35,9 +35,7 @@ def main(folder, min_radius, offset, out):
                 continue
             if abs(shape["x"] / width - 0.5) > offset or abs(shape["y"] / height - 0.5) > offset:
                 continue
-            colour, kind = shape["colour"], shape["shape"]
-            article = "an" if colour[0] in "aeiou" else "a"
-            for caption in (f"{article} {colour} {kind}", ZH[colour] + ZH[kind], generated[scene["image"]]):
+            for caption in (*short(shape["colour"], shape["shape"]), generated[scene["image"]]):
                 f.write(json.dumps({"image": scene["image"], "caption": caption},
                                    ensure_ascii=False, separators=(",", ":")) + "\n")
             kept += 1

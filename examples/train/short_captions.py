@@ -16,16 +16,21 @@ ZH = {"red": "红色", "green": "绿色", "blue": "蓝色", "yellow": "黄色", 
       "star": "星形", "ring": "圆环"}
 
 
+def short(colour, kind):
+    """The short English and Chinese captions of one shape: ("a red star", "红色星形")."""
+    article = "an" if colour[0] in "aeiou" else "a"
+    return f"{article} {colour} {kind}", ZH[colour] + ZH[kind]
+
+
 def main(scenes, out):
     en, zh = [], []
     for line in open(scenes, encoding="utf-8"):
         scene = json.loads(line)
         main_shape = max(scene["shapes"], key=lambda s: s["radius"])
-        colour, kind = main_shape["colour"], main_shape["shape"]
+        english, chinese = short(main_shape["colour"], main_shape["shape"])
         image = "images/" + os.path.splitext(os.path.basename(scene["image"]))[0] + ".png"
-        article = "an" if colour[0] in "aeiou" else "a"
-        en.append({"image": image, "caption": f"{article} {colour} {kind}"})
-        zh.append({"image": image, "caption": ZH[colour] + ZH[kind]})
+        en.append({"image": image, "caption": english})
+        zh.append({"image": image, "caption": chinese})
     for name, rows in (("captions-short.jsonl", en), ("captions-short-zh.jsonl", zh)):
         with open(os.path.join(out, name), "w", encoding="utf-8") as f:
             for r in rows:

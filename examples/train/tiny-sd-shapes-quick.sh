@@ -25,8 +25,9 @@ python3 examples/train/centred_captions.py runs/sd-quick-eval 0.3 0.065 runs/sd-
 say "init: random VAE and UNet, the shipped CLIP's text tower, a velocity schedule"
 java -cp "$CP" examples/train/MakeTinySdShapes.java runs/tiny-sd-shapes-quick-init --velocity
 
-# train RECIPE OUTPUT: one run; once, a run stopped by a non-finite gradient (seen once in the VAE's, at
-# step 601, and not again when resumed from step 600's state) goes on from its last saved state
+# train RECIPE OUTPUT: one run, resumed once from its last saved state if it stops with an error (a VAE
+# run stopped once on a non-finite gradient at step 601 and went on when resumed from step 600's state);
+# a second stop ends the script
 train() { ./mix train "$1" || { say "resuming $2 from its last state"; ./mix train "$1" --resume "$2/state"; }; }
 say "training 1 of 2: the VAE"
 train examples/train/tiny-sd-shapes-quick-vae.yaml runs/tiny-sd-shapes-quick-vae
