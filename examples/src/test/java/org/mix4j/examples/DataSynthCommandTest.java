@@ -47,5 +47,14 @@ class DataSynthCommandTest {
         assertEquals(1, noThreads.code());
         assertTrue(noThreads.err().contains("threads must be at least 1, got 0"), noThreads.err());
         assertTrue(Files.notExists(dir.resolve("y")), "nothing written");
+        Result tilted = TrainCommandTest.mix("data", "synth", "--out", dir.resolve("z").toString(), "--tilt", "200");
+        assertEquals(1, tilted.code());
+        assertTrue(tilted.err().contains("tilt must be in [0, 180] degrees, got 200"), tilted.err());
+        assertTrue(Files.notExists(dir.resolve("z")), "nothing written");
+        Path upright = dir.resolve("upright");
+        assertEquals(0, TrainCommandTest.mix("data", "synth", "--out", upright.toString(), "--count", "2", "--tilt", "0")
+                .code());
+        assertTrue(Files.readString(upright.resolve("synth.json")).contains("\"tilt\": 0.0"),
+                Files.readString(upright.resolve("synth.json")));
     }
 }

@@ -77,6 +77,11 @@ public final class DataCommand implements Callable<Integer>, CliCommand {
                 description = "Pixel noise standard deviation, 0-255 scale (default: ${DEFAULT-VALUE}).")
         double noise;
 
+        @Option(names = "--tilt", defaultValue = "15", paramLabel = "DEG",
+                description = "Largest turn of a shape from upright, degrees either way; 0 draws every shape upright "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double tilt;
+
         @Option(names = "--languages", defaultValue = "en,zh", split = ",", paramLabel = "LANG",
                 description = "en, zh or both (default: ${DEFAULT-VALUE}).")
         List<String> languages;
@@ -102,7 +107,7 @@ public final class DataCommand implements Callable<Integer>, CliCommand {
             SynthWriter.Summary s;
             try {
                 SynthOptions options = new SynthOptions(minSize, maxSize, maxShapes, sketch, jpeg, textured, noise,
-                        languages);
+                        languages, tilt);
                 int drawing = threads != null ? threads : Runtime.getRuntime().availableProcessors();
                 s = SynthWriter.write(out, seed, count, options, overwrite, drawing, done -> {
                     if (done % step == 0 && done < count) {

@@ -58,7 +58,8 @@ public final class SceneSampler {
                 double y = margin + r.nextDouble() * (h - 2 * margin);
                 boolean free = shapes.stream().allMatch(o -> Math.hypot(o.x() - x, o.y() - y) >= o.radius() + radius);
                 if (free) {
-                    double rotation = (r.nextDouble() - 0.5) * Math.PI / 6;
+                    // at the default 15 degrees the same value, bit for bit, as before the option existed
+                    double rotation = (r.nextDouble() - 0.5) * Math.PI / 6 * (options.tilt() / SynthOptions.DEFAULT_TILT);
                     placed = new Scene.Shape(kinds.get(i), shapeColours.get(i), x, y, radius, rotation);
                 }
             }

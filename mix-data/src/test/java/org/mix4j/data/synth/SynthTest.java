@@ -51,6 +51,50 @@ class SynthTest {
         assertEquals(Set.of(1, 2, 3), counts);
     }
 
+    /**
+     * {@code --tilt} bounds each shape's turn and changes nothing else: the same draws are made, so a
+     * scene at tilt 0 is the default one with its shapes upright.
+     */
+    @Test
+    void tiltBoundsTheTurnOfEveryShapeAndNothingElse() {
+        SceneSampler tilted = new SceneSampler(5, SynthOptions.defaults());
+        SceneSampler upright = new SceneSampler(5, options(0));
+        SceneSampler wide = new SceneSampler(5, options(40));
+        double mostDefault = 0;
+        double mostWide = 0;
+        for (int i = 0; i < 200; i++) {
+            Scene t = tilted.scene(i);
+            Scene u = upright.scene(i);
+            Scene w = wide.scene(i);
+            assertEquals(t.width(), u.width());
+            assertEquals(t.background(), u.background());
+            assertEquals(t.shapes().size(), u.shapes().size());
+            for (int k = 0; k < t.shapes().size(); k++) {
+                Scene.Shape a = t.shapes().get(k);
+                Scene.Shape b = u.shapes().get(k);
+                assertEquals(new Scene.Shape(a.kind(), a.colour(), a.x(), a.y(), a.radius(), b.rotation()), b, "scene " + i);
+                assertEquals(0.0, Math.abs(b.rotation()), "upright: scene " + i); // 0 or -0
+                assertTrue(Math.abs(a.rotation()) <= Math.toRadians(15) + 1e-12, "scene " + i + ": " + a);
+                mostDefault = Math.max(mostDefault, Math.abs(a.rotation()));
+                double turn = w.shapes().get(k).rotation();
+                assertTrue(Math.abs(turn) <= Math.toRadians(40) + 1e-12, "scene " + i + ": " + turn);
+                mostWide = Math.max(mostWide, Math.abs(turn));
+            }
+        }
+        assertTrue(mostDefault > Math.toRadians(12), "the default turns up to 15 degrees: " + Math.toDegrees(mostDefault));
+        assertTrue(mostWide > Math.toRadians(30), "40 degrees: " + Math.toDegrees(mostWide));
+        for (double bad : new double[] {-1, 181, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> options(bad));
+            assertTrue(e.getMessage().startsWith("tilt must be in [0, 180] degrees"), e.getMessage());
+        }
+    }
+
+    private static SynthOptions options(double tilt) {
+        SynthOptions d = SynthOptions.defaults();
+        return new SynthOptions(d.minSize(), d.maxSize(), d.maxShapes(), d.sketch(), d.jpeg(), d.textured(), d.noise(),
+                d.languages(), tilt);
+    }
+
     @Test
     void theSameSeedDrawsTheSameScenesWhateverTheCount() {
         SceneSampler a = new SceneSampler(3, SynthOptions.defaults());
