@@ -41,7 +41,8 @@ import org.mix4j.training.CaptionData.Pair;
  * uniform in {@code [0, num_train_timesteps)} per image, {@code add_noise} by the training schedule
  * (the scheduler config's betas in a DDPM-family scheduler), and the MSE of the denoiser's
  * prediction against the noise ({@code prediction_type: epsilon}) or the velocity
- * ({@code v_prediction}). The units are images: the step's loss is the mean of the per-image MSEs.
+ * ({@code v_prediction}); with {@code timestep_bias:} the timestep is drawn by its weight
+ * ({@link TimestepBias}). The units are images: the step's loss is the mean of the per-image MSEs.
  * Each image's posterior is computed once and kept ({@link LatentCache}): later epochs neither decode
  * the image nor run the VAE (unless {@code alignment:} needs the clean image for its encoder,
  * {@link RepresentationAlignment}).
@@ -65,6 +66,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
     private final TrainedSlots slots;
     private final TrainingNoise noise;
     private final double[] snr; // per training timestep, for snr_gamma; null without
+    private final double[] timestepWeights; // cumulative, for timestep_bias; null: uniform draws
     private final int resolution;
     private final List<Pair> data;
     private final List<Pair> evalData;
@@ -83,6 +85,8 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         this.evalData = settings.evalData() == null ? List.of() : CaptionData.readExisting(base.resolve(settings.evalData()));
         this.noise = TrainingNoise.of(config, loader, manager);
         this.snr = settings.snrGamma() == null ? null : DiffusionLoss.snr(noise.scheduler(), noise.timesteps(), manager);
+        TimestepBias bias = settings.timestepBias();
+        this.timestepWeights = bias == null || bias.uniform() ? null : bias.cumulative(noise.timesteps());
         GenerationComponents loaded = GenerationComponents.load(config, loader.withParallel(TensorParallel.SERIAL), manager);
         RepresentationAlignment aligned = null;
         try {
@@ -236,7 +240,8 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
      */
     @Override
     public NDArray lossSum(List<Sample> micro, long seed, NDManager scope) {
-        return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), alignment != null, scope);
+        return lossSum(micro, seed, settings.captionDropout(), settings.snrGamma(), timestepWeights, alignment != null,
+                scope);
     }
 
     /**
@@ -244,10 +249,12 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
      *     (drawn per image after the noise), which teaches the unconditional prediction that
      *     classifier-free guidance extrapolates from
      * @param snrGamma Min-SNR weighting of each image's MSE, or {@code null} for none (the held-out loss)
+     * @param weights cumulative timestep weights ({@link TimestepBias}), or {@code null} for uniform draws
+     *     (the held-out loss)
      * @param align whether each image's loss adds the alignment term (not in the held-out loss)
      */
-    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, Double snrGamma, boolean align,
-            NDManager scope) {
+    private NDArray lossSum(List<Sample> micro, long seed, double captionDropout, Double snrGamma, double[] weights,
+            boolean align, NDManager scope) {
         int b = micro.size();
         Random random = new Random(seed);
         // 1. frozen parts: latents of the images, hidden states of the captions (no gradient reaches them)
@@ -265,7 +272,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
         float[] sampleNoise = new float[(int) latentShape.size()];
         float[] addedNoise = new float[(int) latentShape.size()];
         for (int i = 0; i < b; i++) {
-            timesteps[i] = random.nextInt(noise.timesteps());
+            timesteps[i] = weights == null ? random.nextInt(noise.timesteps()) : TimestepBias.draw(weights, random);
             fillGaussian(random, sampleNoise, i * perImage, perImage);
             fillGaussian(random, addedNoise, i * perImage, perImage);
         }
@@ -357,7 +364,7 @@ final class DiffusionObjective implements Objective<DiffusionObjective.Sample> {
                     .map(this::prepared).toList();
             long seed = new Random(settings.seed() * 1_000_003L - 1 - k).nextLong();
             try (NDManager scope = slots.manager().newSubManager()) {
-                sum += lossSum(part, seed, 0, null, false, scope).getFloat(); // every caption and weight 1: comparable across recipes
+                sum += lossSum(part, seed, 0, null, null, false, scope).getFloat(); // all captions, weights 1, uniform t
             }
         }
         Map<String, Double> metrics = new LinkedHashMap<>();

@@ -50,6 +50,8 @@ import org.mix4j.config.OptionalKey;
  *     weights and used for the held-out metrics (diffusers' {@code --use_ema}; {@link EmaSettings})
  * @param alignment {@code diffusion}: representation alignment with a frozen image encoder
  *     ({@link AlignmentSettings}, {@link RepresentationAlignment})
+ * @param timestepBias {@code diffusion}: which timesteps are drawn more often ({@link TimestepBias});
+ *     absent: each alike
  */
 public record TrainingSettings(
         @Default("causal_lm") String objective,
@@ -85,7 +87,8 @@ public record TrainingSettings(
         @OptionalKey Double snrGamma,
         @Default("[]") List<String> classes,
         @OptionalKey EmaSettings ema,
-        @OptionalKey AlignmentSettings alignment) {
+        @OptionalKey AlignmentSettings alignment,
+        @OptionalKey TimestepBias timestepBias) {
 
     /** The objectives {@code objective:} accepts. */
     public static final List<String> OBJECTIVES = List.of("causal_lm", "contrastive", "diffusion", "autoencoder",
@@ -142,6 +145,9 @@ public record TrainingSettings(
         }
         if (snrGamma != null && (!(snrGamma > 0) || Double.isInfinite(snrGamma))) {
             throw new IllegalArgumentException("snr_gamma must be a finite number > 0 (5 is the paper's), got " + snrGamma);
+        }
+        if (timestepBias != null && !objective.equals("diffusion")) {
+            throw new IllegalArgumentException("timestep_bias belongs to objective: diffusion, not '" + objective + "'");
         }
         if (snrGamma != null && !objective.equals("diffusion")) {
             throw new IllegalArgumentException("snr_gamma belongs to objective: diffusion, not '" + objective + "'");

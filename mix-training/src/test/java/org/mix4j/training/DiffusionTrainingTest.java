@@ -369,6 +369,39 @@ class DiffusionTrainingTest extends WithRuntime {
     }
 
     /**
+     * timestep_bias: training draws its timesteps by their weights (a one-in-a-hundred range weighed a
+     * million times), strategy none draws as without the section, and the held-out loss stays on
+     * uniform draws whatever the section says, so evaluations compare across recipes.
+     */
+    @Test
+    void timestepBiasChangesTheTrainingDrawsButNotTheHeldOutLoss() throws Exception {
+        Path data = twoPictures();
+        List<Map<String, Object>> biases = List.of(Map.of(), Map.of("strategy", "none", "multiplier", 5),
+                Map.of("strategy", "range", "begin", 990, "end", 1000, "multiplier", 1e6));
+        double[] train = new double[3];
+        double[] held = new double[3];
+        for (int b = 0; b < 3; b++) {
+            ConfigOverrides o = new ConfigOverrides().set("training.data", data.toString(), "test")
+                    .set("training.eval_data", data.toString(), "test");
+            if (!biases.get(b).isEmpty()) {
+                o.set("training.timestep_bias", biases.get(b), "test");
+            }
+            try (Trainer t = trainer(o, dir.resolve("bias" + b)); NDManager scope = manager.newSubManager()) {
+                DiffusionObjective objective = (DiffusionObjective) t.objective();
+                train[b] = objective.lossSum(List.of(objective.prepare(0), objective.prepare(1)), 11, scope).getFloat();
+                held[b] = objective.evaluate().get("loss");
+            }
+        }
+        assertEquals(train[0], train[1], 0, "strategy none draws as without the section");
+        assertTrue(Math.abs(train[2] - train[0]) > 1e-4, "the biased draws differ: " + train[0] + " vs " + train[2]);
+        assertEquals(held[0], held[2], 0, "the held-out loss draws uniformly either way");
+        ConfigException other = assertThrows(ConfigException.class, () -> Trainer.settings(PipelineConfig.load(
+                CausalLmTrainingTest.STAGE1, new ConfigOverrides().set("training.timestep_bias",
+                        Map.of("strategy", "later", "multiplier", 2), "test"))));
+        assertTrue(other.getMessage().contains("timestep_bias belongs to objective: diffusion"), other.getMessage());
+    }
+
+    /**
      * caption_dropout: a dropped image trains with the empty caption, so its loss no longer depends on
      * its caption; the noise drawn for it is the same as without dropout (the dropout draws come after).
      */
