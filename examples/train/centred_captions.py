@@ -1,6 +1,6 @@
 """Captions for tiny-sd-shapes-quick.sh: the one-shape scenes whose shape is large and near the middle.
 
-    python3 examples/train/centred_captions.py runs/sd-quick 0.3 0.065 runs/sd-quick/captions-centred.jsonl
+    python3 examples/train/centred_captions.py runs/sd-upright 0.3 0.065 runs/sd-upright/captions-centred.jsonl
 
 reads DIR/scenes.jsonl and DIR/captions.jsonl of a `mix data synth --max-shapes 1` set and keeps the
 scenes whose shape's bounding radius is at least MIN_RADIUS of the picture's shorter side and whose
