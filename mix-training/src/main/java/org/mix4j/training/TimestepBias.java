@@ -104,17 +104,8 @@ public record TimestepBias(@Default("none") String strategy, @Default("1.0") dou
 
     /** A timestep drawn by its weight: the first whose cumulative weight exceeds a uniform draw. */
     static int draw(double[] cumulative, Random random) {
-        double u = random.nextDouble();
-        int lo = 0;
-        int hi = cumulative.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cumulative[mid] > u) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
+        // every weight is above 0, so the cumulative weights rise strictly: an exact hit's successor is the first above
+        int i = Arrays.binarySearch(cumulative, random.nextDouble());
+        return i >= 0 ? i + 1 : -i - 1;
     }
 }
