@@ -99,7 +99,9 @@ public final class DdimScheduler implements DiffusersScheduler {
                 predOriginal = predOriginal.clip(-range, range);
             }
             float stdDev = (float) config.eta() * (float) Math.sqrt(variance(alphaProdT, alphaProdTPrev));
-            float direction = (float) Math.sqrt(1f - alphaProdTPrev - stdDev * stdDev);
+            // 0 at eta 1 from a zero-SNR start (a_t = 0 gives sigma^2 = 1 - a_prev), where rounding can dip
+            // below 0 and diffusers' (...) ** 0.5 turns NaN; clamped, every finite case is unchanged
+            float direction = (float) Math.sqrt(Math.max(0f, 1f - alphaProdTPrev - stdDev * stdDev));
             NDArray prev = predOriginal.mul((float) Math.sqrt(alphaProdTPrev)).add(predEpsilon.mul(direction));
             if (config.eta() > 0) {
                 if (noise == null) {

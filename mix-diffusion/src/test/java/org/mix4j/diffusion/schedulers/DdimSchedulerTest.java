@@ -71,4 +71,28 @@ class DdimSchedulerTest extends SchedulerContractTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.step(modelOutput, t, x, null));
         assertTrue(e.getMessage().contains("NoiseSource"), e.getMessage());
     }
+
+    /**
+     * On a schedule rescaled to zero terminal SNR the first step starts at a cumulative alpha of 0, where
+     * eta 1's variance equals 1 - a_prev and the direction's {@code sqrt(1 - a_prev - sigma^2)} is 0 up
+     * to rounding; a rounding below 0 made it NaN (the tiny text-to-image model sampled NaN at eta 1).
+     */
+    @Test
+    void etaOneOnAZeroTerminalSnrScheduleStaysFinite() {
+        Map<String, Object> o = overrides();
+        o.put("eta", 1.0);
+        o.put("rescale_betas_zero_snr", true);
+        o.put("prediction_type", "v_prediction");
+        o.put("timestep_spacing", "trailing");
+        NDArray x = manager.ones(LATENT);
+        NDArray modelOutput = manager.full(LATENT, 0.5f);
+        for (int steps = 2; steps <= 60; steps++) {
+            Scheduler s = load(o);
+            s.setTimesteps(steps);
+            float[] prev = s.step(modelOutput, s.timesteps()[0], x, noise(steps)).prevSample().toFloatArray();
+            for (float v : prev) {
+                assertTrue(Float.isFinite(v), steps + " steps: the first step gave " + v);
+            }
+        }
+    }
 }
