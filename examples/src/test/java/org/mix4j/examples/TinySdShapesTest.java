@@ -155,6 +155,9 @@ class TinySdShapesTest {
             if (!colourRight) {
                 System.out.printf("  colour miss: %s (seed %d) -> %s%n", prompts.get(i), SEED + i, drawn);
             }
+            if (!kindRight) {
+                System.out.printf("  kind miss: %s (seed %d) -> %s%n", prompts.get(i), SEED + i, kind);
+            }
         }
         double[] shares = {colours / (double) n, kinds / (double) n, both / (double) n};
         System.out.printf("tiny-sd-shapes %s, %d images: colour %.3f, kind %.3f, both %.3f%n",
