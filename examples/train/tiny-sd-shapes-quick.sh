@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The tiny text-to-image model in one go, from random weights but the shipped CLIP's text tower: the
 # data (one-shape scenes drawn upright at 64 x 64, those whose shape is large and near the middle
-# kept), the init folder, then three recipes (tiny-sd-shapes-quick-vae.yaml: the VAE;
-# tiny-sd-shapes-quick-unet.yaml: the UNet; tiny-sd-shapes-quick-average.yaml: the UNet at a constant
-# rate, its average written), each step timed. The shipped examples/models/tiny-sd-shapes took a VAE
+# kept), the init folder (its UNet without attention at the 16 x 16 level, so a step is cheaper),
+# then three recipes (tiny-sd-shapes-quick-vae.yaml: the VAE; tiny-sd-shapes-quick-unet.yaml: the
+# UNet; tiny-sd-shapes-quick-average.yaml: the UNet at a constant rate, its average written), each
+# step timed. The shipped examples/models/tiny-sd-shapes took a VAE
 # and four UNet stages on scenes of every size and place (docs/training.md). From the repository root:
 #   bash examples/train/tiny-sd-shapes-quick.sh
 # then measure it as the shipped model is measured:
@@ -23,8 +24,8 @@ synth sd-upright-eval --count 2000 --seed 22 $FLAGS
 python3 examples/train/centred_captions.py runs/sd-upright 0.3 0.065 runs/sd-upright/captions-centred.jsonl
 python3 examples/train/centred_captions.py runs/sd-upright-eval 0.3 0.065 runs/sd-upright-eval/captions-centred.jsonl
 
-say "init: random VAE and UNet, the shipped CLIP's text tower, a velocity schedule"
-java -cp "$CP" examples/train/MakeTinySdShapes.java runs/tiny-sd-shapes-quick-init --velocity
+say "init: random VAE and UNet (no attention at its 16 x 16 level), the shipped CLIP's text tower, a velocity schedule"
+java -cp "$CP" examples/train/MakeTinySdShapes.java runs/tiny-sd-shapes-quick-init --velocity --light
 
 # train RECIPE OUTPUT: one run, resumed once from its last saved state if it stops with an error (a VAE
 # run stopped once on a non-finite gradient at step 601 and went on when resumed from step 600's state);
