@@ -4,8 +4,8 @@
 # kept), the init folder (its UNet without attention at the 16 x 16 level, so a step is cheaper),
 # then three recipes (tiny-sd-shapes-quick-vae.yaml: the VAE; tiny-sd-shapes-quick-unet.yaml: the
 # UNet; tiny-sd-shapes-quick-average.yaml: the UNet at a constant rate, its average written), each
-# step timed. The shipped examples/models/tiny-sd-shapes took a VAE
-# and four UNet stages on scenes of every size and place (docs/training.md). From the repository root:
+# step timed. The shipped examples/models/tiny-sd-shapes took a VAE and four UNet stages on scenes of
+# every size and place (docs/training.md). From the repository root:
 #   bash examples/train/tiny-sd-shapes-quick.sh
 # then measure it as the shipped model is measured:
 #   mvn -B test -pl examples -am -Dtest=TinySdShapesTest -Dsurefire.failIfNoSpecifiedTests=false -Dshapes.sd=../runs/tiny-sd-shapes-quick-average/pipeline.yaml
